@@ -1,0 +1,110 @@
+# tlsrptd - SMTP TLS Reporting (RFC 8460) receiver
+# Targets: all check asan fuzz bench install deps run clean
+
+VERSION   = 0.1.0
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+CC       ?= cc
+FUZZ_CC  ?= clang
+FUZZ_SECONDS ?= 20
+
+PKGS      = json-c zlib sqlite3 libevent libevent_pthreads libevent_openssl openssl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS   ?= -O2 -g
+WARN      = -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
+            -Wmissing-prototypes -Wno-unused-parameter
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DTLSRPTD_VERSION='"$(VERSION)"' \
+             -Iinclude $(PKG_CFLAGS) $(WARN) $(CFLAGS)
+LIBS      = $(PKG_LIBS) -lmilter -lpthread
+
+# Every src/*.c but main.c forms the library that tests and fuzzers link.
+LIB_SRC   = $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJ   = $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
+TEST_SRC  = $(wildcard tests/test_*.c)
+TEST_BIN  = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+FUZZ_SRC  = $(wildcard fuzz/*_fuzzer.c)
+FUZZ_BIN  = $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+
+.PHONY: all check unit-check cli-check asan fuzz fuzz-build bench install \
+        deps deps-build run clean
+
+all: $(BUILD)/tlsrptd
+
+deps:
+	@tools/deps.sh all
+
+deps-build:
+	@tools/deps.sh build
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)/obj
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libtlsrptd.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tlsrptd: $(BUILD)/obj/main.o $(BUILD)/libtlsrptd.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(LDFLAGS)
+
+$(BUILD)/tests/%: tests/%.c tests/testutil.h $(BUILD)/libtlsrptd.a | $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) -DTESTDIR='"$(CURDIR)/tests"' -o $@ $< \
+	    $(BUILD)/libtlsrptd.a $(LIBS) -lcmocka $(LDFLAGS)
+
+$(BUILD)/obj $(BUILD)/tests $(BUILD)/fuzz:
+	mkdir -p $@
+
+# check: unit tests, then the command-line and golden tests on the built binary
+check: deps
+	$(MAKE) unit-check cli-check
+
+unit-check: $(TEST_BIN)
+	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
+
+cli-check: $(BUILD)/tlsrptd
+	@set -e; for t in tests/cli/*.sh; do \
+	    echo "== $$t"; TLSRPTD=$(CURDIR)/$(BUILD)/tlsrptd sh $$t; done
+
+# asan: the whole check built with AddressSanitizer and UBSan
+asan: deps
+	$(MAKE) BUILD=build/asan \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    LDFLAGS="-fsanitize=address,undefined" unit-check cli-check
+
+# fuzz: libFuzzer harnesses, each run FUZZ_SECONDS on its seed corpus
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer-no-link,address,undefined
+fuzz-build: deps
+	$(MAKE) BUILD=build/fuzzlib CC=$(FUZZ_CC) CFLAGS="$(FUZZ_CFLAGS)" \
+	    build/fuzzlib/libtlsrptd.a
+	@mkdir -p build/fuzz
+	@set -e; for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+	    echo "$(FUZZ_CC) $$f -> build/fuzz/$$n"; \
+	    $(FUZZ_CC) $(ALL_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+	        -o build/fuzz/$$n $$f build/fuzzlib/libtlsrptd.a $(LIBS); done
+
+fuzz: fuzz-build
+	@set -e; for f in $(FUZZ_SRC); do n=$$(basename $$f _fuzzer.c); \
+	    echo "== fuzz $$n for $(FUZZ_SECONDS)s"; mkdir -p build/fuzz/corpus-$$n; \
+	    dict=""; [ -f fuzz/$$n.dict ] && dict="-dict=fuzz/$$n.dict"; \
+	    build/fuzz/$${n}_fuzzer $$dict -max_total_time=$(FUZZ_SECONDS) \
+	        -rss_limit_mb=2048 -artifact_prefix=build/fuzz/ \
+	        build/fuzz/corpus-$$n fuzz/corpus/$$n 2>&1 | tail -n 3; done
+
+bench: $(BUILD)/tlsrptd
+	sh bench/bench.sh $(CURDIR)/$(BUILD)/tlsrptd
+
+run: deps $(BUILD)/tlsrptd
+	$(BUILD)/tlsrptd run -f -c conf/tlsrptd-dev.conf
+
+install: $(BUILD)/tlsrptd
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 0755 $(BUILD)/tlsrptd $(DESTDIR)$(PREFIX)/sbin/tlsrptd
+	install -m 0644 man/tlsrptd.8 $(DESTDIR)$(PREFIX)/share/man/man8/tlsrptd.8
+	[ ! -f man/tlsrptd.conf.5 ] || install -m 0644 man/tlsrptd.conf.5 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5/tlsrptd.conf.5
+
+clean:
+	rm -rf build

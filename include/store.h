@@ -1,0 +1,77 @@
+/* store.h - the SQLite store: reports, policies, failure details, quarantine */
+#ifndef TR_STORE_H
+#define TR_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "mime.h"
+#include "report.h"
+
+struct tr_store;
+
+/* Where a message came from; every field may be NULL but way_in. */
+struct tr_origin {
+	const char *way_in;		/* "file", "milter", "smtp", "lmtp", "https" */
+	const char *source;		/* file path, MTA queue id, client address */
+	const char *envelope_from;
+	const char *envelope_to;	/* recipients, comma-separated */
+	int64_t received_at;		/* unix time */
+	const struct tr_msgmeta *meta;	/* header metadata, or NULL */
+};
+
+enum tr_store_flags {
+	TR_STORE_READONLY = 1,		/* open for queries; no migration */
+};
+
+/*
+ * tr_store_open - open (creating if needed, unless READONLY) the database at
+ * path, set WAL and synchronous=FULL, run the schema migrations up to the
+ * current version and prepare every statement. A file that is not a SQLite
+ * database, or a SQLite database that is not ours (tables but no tlsrptd
+ * schema version) or is from a newer tlsrptd, is refused with a clear message
+ * (TR_ERR_STORE).
+ */
+enum tr_err tr_store_open(const char *path, int flags, struct tr_store **out,
+    struct tr_error *err);
+
+void tr_store_close(struct tr_store *st);
+
+/* tr_store_schema_version - the version this build creates */
+int tr_store_schema_version(void);
+
+/* Transactions: many reports per transaction when ingesting in bulk. */
+enum tr_err tr_store_begin(struct tr_store *st, struct tr_error *err);
+enum tr_err tr_store_commit(struct tr_store *st, struct tr_error *err);
+void tr_store_rollback(struct tr_store *st);
+
+/* Savepoints let one message's rows be undone without losing the batch. */
+enum tr_err tr_store_savepoint(struct tr_store *st, struct tr_error *err);
+enum tr_err tr_store_release(struct tr_store *st, struct tr_error *err);
+void tr_store_rollback_to(struct tr_store *st);
+
+enum tr_put { TR_PUT_STORED, TR_PUT_DUPLICATE };
+
+/*
+ * tr_store_put_report - insert a report with its policies and failure details
+ * inside the current transaction. A report whose organization-name and
+ * report-id are already stored is a duplicate (*result = TR_PUT_DUPLICATE,
+ * nothing written). *rowid gets the reports.id (of the earlier copy for a
+ * duplicate). Returns TR_OK or TR_ERR_STORE.
+ */
+enum tr_err tr_store_put_report(struct tr_store *st, const struct tr_report *r,
+    const struct tr_origin *o, enum tr_put *result, int64_t *rowid,
+    struct tr_error *err);
+
+/* tr_store_put_quarantine - keep a message that is not a valid report, with
+ * the reason class (tr_err_name) and exact reason. */
+enum tr_err tr_store_put_quarantine(struct tr_store *st,
+    const struct tr_origin *o, const unsigned char *raw, size_t rawlen,
+    const char *reason_class, const char *reason, int64_t *rowid,
+    struct tr_error *err);
+
+/* tr_store_db - the underlying sqlite3 handle (for queries) */
+struct sqlite3 *tr_store_db(struct tr_store *st);
+
+#endif
