@@ -25,7 +25,8 @@ enum tr_payload {
 	TR_PAYLOAD_ZIP,		/* zip archive holding a .json */
 };
 
-/* One report part, transfer encoding removed (still compressed if it was). */
+/* One report part, transfer encoding removed (still compressed if it was);
+ * data[len] is always a NUL byte (not counted). */
 struct tr_part {
 	unsigned char *data;
 	size_t len;
