@@ -64,6 +64,7 @@ void
 tr_error_prefix(struct tr_error *err, const char *fmt, ...)
 {
 	char prefix[TR_ERRMSG_MAX], old[TR_ERRMSG_MAX];
+	size_t n, k;
 	va_list ap;
 
 	if (err == NULL)
@@ -72,7 +73,18 @@ tr_error_prefix(struct tr_error *err, const char *fmt, ...)
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	/* build in place: prefix, ": ", then as much of the old text as fits */
+	n = strlen(prefix);
+	if (n > sizeof(err->msg) - 3)
+		n = sizeof(err->msg) - 3;
+	memcpy(err->msg, prefix, n);
+	memcpy(err->msg + n, ": ", 2);
+	n += 2;
+	k = strnlen(old, sizeof(old) - 1);
+	if (k > sizeof(err->msg) - 1 - n)
+		k = sizeof(err->msg) - 1 - n;
+	memcpy(err->msg + n, old, k);
+	err->msg[n + k] = '\0';
 }
 
 /* tr_error_clear - reset to TR_OK with an empty message */

@@ -1,0 +1,88 @@
+/* pipeline.h - raw bytes to validated reports (analyse), reports to the store (record) */
+#ifndef TR_PIPELINE_H
+#define TR_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "limits.h"
+#include "mime.h"
+#include "notes.h"
+#include "report.h"
+#include "store.h"
+
+struct json_object;
+
+enum tr_input {
+	TR_INPUT_MESSAGE,	/* an RFC 5322 message (mail, .eml) */
+	TR_INPUT_REPORT,	/* a bare report body: JSON, gzip or zip (HTTPS, .json, .json.gz) */
+};
+
+/* One report part of a message: parsed, or the reason it is not a report. */
+struct tr_item {
+	unsigned part;			/* leaf part index in the message */
+	const char *filename;		/* part filename or NULL */
+	struct tr_report *report;	/* NULL when invalid */
+	struct tr_error err;		/* why, when report is NULL */
+};
+
+struct tr_analysis {
+	struct tr_mime_result mime;	/* meta, parts, message-level notes */
+	struct tr_item *items;
+	size_t nitems;
+	struct tr_error err;		/* message-level failure when nitems == 0 */
+};
+
+/*
+ * tr_analyse - the pure half of the pipeline: MIME extraction (for a message),
+ * decompression and report validation of every report part, within limits.
+ * hint (may be NULL) is a filename or media type used to find the policy
+ * domain when a report lacks one. Knows nothing of storage. Free with
+ * tr_analysis_free.
+ */
+void tr_analyse(const unsigned char *buf, size_t len, enum tr_input kind,
+    const char *hint, const struct tr_limits *limits, struct tr_analysis *out);
+
+void tr_analysis_free(struct tr_analysis *a);
+
+enum tr_outcome {
+	TR_OUTCOME_STORED,	/* at least one report newly stored */
+	TR_OUTCOME_DUPLICATE,	/* every report was already stored */
+	TR_OUTCOME_QUARANTINED,	/* no valid report: kept in quarantine */
+	TR_OUTCOME_TEMPFAIL,	/* storing failed: nothing kept, retry later */
+};
+
+struct tr_verdict {
+	enum tr_outcome outcome;
+	size_t stored, duplicates, invalid;
+	struct tr_error err;		/* first invalid reason, or the store error */
+	int64_t quarantine_id;		/* 0 when nothing was quarantined */
+	struct json_object *fields;	/* the log line's fields (owned) */
+};
+
+/* tr_outcome_name - "stored", "duplicate", "quarantined", "tempfail" */
+const char *tr_outcome_name(enum tr_outcome o);
+
+/*
+ * tr_record - the storing half, inside the caller's open transaction: every
+ * valid report is stored (or found a duplicate); invalid parts and messages
+ * without a valid report are quarantined with the exact reason. A message
+ * with both valid and invalid parts stores the valid ones and quarantines
+ * the message for the others. On a store error the message's rows are rolled
+ * back to its savepoint, the verdict is TEMPFAIL and TR_ERR_STORE is
+ * returned. The verdict's fields are ready for tr_verdict_log after commit.
+ */
+enum tr_err tr_record(struct tr_store *st, const struct tr_analysis *a,
+    const unsigned char *raw, size_t rawlen, const struct tr_origin *o,
+    struct tr_verdict *v);
+
+/* tr_verdict_fail - turn a verdict into TEMPFAIL (its batch did not commit) */
+void tr_verdict_fail(struct tr_verdict *v, const struct tr_error *why);
+
+/* tr_verdict_log - write the message's one log line; consumes v->fields */
+void tr_verdict_log(struct tr_verdict *v);
+
+void tr_verdict_free(struct tr_verdict *v);
+
+#endif

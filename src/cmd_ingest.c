@@ -1,0 +1,281 @@
+/* cmd_ingest.c - tlsrptd ingest: backfill files, mboxes and Maildirs into the store */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "cmd.h"
+#include "limits.h"
+#include "log.h"
+#include "pipeline.h"
+#include "source.h"
+#include "store.h"
+
+#define DEFAULT_DB	"/var/lib/tlsrptd/tlsrptd.db"
+#define DEFAULT_BATCH	1000
+
+struct ingest {
+	struct tr_store *st;
+	struct tr_limits limits;
+	struct tr_verdict *pending;	/* verdicts waiting for their commit */
+	size_t npending, batch;
+	int in_txn;
+	double batch_started, started, last_progress;
+	int progress;
+	unsigned long messages, stored, duplicates, quarantined, errors;
+	int store_failed;
+};
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* progress - a one-line status on a terminal for long runs */
+static void
+progress(struct ingest *in, int final)
+{
+	double t = now();
+
+	if (!in->progress || (!final && t - in->last_progress < 0.5) ||
+	    t - in->started < 1.0)
+		return;
+	in->last_progress = t;
+	fprintf(stderr, "\rtlsrptd ingest: %lu messages, %lu stored, "
+	    "%lu duplicate, %lu quarantined, %lu errors (%.0f/s)%s",
+	    in->messages, in->stored, in->duplicates, in->quarantined,
+	    in->errors, in->messages / (t - in->started), final ? "\n" : "");
+}
+
+/* count - tally one verdict once it is final */
+static void
+count(struct ingest *in, const struct tr_verdict *v)
+{
+	switch (v->outcome) {
+	case TR_OUTCOME_STORED:
+		in->stored++;
+		break;
+	case TR_OUTCOME_DUPLICATE:
+		in->duplicates++;
+		break;
+	case TR_OUTCOME_QUARANTINED:
+		in->quarantined++;
+		break;
+	case TR_OUTCOME_TEMPFAIL:
+		in->errors++;
+		break;
+	}
+	/* a stored message with an invalid extra part was quarantined too */
+	if (v->outcome != TR_OUTCOME_QUARANTINED && v->invalid > 0 &&
+	    v->quarantine_id != 0)
+		in->quarantined++;
+}
+
+/* flush - commit the open batch, then log every message in it */
+static int
+flush(struct ingest *in)
+{
+	struct tr_error err;
+	size_t i;
+
+	if (!in->in_txn)
+		return 0;
+	in->in_txn = 0;
+	if (tr_store_commit(in->st, &err) != TR_OK) {
+		tr_store_rollback(in->st);
+		in->store_failed = 1;
+		for (i = 0; i < in->npending; i++)
+			tr_verdict_fail(&in->pending[i], &err);
+	}
+	for (i = 0; i < in->npending; i++) {
+		count(in, &in->pending[i]);
+		tr_verdict_log(&in->pending[i]);
+	}
+	in->npending = 0;
+	return in->store_failed ? -1 : 0;
+}
+
+/* ingest_one - analyse and record one message (source callback) */
+static int
+ingest_one(void *arg, const struct tr_source_msg *m)
+{
+	struct ingest *in = arg;
+	struct tr_analysis a;
+	struct tr_origin o;
+	struct tr_error err;
+	struct tr_verdict *v;
+	struct json_object *f;
+
+	in->messages++;
+	if (m->err.code != TR_OK) {
+		in->errors++;
+		f = json_object_new_object();
+		json_object_object_add(f, "outcome", json_object_new_string("error"));
+		json_object_object_add(f, "way_in", json_object_new_string("file"));
+		json_object_object_add(f, "source", json_object_new_string(m->name));
+		json_object_object_add(f, "reason_class",
+		    json_object_new_string(tr_err_name(m->err.code)));
+		json_object_object_add(f, "reason", json_object_new_string(m->err.msg));
+		tr_log_event(TR_LOG_ERROR, "message", f);
+		return 0;
+	}
+	if (!in->in_txn) {
+		if (tr_store_begin(in->st, &err) != TR_OK) {
+			log_warnx("%s", err.msg);
+			in->store_failed = 1;
+			return 1;
+		}
+		in->in_txn = 1;
+		in->batch_started = now();
+	}
+
+	tr_analyse(m->buf, m->len, m->kind, m->filename, &in->limits, &a);
+	memset(&o, 0, sizeof(o));
+	o.way_in = "file";
+	o.source = m->name;
+	o.received_at = time(NULL);
+	v = &in->pending[in->npending++];
+	tr_record(in->st, &a, m->buf, m->len, &o, v);
+	tr_analysis_free(&a);
+
+	if (in->npending == in->batch || now() - in->batch_started > 1.0)
+		if (flush(in) == -1)
+			return 1;
+	progress(in, 0);
+	return 0;
+}
+
+static const struct option ingest_opts[] = {
+	{ "db", required_argument, NULL, 'd' },
+	{ "batch", required_argument, NULL, 'b' },
+	{ "log", required_argument, NULL, 'l' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* cmd_ingest - tlsrptd ingest [--db PATH] PATH... */
+static int
+cmd_ingest(int argc, char **argv)
+{
+	struct ingest in;
+	struct tr_error err;
+	struct json_object *f;
+	const char *db = getenv("TLSRPTD_DB"), *logpath = "-";
+	int ch, i, quiet = 0, status;
+	char *end;
+
+	memset(&in, 0, sizeof(in));
+	tr_limits_default(&in.limits);
+	in.batch = DEFAULT_BATCH;
+	if (db == NULL || *db == '\0')
+		db = DEFAULT_DB;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+d:b:l:qh", ingest_opts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			db = optarg;
+			break;
+		case 'b':
+			in.batch = strtoul(optarg, &end, 10);
+			if (*end != '\0' || in.batch < 1 || in.batch > 100000) {
+				fprintf(stderr, "tlsrptd ingest: --batch takes "
+				    "1 to 100000, not \"%s\"\n", optarg);
+				return TR_EXIT_USAGE;
+			}
+			break;
+		case 'l':
+			logpath = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			return tr_cmd_help(&tr_cmd_ingest);
+		default:
+			return tr_cmd_usage(&tr_cmd_ingest);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		return tr_cmd_usage(&tr_cmd_ingest);
+
+	if (tr_log_open(logpath, quiet ? TR_LOG_WARN : TR_LOG_INFO) == -1) {
+		fprintf(stderr, "tlsrptd ingest: cannot open log %s: %m\n",
+		    logpath);
+		return TR_EXIT_IOERR;
+	}
+	if (tr_store_open(db, 0, &in.st, &err) != TR_OK) {
+		fprintf(stderr, "tlsrptd ingest: %s\n", err.msg);
+		return TR_EXIT_IOERR;
+	}
+	if ((in.pending = calloc(in.batch, sizeof(*in.pending))) == NULL) {
+		fprintf(stderr, "tlsrptd ingest: out of memory\n");
+		tr_store_close(in.st);
+		return TR_EXIT_SOFTWARE;
+	}
+	in.progress = isatty(2) && !quiet;
+	in.started = in.last_progress = now();
+
+	for (i = 0; i < argc && !in.store_failed; i++)
+		tr_source_walk(argv[i], ingest_one, &in);
+	flush(&in);
+	progress(&in, 1);
+
+	f = json_object_new_object();
+	json_object_object_add(f, "messages", json_object_new_int64((int64_t)in.messages));
+	json_object_object_add(f, "stored", json_object_new_int64((int64_t)in.stored));
+	json_object_object_add(f, "duplicates", json_object_new_int64((int64_t)in.duplicates));
+	json_object_object_add(f, "quarantined", json_object_new_int64((int64_t)in.quarantined));
+	json_object_object_add(f, "errors", json_object_new_int64((int64_t)in.errors));
+	json_object_object_add(f, "seconds", json_object_new_double(now() - in.started));
+	tr_log_event(in.store_failed ? TR_LOG_ERROR : TR_LOG_INFO, "ingest_done", f);
+
+	free(in.pending);
+	tr_store_close(in.st);
+	tr_log_close();
+	if (in.store_failed) {
+		fprintf(stderr, "tlsrptd ingest: storing failed; nothing of the "
+		    "failed batch was kept, run the same command again\n");
+		status = TR_EXIT_IOERR;
+	} else if (in.errors > 0)
+		status = TR_EXIT_NOINPUT;
+	else if (in.quarantined > 0)
+		status = TR_EXIT_QUARANTINED;
+	else
+		status = TR_EXIT_OK;
+	return status;
+}
+
+const struct tr_cmd tr_cmd_ingest = {
+	.name = "ingest",
+	.usage = "[--db PATH] [--batch N] [--log PATH] [--quiet] PATH...",
+	.help =
+	    "Store the TLS-RPT reports found in PATH: .eml files, .json,\n"
+	    ".json.gz and .zip report files, mbox files, Maildirs, directories\n"
+	    "of such files (walked recursively), or - for standard input.\n"
+	    "Each message gets one JSON log line with its outcome: stored,\n"
+	    "duplicate (already stored), quarantined (with the reason) or error.\n"
+	    "Running it again on the same input adds nothing.\n"
+	    "\n"
+	    "  --db PATH     database (default $TLSRPTD_DB, else " DEFAULT_DB ")\n"
+	    "  --batch N     messages per transaction (default 1000)\n"
+	    "  --log PATH    where the log lines go (default - : standard output)\n"
+	    "  --quiet       log only quarantined messages and errors; no progress\n"
+	    "\n"
+	    "Exit status: 0 every message stored or already stored; 1 some were\n"
+	    "quarantined; 64 usage error; 66 an input could not be read; 74 the\n"
+	    "database could not be opened or written (run again: nothing of the\n"
+	    "failed batch was kept).\n",
+	.exec = cmd_ingest,
+};

@@ -1,0 +1,396 @@
+/* pipeline.c - analyse a message into reports; record the reports or quarantine it */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "gunzip.h"
+#include "log.h"
+#include "pipeline.h"
+
+/* domain_from_filename - the policy domain of a "sender!domain!begin!end..." name */
+static char *
+domain_from_filename(const char *name)
+{
+	const char *base, *a, *b;
+
+	if (name == NULL)
+		return NULL;
+	base = strrchr(name, '/');
+	base = base ? base + 1 : name;
+	if ((a = strchr(base, '!')) == NULL || (b = strchr(a + 1, '!')) == NULL ||
+	    b == a + 1 || b - a > 254)
+		return NULL;
+	return strndup(a + 1, (size_t)(b - a - 1));
+}
+
+/* fallback_domain - the TLS-Report-Domain header, else the filename's domain */
+static char *
+fallback_domain(const struct tr_msgmeta *meta, const char *filename)
+{
+	if (meta != NULL && meta->report_domain != NULL &&
+	    meta->report_domain[0] != '\0')
+		return strdup(meta->report_domain);
+	return domain_from_filename(filename);
+}
+
+/* sniff_payload - what the bytes of a report body are */
+static enum tr_payload
+sniff_payload(const unsigned char *p, size_t len)
+{
+	if (len >= 2 && p[0] == 0x1f && p[1] == 0x8b)
+		return TR_PAYLOAD_GZIP;
+	if (len >= 4 && memcmp(p, "PK\x03\x04", 4) == 0)
+		return TR_PAYLOAD_ZIP;
+	return TR_PAYLOAD_JSON;
+}
+
+/* analyse_payload - decompress as needed and validate one report body */
+static void
+analyse_payload(const unsigned char *data, size_t len, enum tr_payload kind,
+    int nul_terminated, const char *fallback, const struct tr_limits *limits,
+    struct tr_item *item)
+{
+	unsigned char *json = NULL;
+	size_t jsonlen = 0;
+	enum tr_err rc;
+
+	switch (kind) {
+	case TR_PAYLOAD_GZIP:
+		rc = tr_gunzip_buf(data, len, limits, &json, &jsonlen, &item->err);
+		break;
+	case TR_PAYLOAD_ZIP:
+		rc = tr_unzip_json(data, len, limits, &json, &jsonlen, &item->err);
+		break;
+	default:
+		if (len > limits->max_report) {
+			rc = tr_error_set(&item->err, TR_ERR_DECOMPRESS_LIMIT,
+			    "report is %zu bytes, over the limit of %zu bytes",
+			    len, limits->max_report);
+			break;
+		}
+		if (nul_terminated) {
+			rc = tr_report_parse((const char *)data, len, limits,
+			    fallback, &item->report, &item->err);
+			return;
+		}
+		if ((json = malloc(len + 1)) == NULL) {
+			rc = tr_error_set(&item->err, TR_ERR_NOMEM, "out of memory");
+			break;
+		}
+		memcpy(json, data, len);
+		json[len] = '\0';
+		jsonlen = len;
+		rc = TR_OK;
+		break;
+	}
+	if (rc == TR_OK)
+		tr_report_parse((const char *)json, jsonlen, limits, fallback,
+		    &item->report, &item->err);
+	free(json);
+}
+
+/* tr_analyse - MIME, decompression and validation of every report part */
+void
+tr_analyse(const unsigned char *buf, size_t len, enum tr_input kind,
+    const char *hint, const struct tr_limits *limits, struct tr_analysis *out)
+{
+	struct tr_item *item;
+	char *fallback;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (kind == TR_INPUT_REPORT) {
+		if ((out->items = calloc(1, sizeof(*out->items))) == NULL) {
+			tr_error_set(&out->err, TR_ERR_NOMEM, "out of memory");
+			return;
+		}
+		out->nitems = 1;
+		fallback = domain_from_filename(hint);
+		analyse_payload(buf, len, sniff_payload(buf, len), 0, fallback,
+		    limits, &out->items[0]);
+		free(fallback);
+		return;
+	}
+
+	if (tr_mime_extract(buf, len, limits, &out->mime, &out->err) != TR_OK)
+		return;
+	if ((out->items = calloc(out->mime.nparts, sizeof(*out->items))) == NULL) {
+		tr_error_set(&out->err, TR_ERR_NOMEM, "out of memory");
+		return;
+	}
+	out->nitems = out->mime.nparts;
+	for (i = 0; i < out->mime.nparts; i++) {
+		struct tr_part *p = &out->mime.parts[i];
+
+		item = &out->items[i];
+		item->part = p->index;
+		item->filename = p->filename;
+		fallback = fallback_domain(&out->mime.meta, p->filename);
+		analyse_payload(p->data, p->len, p->payload, 1, fallback,
+		    limits, item);
+		free(fallback);
+		if (item->report != NULL && out->mime.notes.n > 0 &&
+		    tr_notes_append(&item->report->notes, &out->mime.notes) == -1) {
+			tr_report_free(item->report);
+			item->report = NULL;
+			tr_error_set(&item->err, TR_ERR_NOMEM, "out of memory");
+		}
+	}
+}
+
+/* tr_analysis_free - release an analysis */
+void
+tr_analysis_free(struct tr_analysis *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nitems; i++)
+		tr_report_free(a->items[i].report);
+	free(a->items);
+	tr_mime_result_free(&a->mime);
+	memset(a, 0, sizeof(*a));
+}
+
+static const char *const outcome_names[] = {
+	[TR_OUTCOME_STORED] = "stored",
+	[TR_OUTCOME_DUPLICATE] = "duplicate",
+	[TR_OUTCOME_QUARANTINED] = "quarantined",
+	[TR_OUTCOME_TEMPFAIL] = "tempfail",
+};
+
+/* tr_outcome_name - the outcome as logged */
+const char *
+tr_outcome_name(enum tr_outcome o)
+{
+	return outcome_names[o];
+}
+
+static void
+add_str(struct json_object *o, const char *k, const char *v)
+{
+	if (v != NULL)
+		json_object_object_add(o, k, json_object_new_string(v));
+}
+
+/* report_fields - the log summary of one stored or duplicate report */
+static struct json_object *
+report_fields(const struct tr_report *r, int64_t rowid, enum tr_put put)
+{
+	struct json_object *o = json_object_new_object(), *notes;
+	int64_t ok = 0, failed = 0;
+	size_t i;
+
+	add_str(o, "organization", r->organization_name);
+	add_str(o, "report_id", r->report_id);
+	json_object_object_add(o, "status", json_object_new_string(
+	    put == TR_PUT_STORED ? "stored" : "duplicate"));
+	json_object_object_add(o, "id", json_object_new_int64(rowid));
+	add_str(o, "start", r->start_datetime);
+	add_str(o, "end", r->end_datetime);
+	for (i = 0; i < r->npolicies; i++) {
+		ok += r->policies[i].successful_sessions;
+		failed += r->policies[i].failed_sessions;
+	}
+	json_object_object_add(o, "policies",
+	    json_object_new_int64((int64_t)r->npolicies));
+	json_object_object_add(o, "successful_sessions", json_object_new_int64(ok));
+	json_object_object_add(o, "failed_sessions", json_object_new_int64(failed));
+	if (r->notes.n > 0) {
+		notes = json_object_new_array();
+		for (i = 0; i < r->notes.n; i++)
+			json_object_array_add(notes,
+			    json_object_new_string(r->notes.v[i]));
+		json_object_object_add(o, "notes", notes);
+	}
+	return o;
+}
+
+/* origin_fields - where the message came from, for the log line */
+static struct json_object *
+origin_fields(const struct tr_origin *o, const struct tr_msgmeta *m,
+    size_t rawlen)
+{
+	struct json_object *f = json_object_new_object();
+
+	add_str(f, "way_in", o->way_in);
+	add_str(f, "source", o->source);
+	add_str(f, "envelope_from", o->envelope_from);
+	add_str(f, "envelope_to", o->envelope_to);
+	if (m != NULL) {
+		add_str(f, "message_id", m->message_id);
+		add_str(f, "from", m->from);
+		add_str(f, "subject", m->subject);
+	}
+	json_object_object_add(f, "size", json_object_new_int64((int64_t)rawlen));
+	return f;
+}
+
+/* quarantine_reason - one reason text for every invalid part of a message */
+static void
+quarantine_reason(const struct tr_analysis *a, struct tr_error *why)
+{
+	char buf[TR_ERRMSG_MAX];
+	size_t i, n = 0;
+	int first = 1;
+
+	if (a->nitems == 0) {
+		*why = a->err;
+		return;
+	}
+	buf[0] = '\0';
+	for (i = 0; i < a->nitems; i++) {
+		const struct tr_item *it = &a->items[i];
+
+		if (it->report != NULL)
+			continue;
+		if (first)
+			why->code = it->err.code;
+		if (a->nitems > 1)
+			n += (size_t)snprintf(buf + n, n < sizeof(buf) ? sizeof(buf) - n : 0,
+			    "%spart %u%s%s%s: %s", first ? "" : "; ", it->part,
+			    it->filename ? " (" : "", it->filename ? it->filename : "",
+			    it->filename ? ")" : "", it->err.msg);
+		else
+			n += (size_t)snprintf(buf, sizeof(buf), "%s", it->err.msg);
+		first = 0;
+		if (n >= sizeof(buf))
+			break;
+	}
+	snprintf(why->msg, sizeof(why->msg), "%s", buf);
+}
+
+/* tr_record - store the valid reports; quarantine what is not valid */
+enum tr_err
+tr_record(struct tr_store *st, const struct tr_analysis *a,
+    const unsigned char *raw, size_t rawlen, const struct tr_origin *origin,
+    struct tr_verdict *v)
+{
+	struct tr_origin o = *origin;
+	struct json_object *reports = NULL, *invalid = NULL, *it_fields;
+	struct tr_error serr;
+	enum tr_put put;
+	int64_t rowid;
+	size_t i;
+
+	memset(v, 0, sizeof(*v));
+	if (o.meta == NULL)
+		o.meta = &a->mime.meta;
+	v->fields = origin_fields(&o, o.meta, rawlen);
+
+	if (tr_store_savepoint(st, &serr) != TR_OK)
+		goto store_failed;
+	for (i = 0; i < a->nitems; i++) {
+		const struct tr_item *it = &a->items[i];
+
+		if (it->report == NULL) {
+			v->invalid++;
+			if (invalid == NULL)
+				invalid = json_object_new_array();
+			it_fields = json_object_new_object();
+			json_object_object_add(it_fields, "part",
+			    json_object_new_int((int)it->part));
+			add_str(it_fields, "filename", it->filename);
+			add_str(it_fields, "reason_class", tr_err_name(it->err.code));
+			add_str(it_fields, "reason", it->err.msg);
+			json_object_array_add(invalid, it_fields);
+			continue;
+		}
+		if (tr_store_put_report(st, it->report, &o, &put, &rowid,
+		    &serr) != TR_OK)
+			goto rollback;
+		if (put == TR_PUT_STORED)
+			v->stored++;
+		else
+			v->duplicates++;
+		if (reports == NULL)
+			reports = json_object_new_array();
+		json_object_array_add(reports, report_fields(it->report, rowid, put));
+	}
+	if (a->nitems == 0 || v->invalid > 0) {
+		quarantine_reason(a, &v->err);
+		if (a->nitems == 0)
+			v->invalid = 1;
+		if (tr_store_put_quarantine(st, &o, raw, rawlen,
+		    tr_err_name(v->err.code), v->err.msg, &v->quarantine_id,
+		    &serr) != TR_OK)
+			goto rollback;
+	}
+	if (tr_store_release(st, &serr) != TR_OK)
+		goto rollback;
+
+	if (v->stored > 0)
+		v->outcome = TR_OUTCOME_STORED;
+	else if (v->duplicates > 0 && v->invalid == 0)
+		v->outcome = TR_OUTCOME_DUPLICATE;
+	else if (v->duplicates > 0)
+		v->outcome = TR_OUTCOME_DUPLICATE;	/* plus a quarantined part */
+	else
+		v->outcome = TR_OUTCOME_QUARANTINED;
+	if (reports != NULL)
+		json_object_object_add(v->fields, "reports", reports);
+	if (invalid != NULL)
+		json_object_object_add(v->fields, "invalid_parts", invalid);
+	if (v->invalid > 0) {
+		add_str(v->fields, "reason_class", tr_err_name(v->err.code));
+		add_str(v->fields, "reason", v->err.msg);
+		json_object_object_add(v->fields, "quarantine_id",
+		    json_object_new_int64(v->quarantine_id));
+	}
+	return TR_OK;
+
+rollback:
+	tr_store_rollback_to(st);
+store_failed:
+	json_object_put(reports);
+	json_object_put(invalid);
+	tr_verdict_fail(v, &serr);
+	return TR_ERR_STORE;
+}
+
+/* tr_verdict_fail - the message was not kept: answer with a temporary failure */
+void
+tr_verdict_fail(struct tr_verdict *v, const struct tr_error *why)
+{
+	v->outcome = TR_OUTCOME_TEMPFAIL;
+	v->stored = v->duplicates = 0;
+	v->quarantine_id = 0;
+	v->err = *why;
+	if (v->fields != NULL) {
+		json_object_object_del(v->fields, "reports");
+		json_object_object_del(v->fields, "invalid_parts");
+		json_object_object_del(v->fields, "quarantine_id");
+		json_object_object_add(v->fields, "reason_class",
+		    json_object_new_string(tr_err_name(why->code)));
+		json_object_object_add(v->fields, "reason",
+		    json_object_new_string(why->msg));
+	}
+}
+
+/* tr_verdict_log - the message's one log line, after its commit */
+void
+tr_verdict_log(struct tr_verdict *v)
+{
+	struct json_object *f = v->fields;
+	enum tr_loglevel level = TR_LOG_INFO;
+
+	v->fields = NULL;
+	if (f == NULL)
+		f = json_object_new_object();
+	json_object_object_add(f, "outcome",
+	    json_object_new_string(tr_outcome_name(v->outcome)));
+	if (v->outcome == TR_OUTCOME_QUARANTINED || v->invalid > 0)
+		level = TR_LOG_WARN;
+	if (v->outcome == TR_OUTCOME_TEMPFAIL)
+		level = TR_LOG_ERROR;
+	tr_log_event(level, "message", f);
+}
+
+/* tr_verdict_free - release the verdict's log fields if still held */
+void
+tr_verdict_free(struct tr_verdict *v)
+{
+	json_object_put(v->fields);
+	v->fields = NULL;
+}

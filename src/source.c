@@ -1,0 +1,341 @@
+/* source.c - find messages in files, mboxes, Maildirs, directories and stdin */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "source.h"
+
+#define MAX_DIR_DEPTH	32
+#define MAX_STDIN	(1024UL * 1024 * 1024)
+
+static int walk(const char *path, int depth, tr_source_cb cb, void *arg);
+
+/* io_error - report an unreadable input through the callback */
+static int
+io_error(const char *path, tr_source_cb cb, void *arg, const char *what)
+{
+	struct tr_source_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.name = path;
+	m.filename = path;
+	tr_error_set(&m.err, TR_ERR_IO, "%s: %s: %s", path, what,
+	    strerror(errno));
+	return cb(arg, &m);
+}
+
+static int
+has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcasecmp(s + n - k, suffix) == 0;
+}
+
+/* is_report_body - a bare report rather than a mail message */
+static int
+is_report_body(const char *path, const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+
+	if (has_suffix(path, ".json") || has_suffix(path, ".json.gz") ||
+	    has_suffix(path, ".gz") || has_suffix(path, ".zip"))
+		return 1;
+	if (len >= 2 && p[0] == 0x1f && p[1] == 0x8b)
+		return 1;
+	if (len >= 4 && memcmp(p, "PK\x03\x04", 4) == 0)
+		return 1;
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
+	    p[i] == '\n'))
+		i++;
+	return i < len && p[i] == '{';
+}
+
+/* unescape_from - mboxrd/mboxo: ">From " lines lose one '>'; returns a copy */
+static unsigned char *
+unescape_from(const unsigned char *p, size_t len, size_t *outlen)
+{
+	unsigned char *out, *o;
+	size_t i = 0, j;
+
+	if ((out = malloc(len + 1)) == NULL)
+		return NULL;
+	o = out;
+	while (i < len) {
+		/* at the start of a line */
+		j = i;
+		while (j < len && p[j] == '>')
+			j++;
+		if (j > i && len - j >= 5 && memcmp(p + j, "From ", 5) == 0)
+			i++;	/* drop one '>' */
+		while (i < len && p[i] != '\n')
+			*o++ = p[i++];
+		if (i < len)
+			*o++ = p[i++];
+	}
+	*outlen = (size_t)(o - out);
+	out[*outlen] = '\0';
+	return out;
+}
+
+/* mbox_message - hand one mbox message (From_ line stripped) to cb */
+static int
+mbox_message(const char *path, unsigned n, const unsigned char *p, size_t len,
+    tr_source_cb cb, void *arg)
+{
+	struct tr_source_msg m;
+	unsigned char *copy = NULL;
+	char name[4200];
+	const unsigned char *nl;
+	int rc;
+
+	/* the From_ separator line is mbox framing, not part of the message */
+	if ((nl = memchr(p, '\n', len)) != NULL) {
+		len -= (size_t)(nl + 1 - p);
+		p = nl + 1;
+	} else
+		len = 0;
+	memset(&m, 0, sizeof(m));
+	if (memmem(p, len, ">From ", 6) != NULL) {
+		if ((copy = unescape_from(p, len, &m.len)) == NULL) {
+			errno = ENOMEM;
+			return io_error(path, cb, arg, "reading mbox");
+		}
+		m.buf = copy;
+	} else {
+		m.buf = p;
+		m.len = len;
+	}
+	snprintf(name, sizeof(name), "%s#%u", path, n);
+	m.kind = TR_INPUT_MESSAGE;
+	m.name = name;
+	m.filename = path;
+	rc = cb(arg, &m);
+	free(copy);
+	return rc;
+}
+
+/* split_mbox - every message of an mbox: a "From " line after a blank line */
+static int
+split_mbox(const char *path, const unsigned char *p, size_t len,
+    tr_source_cb cb, void *arg)
+{
+	const unsigned char *start = p, *end = p + len, *q = p, *hit;
+	unsigned n = 0;
+	size_t msglen;
+	int rc;
+
+	for (;;) {
+		hit = NULL;
+		while (q < end) {
+			hit = memmem(q, (size_t)(end - q), "\nFrom ", 6);
+			if (hit == NULL)
+				break;
+			/* a separator follows an empty line (LF or CRLF) */
+			if ((hit - p >= 1 && hit[-1] == '\n') ||
+			    (hit - p >= 2 && hit[-1] == '\r' && hit[-2] == '\n'))
+				break;
+			q = hit + 1;
+			hit = NULL;
+		}
+		if (hit == NULL) {
+			msglen = (size_t)(end - start);
+			return mbox_message(path, ++n, start, msglen, cb, arg);
+		}
+		/* the blank line before the separator belongs to mbox framing */
+		msglen = (size_t)(hit - start);
+		if ((rc = mbox_message(path, ++n, start, msglen, cb, arg)) != 0)
+			return rc;
+		start = q = hit + 1;
+	}
+}
+
+/* deliver - one file's bytes to the callback, split when it is an mbox */
+static int
+deliver(const char *path, const unsigned char *p, size_t len, tr_source_cb cb,
+    void *arg)
+{
+	struct tr_source_msg m;
+
+	if (len >= 5 && memcmp(p, "From ", 5) == 0)
+		return split_mbox(path, p, len, cb, arg);
+	memset(&m, 0, sizeof(m));
+	m.buf = p;
+	m.len = len;
+	m.kind = is_report_body(path, p, len) ? TR_INPUT_REPORT :
+	    TR_INPUT_MESSAGE;
+	m.name = path;
+	m.filename = path;
+	return cb(arg, &m);
+}
+
+/* walk_file - map a regular file and deliver it */
+static int
+walk_file(const char *path, tr_source_cb cb, void *arg)
+{
+	struct stat sb;
+	void *map;
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return io_error(path, cb, arg, "cannot open");
+	if (fstat(fd, &sb) == -1) {
+		rc = io_error(path, cb, arg, "cannot stat");
+		close(fd);
+		return rc;
+	}
+	if (sb.st_size == 0) {
+		close(fd);
+		return deliver(path, (const unsigned char *)"", 0, cb, arg);
+	}
+	map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED) {
+		rc = io_error(path, cb, arg, "cannot map");
+		close(fd);
+		return rc;
+	}
+	close(fd);
+	rc = deliver(path, map, (size_t)sb.st_size, cb, arg);
+	munmap(map, (size_t)sb.st_size);
+	return rc;
+}
+
+/* walk_stdin - read standard input whole (bounded) and deliver it */
+static int
+walk_stdin(tr_source_cb cb, void *arg)
+{
+	unsigned char *buf = NULL, *nbuf;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+	int rc;
+
+	for (;;) {
+		if (len == cap) {
+			if (cap >= MAX_STDIN) {
+				errno = EFBIG;
+				free(buf);
+				return io_error("-", cb, arg, "standard input over 1 GiB");
+			}
+			cap = cap ? cap * 2 : 65536;
+			if ((nbuf = realloc(buf, cap + 1)) == NULL) {
+				free(buf);
+				return io_error("-", cb, arg, "reading");
+			}
+			buf = nbuf;
+		}
+		n = read(0, buf + len, cap - len);
+		if (n == 0)
+			break;
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			free(buf);
+			return io_error("-", cb, arg, "reading");
+		}
+		len += (size_t)n;
+	}
+	rc = deliver("-", buf ? buf : (unsigned char *)"", len, cb, arg);
+	free(buf);
+	return rc;
+}
+
+static int
+is_dir(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+static int
+skip_dots(const struct dirent *d)
+{
+	return d->d_name[0] != '.';
+}
+
+/* walk_dir - every entry of a directory in name order */
+static int
+walk_dir(const char *path, int depth, tr_source_cb cb, void *arg)
+{
+	struct dirent **ents;
+	char sub[4096];
+	int i, n, rc = 0;
+
+	if (depth > MAX_DIR_DEPTH) {
+		errno = ELOOP;
+		return io_error(path, cb, arg, "directories nested too deep");
+	}
+	if ((n = scandir(path, &ents, skip_dots, alphasort)) == -1)
+		return io_error(path, cb, arg, "cannot read directory");
+	for (i = 0; i < n; i++) {
+		if (rc == 0) {
+			snprintf(sub, sizeof(sub), "%s/%s", path, ents[i]->d_name);
+			rc = walk(sub, depth + 1, cb, arg);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return rc;
+}
+
+/* walk_maildir - new/ then cur/ of a Maildir (tmp/ holds partial deliveries) */
+static int
+walk_maildir(const char *path, int depth, tr_source_cb cb, void *arg)
+{
+	char sub[4096];
+	int rc;
+
+	snprintf(sub, sizeof(sub), "%s/new", path);
+	if ((rc = walk_dir(sub, depth + 1, cb, arg)) != 0)
+		return rc;
+	snprintf(sub, sizeof(sub), "%s/cur", path);
+	return walk_dir(sub, depth + 1, cb, arg);
+}
+
+static int
+walk(const char *path, int depth, tr_source_cb cb, void *arg)
+{
+	char sub[4096];
+	struct stat sb;
+
+	if (lstat(path, &sb) == -1)
+		return io_error(path, cb, arg, "cannot stat");
+	if (S_ISLNK(sb.st_mode)) {
+		/* follow links to files, never to directories (loops) */
+		if (stat(path, &sb) == -1)
+			return io_error(path, cb, arg, "cannot stat");
+		if (S_ISDIR(sb.st_mode))
+			return depth == 0 ? walk_dir(path, depth, cb, arg) : 0;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		snprintf(sub, sizeof(sub), "%s/cur", path);
+		if (is_dir(sub)) {
+			snprintf(sub, sizeof(sub), "%s/new", path);
+			if (is_dir(sub))
+				return walk_maildir(path, depth, cb, arg);
+		}
+		return walk_dir(path, depth, cb, arg);
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		errno = EINVAL;
+		return io_error(path, cb, arg, "not a regular file");
+	}
+	return walk_file(path, cb, arg);
+}
+
+/* tr_source_walk - every message under path */
+int
+tr_source_walk(const char *path, tr_source_cb cb, void *arg)
+{
+	if (strcmp(path, "-") == 0)
+		return walk_stdin(cb, arg);
+	return walk(path, 0, cb, arg);
+}
