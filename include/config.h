@@ -1,0 +1,61 @@
+/* config.h - tlsrptd.conf: "key = value" lines, checked at load with file:line errors */
+#ifndef TR_CONFIG_H
+#define TR_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "limits.h"
+#include "log.h"
+
+enum tr_after_store {
+	TR_AFTER_CONTINUE,	/* let the report mail go on to its mailbox */
+	TR_AFTER_DISCARD,	/* drop it once stored (only if every rcpt is a rua) */
+};
+
+enum tr_on_invalid {
+	TR_INVALID_ACCEPT,	/* quarantine and accept */
+	TR_INVALID_REJECT,	/* quarantine and reject with a 5xx naming the reason */
+};
+
+struct tr_config {
+	char *path;			/* the file it came from, or NULL */
+	char *database;			/* database */
+	char *log_target;		/* log: stdout, stderr or a file path */
+	enum tr_loglevel log_level;	/* log_level */
+	char **rua;			/* rua: "user@domain" or "@domain", lower-cased */
+	size_t nrua;
+	char *milter_socket;		/* milter_socket: unix:PATH, inet:PORT@HOST, or NULL = off */
+	enum tr_after_store after_store;	/* after_store: continue | discard */
+	enum tr_on_invalid on_invalid;	/* invalid_report: accept | reject */
+	char *user;			/* user to run as after binding, or NULL */
+	char *group;			/* group, or NULL (the user's group) */
+	unsigned queue_limit;		/* queue_limit: messages waiting for the loop before tempfail */
+	unsigned shutdown_timeout;	/* shutdown_timeout: seconds to finish in-flight work */
+	struct tr_limits limits;	/* message_size_limit, report_size_limit, ... */
+};
+
+/* tr_config_defaults - the built-in defaults (see tlsrptd.conf(5)) */
+void tr_config_defaults(struct tr_config *c);
+
+/*
+ * tr_config_load - defaults, then the file at path. Unknown keys, bad values,
+ * duplicate single-valued keys and a missing or unreadable file are errors
+ * whose message starts with "path:line: " (TR_ERR_IO for the file itself,
+ * TR_ERR_SCHEMA for its content). On error c is left freed.
+ */
+enum tr_err tr_config_load(const char *path, struct tr_config *c,
+    struct tr_error *err);
+
+void tr_config_free(struct tr_config *c);
+
+/* tr_config_is_rua - whether an address (with or without <>) is a rua
+ * recipient: exact match, or its domain matches an "@domain" entry;
+ * case-insensitive. */
+int tr_config_is_rua(const struct tr_config *c, const char *addr);
+
+/* tr_config_dump - write the effective configuration, one key per line */
+void tr_config_dump(const struct tr_config *c, FILE *f);
+
+#endif
