@@ -48,6 +48,18 @@ void tr_config_defaults(struct tr_config *c);
 enum tr_err tr_config_load(const char *path, struct tr_config *c,
     struct tr_error *err);
 
+/*
+ * tr_config_load_buf - as tr_config_load, for configuration text already in
+ * memory: name is used in messages and its directory for relative paths.
+ */
+enum tr_err tr_config_load_buf(const char *buf, size_t len, const char *name,
+    struct tr_config *c, struct tr_error *err);
+
+/* tr_config_check_run - what running the daemon needs beyond a loadable
+ * file: at least one rua address and a listener (TR_ERR_SCHEMA otherwise) */
+enum tr_err tr_config_check_run(const struct tr_config *c,
+    struct tr_error *err);
+
 void tr_config_free(struct tr_config *c);
 
 /* tr_config_is_rua - whether an address (with or without <>) is a rua
