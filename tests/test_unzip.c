@@ -1,0 +1,861 @@
+/* test_unzip.c - the first .json member of a zip archive, bounded */
+#include "testutil.h"
+
+#include <unistd.h>
+#include <zlib.h>
+
+#include "error.h"
+#include "gunzip.h"
+#include "limits.h"
+
+#define MIB	(1024 * 1024)
+
+#define assert_code(rc, want, e) do {					\
+	if ((rc) != (want))						\
+		fail_msg("got %s (\"%s\"), want %s", tr_err_name(rc),	\
+		    (e).msg, tr_err_name(want));			\
+} while (0)
+
+#define assert_msg_has(e, s) do {					\
+	if (strstr((e).msg, (s)) == NULL)				\
+		fail_msg("message \"%s\" lacks \"%s\"", (e).msg, (s));	\
+} while (0)
+
+static const char report[] = "{\"organization-name\":\"Example Inc.\","
+    "\"date-range\":{\"start-datetime\":\"2024-01-01T00:00:00Z\","
+    "\"end-datetime\":\"2024-01-01T23:59:59Z\"},\"contact-info\":"
+    "\"tlsrpt@example.com\",\"report-id\":\"2024-01-01_example.net\","
+    "\"policies\":[]}";
+#define REPORT_LEN	(sizeof(report) - 1)
+
+/* One member to write; the test controls every header field. */
+struct zent {
+	const char	*name;
+	const void	*data;		/* uncompressed content */
+	size_t		 len;
+	unsigned	 method;	/* 0 stored, 8 deflate, else data as is */
+	unsigned	 flags;		/* bit 3 writes a data descriptor */
+	int		 strategy;	/* deflate strategy (0 = default) */
+	uint32_t	 crc_xor;	/* corrupt the recorded CRC-32 */
+	long long	 usize;		/* declared size if >= 0 */
+};
+
+struct zbuf {
+	unsigned char	*p;
+	size_t		 len, cap;
+};
+
+/* zb_put - append n bytes */
+static void
+zb_put(struct zbuf *b, const void *p, size_t n)
+{
+	if (b->len + n > b->cap) {
+		b->cap = (b->len + n) * 2 + 256;
+		b->p = realloc(b->p, b->cap);
+		assert_non_null(b->p);
+	}
+	if (n > 0)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
+
+/* zb_u16 - append a little-endian 16-bit field */
+static void
+zb_u16(struct zbuf *b, unsigned v)
+{
+	unsigned char c[2] = { (unsigned char)v, (unsigned char)(v >> 8) };
+
+	zb_put(b, c, 2);
+}
+
+/* zb_u32 - append a little-endian 32-bit field */
+static void
+zb_u32(struct zbuf *b, uint32_t v)
+{
+	unsigned char c[4] = { (unsigned char)v, (unsigned char)(v >> 8),
+	    (unsigned char)(v >> 16), (unsigned char)(v >> 24) };
+
+	zb_put(b, c, 4);
+}
+
+/* put16 - overwrite a little-endian 16-bit field at p */
+static void
+put16(unsigned char *p, unsigned v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+}
+
+/* put32 - overwrite a little-endian 32-bit field at p */
+static void
+put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+/* get32 - read a little-endian 32-bit field at p */
+static uint32_t
+get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+/* deflate_with - data deflated with zlib; windowbits -15 gives raw deflate
+ * (a zip member), 31 gzip; flush_every > 0 forces a full flush that often */
+static unsigned char *
+deflate_with(const void *data, size_t len, int windowbits, int strategy,
+    size_t flush_every, size_t *outlen)
+{
+	const unsigned char *in = data;
+	unsigned char *out;
+	size_t cap, pos = 0, step;
+	z_stream z;
+	int flush;
+
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, windowbits, 8,
+	    strategy), Z_OK);
+	cap = deflateBound(&z, (uLong)len) + 64 +
+	    (flush_every > 0 ? (len / flush_every + 1) * 16 : 0);
+	out = malloc(cap);
+	assert_non_null(out);
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	do {
+		step = len - pos;
+		if (flush_every > 0 && step > flush_every)
+			step = flush_every;
+		z.next_in = (Bytef *)(uintptr_t)(in + pos);
+		z.avail_in = (uInt)step;
+		pos += step;
+		flush = pos == len ? Z_FINISH :
+		    flush_every > 0 ? Z_FULL_FLUSH : Z_NO_FLUSH;
+		assert_true(deflate(&z, flush) != Z_STREAM_ERROR);
+		assert_int_equal(z.avail_in, 0);
+	} while (flush != Z_FINISH);
+	assert_int_equal(deflateEnd(&z), Z_OK);
+	*outlen = cap - z.avail_out;
+	return out;
+}
+
+/* zip_build - an archive of ents: local headers and data, the central
+ * directory, the end record (with comment) */
+static unsigned char *
+zip_build(const struct zent *ents, size_t n, const char *comment,
+    size_t *len)
+{
+	struct zbuf b = { NULL, 0, 0 };
+	unsigned char **cdata;
+	size_t *clen, i, cd_off, cd_end, nlen;
+	uint32_t *crc, *lho, *usize;
+
+	cdata = calloc(n + 1, sizeof(*cdata));
+	clen = calloc(n + 1, sizeof(*clen));
+	crc = calloc(n + 1, sizeof(*crc));
+	lho = calloc(n + 1, sizeof(*lho));
+	usize = calloc(n + 1, sizeof(*usize));
+	assert_true(cdata && clen && crc && lho && usize);
+	for (i = 0; i < n; i++) {
+		const struct zent *e = &ents[i];
+
+		if (e->method == 8)
+			cdata[i] = deflate_with(e->data, e->len, -MAX_WBITS,
+			    e->strategy, 0, &clen[i]);
+		else {
+			cdata[i] = malloc(e->len + 1);
+			assert_non_null(cdata[i]);
+			memcpy(cdata[i], e->data, e->len);
+			clen[i] = e->len;
+		}
+		crc[i] = (uint32_t)crc32(crc32(0L, Z_NULL, 0), e->data,
+		    (uInt)e->len) ^ e->crc_xor;
+		usize[i] = e->usize >= 0 ? (uint32_t)e->usize :
+		    (uint32_t)e->len;
+		nlen = strlen(e->name);
+		lho[i] = (uint32_t)b.len;
+		zb_u32(&b, 0x04034b50);
+		zb_u16(&b, 20);
+		zb_u16(&b, e->flags);
+		zb_u16(&b, e->method);
+		zb_u16(&b, 0);			/* time */
+		zb_u16(&b, 0x21);		/* 1980-01-01 */
+		if (e->flags & 8) {		/* sizes follow the data */
+			zb_u32(&b, 0);
+			zb_u32(&b, 0);
+			zb_u32(&b, 0);
+		} else {
+			zb_u32(&b, crc[i]);
+			zb_u32(&b, (uint32_t)clen[i]);
+			zb_u32(&b, usize[i]);
+		}
+		zb_u16(&b, (unsigned)nlen);
+		zb_u16(&b, 0);
+		zb_put(&b, e->name, nlen);
+		zb_put(&b, cdata[i], clen[i]);
+		if (e->flags & 8) {
+			zb_u32(&b, 0x08074b50);
+			zb_u32(&b, crc[i]);
+			zb_u32(&b, (uint32_t)clen[i]);
+			zb_u32(&b, usize[i]);
+		}
+	}
+	cd_off = b.len;
+	for (i = 0; i < n; i++) {
+		const struct zent *e = &ents[i];
+
+		nlen = strlen(e->name);
+		zb_u32(&b, 0x02014b50);
+		zb_u16(&b, 0x031e);		/* made by: Unix, 3.0 */
+		zb_u16(&b, 20);
+		zb_u16(&b, e->flags);
+		zb_u16(&b, e->method);
+		zb_u16(&b, 0);
+		zb_u16(&b, 0x21);
+		zb_u32(&b, crc[i]);
+		zb_u32(&b, (uint32_t)clen[i]);
+		zb_u32(&b, usize[i]);
+		zb_u16(&b, (unsigned)nlen);
+		zb_u16(&b, 0);			/* extra */
+		zb_u16(&b, 0);			/* comment */
+		zb_u16(&b, 0);			/* disk */
+		zb_u16(&b, 0);			/* internal attributes */
+		zb_u32(&b, 0100644u << 16);	/* external attributes */
+		zb_u32(&b, lho[i]);
+		zb_put(&b, e->name, nlen);
+		free(cdata[i]);
+	}
+	cd_end = b.len;
+	zb_u32(&b, 0x06054b50);
+	zb_u16(&b, 0);
+	zb_u16(&b, 0);
+	zb_u16(&b, (unsigned)n);
+	zb_u16(&b, (unsigned)n);
+	zb_u32(&b, (uint32_t)(cd_end - cd_off));
+	zb_u32(&b, (uint32_t)cd_off);
+	zb_u16(&b, comment != NULL ? (unsigned)strlen(comment) : 0);
+	if (comment != NULL)
+		zb_put(&b, comment, strlen(comment));
+	free(cdata);
+	free(clen);
+	free(crc);
+	free(lho);
+	free(usize);
+	*len = b.len;
+	return b.p;
+}
+
+/* zip_one - an archive of one member */
+static unsigned char *
+zip_one(const char *name, const void *data, size_t dlen, unsigned method,
+    size_t *len)
+{
+	struct zent e = { name, data, dlen, method, 0, 0, 0, -1 };
+
+	return zip_build(&e, 1, NULL, len);
+}
+
+/* eocd_of - the end record of an archive built without a comment */
+static unsigned char *
+eocd_of(unsigned char *zip, size_t len)
+{
+	return zip + len - 22;
+}
+
+/* cdh_of - the first central directory header */
+static unsigned char *
+cdh_of(unsigned char *zip, size_t len)
+{
+	return zip + get32(eocd_of(zip, len) + 16);
+}
+
+/* expect_json - unzip gives exactly want (NUL-terminated) */
+static void
+expect_json(const unsigned char *zip, size_t len,
+    const struct tr_limits *lim, const void *want, size_t wantlen)
+{
+	struct tr_error err;
+	unsigned char *out;
+	size_t outlen;
+	enum tr_err rc;
+
+	rc = tr_unzip_json(zip, len, lim, &out, &outlen, &err);
+	assert_code(rc, TR_OK, err);
+	assert_int_equal(outlen, wantlen);
+	assert_memory_equal(out, want, wantlen);
+	assert_int_equal(out[outlen], '\0');
+	free(out);
+}
+
+/* expect_fail - unzip fails with code and text in the message */
+static void
+expect_fail(const unsigned char *zip, size_t len,
+    const struct tr_limits *lim, enum tr_err code, const char *text)
+{
+	struct tr_error err;
+	unsigned char *out = (unsigned char *)"x";
+	size_t outlen = 1;
+	enum tr_err rc;
+
+	rc = tr_unzip_json(zip, len, lim, &out, &outlen, &err);
+	assert_code(rc, code, err);
+	assert_int_equal(err.code, code);
+	assert_msg_has(err, text);
+	assert_null(out);
+	assert_int_equal(outlen, 0);
+}
+
+/* test_stored - a stored member */
+static void
+test_stored(void **state)
+{
+	struct tr_limits lim;
+	unsigned char *zip;
+	size_t len;
+
+	(void)state;
+	tr_limits_default(&lim);
+	zip = zip_one("report.json", report, REPORT_LEN, 0, &len);
+	expect_json(zip, len, &lim, report, REPORT_LEN);
+	expect_json(zip, len, NULL, report, REPORT_LEN);
+	free(zip);
+}
+
+/* test_deflated - a deflated member, and one with a data descriptor */
+static void
+test_deflated(void **state)
+{
+	struct zent e = { "google.com!example.com!1704067200!1704153599.json",
+	    report, REPORT_LEN, 8, 0, 0, 0, -1 };
+	struct tr_limits lim;
+	unsigned char *zip;
+	size_t len;
+
+	(void)state;
+	tr_limits_default(&lim);
+	zip = zip_build(&e, 1, "an archive comment", &len);
+	expect_json(zip, len, &lim, report, REPORT_LEN);
+	free(zip);
+
+	e.flags = 8;	/* zero sizes in the local header */
+	zip = zip_build(&e, 1, NULL, &len);
+	assert_int_equal(get32(zip + 18), 0);
+	expect_json(zip, len, &lim, report, REPORT_LEN);
+	free(zip);
+}
+
+/* test_json_gz_member - a .json.gz member is gunzipped */
+static void
+test_json_gz_member(void **state)
+{
+	struct tr_limits lim;
+	unsigned char *gz, *zip;
+	size_t gzlen, len;
+
+	(void)state;
+	tr_limits_default(&lim);
+	gz = deflate_with(report, REPORT_LEN, 16 + MAX_WBITS, 0, 0, &gzlen);
+	zip = zip_one("report.json.gz", gz, gzlen, 8, &len);
+	expect_json(zip, len, &lim, report, REPORT_LEN);
+	free(zip);
+	zip = zip_one("REPORT.JSON.GZ", gz, gzlen, 0, &len);
+	expect_json(zip, len, &lim, report, REPORT_LEN);
+	free(zip);
+
+	/* a broken gzip inside keeps gunzip's code, names the member */
+	gz[gzlen - 8] ^= 1;
+	zip = zip_one("report.json.gz", gz, gzlen, 0, &len);
+	expect_fail(zip, len, &lim, TR_ERR_GZIP, "incorrect data check");
+	expect_fail(zip, len, &lim, TR_ERR_GZIP,
+	    "zip member \"report.json.gz\": ");
+	free(zip);
+	free(gz);
+}
+
+/* test_first_json_wins - directories, other files and macOS sidecars are
+ * skipped; the first .json (any case) is taken */
+static void
+test_first_json_wins(void **state)
+{
+	static const char other[] = "{\"second\":true}";
+	static const char junk[] = "\0\5\26\7\0\2\0\0Mac OS X";
+	struct zent e[] = {
+		{ "README.txt", "hello", 5, 0, 0, 0, 0, -1 },
+		{ "reports/", "", 0, 0, 0, 0, 0, -1 },
+		{ "__MACOSX/reports/._Report.JSON", junk, sizeof(junk), 0, 0,
+		    0, 0, -1 },
+		{ "reports/._x.json", junk, sizeof(junk), 0, 0, 0, 0, -1 },
+		{ "reports/Report.JSON", report, REPORT_LEN, 8, 0, 0, 0, -1 },
+		{ "second.json", other, sizeof(other) - 1, 8, 0, 0, 0, -1 },
+	};
+	struct tr_limits lim;
+	unsigned char *zip;
+	size_t len;
+
+	(void)state;
+	tr_limits_default(&lim);
+	zip = zip_build(e, 6, NULL, &len);
+	expect_json(zip, len, &lim, report, REPORT_LEN);
+	free(zip);
+	zip = zip_build(e + 5, 1, NULL, &len);
+	expect_json(zip, len, &lim, other, sizeof(other) - 1);
+	free(zip);
+}
+
+/* test_no_json - archives without a .json member */
+static void
+test_no_json(void **state)
+{
+	struct zent e[] = {
+		{ "report.txt", report, REPORT_LEN, 8, 0, 0, 0, -1 },
+		{ "report.json.bak", report, REPORT_LEN, 0, 0, 0, 0, -1 },
+	};
+	struct tr_limits lim;
+	unsigned char *zip;
+	size_t len;
+
+	(void)state;
+	tr_limits_default(&lim);
+	zip = zip_build(e, 2, NULL, &len);
+	expect_fail(zip, len, &lim, TR_ERR_ZIP,
+	    "zip: no .json member (2 entries)");
+	free(zip);
+	zip = zip_build(e, 0, NULL, &len);
+	assert_int_equal(len, 22);
+	expect_fail(zip, len, &lim, TR_ERR_ZIP,
+	    "zip: no .json member (0 entries)");
+	free(zip);
+}
+
+/* test_encrypted - the flag in either header refuses the member */
+static void
+test_encrypted(void **state)
+{
+	struct zent e = { "report.json", report, REPORT_LEN, 8, 1, 0, 0, -1 };
+	struct tr_limits lim;
+	unsigned char *zip;
+	size_t len;
+
+	(void)state;
+	tr_limits_default(&lim);
+	zip = zip_build(&e, 1, NULL, &len);
+	expect_fail(zip, len, &lim, TR_ERR_ZIP,
+	    "zip: member \"report.json\" is encrypted");
+	free(zip);
+
+	zip = zip_one("report.json", report, REPORT_LEN, 8, &len);
+	put16(zip + 6, 1);		/* local header only */
+	expect_fail(zip, len, &lim, TR_ERR_ZIP, "is encrypted");
+	free(zip);
+}
+
+/* test_bad_method - bzip2 (12) and AES (99) are refused */
+static void
+test_bad_method(void **state)
+{
+	struct tr_limits lim;
+	unsigned char *zip;
+	size_t len;
+
+	(void)state;
+	tr_limits_default(&lim);
+	zip = zip_one("report.json", report, REPORT_LEN, 12, &len);
+	expect_fail(zip, len, &lim, TR_ERR_ZIP, "uses compression method 12");
+	free(zip);
+	zip = zip_one("report.json", report, REPORT_LEN, 99, &len);
+	expect_fail(zip, len, &lim, TR_ERR_ZIP, "uses compression method 99");
+	free(zip);
+
+	/* the two headers disagree */
+	zip = zip_one("report.json", report, REPORT_LEN, 8, &len);
+	put16(zip + 8, 0);
+	expect_fail(zip, len, &lim, TR_ERR_ZIP,
+	    "local header says method 0, central directory 8");
+	free(zip);
+}
+
+/* test_truncated - every prefix fails cleanly; so does a comment cut
+ * short and an archive missing its first bytes */
+static void
+test_truncated(void **state)
+{
+	struct zent e[] = {
+		{ "a.txt", "some text", 9, 8, 0, 0, 0, -1 },
+		{ "report.json", report, REPORT_LEN, 8, 0, 0, 0, -1 },
+	};
+	struct tr_limits lim;
+	struct tr_error err;
+	unsigned char *zip, *out;
+	size_t len, n, outlen;
+	enum tr_err rc;
+
+	(void)state;
+	tr_limits_default(&lim);
+	zip = zip_build(e, 2, NULL, &len);
+	expect_json(zip, len, &lim, report, REPORT_LEN);
+	for (n = 0; n < len; n++) {
+		rc = tr_unzip_json(zip, n, &lim, &out, &outlen, &err);
+		if (rc != TR_ERR_ZIP)
+			fail_msg("prefix of %zu bytes: %s (%s)", n,
+			    tr_err_name(rc), err.msg);
+		assert_null(out);
+	}
+	expect_fail(zip, 21, &lim, TR_ERR_ZIP, "too short for an archive");
+	expect_fail(zip, len - 1, &lim, TR_ERR_ZIP,
+	    "no end of central directory record");
+	/* the member data gone: the directory points past the end */
+	expect_fail(zip + 40, len - 40, &lim, TR_ERR_ZIP, "lies outside");
+	free(zip);
+
+	zip = zip_build(e, 2, "a comment that gets cut", &len);
+	expect_json(zip, len, &lim, report, REPORT_LEN);
+	expect_fail(zip, len - 5, &lim, TR_ERR_ZIP,
+	    "no end of central directory record");
+	free(zip);
+}
+
+/* test_offsets_outside - every offset and length is bounds-checked */
+static void
+test_offsets_outside(void **state)
+{
+	struct tr_limits lim;
+	unsigned char *zip, *eocd, *cdh;
+	size_t len;
+
+	(void)state;
+	tr_limits_default(&lim);
+	zip = zip_one("report.json", report, REPORT_LEN, 8, &len);
+	eocd = eocd_of(zip, len);
+	cdh = cdh_of(zip, len);
+
+#define MUTATE(stmt, code, text) do {					\
+	unsigned char *copy = malloc(len);				\
+	assert_non_null(copy);						\
+	memcpy(copy, zip, len);						\
+	eocd = eocd_of(copy, len);					\
+	cdh = cdh_of(zip, len) - zip + copy;				\
+	stmt;								\
+	expect_fail(copy, len, &lim, code, text);			\
+	free(copy);							\
+} while (0)
+
+	MUTATE(put32(eocd + 16, 0xfffff000u), TR_ERR_ZIP,
+	    "zip: central directory (offset 4294963200");
+	MUTATE(put32(eocd + 12, 0x7fffffffu), TR_ERR_ZIP, "lies outside");
+	MUTATE(put32(eocd + 16, (uint32_t)len), TR_ERR_ZIP, "lies outside");
+	MUTATE(put32(cdh + 42, (uint32_t)len), TR_ERR_ZIP,
+	    "local header of member \"report.json\"");
+	MUTATE(put32(cdh + 42, 0xfffffff0u), TR_ERR_ZIP, "lies outside");
+	MUTATE(put16(cdh + 28, 0xffff), TR_ERR_ZIP,
+	    "central directory entry 0 at offset");
+	MUTATE(put16(cdh + 30, 200), TR_ERR_ZIP, "runs past the directory");
+	MUTATE(put16(cdh + 32, 1), TR_ERR_ZIP, "runs past the directory");
+	MUTATE(put16(eocd + 8, 2); put16(eocd + 10, 2); cdh[46 + 7] = 'x',
+	    TR_ERR_ZIP, "central directory entry 1 at offset");
+	MUTATE(put32(cdh, 0x02014b51), TR_ERR_ZIP,
+	    "bad central directory entry 0");
+	MUTATE(put16(copy + 28, 0xffff), TR_ERR_ZIP,
+	    "runs past the archive data");
+	MUTATE(put32(cdh + 20, 0x7fffffffu), TR_ERR_ZIP,
+	    "runs past the archive data");
+	MUTATE(put32(copy, 0x04034b51), TR_ERR_ZIP,
+	    "no local header for member \"report.json\" at offset 0");
+	MUTATE(put32(cdh + 20, 0xffffffffu), TR_ERR_ZIP, "ZIP64");
+	MUTATE(put32(eocd + 16, 0xffffffffu), TR_ERR_ZIP,
+	    "ZIP64 archives are not supported");
+	MUTATE(put16(eocd + 8, 0xffff); put16(eocd + 10, 0xffff), TR_ERR_ZIP,
+	    "ZIP64 archives are not supported");
+	MUTATE(put16(eocd + 4, 1), TR_ERR_ZIP, "multi-volume");
+	MUTATE(put16(eocd + 20, 1), TR_ERR_ZIP,
+	    "no end of central directory record");
+#undef MUTATE
+	free(zip);
+}
+
+/* test_zip64_locator - a ZIP64 locator before the end record is refused */
+static void
+test_zip64_locator(void **state)
+{
+	struct tr_limits lim;
+	unsigned char *zip, *z64;
+	size_t len, i;
+
+	(void)state;
+	tr_limits_default(&lim);
+	zip = zip_one("report.json", report, REPORT_LEN, 0, &len);
+	z64 = malloc(len + 20);
+	assert_non_null(z64);
+	memcpy(z64, zip, len - 22);
+	put32(z64 + len - 22, 0x07064b50);
+	for (i = 4; i < 20; i++)
+		z64[len - 22 + i] = 0;
+	memcpy(z64 + len - 2, zip + len - 22, 22);
+	expect_fail(z64, len + 20, &lim, TR_ERR_ZIP,
+	    "ZIP64 archives are not supported");
+	free(z64);
+	free(zip);
+}
+
+/* test_crc_mismatch - a wrong CRC-32 fails, stored or deflated */
+static void
+test_crc_mismatch(void **state)
+{
+	struct zent e = { "report.json", report, REPORT_LEN, 8, 0, 0, 1, -1 };
+	struct tr_limits lim;
+	unsigned char *zip;
+	size_t len;
+
+	(void)state;
+	tr_limits_default(&lim);
+	zip = zip_build(&e, 1, NULL, &len);
+	expect_fail(zip, len, &lim, TR_ERR_ZIP,
+	    "zip: CRC-32 mismatch in member \"report.json\"");
+	free(zip);
+	e.method = 0;
+	zip = zip_build(&e, 1, NULL, &len);
+	expect_fail(zip, len, &lim, TR_ERR_ZIP, "CRC-32 mismatch");
+	free(zip);
+}
+
+/* test_corrupt_deflate - bad deflate data fails with zlib's reason */
+static void
+test_corrupt_deflate(void **state)
+{
+	struct tr_limits lim;
+	unsigned char *zip;
+	size_t len;
+
+	(void)state;
+	tr_limits_default(&lim);
+	zip = zip_one("report.json", report, REPORT_LEN, 8, &len);
+	zip[30 + 11] |= 0x06;		/* first block: BTYPE 11 */
+	expect_fail(zip, len, &lim, TR_ERR_ZIP,
+	    "zip: corrupt deflate data in member \"report.json\"");
+	expect_fail(zip, len, &lim, TR_ERR_ZIP, "invalid block type");
+	free(zip);
+
+	/* deflate data that stops before its final block */
+	zip = zip_one("report.json", report, REPORT_LEN, 8, &len);
+	put32(cdh_of(zip, len) + 20, get32(cdh_of(zip, len) + 20) - 10);
+	expect_fail(zip, len, &lim, TR_ERR_ZIP, "ends early");
+	free(zip);
+}
+
+/* test_size_limit - the declared and the real size both obey max_report;
+ * a member that lies about its size is refused without overrunning */
+static void
+test_size_limit(void **state)
+{
+	struct zent e = { "report.json", NULL, 0, 8, 0, 0, 0, -1 };
+	struct tr_limits lim;
+	unsigned char *text, *zip;
+	size_t len, i;
+
+	(void)state;
+	tr_limits_default(&lim);
+	text = malloc(2000);
+	assert_non_null(text);
+	for (i = 0; i < 2000; i++)
+		text[i] = (unsigned char)('a' + (i * 7919) % 26);
+	e.data = text;
+	e.len = 2000;
+	zip = zip_build(&e, 1, NULL, &len);
+	lim.max_report = 2000;
+	expect_json(zip, len, &lim, text, 2000);
+	lim.max_report = 1999;
+	expect_fail(zip, len, &lim, TR_ERR_DECOMPRESS_LIMIT,
+	    "decompressed report exceeds the limit of 1999 bytes");
+	free(zip);
+
+	tr_limits_default(&lim);
+	e.usize = 1999;		/* says one byte less than it holds */
+	zip = zip_build(&e, 1, NULL, &len);
+	expect_fail(zip, len, &lim, TR_ERR_ZIP,
+	    "inflates to 2000 bytes, the central directory says 1999");
+	free(zip);
+	e.usize = 1000;		/* says much less */
+	zip = zip_build(&e, 1, NULL, &len);
+	expect_fail(zip, len, &lim, TR_ERR_ZIP,
+	    "inflates to more than its declared 1000 bytes");
+	free(zip);
+	e.usize = 2010;		/* says more */
+	zip = zip_build(&e, 1, NULL, &len);
+	expect_fail(zip, len, &lim, TR_ERR_ZIP,
+	    "inflates to 2000 bytes, the central directory says 2010");
+	free(zip);
+	e.method = 0;
+	zip = zip_build(&e, 1, NULL, &len);
+	expect_fail(zip, len, &lim, TR_ERR_ZIP,
+	    "stored member \"report.json\" has 2000 compressed but 2010");
+	free(zip);
+	free(text);
+}
+
+/* test_zip_bomb - 10 MiB of zeros: the ratio stops it, whether it is
+ * honest about its size, says it is small, or hides in a .json.gz */
+static void
+test_zip_bomb(void **state)
+{
+	struct zent e = { "bomb.json", NULL, 10 * MIB, 8, 0, Z_RLE, 0, -1 };
+	struct tr_limits lim;
+	unsigned char *zeros, *zip, *gz;
+	size_t len, gzlen;
+
+	(void)state;
+	tr_limits_default(&lim);
+	zeros = calloc(1, 10 * MIB);
+	assert_non_null(zeros);
+	e.data = zeros;
+	zip = zip_build(&e, 1, NULL, &len);
+	assert_true(len < 20 * 1024);
+	expect_fail(zip, len, &lim, TR_ERR_DECOMPRESS_LIMIT,
+	    "decompression ratio over 200:1 (a zip bomb?)");
+	free(zip);
+
+	e.usize = 1000;		/* a small size so no check fires early */
+	zip = zip_build(&e, 1, NULL, &len);
+	expect_fail(zip, len, &lim, TR_ERR_ZIP,
+	    "inflates to more than its declared 1000 bytes");
+	free(zip);
+
+	/* stored .json.gz: the zip layer is 1:1, gunzip sees the bomb */
+	gz = deflate_with(zeros, 10 * MIB, 16 + MAX_WBITS, Z_RLE, 0, &gzlen);
+	zip = zip_one("bomb.json.gz", gz, gzlen, 0, &len);
+	expect_fail(zip, len, &lim, TR_ERR_DECOMPRESS_LIMIT,
+	    "decompression ratio over 200:1 (a gzip bomb?)");
+	free(zip);
+	free(gz);
+	free(zeros);
+}
+
+/* test_zip_bomb_layers - each layer under 200:1, together over it: a
+ * .json.gz whose gzip flushes often (about 160:1), Huffman-coded again
+ * (about 2:1) */
+static void
+test_zip_bomb_layers(void **state)
+{
+	struct zent e = { "layers.json.gz", NULL, 0, 8, 0, Z_HUFFMAN_ONLY, 0,
+	    -1 };
+	struct tr_limits lim;
+	unsigned char *zeros, *gz, *zip, *inner;
+	size_t gzlen, len, innerlen;
+
+	(void)state;
+	tr_limits_default(&lim);
+	zeros = calloc(1, 4 * MIB);
+	assert_non_null(zeros);
+	gz = deflate_with(zeros, 4 * MIB, 16 + MAX_WBITS, Z_RLE, 4096,
+	    &gzlen);
+	assert_true(4 * MIB < gzlen * 200);	/* gunzip alone lets it by */
+	e.data = gz;
+	e.len = gzlen;
+	zip = zip_build(&e, 1, NULL, &len);
+	inner = cdh_of(zip, len);
+	innerlen = get32(inner + 20);		/* compressed size */
+	assert_true(gzlen < innerlen * 200);	/* the zip layer too */
+	assert_true(4 * MIB > innerlen * 200);	/* together they do not */
+	expect_fail(zip, len, &lim, TR_ERR_DECOMPRESS_LIMIT,
+	    "decompression ratio over 200:1 (a zip bomb?): member "
+	    "\"layers.json.gz\" gives 4194304 bytes");
+	free(zip);
+	free(gz);
+	free(zeros);
+}
+
+/* test_entry_limit - 1000 entries are read, 1001 refused */
+static void
+test_entry_limit(void **state)
+{
+	struct zent *e;
+	struct tr_limits lim;
+	unsigned char *zip;
+	char (*names)[16];
+	size_t len, i;
+
+	(void)state;
+	tr_limits_default(&lim);
+	e = calloc(1001, sizeof(*e));
+	names = calloc(1001, sizeof(*names));
+	assert_true(e != NULL && names != NULL);
+	for (i = 0; i < 1001; i++) {
+		snprintf(names[i], sizeof(names[i]), "f%04zu.txt", i);
+		e[i].name = names[i];
+		e[i].data = "x";
+		e[i].len = 1;
+		e[i].usize = -1;
+	}
+	e[999].name = "report.json";
+	e[999].data = report;
+	e[999].len = REPORT_LEN;
+	zip = zip_build(e, 1000, NULL, &len);
+	expect_json(zip, len, &lim, report, REPORT_LEN);
+	free(zip);
+	zip = zip_build(e, 1001, NULL, &len);
+	expect_fail(zip, len, &lim, TR_ERR_ZIP,
+	    "zip: 1001 entries, over the limit of 1000");
+	free(zip);
+	free(e);
+	free(names);
+}
+
+/* test_python_zipfile - an archive written by Python's zipfile module */
+static void
+test_python_zipfile(void **state)
+{
+	char path[] = "/tmp/tlsrptd-unzip-XXXXXX";
+	char cmd[1024];
+	struct tr_limits lim;
+	unsigned char *zip;
+	size_t len;
+	int fd;
+
+	(void)state;
+	tr_limits_default(&lim);
+	if ((fd = mkstemp(path)) < 0)
+		fail_msg("mkstemp failed");
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "python3 -c 'import sys, zipfile\n"
+	    "with zipfile.ZipFile(sys.argv[1], \"w\", zipfile.ZIP_DEFLATED) "
+	    "as z:\n"
+	    "    z.writestr(\"notes.txt\", \"not this one\")\n"
+	    "    z.writestr(\"report.json\", sys.argv[2])\n' %s '%s' "
+	    "2>/dev/null", path, report);
+	if (system(cmd) != 0) {
+		unlink(path);
+		skip();
+	}
+	zip = tu_read(path, &len);
+	unlink(path);
+	expect_json(zip, len, &lim, report, REPORT_LEN);
+	free(zip);
+}
+
+/* main - run every unzip test; non-zero exit when one fails */
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stored),
+		cmocka_unit_test(test_deflated),
+		cmocka_unit_test(test_json_gz_member),
+		cmocka_unit_test(test_first_json_wins),
+		cmocka_unit_test(test_no_json),
+		cmocka_unit_test(test_encrypted),
+		cmocka_unit_test(test_bad_method),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_offsets_outside),
+		cmocka_unit_test(test_zip64_locator),
+		cmocka_unit_test(test_crc_mismatch),
+		cmocka_unit_test(test_corrupt_deflate),
+		cmocka_unit_test(test_size_limit),
+		cmocka_unit_test(test_zip_bomb),
+		cmocka_unit_test(test_zip_bomb_layers),
+		cmocka_unit_test(test_entry_limit),
+		cmocka_unit_test(test_python_zipfile),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
