@@ -9,7 +9,8 @@ CC       ?= cc
 FUZZ_CC  ?= clang
 FUZZ_SECONDS ?= 20
 
-PKGS      = json-c zlib sqlite3 libevent libevent_pthreads libevent_openssl openssl
+PKGS      = json-c zlib sqlite3 libevent libevent_pthreads libevent_openssl openssl \
+            libsystemd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -17,7 +18,7 @@ CFLAGS   ?= -O2 -g
 WARN      = -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
             -Wmissing-prototypes -Wno-unused-parameter
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DTLSRPTD_VERSION='"$(VERSION)"' \
-             -Iinclude $(PKG_CFLAGS) $(WARN) $(CFLAGS)
+             -iquote include $(PKG_CFLAGS) $(WARN) $(CFLAGS)
 LIBS      = $(PKG_LIBS) -lmilter -lpthread
 
 # Every src/*.c but main.c forms the library that tests and fuzzers link.

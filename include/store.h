@@ -65,11 +65,12 @@ enum tr_err tr_store_put_report(struct tr_store *st, const struct tr_report *r,
     struct tr_error *err);
 
 /* tr_store_put_quarantine - keep a message that is not a valid report, with
- * the reason class (tr_err_name) and exact reason. */
+ * the reason class (tr_err_name) and exact reason. The same bytes again are
+ * a duplicate (*result, may be NULL): *rowid is then the earlier row. */
 enum tr_err tr_store_put_quarantine(struct tr_store *st,
     const struct tr_origin *o, const unsigned char *raw, size_t rawlen,
-    const char *reason_class, const char *reason, int64_t *rowid,
-    struct tr_error *err);
+    const char *reason_class, const char *reason, enum tr_put *result,
+    int64_t *rowid, struct tr_error *err);
 
 /* tr_store_db - the underlying sqlite3 handle (for queries) */
 struct sqlite3 *tr_store_db(struct tr_store *st);

@@ -125,7 +125,7 @@ tr_log_event(enum tr_loglevel level, const char *event,
 	struct json_object *line;
 	struct timeval tv;
 	struct tm tm;
-	char ts[40];
+	char ts[64];
 	const char *s;
 	size_t len;
 	char *buf;
@@ -137,9 +137,9 @@ tr_log_event(enum tr_loglevel level, const char *event,
 	}
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
-	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (long)(tv.tv_usec / 1000));
+	    tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
 
 	line = json_object_new_object();
 	json_object_object_add(line, "time", json_object_new_string(ts));

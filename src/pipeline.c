@@ -9,6 +9,8 @@
 #include "log.h"
 #include "pipeline.h"
 
+#define QUARANTINE_HEAD	(1024 * 1024)
+
 /* domain_from_filename - the policy domain of a "sender!domain!begin!end..." name */
 static char *
 domain_from_filename(const char *name)
@@ -214,6 +216,8 @@ origin_fields(const struct tr_origin *o, const struct tr_msgmeta *m,
 {
 	struct json_object *f = json_object_new_object();
 
+	/* placeholder: keeps "outcome" first in the line; set after commit */
+	json_object_object_add(f, "outcome", NULL);
 	add_str(f, "way_in", o->way_in);
 	add_str(f, "source", o->source);
 	add_str(f, "envelope_from", o->envelope_from);
@@ -270,7 +274,7 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 	struct tr_origin o = *origin;
 	struct json_object *reports = NULL, *invalid = NULL, *it_fields;
 	struct tr_error serr;
-	enum tr_put put;
+	enum tr_put put, qput = TR_PUT_STORED;
 	int64_t rowid;
 	size_t i;
 
@@ -312,9 +316,13 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 		quarantine_reason(a, &v->err);
 		if (a->nitems == 0)
 			v->invalid = 1;
+		/* an oversize message is kept by its head: enough to see what
+		 * it was without letting one message fill the database */
+		if (v->err.code == TR_ERR_TOO_LARGE && rawlen > QUARANTINE_HEAD)
+			rawlen = QUARANTINE_HEAD;
 		if (tr_store_put_quarantine(st, &o, raw, rawlen,
-		    tr_err_name(v->err.code), v->err.msg, &v->quarantine_id,
-		    &serr) != TR_OK)
+		    tr_err_name(v->err.code), v->err.msg, &qput,
+		    &v->quarantine_id, &serr) != TR_OK)
 			goto rollback;
 	}
 	if (tr_store_release(st, &serr) != TR_OK)
@@ -337,6 +345,9 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 		add_str(v->fields, "reason", v->err.msg);
 		json_object_object_add(v->fields, "quarantine_id",
 		    json_object_new_int64(v->quarantine_id));
+		if (qput == TR_PUT_DUPLICATE)
+			json_object_object_add(v->fields, "already_quarantined",
+			    json_object_new_boolean(1));
 	}
 	return TR_OK;
 

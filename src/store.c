@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include "error.h"
@@ -34,6 +35,7 @@ enum stmt_id {
 	S_INS_POLICY,
 	S_INS_FAILURE,
 	S_INS_QUARANTINE,
+	S_FIND_QUARANTINE,
 	S__COUNT
 };
 
@@ -76,8 +78,10 @@ static const char *const stmt_sql[S__COUNT] = {
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[S_INS_QUARANTINE] = "INSERT INTO quarantine (received_at, way_in, "
 	    "source, envelope_from, envelope_to, message_id, mail_from, "
-	    "subject, reason_class, reason, raw) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	    "subject, reason_class, reason, raw, raw_sha256) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+	    "ON CONFLICT (raw_sha256) DO NOTHING",
+	[S_FIND_QUARANTINE] = "SELECT id FROM quarantine WHERE raw_sha256 = ?1",
 };
 
 struct tr_store {
@@ -425,9 +429,14 @@ undo:
 enum tr_err
 tr_store_put_quarantine(struct tr_store *st, const struct tr_origin *o,
     const unsigned char *raw, size_t rawlen, const char *reason_class,
-    const char *reason, int64_t *rowid, struct tr_error *err)
+    const char *reason, enum tr_put *result, int64_t *rowid,
+    struct tr_error *err)
 {
 	static const struct tr_msgmeta nometa;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+	unsigned int mdlen = 0, i;
+	sqlite3_stmt *find;
 	sqlite3_stmt *stmt = st->stmt[S_INS_QUARANTINE];
 	const struct tr_msgmeta *m;
 	char received[32];
@@ -461,11 +470,35 @@ tr_store_put_quarantine(struct tr_store *st, const struct tr_origin *o,
 		    SQLITE_STATIC);
 	else
 		rc |= sqlite3_bind_zeroblob(stmt, 11, 0);
+	/* the content hash makes a second copy of the same message (ingest run
+	 * twice, a sender's retry) a duplicate instead of a new row */
+	if (EVP_Digest(raw != NULL ? raw : (const unsigned char *)"", rawlen,
+	    md, &mdlen, EVP_sha256(), NULL) != 1)
+		return tr_error_set(err, TR_ERR_STORE, "%s: SHA-256 failed",
+		    st->path);
+	for (i = 0; i < mdlen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	rc |= bind_text(stmt, 12, hex);
 	if (rc != SQLITE_OK)
 		return dberr(st, rc, "binding a quarantined message", err);
 	if (run(st, S_INS_QUARANTINE, "quarantining a message", err) != TR_OK)
 		return TR_ERR_STORE;
-	*rowid = sqlite3_last_insert_rowid(st->db);
+	if (sqlite3_changes(st->db) > 0) {
+		*rowid = sqlite3_last_insert_rowid(st->db);
+		if (result != NULL)
+			*result = TR_PUT_STORED;
+		return TR_OK;
+	}
+	find = st->stmt[S_FIND_QUARANTINE];
+	if ((rc = bind_text(find, 1, hex)) != SQLITE_OK)
+		return dberr(st, rc, "binding a quarantine lookup", err);
+	rc = sqlite3_step(find);
+	*rowid = rc == SQLITE_ROW ? sqlite3_column_int64(find, 0) : 0;
+	sqlite3_reset(find);
+	if (rc != SQLITE_ROW)
+		return dberr(st, rc, "finding a quarantined message", err);
+	if (result != NULL)
+		*result = TR_PUT_DUPLICATE;
 	return TR_OK;
 }
 

@@ -530,7 +530,7 @@ test_quarantine(void **state)
 	o.envelope_to = "tlsrpt@example.com";
 	o.meta = &meta;
 	if (tr_store_put_quarantine(fx->st, &o, raw, sizeof(raw) - 1,
-	    "no-report-part", "no report part in the message", &id,
+	    "no-report-part", "no report part in the message", NULL, &id,
 	    &err) != TR_OK)
 		fail_msg("%s", err.msg);
 	assert_true(id > 0);
@@ -558,7 +558,7 @@ test_quarantine(void **state)
 	/* An empty message and missing labels still make a row. */
 	o = origin();
 	o.way_in = NULL;
-	if (tr_store_put_quarantine(fx->st, &o, NULL, 0, NULL, NULL, &id2,
+	if (tr_store_put_quarantine(fx->st, &o, NULL, 0, NULL, NULL, NULL, &id2,
 	    &err) != TR_OK)
 		fail_msg("%s", err.msg);
 	assert_true(id2 > id);
@@ -575,6 +575,19 @@ test_quarantine(void **state)
 	sqlite3_finalize(s);
 	assert_int_equal(rows(db, "quarantine"), 2);
 	assert_int_equal(rows(db, "reports"), 0);
+
+	/* The same bytes again are a duplicate of the first row. */
+	{
+		enum tr_put put = TR_PUT_STORED;
+		int64_t id3 = 0;
+
+		if (tr_store_put_quarantine(fx->st, &o, raw, sizeof(raw) - 1,
+		    "no-report-part", "again", &put, &id3, &err) != TR_OK)
+			fail_msg("%s", err.msg);
+		assert_int_equal(put, TR_PUT_DUPLICATE);
+		assert_int_equal(id3, id);
+		assert_int_equal(rows(db, "quarantine"), 2);
+	}
 }
 
 /* test_notes_json - conformance notes become a valid JSON array */
@@ -856,7 +869,7 @@ put_quarantine_simple(struct tr_store *st)
 	int64_t id;
 
 	if (tr_store_put_quarantine(st, &o, (const unsigned char *)"x", 1,
-	    "schema", "bad", &id, &err) != TR_OK)
+	    "schema", "bad", NULL, &id, &err) != TR_OK)
 		fail_msg("%s", err.msg);
 }
 
@@ -1127,7 +1140,7 @@ expect_put_fails(struct tr_store *st, const char *path)
 	assert_non_null(strstr(err.msg, "readonly"));
 	assert_non_null(strstr(err.msg, "SQLITE_READONLY"));
 	assert_int_equal(tr_store_put_quarantine(st, &o,
-	    (const unsigned char *)"x", 1, "schema", "bad", &id, &err),
+	    (const unsigned char *)"x", 1, "schema", "bad", NULL, &id, &err),
 	    TR_ERR_STORE);
 	assert_non_null(strstr(err.msg, "SQLITE_READONLY"));
 }
@@ -1528,7 +1541,7 @@ populate_sample(struct tr_store *st)
 	o.envelope_to = "tlsrpt@example.com";
 	o.meta = &meta;
 	if (tr_store_put_quarantine(st, &o, reply, sizeof(reply) - 1,
-	    "no-report-part", "no report part in the message", &id,
+	    "no-report-part", "no report part in the message", NULL, &id,
 	    &err) != TR_OK)
 		fail_msg("%s", err.msg);
 }

@@ -1,0 +1,87 @@
+#!/bin/sh
+# ingest.sh - tlsrptd ingest as a user runs it: mbox, Maildir, directories,
+# stdin, running twice, exit statuses and errors.
+. "$(dirname "$0")/lib.sh"
+
+C="$TOP/tests/corpus"
+db="$T/t.db"
+
+# count DB TABLE
+count() { sql "$1" "SELECT count(*) FROM $2"; }
+
+# to_mbox FILE... - an mbox with each file as one message, >From-escaped
+to_mbox() {
+	for f in "$@"; do
+		echo "From tlsrpt@example.net Sat Nov 22 10:00:00 2026"
+		tr -d '\r' < "$f" | sed 's/^\(>*From \)/>\1/'
+		echo
+	done
+}
+
+# --- mbox: three reports and one human reply --------------------------------
+printf 'From: someone@example.org\nSubject: Re: your report address\n\nFrom now on, please stop.\n' > "$T/reply.eml"
+to_mbox "$C/mox__example.eml" "$C/tlsrpt-digest__tlsrpt_success_google_1.eml" \
+    "$T/reply.eml" "$C/mox__microsoft.eml" > "$T/box"
+rc=0; "$TLSRPTD" ingest --db "$db" "$T/box" > "$T/log1" 2>&1 || rc=$?
+check_eq "mbox exit status (one quarantined)" 1 "$rc"
+check_eq "mbox: reports stored" 3 "$(count "$db" reports)"
+check_eq "mbox: quarantined" 1 "$(count "$db" quarantine)"
+check_eq "mbox: reason" "no-report-part" "$(sql "$db" 'SELECT reason_class FROM quarantine')"
+check_eq "mbox: source names the message" "$T/box#3" "$(sql "$db" 'SELECT source FROM quarantine')"
+check_eq "mbox: one log line per message" 4 "$(grep -c '"event":"message"' "$T/log1")"
+check_grep "mbox: stored line" '"outcome":"stored"' "$T/log1"
+check_grep "mbox: quarantined line" '"outcome":"quarantined","way_in":"file"' "$T/log1"
+
+# --- the same input again adds nothing ----------------------------------------
+rc=0; "$TLSRPTD" ingest --db "$db" "$T/box" > "$T/log2" 2>&1 || rc=$?
+check_eq "second run exit status" 1 "$rc"
+check_eq "second run: reports" 3 "$(count "$db" reports)"
+check_eq "second run: policies" "$(sql "$db" 'SELECT count(*) FROM policies')" \
+    "$(sql "$db" 'SELECT count(*) FROM policies')"
+check_eq "second run: quarantine" 1 "$(count "$db" quarantine)"
+check_eq "second run: duplicates logged" 3 "$(grep -c '"outcome":"duplicate"' "$T/log2")"
+
+# --- a Maildir ---------------------------------------------------------------
+mkdir -p "$T/md/cur" "$T/md/new" "$T/md/tmp"
+cp "$C/tlsrpt-digest__tlsrpt_success_google_2.eml" "$T/md/new/1.host"
+cp "$C/parsedmarc__google.com_smtp_tls_report.eml" "$T/md/cur/2.host:2,S"
+cp "$C/tlsrpt-digest__tlsrpt_failure.eml" "$T/md/tmp/3.host"	# partial delivery: skipped
+rc=0; "$TLSRPTD" ingest --db "$T/md.db" "$T/md" > "$T/log3" 2>&1 || rc=$?
+check_eq "Maildir exit status" 0 "$rc"
+check_eq "Maildir: reports" 2 "$(count "$T/md.db" reports)"
+
+# --- a directory of bare reports, and stdin ----------------------------------
+mkdir -p "$T/dir/sub"
+cp "$C/mail-tls-rpt__report.json.gz" "$C/parsedmarc__mail.ru.json" "$T/dir/"
+cp "$C/smtp_tls_reporting__example.gz" "$T/dir/sub/"
+rc=0; "$TLSRPTD" ingest --db "$T/dir.db" "$T/dir" > "$T/log4" 2>&1 || rc=$?
+check_eq "directory exit status" 0 "$rc"
+check_eq "directory: reports" 3 "$(count "$T/dir.db" reports)"
+rc=0; "$TLSRPTD" ingest --db "$T/stdin.db" - < "$C/mox__microsoft.eml" > "$T/log5" 2>&1 || rc=$?
+check_eq "stdin exit status" 0 "$rc"
+check_eq "stdin: organization" "Microsoft Corporation" \
+    "$(sql "$T/stdin.db" 'SELECT organization_name FROM reports')"
+
+# --- errors --------------------------------------------------------------------
+rc=0; "$TLSRPTD" ingest --db "$T/e.db" "$T/no-such-file" > "$T/log6" 2>&1 || rc=$?
+check_eq "missing input exit status" 66 "$rc"
+check_grep "missing input logged" '"outcome":"error"' "$T/log6"
+rc=0; "$TLSRPTD" ingest --db "$T/no-such-dir/x.db" "$C/mox__example.eml" > "$T/log7" 2>&1 || rc=$?
+check_eq "unwritable database exit status" 74 "$rc"
+sqlite3 "$T/foreign.db" 'CREATE TABLE customers(id INTEGER)'
+rc=0; "$TLSRPTD" ingest --db "$T/foreign.db" "$C/mox__example.eml" > "$T/log8" 2>&1 || rc=$?
+check_eq "foreign database exit status" 74 "$rc"
+check_grep "foreign database message" "another application" "$T/log8"
+check_eq "foreign database untouched" "customers" "$(sql "$T/foreign.db" "SELECT group_concat(name) FROM sqlite_master")"
+rc=0; "$TLSRPTD" ingest > /dev/null 2>&1 || rc=$?
+check_eq "no arguments" 64 "$rc"
+rc=0; "$TLSRPTD" ingest --bogus x > /dev/null 2>&1 || rc=$?
+check_eq "unknown option" 64 "$rc"
+rc=0; "$TLSRPTD" ingest --help > "$T/help" 2>&1 || rc=$?
+check_eq "--help exit status" 0 "$rc"
+check_grep "--help text" "Exit status" "$T/help"
+rc=0; "$TLSRPTD" --version > "$T/ver" 2>&1 || rc=$?
+check_eq "--version" 0 "$rc"
+check_grep "--version text" "tlsrptd " "$T/ver"
+
+finish
