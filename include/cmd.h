@@ -19,6 +19,7 @@ struct tr_cmd {
 #define TR_EXIT_CONFIG		78
 
 extern const struct tr_cmd tr_cmd_ingest;
+extern const struct tr_cmd tr_cmd_run;
 extern const struct tr_cmd tr_cmd_check_config;
 
 /* tr_cmd_usage - print "usage: tlsrptd NAME USAGE" to stderr, return 64 */

@@ -6,6 +6,7 @@
 
 static const struct tr_cmd *const cmds[] = {
 	&tr_cmd_ingest,
+	&tr_cmd_run,
 	&tr_cmd_check_config,
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

@@ -1,0 +1,105 @@
+/* daemon.h - the event loop that owns the store: receivers hand it jobs, it group-commits */
+#ifndef TR_DAEMON_H
+#define TR_DAEMON_H
+
+#include <errno.h>
+#include <stddef.h>
+
+#include "limits.h"
+#include "pipeline.h"
+#include "store.h"
+
+struct event_base;
+struct tr_daemon;
+struct tr_job;
+
+/* Called on the loop thread once the job's batch is committed (or failed).
+ * The job's verdict is final; the receiver may free the job from here on. */
+typedef void (*tr_job_done_fn)(struct tr_job *job, void *arg);
+
+/*
+ * One message for the pipeline. The receiver owns the job and everything it
+ * points to until done() runs; it fills the first group, the daemon fills
+ * verdict (without its log fields: the log line is the daemon's to write).
+ */
+struct tr_job {
+	const unsigned char *buf;	/* raw bytes: a message or a report body */
+	size_t len;
+	enum tr_input kind;
+	const char *hint;		/* filename or media type, or NULL */
+	struct tr_origin origin;	/* way_in, source, envelope; meta ignored */
+	tr_job_done_fn done;
+	void *done_arg;
+
+	struct tr_verdict verdict;	/* outcome, counts and reason (fields NULL) */
+
+	/* the daemon's own */
+	struct tr_job *next;
+};
+
+struct tr_daemon_settings {
+	const struct tr_limits *limits;
+	unsigned queue_limit;		/* jobs waiting before submit refuses */
+	unsigned shutdown_timeout;	/* seconds the final drain may take */
+	int handle_stop_signals;	/* SIGTERM/SIGINT/SIGHUP via libevent (no milter) */
+	void (*on_stopping)(void *);	/* on the loop thread when shutdown begins */
+	void *on_stopping_arg;
+};
+
+/* Why tr_daemon_submit refused a job (errno values). */
+#define TR_SUBMIT_FULL		EAGAIN		/* queue_limit jobs waiting */
+#define TR_SUBMIT_CLOSED	ESHUTDOWN	/* shutting down */
+
+/*
+ * tr_daemon_new - a loop on a fresh event base (evthread_use_pthreads is
+ * called first) that will own st. SIGUSR1 reopens the log; with
+ * handle_stop_signals, SIGTERM/SIGINT/SIGHUP start tr_daemon_shutdown.
+ * NULL on failure (logged).
+ */
+struct tr_daemon *tr_daemon_new(struct tr_store *st,
+    const struct tr_daemon_settings *s);
+
+/* tr_daemon_base - the event base, for receivers living on the loop thread */
+struct event_base *tr_daemon_base(struct tr_daemon *d);
+
+/*
+ * tr_daemon_submit - queue a job for the loop; any thread. Returns 0, or -1
+ * with errno TR_SUBMIT_FULL or TR_SUBMIT_CLOSED (the job was not taken and
+ * done will not be called: answer with a temporary failure).
+ */
+int tr_daemon_submit(struct tr_daemon *d, struct tr_job *job);
+
+/*
+ * tr_daemon_submit_wait - for receivers on their own threads (libmilter
+ * workers): submit, then block until the job's batch is committed. Returns
+ * 0 with job->verdict final, or -1 as tr_daemon_submit. Never call it on the
+ * loop thread. Overwrites job->done and job->done_arg.
+ */
+int tr_daemon_submit_wait(struct tr_daemon *d, struct tr_job *job);
+
+/*
+ * tr_daemon_shutdown - begin the orderly stop: refuse new jobs, finish and
+ * commit the queued ones, then leave tr_daemon_run. Any thread; idempotent.
+ * A watchdog ends the process (status 70) if the final drain overruns
+ * shutdown_timeout.
+ */
+void tr_daemon_shutdown(struct tr_daemon *d);
+
+/* tr_daemon_run - run the loop until shutdown has drained; 0, or -1 on a
+ * loop failure. Every job accepted by submit has been completed. */
+int tr_daemon_run(struct tr_daemon *d);
+
+/* tr_daemon_watchdog_stop - cancel the shutdown watchdog before exiting */
+void tr_daemon_watchdog_stop(void);
+
+/* tr_daemon_free - release the loop (not the store) */
+void tr_daemon_free(struct tr_daemon *d);
+
+/* Counters since start, for the "stopped" log line. */
+struct tr_daemon_stats {
+	unsigned long jobs, batches, stored, duplicates, quarantined,
+	    tempfailed, refused, max_batch;
+};
+void tr_daemon_stats(struct tr_daemon *d, struct tr_daemon_stats *out);
+
+#endif

@@ -1,0 +1,40 @@
+/* milter.h - the libmilter receiver: mail to the rua addresses goes to the loop */
+#ifndef TR_MILTER_H
+#define TR_MILTER_H
+
+#include <sys/types.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "error.h"
+
+/*
+ * tr_milter_listen - register the filter with libmilter and bind the socket
+ * named by cfg->milter_socket ("unix:PATH", "local:PATH", "inet:PORT@HOST",
+ * "inet6:PORT@HOST"). A stale unix socket is removed first; the new one gets
+ * mode 0660 and, when uid/gid are not -1, that owner, so the MTA's group can
+ * reach it after privileges are dropped. cfg must outlive the milter.
+ */
+enum tr_err tr_milter_listen(const struct tr_config *cfg, uid_t uid,
+    gid_t gid, struct tr_error *err);
+
+/*
+ * tr_milter_start - run smfi_main on a thread of its own, handing messages
+ * to d. libmilter's own
+ * signal thread stops it on SIGTERM, SIGINT or SIGHUP (which every thread
+ * must have blocked before this call); the milter thread then starts
+ * tr_daemon_shutdown. Returns 0 or -1.
+ */
+int tr_milter_start(struct tr_daemon *d);
+
+/* tr_milter_join - wait for the milter thread; 0 when smfi_main ended well */
+int tr_milter_join(void);
+
+/* tr_milter_stop - make smfi_main return; blocks up to ~5 s, so never on
+ * the loop thread while the loop still has work */
+void tr_milter_stop(void);
+
+/* tr_milter_close - remove the unix socket after the milter has stopped */
+void tr_milter_close(void);
+
+#endif

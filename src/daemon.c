@@ -1,0 +1,490 @@
+/* daemon.c - the loop: one event base owns the store; queued jobs are group-committed */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <json-c/json.h>
+#include <sqlite3.h>
+
+#include "daemon.h"
+#include "log.h"
+
+struct tr_daemon {
+	struct event_base *base;
+	struct tr_store *st;
+	struct tr_limits limits;
+	unsigned queue_limit;
+	unsigned shutdown_timeout;
+
+	/* The hand-off: receivers append under mtx, the loop takes it all. */
+	pthread_mutex_t mtx;
+	struct tr_job *head, **tailp;
+	unsigned nqueued;
+	int closing;			/* submit refuses; the loop finishes */
+	unsigned long refused;
+
+	struct event *wake_ev;		/* activated by submit and shutdown */
+	struct event *sig_ev[4];
+	int announced, finished;
+	void (*on_stopping)(void *);
+	void *on_stopping_arg;
+
+	/* One batch at a time, sized once: a batch never exceeds queue_limit. */
+	struct tr_job **batch;
+	struct tr_verdict *verdicts;
+
+	struct tr_daemon_stats stats;	/* loop thread only, but refused */
+};
+
+/* Submitting threads wait on one of these per job. */
+struct waiter {
+	pthread_mutex_t mtx;
+	pthread_cond_t cond;
+	int done;
+};
+
+static unsigned watchdog_seconds;
+
+/* watchdog_expired - the final drain overran shutdown_timeout: give up */
+static void
+watchdog_expired(int sig)
+{
+	static const char msg[] = "tlsrptd: shutdown_timeout reached, "
+	    "exiting with work unfinished (nothing unacknowledged is lost)\n";
+
+	(void)sig;
+	/* Only async-signal-safe calls here. Unfinished jobs were never
+	 * acknowledged, so their senders retry. */
+	(void)write(2, msg, sizeof(msg) - 1);
+	_exit(70);
+}
+
+/* start_watchdog - bound the rest of the process's life once stopping */
+static void
+start_watchdog(unsigned seconds)
+{
+	struct sigaction sa;
+
+	if (seconds == 0)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = watchdog_expired;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	watchdog_seconds = seconds;
+	alarm(seconds);
+}
+
+/* origin_fields - the log fields of a job that never reached tr_record */
+static struct json_object *
+origin_fields(const struct tr_job *job)
+{
+	struct json_object *f = json_object_new_object();
+	const struct tr_origin *o = &job->origin;
+
+	/* as in tr_record's lines: "outcome" first, filled in when logged */
+	json_object_object_add(f, "outcome", NULL);
+	if (o->way_in != NULL)
+		json_object_object_add(f, "way_in",
+		    json_object_new_string(o->way_in));
+	if (o->source != NULL)
+		json_object_object_add(f, "source",
+		    json_object_new_string(o->source));
+	if (o->envelope_from != NULL)
+		json_object_object_add(f, "envelope_from",
+		    json_object_new_string(o->envelope_from));
+	if (o->envelope_to != NULL)
+		json_object_object_add(f, "envelope_to",
+		    json_object_new_string(o->envelope_to));
+	json_object_object_add(f, "size", json_object_new_int64((int64_t)job->len));
+	return f;
+}
+
+/*
+ * process_job - analyse and record one job inside the open transaction.
+ * The analysis is pure and touches neither the store nor the loop, so it
+ * could run on the receiving thread instead; only tr_record needs the store.
+ */
+static void
+process_job(struct tr_daemon *d, struct tr_job *job, struct tr_verdict *v)
+{
+	struct tr_analysis a;
+	struct tr_origin o = job->origin;
+
+	if (o.received_at == 0)
+		o.received_at = (int64_t)time(NULL);
+	o.meta = NULL;		/* the message's own headers, from the analysis */
+	tr_analyse(job->buf, job->len, job->kind, job->hint, &d->limits, &a);
+	tr_record(d->st, &a, job->buf, job->len, &o, v);
+	tr_analysis_free(&a);
+}
+
+/* count - tally a final verdict */
+static void
+count(struct tr_daemon *d, const struct tr_verdict *v)
+{
+	switch (v->outcome) {
+	case TR_OUTCOME_STORED:
+		d->stats.stored++;
+		break;
+	case TR_OUTCOME_DUPLICATE:
+		d->stats.duplicates++;
+		break;
+	case TR_OUTCOME_QUARANTINED:
+		d->stats.quarantined++;
+		break;
+	case TR_OUTCOME_TEMPFAIL:
+		d->stats.tempfailed++;
+		break;
+	}
+}
+
+/*
+ * run_batch - group commit: one transaction for every job of the batch,
+ * each receiver answered only after the commit that holds its message, and
+ * every job answered TEMPFAIL when that commit fails.
+ */
+static void
+run_batch(struct tr_daemon *d, size_t n)
+{
+	struct tr_error err;
+	struct tr_verdict *v;
+	struct tr_job *job;
+	size_t i;
+	int began, failed = 0;
+
+	tr_error_clear(&err);
+	began = tr_store_begin(d->st, &err) == TR_OK;
+	for (i = 0; i < n; i++) {
+		v = &d->verdicts[i];
+		if (began)
+			process_job(d, d->batch[i], v);
+		else {
+			memset(v, 0, sizeof(*v));
+			v->fields = origin_fields(d->batch[i]);
+			tr_verdict_fail(v, &err);
+		}
+	}
+	if (!began)
+		failed = 1;
+	else if (sqlite3_get_autocommit(tr_store_db(d->st))) {
+		/* SQLite rolls the whole transaction back by itself on some
+		 * errors (SQLITE_FULL, IOERR, NOMEM): what the verdicts
+		 * claim is gone, so the batch failed as a whole. */
+		tr_error_set(&err, TR_ERR_STORE, "the transaction was rolled "
+		    "back by an earlier error");
+		for (i = 0; i < n; i++)
+			tr_verdict_fail(&d->verdicts[i], &err);
+		failed = 1;
+	} else if (tr_store_commit(d->st, &err) != TR_OK) {
+		tr_store_rollback(d->st);
+		for (i = 0; i < n; i++)
+			tr_verdict_fail(&d->verdicts[i], &err);
+		failed = 1;
+	}
+	if (failed)
+		log_warnx("batch of %zu message%s not committed: %s", n,
+		    n == 1 ? "" : "s", err.msg);
+
+	/* Answer first (a sender waits on each), then log. The log fields stay
+	 * with the daemon: the receiver may free its job once done runs. */
+	for (i = 0; i < n; i++) {
+		job = d->batch[i];
+		job->verdict = d->verdicts[i];
+		job->verdict.fields = NULL;
+		job->done(job, job->done_arg);
+	}
+	for (i = 0; i < n; i++) {
+		count(d, &d->verdicts[i]);
+		tr_verdict_log(&d->verdicts[i]);
+		tr_verdict_free(&d->verdicts[i]);
+		d->batch[i] = NULL;
+	}
+	d->stats.batches++;
+	d->stats.jobs += n;
+	if (n > d->stats.max_batch)
+		d->stats.max_batch = n;
+}
+
+/* drain - the wake event: take every queued job as one batch */
+static void
+drain(evutil_socket_t fd, short what, void *arg)
+{
+	struct tr_daemon *d = arg;
+	struct tr_job *job;
+	size_t n = 0;
+	int closing, more;
+
+	pthread_mutex_lock(&d->mtx);
+	/* Activations coalesce, so take the whole queue, not one job. */
+	for (job = d->head; job != NULL && n < d->queue_limit; job = job->next)
+		d->batch[n++] = job;
+	d->head = job;
+	if (d->head == NULL)
+		d->tailp = &d->head;
+	d->nqueued -= (unsigned)n;
+	closing = d->closing;
+	pthread_mutex_unlock(&d->mtx);
+
+	if (closing && !d->announced) {
+		d->announced = 1;
+		if (d->on_stopping != NULL)
+			d->on_stopping(d->on_stopping_arg);
+	}
+	if (n > 0)
+		run_batch(d, n);
+
+	pthread_mutex_lock(&d->mtx);
+	more = d->head != NULL;
+	pthread_mutex_unlock(&d->mtx);
+	if (more) {
+		/* Jobs that came during the commit: the next batch, after the
+		 * loop has given other events a turn. */
+		event_active(d->wake_ev, EV_READ, 0);
+		return;
+	}
+	if (closing && !d->finished) {
+		/* closing was set under the lock before this drain took the
+		 * queue, and nothing is queued after it: all done. */
+		d->finished = 1;
+		event_base_loopbreak(d->base);
+	}
+}
+
+/* on_signal - SIGUSR1 reopens the log; the stop signals (no milter) stop */
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct tr_daemon *d = arg;
+	struct json_object *f;
+
+	if (sig == SIGUSR1) {
+		if (tr_log_reopen() == -1)
+			log_warn("reopening the log");
+		else
+			tr_log_event(TR_LOG_INFO, "log_reopened", NULL);
+		return;
+	}
+	f = json_object_new_object();
+	json_object_object_add(f, "signal", json_object_new_string(strsignal(sig)));
+	tr_log_event(TR_LOG_INFO, "signal", f);
+	tr_daemon_shutdown(d);
+}
+
+/* libevent_log - route libevent's own complaints into our log */
+static void
+libevent_log(int severity, const char *msg)
+{
+	if (severity >= EVENT_LOG_WARN)
+		log_warnx("libevent: %s", msg);
+	else
+		log_debug("libevent: %s", msg);
+}
+
+/* tr_daemon_new - a loop owning st, with its wake and signal events */
+struct tr_daemon *
+tr_daemon_new(struct tr_store *st, const struct tr_daemon_settings *s)
+{
+	static const int stop_sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	struct tr_daemon *d;
+	size_t i;
+
+	/* Before the base exists, or the base has no locks and event_active
+	 * from a milter worker would race with the loop. */
+	if (evthread_use_pthreads() == -1) {
+		log_warnx("libevent has no pthreads support");
+		return NULL;
+	}
+	event_set_log_callback(libevent_log);
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		log_warn("daemon");
+		return NULL;
+	}
+	d->st = st;
+	d->limits = *s->limits;
+	d->queue_limit = s->queue_limit > 0 ? s->queue_limit : 1;
+	d->shutdown_timeout = s->shutdown_timeout;
+	d->on_stopping = s->on_stopping;
+	d->on_stopping_arg = s->on_stopping_arg;
+	d->tailp = &d->head;
+	pthread_mutex_init(&d->mtx, NULL);
+	d->batch = calloc(d->queue_limit, sizeof(*d->batch));
+	d->verdicts = calloc(d->queue_limit, sizeof(*d->verdicts));
+	if (d->batch == NULL || d->verdicts == NULL) {
+		log_warn("daemon: queue of %u", d->queue_limit);
+		goto fail;
+	}
+	if ((d->base = event_base_new()) == NULL) {
+		log_warnx("cannot create the event base");
+		goto fail;
+	}
+	if ((d->wake_ev = event_new(d->base, -1, 0, drain, d)) == NULL)
+		goto fail;
+	if ((d->sig_ev[0] = evsignal_new(d->base, SIGUSR1, on_signal, d)) ==
+	    NULL || event_add(d->sig_ev[0], NULL) == -1)
+		goto fail;
+	if (s->handle_stop_signals)
+		for (i = 0; i < 3; i++) {
+			d->sig_ev[i + 1] = evsignal_new(d->base, stop_sigs[i],
+			    on_signal, d);
+			if (d->sig_ev[i + 1] == NULL ||
+			    event_add(d->sig_ev[i + 1], NULL) == -1)
+				goto fail;
+		}
+	return d;
+fail:
+	log_warnx("cannot set up the event loop");
+	tr_daemon_free(d);
+	return NULL;
+}
+
+/* tr_daemon_base - the loop's event base */
+struct event_base *
+tr_daemon_base(struct tr_daemon *d)
+{
+	return d->base;
+}
+
+/* tr_daemon_submit - append to the queue unless full or closing */
+int
+tr_daemon_submit(struct tr_daemon *d, struct tr_job *job)
+{
+	int e = 0;
+
+	job->next = NULL;
+	memset(&job->verdict, 0, sizeof(job->verdict));
+	pthread_mutex_lock(&d->mtx);
+	if (d->closing)
+		e = TR_SUBMIT_CLOSED;
+	else if (d->nqueued >= d->queue_limit)
+		e = TR_SUBMIT_FULL;
+	else {
+		*d->tailp = job;
+		d->tailp = &job->next;
+		d->nqueued++;
+	}
+	if (e != 0)
+		d->refused++;
+	pthread_mutex_unlock(&d->mtx);
+	if (e != 0) {
+		errno = e;
+		return -1;
+	}
+	event_active(d->wake_ev, EV_READ, 0);
+	return 0;
+}
+
+/* wake_waiter - completion of a job submitted by tr_daemon_submit_wait */
+static void
+wake_waiter(struct tr_job *job, void *arg)
+{
+	struct waiter *w = arg;
+
+	pthread_mutex_lock(&w->mtx);
+	w->done = 1;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->mtx);
+}
+
+/* tr_daemon_submit_wait - submit and sleep until the commit */
+int
+tr_daemon_submit_wait(struct tr_daemon *d, struct tr_job *job)
+{
+	struct waiter w;
+
+	pthread_mutex_init(&w.mtx, NULL);
+	pthread_cond_init(&w.cond, NULL);
+	w.done = 0;
+	job->done = wake_waiter;
+	job->done_arg = &w;
+	if (tr_daemon_submit(d, job) == -1) {
+		pthread_cond_destroy(&w.cond);
+		pthread_mutex_destroy(&w.mtx);
+		return -1;
+	}
+	/* No timeout: every accepted job is completed, shutdown included, and
+	 * the job and w live on this stack until then. */
+	pthread_mutex_lock(&w.mtx);
+	while (!w.done)
+		pthread_cond_wait(&w.cond, &w.mtx);
+	pthread_mutex_unlock(&w.mtx);
+	pthread_cond_destroy(&w.cond);
+	pthread_mutex_destroy(&w.mtx);
+	return 0;
+}
+
+/* tr_daemon_shutdown - close the queue and let the loop finish it */
+void
+tr_daemon_shutdown(struct tr_daemon *d)
+{
+	int first;
+
+	pthread_mutex_lock(&d->mtx);
+	first = !d->closing;
+	d->closing = 1;
+	pthread_mutex_unlock(&d->mtx);
+	if (!first)
+		return;
+	start_watchdog(d->shutdown_timeout);
+	event_active(d->wake_ev, EV_READ, 0);
+}
+
+/* tr_daemon_run - dispatch until the final drain is done */
+int
+tr_daemon_run(struct tr_daemon *d)
+{
+	if (event_base_dispatch(d->base) == -1) {
+		log_warnx("event loop failed");
+		return -1;
+	}
+	if (!d->finished) {
+		log_warnx("event loop ended before shutdown");
+		return -1;
+	}
+	return 0;
+}
+
+/* tr_daemon_stats - the counters so far */
+void
+tr_daemon_stats(struct tr_daemon *d, struct tr_daemon_stats *out)
+{
+	*out = d->stats;
+	pthread_mutex_lock(&d->mtx);
+	out->refused = d->refused;
+	pthread_mutex_unlock(&d->mtx);
+}
+
+/* tr_daemon_free - events, base and queue arrays */
+void
+tr_daemon_free(struct tr_daemon *d)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < sizeof(d->sig_ev) / sizeof(d->sig_ev[0]); i++)
+		if (d->sig_ev[i] != NULL)
+			event_free(d->sig_ev[i]);
+	if (d->wake_ev != NULL)
+		event_free(d->wake_ev);
+	if (d->base != NULL)
+		event_base_free(d->base);
+	pthread_mutex_destroy(&d->mtx);
+	free(d->batch);
+	free(d->verdicts);
+	free(d);
+}
+
+/* tr_daemon_watchdog_stop - the process is about to exit cleanly */
+void
+tr_daemon_watchdog_stop(void)
+{
+	if (watchdog_seconds != 0)
+		alarm(0);
+}

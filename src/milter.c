@@ -1,0 +1,667 @@
+/* milter.c - libmilter receiver: buffer mail to rua addresses, answer from the verdict */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <libmilter/mfapi.h>
+
+#include "log.h"
+#include "milter.h"
+
+#define BUF_START	(64 * 1024)
+#define REPLY_REASON_MAX 200	/* characters of a reason quoted in a reply */
+
+/*
+ * libmilter keeps one filter per process, so its settings live here. They
+ * are written once before smfi_main starts and only read afterwards.
+ */
+static struct {
+	const struct tr_config *cfg;
+	struct tr_daemon *d;
+	char *sockpath;			/* unix socket path, or NULL */
+	pthread_t thread;
+	int started;
+	int status;			/* smfi_main's result */
+} M;
+
+/* One message; exists from MAIL FROM until its end, abort or accept. */
+struct msg {
+	char *from;
+	char **rcpt;
+	size_t nrcpt, rcptcap;
+	unsigned nrua, nother;		/* recipients by kind */
+	char *queue_id;			/* macro i, as soon as the MTA has one */
+	unsigned char *buf;		/* the rebuilt message */
+	size_t len, cap;
+	int broken;			/* an allocation failed: tempfail it */
+};
+
+/* One MTA connection; behind smfi_setpriv. */
+struct conn {
+	int leadspc;			/* header values keep their leading space */
+	struct msg *msg;
+};
+
+/* msg_free - release a message and everything it holds */
+static void
+msg_free(struct msg *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->nrcpt; i++)
+		free(m->rcpt[i]);
+	free(m->rcpt);
+	free(m->from);
+	free(m->queue_id);
+	free(m->buf);
+	free(m);
+}
+
+/* get_conn - the connection context, made on first use (negotiate may be
+ * skipped by old MTAs). NULL when out of memory. */
+static struct conn *
+get_conn(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c == NULL && (c = calloc(1, sizeof(*c))) != NULL)
+		smfi_setpriv(ctx, c);
+	return c;
+}
+
+/* end_msg - the message is answered: drop its context */
+static void
+end_msg(struct conn *c)
+{
+	if (c != NULL) {
+		msg_free(c->msg);
+		c->msg = NULL;
+	}
+}
+
+/* strip_addr - a copy of an envelope address without its <> */
+static char *
+strip_addr(const char *a)
+{
+	size_t n;
+
+	if (a == NULL)
+		return strdup("");
+	n = strlen(a);
+	if (n >= 2 && a[0] == '<' && a[n - 1] == '>')
+		return strndup(a + 1, n - 2);
+	return strdup(a);
+}
+
+/*
+ * reply_text - make text safe for smfi_setreply: at most REPLY_REASON_MAX
+ * characters of printable ASCII (CR, LF and other bytes become spaces or
+ * '?'), with '%' doubled because the MTA treats the text as a format.
+ */
+static void
+reply_text(char *out, size_t outsz, const char *in)
+{
+	size_t i, o = 0;
+	unsigned char ch;
+
+	for (i = 0; in[i] != '\0' && i < REPLY_REASON_MAX && o + 3 < outsz;
+	    i++) {
+		ch = (unsigned char)in[i];
+		if (ch == '\r' || ch == '\n' || ch == '\t')
+			out[o++] = ' ';
+		else if (ch < 0x20 || ch >= 0x7f)
+			out[o++] = '?';
+		else if (ch == '%') {
+			out[o++] = '%';
+			out[o++] = '%';
+		} else
+			out[o++] = (char)ch;
+	}
+	if (in[i] != '\0' && o + 4 < outsz) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+}
+
+/* set_reply - a custom reply; its class must agree with the return value */
+static void
+set_reply(SMFICTX *ctx, const char *rcode, const char *xcode,
+    const char *prefix, const char *reason)
+{
+	char text[2 * REPLY_REASON_MAX + 8], all[3 * REPLY_REASON_MAX];
+
+	reply_text(text, sizeof(text), reason);
+	snprintf(all, sizeof(all), "%s%s", prefix, text);
+	if (smfi_setreply(ctx, (char *)rcode, (char *)xcode, all) != MI_SUCCESS)
+		log_warnx("milter: the MTA refused reply %s %s %s", rcode,
+		    xcode, all);
+}
+
+/* join_rcpts - "a,b,c" of the recipients, or NULL */
+static char *
+join_rcpts(const struct msg *m)
+{
+	size_t i, n = 1;
+	char *s;
+
+	for (i = 0; i < m->nrcpt; i++)
+		n += strlen(m->rcpt[i]) + 1;
+	if ((s = malloc(n)) == NULL)
+		return NULL;
+	s[0] = '\0';
+	for (i = 0; i < m->nrcpt; i++) {
+		if (i > 0)
+			strcat(s, ",");
+		strcat(s, m->rcpt[i]);
+	}
+	return s;
+}
+
+/* log_msg - a log line for a message that never reached the loop */
+static void
+log_msg(enum tr_loglevel level, const struct msg *m, const char *outcome,
+    const char *reason_class, const char *reason)
+{
+	struct json_object *f = json_object_new_object();
+	char *to;
+
+	json_object_object_add(f, "outcome", json_object_new_string(outcome));
+	json_object_object_add(f, "way_in", json_object_new_string("milter"));
+	if (m->queue_id != NULL)
+		json_object_object_add(f, "source",
+		    json_object_new_string(m->queue_id));
+	if (m->from != NULL)
+		json_object_object_add(f, "envelope_from",
+		    json_object_new_string(m->from));
+	if ((to = join_rcpts(m)) != NULL) {
+		json_object_object_add(f, "envelope_to", json_object_new_string(to));
+		free(to);
+	}
+	json_object_object_add(f, "size", json_object_new_int64((int64_t)m->len));
+	json_object_object_add(f, "reason_class",
+	    json_object_new_string(reason_class));
+	json_object_object_add(f, "reason", json_object_new_string(reason));
+	tr_log_event(level, "message", f);
+}
+
+/* tempfail - the fail-safe answer for mail to a rua: retry later */
+static sfsistat
+tempfail(SMFICTX *ctx, struct conn *c, const char *cause)
+{
+	set_reply(ctx, "451", "4.3.0", "tlsrptd: ", cause);
+	if (c != NULL && c->msg != NULL)
+		log_msg(TR_LOG_ERROR, c->msg, "tempfail", "milter", cause);
+	end_msg(c);
+	return SMFIS_TEMPFAIL;
+}
+
+/* note_queue_id - remember macro i once the MTA has assigned it */
+static void
+note_queue_id(SMFICTX *ctx, struct msg *m)
+{
+	char *qid = smfi_getsymval(ctx, (char *)"i");
+
+	if (qid == NULL || *qid == '\0')
+		return;
+	if (m->queue_id != NULL && strcmp(m->queue_id, qid) == 0)
+		return;
+	free(m->queue_id);
+	m->queue_id = strdup(qid);
+}
+
+/* append - add bytes to the message buffer, within max_message + 1 */
+static int
+append(struct msg *m, const void *p, size_t n)
+{
+	size_t limit = M.cfg->limits.max_message, want = m->len + n, cap;
+	unsigned char *nb;
+
+	if (want > limit)
+		return 1;	/* over: the caller decides what to answer */
+	if (want > m->cap) {
+		cap = m->cap > 0 ? m->cap : BUF_START;
+		while (cap < want)
+			cap *= 2;
+		if (cap > limit + 1)
+			cap = limit + 1;
+		if ((nb = realloc(m->buf, cap)) == NULL)
+			return -1;
+		m->buf = nb;
+		m->cap = cap;
+	}
+	memcpy(m->buf + m->len, p, n);
+	m->len = want;
+	return 0;
+}
+
+/*
+ * too_big - the message passed max_message: refuse it only when it is
+ * addressed to rua recipients alone, so that ordinary mail is never
+ * rejected because of us.
+ */
+static sfsistat
+too_big(SMFICTX *ctx, struct conn *c)
+{
+	char why[128];
+
+	snprintf(why, sizeof(why), "message too big for tlsrptd (limit %zu "
+	    "bytes)", M.cfg->limits.max_message);
+	if (c->msg->nother == 0) {
+		set_reply(ctx, "552", "5.3.4", "", why);
+		log_msg(TR_LOG_WARN, c->msg, "rejected", "too-large", why);
+		end_msg(c);
+		return SMFIS_REJECT;
+	}
+	log_msg(TR_LOG_WARN, c->msg, "passed", "too-large", why);
+	end_msg(c);
+	return SMFIS_ACCEPT;
+}
+
+/* add - append to the buffer, answering oversize and allocation failure */
+static sfsistat
+add(SMFICTX *ctx, struct conn *c, const void *p, size_t n)
+{
+	switch (append(c->msg, p, n)) {
+	case 0:
+		return SMFIS_CONTINUE;
+	case 1:
+		return too_big(ctx, c);
+	default:
+		return tempfail(ctx, c, "out of memory");
+	}
+}
+
+/* mlfi_negotiate - ask only for the steps we use, and macro i at EOM */
+static sfsistat
+mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	struct conn *c = get_conn(ctx);
+	unsigned long skip = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOUNKNOWN;
+
+	/* We never change a message: the only action is choosing macros. */
+	*pf0 = f0 & SMFIF_SETSYMLIST;
+	*pf1 = f1 & (skip | SMFIP_HDR_LEADSPC);
+	*pf2 = *pf3 = 0;
+	if (c != NULL)
+		c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+	if ((*pf0 & SMFIF_SETSYMLIST) &&
+	    smfi_setsymlist(ctx, SMFIM_EOM, (char *)"i") != MI_SUCCESS)
+		log_warnx("milter: cannot ask for the queue id at end of message");
+	return SMFIS_CONTINUE;
+}
+
+/* mlfi_envfrom - a new message begins */
+static sfsistat
+mlfi_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = get_conn(ctx);
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;	/* envrcpt tempfails rua recipients */
+	end_msg(c);
+	if ((c->msg = calloc(1, sizeof(*c->msg))) == NULL)
+		return SMFIS_CONTINUE;
+	if ((c->msg->from = strip_addr(argv[0])) == NULL)
+		c->msg->broken = 1;
+	note_queue_id(ctx, c->msg);
+	return SMFIS_CONTINUE;
+}
+
+/* mlfi_envrcpt - note each recipient and whether it is a rua address */
+static sfsistat
+mlfi_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = get_conn(ctx);
+	struct msg *m = c != NULL ? c->msg : NULL;
+	int rua = tr_config_is_rua(M.cfg, argv[0]);
+	char **nr, *a;
+	size_t cap;
+
+	if (m == NULL)
+		/* Without a context we cannot take a report: refuse only the
+		 * rua recipient, for now; ordinary mail goes on. */
+		return rua ? SMFIS_TEMPFAIL : SMFIS_CONTINUE;
+	if (rua)
+		m->nrua++;
+	else
+		m->nother++;
+	note_queue_id(ctx, m);
+	if (m->nrcpt == m->rcptcap) {
+		cap = m->rcptcap > 0 ? m->rcptcap * 2 : 4;
+		if ((nr = reallocarray(m->rcpt, cap, sizeof(*nr))) == NULL) {
+			m->broken = 1;
+			return SMFIS_CONTINUE;
+		}
+		m->rcpt = nr;
+		m->rcptcap = cap;
+	}
+	if ((a = strip_addr(argv[0])) == NULL) {
+		m->broken = 1;
+		return SMFIS_CONTINUE;
+	}
+	m->rcpt[m->nrcpt++] = a;
+	return SMFIS_CONTINUE;
+}
+
+/*
+ * start_body - every recipient is known: let mail without a rua recipient
+ * go untouched (and unbuffered); fail safe on rua mail we could not track.
+ * Returns SMFIS_CONTINUE when the message is ours to buffer.
+ */
+static sfsistat
+start_body(SMFICTX *ctx, struct conn *c)
+{
+	if (c == NULL || c->msg == NULL)
+		return SMFIS_ACCEPT;	/* rua recipients were tempfailed */
+	if (c->msg->nrua == 0) {
+		end_msg(c);
+		return SMFIS_ACCEPT;
+	}
+	if (c->msg->broken)
+		return tempfail(ctx, c, "out of memory");
+	return SMFIS_CONTINUE;
+}
+
+/* mlfi_data - the earliest point where the recipient list is complete */
+static sfsistat
+mlfi_data(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	return start_body(ctx, c);
+}
+
+/* mlfi_header - rebuild "name: value" CRLF, folded lines with CRLF */
+static sfsistat
+mlfi_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	sfsistat r;
+	const char *p, *lf;
+
+	if ((r = start_body(ctx, c)) != SMFIS_CONTINUE)
+		return r;
+	if ((r = add(ctx, c, name, strlen(name))) != SMFIS_CONTINUE)
+		return r;
+	if ((r = add(ctx, c, c->leadspc ? ":" : ": ", c->leadspc ? 1 : 2)) !=
+	    SMFIS_CONTINUE)
+		return r;
+	/* MTAs hand folded values over with bare LF between the lines. */
+	for (p = value; (lf = strchr(p, '\n')) != NULL; p = lf + 1) {
+		if (lf > p && lf[-1] == '\r')
+			r = add(ctx, c, p, (size_t)(lf - p) + 1);
+		else if ((r = add(ctx, c, p, (size_t)(lf - p))) == SMFIS_CONTINUE)
+			r = add(ctx, c, "\r\n", 2);
+		if (r != SMFIS_CONTINUE)
+			return r;
+	}
+	if ((r = add(ctx, c, p, strlen(p))) != SMFIS_CONTINUE)
+		return r;
+	return add(ctx, c, "\r\n", 2);
+}
+
+/* mlfi_eoh - the blank line between header and body */
+static sfsistat
+mlfi_eoh(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	sfsistat r;
+
+	if ((r = start_body(ctx, c)) != SMFIS_CONTINUE)
+		return r;
+	return add(ctx, c, "\r\n", 2);
+}
+
+/* mlfi_body - one chunk of the body (at most 64 KiB) */
+static sfsistat
+mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	sfsistat r;
+
+	if ((r = start_body(ctx, c)) != SMFIS_CONTINUE)
+		return r;
+	return add(ctx, c, chunk, len);
+}
+
+/* last_part - the text after the last ": ", so that a store error names
+ * its cause but not the database path, which senders need not see */
+static const char *
+last_part(const char *msg)
+{
+	const char *p, *last = msg;
+
+	for (p = msg; (p = strstr(p, ": ")) != NULL; p += 2)
+		last = p + 2;
+	return *last != '\0' ? last : "storing failed";
+}
+
+/* answer - turn a final verdict into the milter reply */
+static sfsistat
+answer(SMFICTX *ctx, struct conn *c, const struct tr_verdict *v)
+{
+	int rua_only = c->msg->nother == 0;
+
+	switch (v->outcome) {
+	case TR_OUTCOME_STORED:
+	case TR_OUTCOME_DUPLICATE:
+		if (M.cfg->after_store == TR_AFTER_DISCARD && rua_only)
+			return SMFIS_DISCARD;
+		return SMFIS_CONTINUE;
+	case TR_OUTCOME_QUARANTINED:
+		/* kept in quarantine either way; rejecting would also bounce
+		 * the mail of the other recipients */
+		if (M.cfg->on_invalid == TR_INVALID_REJECT && rua_only) {
+			set_reply(ctx, "550", "5.6.0",
+			    "not a valid TLS report: ", v->err.msg);
+			return SMFIS_REJECT;
+		}
+		return SMFIS_CONTINUE;
+	case TR_OUTCOME_TEMPFAIL:
+	default:
+		set_reply(ctx, "451", "4.3.0", "tlsrptd: cannot store the "
+		    "report now: ", last_part(v->err.msg));
+		return SMFIS_TEMPFAIL;
+	}
+}
+
+/* mlfi_eom - hand the message to the loop and wait for its commit */
+static sfsistat
+mlfi_eom(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	struct tr_job job;
+	struct msg *m;
+	char *to;
+	sfsistat r;
+
+	if ((r = start_body(ctx, c)) != SMFIS_CONTINUE)
+		return r;
+	m = c->msg;
+	note_queue_id(ctx, m);
+	if ((to = join_rcpts(m)) == NULL)
+		return tempfail(ctx, c, "out of memory");
+
+	memset(&job, 0, sizeof(job));
+	job.buf = m->buf != NULL ? m->buf : (const unsigned char *)"";
+	job.len = m->len;
+	job.kind = TR_INPUT_MESSAGE;
+	job.origin.way_in = "milter";
+	job.origin.source = m->queue_id;
+	job.origin.envelope_from = m->from;
+	job.origin.envelope_to = to;
+	job.origin.received_at = (int64_t)time(NULL);
+	if (tr_daemon_submit_wait(M.d, &job) == -1) {
+		free(to);
+		return tempfail(ctx, c, errno == TR_SUBMIT_FULL ?
+		    "overloaded, try again later" : "shutting down");
+	}
+	free(to);
+	r = answer(ctx, c, &job.verdict);
+	end_msg(c);
+	return r;
+}
+
+/* mlfi_abort - the MTA dropped the message; may come more than once */
+static sfsistat
+mlfi_abort(SMFICTX *ctx)
+{
+	end_msg(smfi_getpriv(ctx));
+	return SMFIS_CONTINUE;
+}
+
+/* mlfi_close - the connection is gone */
+static sfsistat
+mlfi_close(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL) {
+		end_msg(c);
+		free(c);
+		smfi_setpriv(ctx, NULL);
+	}
+	return SMFIS_CONTINUE;
+}
+
+static struct smfiDesc filter = {
+	.xxfi_name = "tlsrptd",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_NONE,
+	.xxfi_envfrom = mlfi_envfrom,
+	.xxfi_envrcpt = mlfi_envrcpt,
+	.xxfi_header = mlfi_header,
+	.xxfi_eoh = mlfi_eoh,
+	.xxfi_body = mlfi_body,
+	.xxfi_eom = mlfi_eom,
+	.xxfi_abort = mlfi_abort,
+	.xxfi_close = mlfi_close,
+	.xxfi_data = mlfi_data,
+	.xxfi_negotiate = mlfi_negotiate,
+};
+
+/* unix_path - the file name of a unix:/local: socket spec, or NULL */
+static const char *
+unix_path(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0)
+		return spec + 5;
+	if (strncmp(spec, "local:", 6) == 0)
+		return spec + 6;
+	if (spec[0] == '/')
+		return spec;
+	return NULL;
+}
+
+/* tr_milter_listen - register and bind, before privileges are dropped */
+enum tr_err
+tr_milter_listen(const struct tr_config *cfg, uid_t uid, gid_t gid,
+    struct tr_error *err)
+{
+	const char *path;
+	mode_t old;
+	int rc;
+
+	M.cfg = cfg;
+	if (smfi_register(filter) != MI_SUCCESS)
+		return tr_error_set(err, TR_ERR_IO, "milter: smfi_register "
+		    "failed");
+	if (smfi_setconn(cfg->milter_socket) != MI_SUCCESS)
+		return tr_error_set(err, TR_ERR_IO, "milter: bad socket "
+		    "\"%s\"", cfg->milter_socket);
+	path = unix_path(cfg->milter_socket);
+	/* The socket is created with the umask: make it 0660 from the
+	 * start, not after a window where anyone may connect. */
+	old = umask(0117);
+	rc = smfi_opensocket(true);
+	umask(old);
+	if (rc != MI_SUCCESS)
+		return tr_error_set(err, TR_ERR_IO, "milter: cannot listen on "
+		    "%s (does its directory exist and is it writable?)",
+		    cfg->milter_socket);
+	if (path != NULL) {
+		if ((M.sockpath = strdup(path)) == NULL)
+			return tr_error_set(err, TR_ERR_NOMEM, "out of memory");
+		if (chmod(path, 0660) == -1)
+			return tr_error_set(err, TR_ERR_IO, "milter: chmod %s: "
+			    "%s", path, strerror(errno));
+		if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
+		    chown(path, uid, gid) == -1)
+			return tr_error_set(err, TR_ERR_IO, "milter: chown %s: "
+			    "%s", path, strerror(errno));
+	}
+	return TR_OK;
+}
+
+/* milter_thread - run libmilter until its signal thread stops it */
+static void *
+milter_thread(void *arg)
+{
+	(void)arg;
+	M.status = smfi_main();
+	if (M.status != MI_SUCCESS)
+		log_warnx("milter: smfi_main failed");
+	/* The loop may be waiting for nothing else: wake it to finish. */
+	tr_daemon_shutdown(M.d);
+	return NULL;
+}
+
+/* tr_milter_start - the milter thread */
+int
+tr_milter_start(struct tr_daemon *d)
+{
+	int e;
+
+	M.d = d;
+	if ((e = pthread_create(&M.thread, NULL, milter_thread, NULL)) != 0) {
+		errno = e;
+		log_warn("milter: cannot start its thread");
+		return -1;
+	}
+	M.started = 1;
+	return 0;
+}
+
+/* tr_milter_join - wait for smfi_main to have returned */
+int
+tr_milter_join(void)
+{
+	if (!M.started)
+		return 0;
+	pthread_join(M.thread, NULL);
+	M.started = 0;
+	return M.status == MI_SUCCESS ? 0 : -1;
+}
+
+/* tr_milter_stop - stop libmilter from outside its signal thread (slow) */
+void
+tr_milter_stop(void)
+{
+	if (M.started)
+		smfi_stop();
+}
+
+/* tr_milter_close - remove our unix socket once the milter is gone */
+void
+tr_milter_close(void)
+{
+	if (M.sockpath != NULL) {
+		/* libmilter leaves the socket behind; the next start would
+		 * remove it anyway, but a stale socket misleads operators. */
+		unlink(M.sockpath);
+		free(M.sockpath);
+		M.sockpath = NULL;
+	}
+}
