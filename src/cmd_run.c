@@ -203,6 +203,11 @@ cmd_run(int argc, char **argv)
 		fprintf(stderr, "%s\n", err.msg);
 		return TR_EXIT_CONFIG;
 	}
+	if (tr_config_check_run(&r.cfg, &err) != TR_OK) {
+		fprintf(stderr, "%s\n", err.msg);
+		tr_config_free(&r.cfg);
+		return TR_EXIT_CONFIG;
+	}
 	r.milter = r.cfg.milter_socket != NULL;
 	if (resolve_user(&r) == -1) {
 		tr_config_free(&r.cfg);

@@ -111,18 +111,20 @@ origin_fields(const struct tr_job *job)
  * The analysis is pure and touches neither the store nor the loop, so it
  * could run on the receiving thread instead; only tr_record needs the store.
  */
-static void
+static enum tr_err
 process_job(struct tr_daemon *d, struct tr_job *job, struct tr_verdict *v)
 {
 	struct tr_analysis a;
 	struct tr_origin o = job->origin;
+	enum tr_err rc;
 
 	if (o.received_at == 0)
 		o.received_at = (int64_t)time(NULL);
 	o.meta = NULL;		/* the message's own headers, from the analysis */
 	tr_analyse(job->buf, job->len, job->kind, job->hint, &d->limits, &a);
-	tr_record(d->st, &a, job->buf, job->len, &o, v);
+	rc = tr_record(d->st, &a, job->buf, job->len, &o, v);
 	tr_analysis_free(&a);
+	return rc;
 }
 
 /* count - tally a final verdict */
@@ -163,9 +165,14 @@ run_batch(struct tr_daemon *d, size_t n)
 	began = tr_store_begin(d->st, &err) == TR_OK;
 	for (i = 0; i < n; i++) {
 		v = &d->verdicts[i];
-		if (began)
-			process_job(d, d->batch[i], v);
-		else {
+		if (began && !failed) {
+			/* a store error leaves the batch half-written: it is
+			 * rolled back whole and every sender in it retries */
+			if (process_job(d, d->batch[i], v) == TR_ERR_STORE) {
+				err = v->err;
+				failed = 1;
+			}
+		} else {
 			memset(v, 0, sizeof(*v));
 			v->fields = origin_fields(d->batch[i]);
 			tr_verdict_fail(v, &err);
@@ -173,7 +180,11 @@ run_batch(struct tr_daemon *d, size_t n)
 	}
 	if (!began)
 		failed = 1;
-	else if (sqlite3_get_autocommit(tr_store_db(d->st))) {
+	else if (failed) {
+		tr_store_rollback(d->st);
+		for (i = 0; i < n; i++)
+			tr_verdict_fail(&d->verdicts[i], &err);
+	} else if (sqlite3_get_autocommit(tr_store_db(d->st))) {
 		/* SQLite rolls the whole transaction back by itself on some
 		 * errors (SQLITE_FULL, IOERR, NOMEM): what the verdicts
 		 * claim is gone, so the batch failed as a whole. */

@@ -565,6 +565,36 @@ unix_path(const char *spec)
 	return NULL;
 }
 
+/*
+ * make_parent - create the socket's directory when it is missing (0750,
+ * owned by the daemon's user): a fresh /run/tlsrptd outside systemd, or
+ * var/ of the development configuration. One level only: a missing
+ * grandparent is a configuration mistake worth reporting.
+ */
+static enum tr_err
+make_parent(const char *path, uid_t uid, gid_t gid, struct tr_error *err)
+{
+	char dir[4096];
+	char *slash;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return tr_error_set(err, TR_ERR_IO, "milter: socket path too "
+		    "long");
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return TR_OK;
+	*slash = '\0';
+	if (mkdir(dir, 0750) == -1) {
+		if (errno == EEXIST)
+			return TR_OK;
+		return tr_error_set(err, TR_ERR_IO, "milter: cannot create %s: "
+		    "%s", dir, strerror(errno));
+	}
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(dir, uid, gid) == -1)
+		return tr_error_set(err, TR_ERR_IO, "milter: chown %s: %s", dir,
+		    strerror(errno));
+	return TR_OK;
+}
+
 /* tr_milter_listen - register and bind, before privileges are dropped */
 enum tr_err
 tr_milter_listen(const struct tr_config *cfg, uid_t uid, gid_t gid,
@@ -582,6 +612,8 @@ tr_milter_listen(const struct tr_config *cfg, uid_t uid, gid_t gid,
 		return tr_error_set(err, TR_ERR_IO, "milter: bad socket "
 		    "\"%s\"", cfg->milter_socket);
 	path = unix_path(cfg->milter_socket);
+	if (path != NULL && make_parent(path, uid, gid, err) != TR_OK)
+		return err->code;
 	/* The socket is created with the umask: make it 0660 from the
 	 * start, not after a window where anyone may connect. */
 	old = umask(0117);

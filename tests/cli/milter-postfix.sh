@@ -13,6 +13,7 @@
 # write lock instead (SQLITE_BUSY after the 5 s busy timeout), as a backup job
 # or an operator's sqlite3 session would.
 . "$(dirname "$0")/lib.sh"
+. "$TOP/tests/milter/mail.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: $(basename "$0") needs root to run a throwaway Postfix"
@@ -166,34 +167,6 @@ send() {
 	reply=$(grep -E '^<[-*~]+ +[0-9]{3}' "$T/mail/swaks.$n" |
 	    grep -v ' 221 ' | tail -n 1 | sed 's/^<[-*~]* *//')
 	qid=$(sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p' "$T/mail/swaks.$n")
-}
-
-# report_mail ID - a report mail (JSON part) whose report-id is ID
-report_mail() {
-	cat <<EOF
-From: TLS reporting <tlsrpt-noreply@company-x.example>
-To: tlsrpt@tlsrpt.test
-Date: Fri, 02 Apr 2016 01:00:00 +0000
-Message-ID: <$1@company-x.example>
-Subject: Report Domain: company-y.example Submitter: company-x.example Report-ID: <$1>
-TLS-Report-Domain: company-y.example
-TLS-Report-Submitter: company-x.example
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=tlsrpt; boundary="b-$1"
-
---b-$1
-Content-Type: text/plain; charset=us-ascii
-
-This is an aggregate TLS report from company-x.example.
-
---b-$1
-Content-Type: application/tlsrpt+json
-Content-Disposition: attachment; filename="company-x.example!company-y.example!1459468800!1459555199!$1.json"
-Content-Transfer-Encoding: base64
-
-$(sed "s/5065427c-23d3-47ca-b6e0-946ea0e8c4be/$1/" "$C/parsedmarc__rfc8460.json" | base64)
---b-$1--
-EOF
 }
 
 # count TABLE [WHERE] - rows in the database
