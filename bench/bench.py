@@ -70,12 +70,12 @@ def main():
 
     work = os.path.join(ROOT, "build", "bench")
     mails = os.path.join(work, "mails-%d" % args.count)
-    if not os.path.exists(os.path.join(mails, "manifest.json")):
+    if not os.path.exists(mails + ".manifest.json"):
         shutil.rmtree(mails, ignore_errors=True)
         print("bench: generating %d report mails in %s" % (args.count, mails), flush=True)
         subprocess.check_call([sys.executable, os.path.join(ROOT, "bench", "gen_reports.py"),
                                "--out", mails, "--count", str(args.count)])
-    with open(os.path.join(mails, "manifest.json")) as f:
+    with open(mails + ".manifest.json") as f:
         manifest = json.load(f)
     files = sorted(os.path.join(mails, n) for n in os.listdir(mails) if n.endswith(".eml"))
     mbytes = manifest["bytes"] / 1e6

@@ -5,7 +5,7 @@
 
 Each mail is multipart/report with a text part and an application/tlsrpt+gzip
 attachment (base64, CRLF), 1-4 policies (sts, tlsa, no-policy-found) and 0-8
-failure details. DIR/manifest.json holds the totals the store must show after
+failure details. DIR.manifest.json (beside DIR) holds the totals the store must show after
 ingesting every mail once.
 """
 import argparse
@@ -124,7 +124,7 @@ def main():
             totals["successful_sessions"] += p["summary"]["total-successful-session-count"]
             totals["failed_sessions"] += p["summary"]["total-failure-session-count"]
             totals["failure_details"] += len(p.get("failure-details", []))
-    with open(os.path.join(args.out, "manifest.json"), "w") as f:
+    with open(args.out.rstrip("/") + ".manifest.json", "w") as f:
         json.dump(totals, f, indent=1)
 
 

@@ -69,9 +69,12 @@ const char *tr_outcome_name(enum tr_outcome o);
  * valid report is stored (or found a duplicate); invalid parts and messages
  * without a valid report are quarantined with the exact reason. A message
  * with both valid and invalid parts stores the valid ones and quarantines
- * the message for the others. On a store error the message's rows are rolled
- * back to its savepoint, the verdict is TEMPFAIL and TR_ERR_STORE is
- * returned. The verdict's fields are ready for tr_verdict_log after commit.
+ * the message for the others. On a store error the verdict is TEMPFAIL and
+ * TR_ERR_STORE is returned: the transaction then holds part of the message,
+ * so the caller must roll the whole batch back and fail every verdict in it
+ * (the senders retry). Storage errors (disk full, I/O, locks) doom a batch
+ * anyway, and a per-message savepoint would double SQLite's write work.
+ * The verdict's fields are ready for tr_verdict_log after commit.
  */
 enum tr_err tr_record(struct tr_store *st, const struct tr_analysis *a,
     const unsigned char *raw, size_t rawlen, const struct tr_origin *o,

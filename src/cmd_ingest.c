@@ -1,5 +1,6 @@
 /* cmd_ingest.c - tlsrptd ingest: backfill files, mboxes and Maildirs into the store */
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "apool.h"
 #include "cmd.h"
 #include "limits.h"
 #include "log.h"
@@ -79,51 +81,71 @@ count(struct ingest *in, const struct tr_verdict *v)
 		in->quarantined++;
 }
 
-/* flush - commit the open batch, then log every message in it */
-static int
-flush(struct ingest *in)
+/* log_pending - count and log every verdict of the batch */
+static void
+log_pending(struct ingest *in)
 {
-	struct tr_error err;
 	size_t i;
 
-	if (!in->in_txn)
-		return 0;
-	in->in_txn = 0;
-	if (tr_store_commit(in->st, &err) != TR_OK) {
-		tr_store_rollback(in->st);
-		in->store_failed = 1;
-		for (i = 0; i < in->npending; i++)
-			tr_verdict_fail(&in->pending[i], &err);
-	}
 	for (i = 0; i < in->npending; i++) {
 		count(in, &in->pending[i]);
 		tr_verdict_log(&in->pending[i]);
 	}
 	in->npending = 0;
-	return in->store_failed ? -1 : 0;
 }
 
-/* ingest_one - analyse and record one message (source callback) */
-static int
-ingest_one(void *arg, const struct tr_source_msg *m)
+/* fail_batch - roll the open batch back; none of its messages was kept */
+static void
+fail_batch(struct ingest *in, const struct tr_error *why)
 {
-	struct ingest *in = arg;
-	struct tr_analysis a;
+	struct tr_error err = *why;
+	size_t i;
+
+	tr_store_rollback(in->st);
+	in->in_txn = 0;
+	in->store_failed = 1;
+	for (i = 0; i < in->npending; i++)
+		tr_verdict_fail(&in->pending[i], &err);
+	log_pending(in);
+}
+
+/* flush - commit the open batch, then log every message in it */
+static int
+flush(struct ingest *in)
+{
+	struct tr_error err;
+
+	if (!in->in_txn)
+		return 0;
+	in->in_txn = 0;
+	if (tr_store_commit(in->st, &err) != TR_OK) {
+		fail_batch(in, &err);
+		return -1;
+	}
+	log_pending(in);
+	return 0;
+}
+
+/* record_one - store one analysed message in the open batch (main thread) */
+static int
+record_one(struct ingest *in, struct tr_apool_item *it)
+{
 	struct tr_origin o;
 	struct tr_error err;
 	struct tr_verdict *v;
 	struct json_object *f;
 
 	in->messages++;
-	if (m->err.code != TR_OK) {
+	if (it->ioerr.code != TR_OK) {
 		in->errors++;
 		f = json_object_new_object();
 		json_object_object_add(f, "outcome", json_object_new_string("error"));
 		json_object_object_add(f, "way_in", json_object_new_string("file"));
-		json_object_object_add(f, "source", json_object_new_string(m->name));
+		json_object_object_add(f, "source", json_object_new_string(it->name));
 		json_object_object_add(f, "reason_class",
-		    json_object_new_string(tr_err_name(m->err.code)));
-		json_object_object_add(f, "reason", json_object_new_string(m->err.msg));
+		    json_object_new_string(tr_err_name(it->ioerr.code)));
+		json_object_object_add(f, "reason",
+		    json_object_new_string(it->ioerr.msg));
 		tr_log_event(TR_LOG_ERROR, "message", f);
 		return 0;
 	}
@@ -131,26 +153,81 @@ ingest_one(void *arg, const struct tr_source_msg *m)
 		if (tr_store_begin(in->st, &err) != TR_OK) {
 			log_warnx("%s", err.msg);
 			in->store_failed = 1;
-			return 1;
+			return -1;
 		}
 		in->in_txn = 1;
 		in->batch_started = now();
 	}
 
-	tr_analyse(m->buf, m->len, m->kind, m->filename, &in->limits, &a);
 	memset(&o, 0, sizeof(o));
 	o.way_in = "file";
-	o.source = m->name;
+	o.source = it->name;
 	o.received_at = time(NULL);
 	v = &in->pending[in->npending++];
-	tr_record(in->st, &a, m->buf, m->len, &o, v);
-	tr_analysis_free(&a);
-
+	if (tr_record(in->st, &it->a, it->raw, it->len, &o, v) != TR_OK) {
+		/* the batch is half-written: drop it whole and stop */
+		fail_batch(in, &v->err);
+		return -1;
+	}
 	if (in->npending == in->batch || now() - in->batch_started > 1.0)
 		if (flush(in) == -1)
-			return 1;
+			return -1;
 	progress(in, 0);
 	return 0;
+}
+
+struct walk_args {
+	struct tr_apool *pool;
+	char **paths;
+	int npaths;
+};
+
+/* push_one - source callback: hand a message to the analysers */
+static int
+push_one(void *arg, const struct tr_source_msg *m)
+{
+	return tr_apool_push(arg, m) == -1 ? 1 : 0;
+}
+
+/* walker - read every input path, in order, into the pool (own thread) */
+static void *
+walker(void *arg)
+{
+	struct walk_args *w = arg;
+	int i;
+
+	for (i = 0; i < w->npaths; i++)
+		if (tr_source_walk(w->paths[i], push_one, w->pool) != 0)
+			break;
+	tr_apool_close(w->pool);
+	return NULL;
+}
+
+/*
+ * ingest_all - read and analyse on other threads, record here in input order.
+ * The analysis is pure, so it runs in parallel; the store has one owner.
+ */
+static void
+ingest_all(struct ingest *in, char **paths, int npaths)
+{
+	struct walk_args w = { .paths = paths, .npaths = npaths };
+	struct tr_apool_item *it;
+	pthread_t tid;
+
+	w.pool = tr_apool_new(0, 256, 64UL * 1024 * 1024, &in->limits);
+	if (w.pool == NULL || pthread_create(&tid, NULL, walker, &w) != 0) {
+		log_warnx("cannot start the analysis threads");
+		tr_apool_free(w.pool);
+		in->store_failed = 1;
+		return;
+	}
+	while ((it = tr_apool_next(w.pool)) != NULL) {
+		if (!in->store_failed && record_one(in, it) == -1)
+			tr_apool_stop(w.pool);	/* drain what is left unrecorded */
+		tr_apool_done(w.pool, it);
+	}
+	pthread_join(tid, NULL);
+	tr_apool_free(w.pool);
 }
 
 static const struct option ingest_opts[] = {
@@ -170,7 +247,7 @@ cmd_ingest(int argc, char **argv)
 	struct tr_error err;
 	struct json_object *f;
 	const char *db = getenv("TLSRPTD_DB"), *logpath = "-";
-	int ch, i, quiet = 0, status;
+	int ch, quiet = 0, status;
 	char *end;
 
 	memset(&in, 0, sizeof(in));
@@ -227,9 +304,9 @@ cmd_ingest(int argc, char **argv)
 	in.progress = isatty(2) && !quiet;
 	in.started = in.last_progress = now();
 
-	for (i = 0; i < argc && !in.store_failed; i++)
-		tr_source_walk(argv[i], ingest_one, &in);
-	flush(&in);
+	ingest_all(&in, argv, argc);
+	if (!in.store_failed)
+		flush(&in);
 	progress(&in, 1);
 
 	f = json_object_new_object();

@@ -277,14 +277,14 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 	enum tr_put put, qput = TR_PUT_STORED;
 	int64_t rowid;
 	size_t i;
+	int detail;
 
 	memset(v, 0, sizeof(*v));
+	detail = tr_log_enabled(TR_LOG_INFO);
 	if (o.meta == NULL)
 		o.meta = &a->mime.meta;
 	v->fields = origin_fields(&o, o.meta, rawlen);
 
-	if (tr_store_savepoint(st, &serr) != TR_OK)
-		goto store_failed;
 	for (i = 0; i < a->nitems; i++) {
 		const struct tr_item *it = &a->items[i];
 
@@ -303,11 +303,14 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 		}
 		if (tr_store_put_report(st, it->report, &o, &put, &rowid,
 		    &serr) != TR_OK)
-			goto rollback;
+			goto store_failed;
 		if (put == TR_PUT_STORED)
 			v->stored++;
 		else
 			v->duplicates++;
+		/* the per-report detail is only worth building when logged */
+		if (!detail)
+			continue;
 		if (reports == NULL)
 			reports = json_object_new_array();
 		json_object_array_add(reports, report_fields(it->report, rowid, put));
@@ -323,10 +326,8 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 		if (tr_store_put_quarantine(st, &o, raw, rawlen,
 		    tr_err_name(v->err.code), v->err.msg, &qput,
 		    &v->quarantine_id, &serr) != TR_OK)
-			goto rollback;
+			goto store_failed;
 	}
-	if (tr_store_release(st, &serr) != TR_OK)
-		goto rollback;
 
 	if (v->stored > 0)
 		v->outcome = TR_OUTCOME_STORED;
@@ -351,8 +352,6 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 	}
 	return TR_OK;
 
-rollback:
-	tr_store_rollback_to(st);
 store_failed:
 	json_object_put(reports);
 	json_object_put(invalid);

@@ -13,6 +13,7 @@
 
 #define MAX_DIR_DEPTH	32
 #define MAX_STDIN	(1024UL * 1024 * 1024)
+#define READ_MAX	(64UL * 1024 * 1024)	/* larger files are mapped */
 
 static int walk(const char *path, int depth, tr_source_cb cb, void *arg);
 
@@ -177,11 +178,18 @@ deliver(const char *path, const unsigned char *p, size_t len, tr_source_cb cb,
 	return cb(arg, &m);
 }
 
-/* walk_file - map a regular file and deliver it */
+/* walk_file - read (or, when large, map) a regular file and deliver it */
 static int
 walk_file(const char *path, tr_source_cb cb, void *arg)
 {
+	/* one buffer reused for every small file: a map per file would cost a
+	 * TLB shoot-down on every munmap, most of the time of a bulk ingest */
+	static unsigned char *buf;
+	static size_t cap;
+	unsigned char *nbuf;
 	struct stat sb;
+	size_t len = 0, want;
+	ssize_t n;
 	void *map;
 	int fd, rc;
 
@@ -192,20 +200,46 @@ walk_file(const char *path, tr_source_cb cb, void *arg)
 		close(fd);
 		return rc;
 	}
-	if (sb.st_size == 0) {
+	if ((size_t)sb.st_size > READ_MAX) {
+		map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE,
+		    fd, 0);
+		if (map == MAP_FAILED) {
+			rc = io_error(path, cb, arg, "cannot map");
+			close(fd);
+			return rc;
+		}
 		close(fd);
-		return deliver(path, (const unsigned char *)"", 0, cb, arg);
-	}
-	map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (map == MAP_FAILED) {
-		rc = io_error(path, cb, arg, "cannot map");
-		close(fd);
+		rc = deliver(path, map, (size_t)sb.st_size, cb, arg);
+		munmap(map, (size_t)sb.st_size);
 		return rc;
 	}
+	want = (size_t)sb.st_size + 1;
+	if (want > cap) {
+		if ((nbuf = realloc(buf, want)) == NULL) {
+			rc = io_error(path, cb, arg, "reading");
+			close(fd);
+			return rc;
+		}
+		buf = nbuf;
+		cap = want;
+	}
+	/* read to EOF within the buffer: the file may have changed size */
+	while (len < cap - 1) {
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n == 0)
+			break;
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			rc = io_error(path, cb, arg, "reading");
+			close(fd);
+			return rc;
+		}
+		len += (size_t)n;
+	}
 	close(fd);
-	rc = deliver(path, map, (size_t)sb.st_size, cb, arg);
-	munmap(map, (size_t)sb.st_size);
-	return rc;
+	buf[len] = '\0';
+	return deliver(path, buf, len, cb, arg);
 }
 
 /* walk_stdin - read standard input whole (bounded) and deliver it */

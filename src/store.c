@@ -89,6 +89,7 @@ struct tr_store {
 	char		*path;
 	int		 readonly;
 	int		 in_txn;	/* between tr_store_begin and its end */
+	int		 in_msg;	/* inside a message savepoint */
 	sqlite3_stmt	*stmt[S__COUNT];
 	char		*buf;		/* conformance notes as JSON */
 	size_t		 bufsz;
@@ -359,7 +360,7 @@ tr_store_put_report(struct tr_store *st, const struct tr_report *r,
 	const char *notes;
 	char received[32];
 	int64_t id = 0;
-	int rc;
+	int rc, own_sp;
 
 	if (stmt == NULL)
 		return no_writes(st, err);
@@ -373,7 +374,10 @@ tr_store_put_report(struct tr_store *st, const struct tr_report *r,
 		    "for the conformance notes", st->path);
 	m = o->meta != NULL ? o->meta : &nometa;
 
-	if (run(st, S_PUT_SAVEPOINT, "starting a report", err) != TR_OK)
+	/* Inside a transaction or savepoint the caller undoes a half-stored
+	 * report by rolling back; a nested savepoint would only cost. */
+	own_sp = !st->in_txn && !st->in_msg;
+	if (own_sp && run(st, S_PUT_SAVEPOINT, "starting a report", err) != TR_OK)
 		return TR_ERR_STORE;
 	rc = bind_text(stmt, 1, r->organization_name);
 	rc |= bind_text(stmt, 2, r->report_id);
@@ -414,13 +418,13 @@ tr_store_put_report(struct tr_store *st, const struct tr_report *r,
 		*result = TR_PUT_STORED;
 	}
 	/* Outside a transaction this RELEASE is the commit. */
-	if (run(st, S_PUT_RELEASE, "finishing a report", err) != TR_OK)
+	if (own_sp && run(st, S_PUT_RELEASE, "finishing a report", err) != TR_OK)
 		goto undo;
 	*rowid = id;
 	return TR_OK;
 undo:
 	/* Fails harmlessly when SQLite already rolled the transaction back. */
-	if (run_quiet(st, S_PUT_ROLLBACK_TO) == SQLITE_DONE)
+	if (own_sp && run_quiet(st, S_PUT_ROLLBACK_TO) == SQLITE_DONE)
 		run_quiet(st, S_PUT_RELEASE);
 	return TR_ERR_STORE;
 }
@@ -519,6 +523,7 @@ tr_store_commit(struct tr_store *st, struct tr_error *err)
 	if (run(st, S_COMMIT, "committing", err) != TR_OK)
 		return TR_ERR_STORE;
 	st->in_txn = 0;
+	st->in_msg = 0;
 	return TR_OK;
 }
 
@@ -529,20 +534,27 @@ tr_store_rollback(struct tr_store *st)
 	if (!sqlite3_get_autocommit(st->db))
 		run_quiet(st, S_ROLLBACK);
 	st->in_txn = 0;
+	st->in_msg = 0;
 }
 
 /* tr_store_savepoint - mark the start of one message's rows */
 enum tr_err
 tr_store_savepoint(struct tr_store *st, struct tr_error *err)
 {
-	return run(st, S_SAVEPOINT, "setting a savepoint", err);
+	if (run(st, S_SAVEPOINT, "setting a savepoint", err) != TR_OK)
+		return TR_ERR_STORE;
+	st->in_msg = 1;
+	return TR_OK;
 }
 
 /* tr_store_release - keep the message's rows in the batch */
 enum tr_err
 tr_store_release(struct tr_store *st, struct tr_error *err)
 {
-	return run(st, S_RELEASE, "releasing a savepoint", err);
+	if (run(st, S_RELEASE, "releasing a savepoint", err) != TR_OK)
+		return TR_ERR_STORE;
+	st->in_msg = 0;
+	return TR_OK;
 }
 
 /*
@@ -555,6 +567,7 @@ tr_store_rollback_to(struct tr_store *st)
 {
 	if (run_quiet(st, S_ROLLBACK_TO) == SQLITE_DONE)
 		run_quiet(st, S_RELEASE);
+	st->in_msg = 0;
 }
 
 /* set_journal_wal - switch to WAL, which must take (":memory:" cannot) */
@@ -624,8 +637,9 @@ tr_store_open(const char *path, int flags, struct tr_store **out,
 		    path);
 	}
 	st->readonly = (flags & TR_STORE_READONLY) != 0;
-	oflags = st->readonly ? SQLITE_OPEN_READONLY :
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	/* one thread owns a connection: SQLite's own mutexes would only cost */
+	oflags = SQLITE_OPEN_NOMUTEX | (st->readonly ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
 	rc = sqlite3_open_v2(path, &st->db, oflags, NULL);
 	if (rc != SQLITE_OK) {
 		dberr(st, rc, "opening the database", err);

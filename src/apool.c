@@ -1,0 +1,241 @@
+/* apool.c - analyse messages on worker threads, results in push order */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "apool.h"
+
+#define MAX_WORKERS	8
+
+enum slot_state { SLOT_EMPTY, SLOT_QUEUED, SLOT_BUSY, SLOT_READY };
+
+struct slot {
+	enum slot_state state;
+	struct tr_apool_item item;
+};
+
+struct tr_apool {
+	pthread_mutex_t mtx;
+	pthread_cond_t work;		/* an item is queued, or closed */
+	pthread_cond_t ready;		/* an item is analysed, or closed */
+	pthread_cond_t space;		/* a slot was freed, or stopped */
+	struct slot *slots;
+	size_t depth;
+	size_t max_bytes, bytes;	/* message bytes in flight */
+	unsigned long head;		/* next seq to push */
+	unsigned long next;		/* next seq for a worker */
+	unsigned long tail;		/* next seq for the consumer */
+	int closed, stopped;
+	struct tr_limits limits;
+	pthread_t workers[MAX_WORKERS];
+	unsigned nworkers;
+};
+
+/* worker - take queued items in order and analyse them */
+static void *
+worker(void *arg)
+{
+	struct tr_apool *p = arg;
+	struct slot *s;
+	int skip;
+
+	pthread_mutex_lock(&p->mtx);
+	for (;;) {
+		while (p->next == p->head && !p->closed)
+			pthread_cond_wait(&p->work, &p->mtx);
+		if (p->next == p->head)
+			break;		/* closed and nothing left */
+		s = &p->slots[p->next % p->depth];
+		p->next++;
+		s->state = SLOT_BUSY;
+		skip = p->stopped;	/* the consumer will throw it away */
+		pthread_mutex_unlock(&p->mtx);
+
+		if (s->item.ioerr.code == TR_OK && !skip)
+			tr_analyse(s->item.raw, s->item.len, s->item.kind,
+			    s->item.filename, &p->limits, &s->item.a);
+
+		pthread_mutex_lock(&p->mtx);
+		s->state = SLOT_READY;
+		pthread_cond_broadcast(&p->ready);
+	}
+	pthread_mutex_unlock(&p->mtx);
+	return NULL;
+}
+
+/* tr_apool_new - start the workers */
+struct tr_apool *
+tr_apool_new(unsigned nworkers, size_t depth, size_t max_bytes,
+    const struct tr_limits *limits)
+{
+	struct tr_apool *p;
+	long ncpu;
+	unsigned i;
+
+	if (nworkers == 0) {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		nworkers = ncpu > 0 ? (unsigned)ncpu : 1;
+	}
+	if (nworkers > MAX_WORKERS)
+		nworkers = MAX_WORKERS;
+	if (depth < 1)
+		depth = 1;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	if ((p->slots = calloc(depth, sizeof(*p->slots))) == NULL) {
+		free(p);
+		return NULL;
+	}
+	p->depth = depth;
+	p->max_bytes = max_bytes;
+	p->limits = *limits;
+	pthread_mutex_init(&p->mtx, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->ready, NULL);
+	pthread_cond_init(&p->space, NULL);
+	for (i = 0; i < nworkers; i++) {
+		if (pthread_create(&p->workers[i], NULL, worker, p) != 0)
+			break;
+		p->nworkers++;
+	}
+	if (p->nworkers == 0) {
+		tr_apool_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* tr_apool_push - copy a message in, waiting for room */
+int
+tr_apool_push(struct tr_apool *p, const struct tr_source_msg *m)
+{
+	struct tr_apool_item it;
+	struct slot *s;
+
+	memset(&it, 0, sizeof(it));
+	it.len = m->len;
+	it.kind = m->kind;
+	it.ioerr = m->err;
+	if ((it.raw = malloc(m->len + 1)) == NULL ||
+	    (m->name != NULL && (it.name = strdup(m->name)) == NULL) ||
+	    (m->filename != NULL && (it.filename = strdup(m->filename)) == NULL)) {
+		free(it.raw);
+		free(it.name);
+		return -1;
+	}
+	if (m->len > 0)
+		memcpy(it.raw, m->buf, m->len);
+	it.raw[m->len] = '\0';
+
+	pthread_mutex_lock(&p->mtx);
+	/* one item always fits, however large, so a big message cannot wedge */
+	while (!p->stopped && (p->head - p->tail >= p->depth ||
+	    (p->head != p->tail && p->bytes + m->len > p->max_bytes)))
+		pthread_cond_wait(&p->space, &p->mtx);
+	if (p->stopped) {
+		pthread_mutex_unlock(&p->mtx);
+		free(it.raw);
+		free(it.name);
+		free(it.filename);
+		return -1;
+	}
+	s = &p->slots[p->head % p->depth];
+	s->item = it;
+	s->state = SLOT_QUEUED;
+	p->bytes += m->len;
+	p->head++;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->mtx);
+	return 0;
+}
+
+/* tr_apool_close - no more input */
+void
+tr_apool_close(struct tr_apool *p)
+{
+	pthread_mutex_lock(&p->mtx);
+	p->closed = 1;
+	pthread_cond_broadcast(&p->work);
+	pthread_cond_broadcast(&p->ready);
+	pthread_mutex_unlock(&p->mtx);
+}
+
+/* tr_apool_next - the next analysed item in push order */
+struct tr_apool_item *
+tr_apool_next(struct tr_apool *p)
+{
+	struct slot *s;
+
+	pthread_mutex_lock(&p->mtx);
+	for (;;) {
+		if (p->tail == p->head) {
+			if (p->closed)
+				break;
+		} else if (p->slots[p->tail % p->depth].state == SLOT_READY) {
+			s = &p->slots[p->tail % p->depth];
+			pthread_mutex_unlock(&p->mtx);
+			return &s->item;
+		}
+		pthread_cond_wait(&p->ready, &p->mtx);
+	}
+	pthread_mutex_unlock(&p->mtx);
+	return NULL;
+}
+
+static void
+item_free(struct tr_apool_item *it)
+{
+	tr_analysis_free(&it->a);
+	free(it->raw);
+	free(it->name);
+	free(it->filename);
+	memset(it, 0, sizeof(*it));
+}
+
+/* tr_apool_done - release the consumer's current item */
+void
+tr_apool_done(struct tr_apool *p, struct tr_apool_item *it)
+{
+	size_t len = it->len;
+
+	item_free(it);
+	pthread_mutex_lock(&p->mtx);
+	p->slots[p->tail % p->depth].state = SLOT_EMPTY;
+	p->tail++;
+	p->bytes -= len;
+	pthread_cond_signal(&p->space);
+	pthread_mutex_unlock(&p->mtx);
+}
+
+/* tr_apool_stop - refuse further pushes */
+void
+tr_apool_stop(struct tr_apool *p)
+{
+	pthread_mutex_lock(&p->mtx);
+	p->stopped = 1;
+	pthread_cond_broadcast(&p->space);
+	pthread_mutex_unlock(&p->mtx);
+}
+
+/* tr_apool_free - join the workers, free items never consumed */
+void
+tr_apool_free(struct tr_apool *p)
+{
+	unsigned i;
+	unsigned long seq;
+
+	if (p == NULL)
+		return;
+	tr_apool_close(p);
+	for (i = 0; i < p->nworkers; i++)
+		pthread_join(p->workers[i], NULL);
+	for (seq = p->tail; seq != p->head; seq++)
+		item_free(&p->slots[seq % p->depth].item);
+	pthread_mutex_destroy(&p->mtx);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->ready);
+	pthread_cond_destroy(&p->space);
+	free(p->slots);
+	free(p);
+}
