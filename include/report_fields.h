@@ -1,0 +1,141 @@
+/* report_fields.h - field readers behind tr_report_parse (internal to it) */
+#ifndef TR_REPORT_FIELDS_H
+#define TR_REPORT_FIELDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "error.h"
+#include "limits.h"
+#include "report.h"
+
+/*
+ * Counts are capped at 2^53 - 1: RFC 8460 section 4 says the report is I-JSON
+ * (RFC 7493), whose section 2.2 tells receivers not to expect integers beyond
+ * that to be exact. The cap also keeps INT64_MAX, which json-c produces when
+ * it silently clamps a larger number, out of the accepted range.
+ */
+#define TR_RF_COUNT_MAX		INT64_C(9007199254740991)
+
+#define TR_RF_PATH_MAX	160	/* "policies[N].failure-details[M].key" */
+#define TR_RF_QUOTE_MAX	64	/* bytes of a value quoted in a message */
+
+/* Bump allocator for everything a report owns besides the json-c tree. */
+struct tr_arena_chunk;
+struct tr_arena {
+	char *p;			/* next free byte */
+	size_t left;
+	struct tr_arena_chunk *chunks;	/* malloc'ed overflow, freed at once */
+	size_t next_size;
+};
+
+/* Parse state: where we are (for messages) and what we build. */
+struct tr_rctx {
+	const struct tr_limits *lim;
+	struct tr_report *r;
+	struct tr_arena *arena;
+	struct tr_error *err;
+	const char *fallback_domain;	/* for a missing policy-domain */
+	char path[TR_RF_PATH_MAX];	/* JSON path of the current object */
+	size_t pathlen;
+};
+
+/* An object being read: known keys seen so far, to skip the unknown scan. */
+struct tr_rf_obj {
+	struct json_object *o;
+	size_t found;
+};
+
+/* How a string field is read. */
+#define TR_RF_REQUIRED	0x01	/* missing is an error */
+#define TR_RF_NONEMPTY	0x02	/* "" is an error */
+
+/* Kinds of string list, normalised differently. */
+enum tr_rf_list {
+	TR_RF_POLICY_STRING,
+	TR_RF_MX_HOST
+};
+
+/* tr_arena_init - start an arena on a caller-provided first block */
+void tr_arena_init(struct tr_arena *a, void *block, size_t size);
+
+/* tr_arena_alloc - n bytes aligned for any type, or NULL when out of memory */
+void *tr_arena_alloc(struct tr_arena *a, size_t n);
+
+/* tr_arena_strndup - NUL-terminated copy of n bytes, or NULL */
+char *tr_arena_strndup(struct tr_arena *a, const char *s, size_t n);
+
+/* tr_arena_free - release the overflow chunks (not the first block) */
+void tr_arena_free(struct tr_arena *a);
+
+/* tr_rf_push - append a formatted segment to the path; returns a mark */
+size_t tr_rf_push(struct tr_rctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* tr_rf_pop - cut the path back to a mark from tr_rf_push */
+void tr_rf_pop(struct tr_rctx *c, size_t mark);
+
+/* tr_rf_fail - set err to "<path>.<key>: <message>" (key may be NULL) */
+enum tr_err tr_rf_fail(struct tr_rctx *c, enum tr_err code, const char *key,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* tr_rf_note - add the note "<path>.<key>: <message>" (or TR_ERR_NOMEM) */
+enum tr_err tr_rf_note(struct tr_rctx *c, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* tr_rf_describe - bounded, printable rendering of a JSON value for messages */
+const char *tr_rf_describe(struct json_object *v, char *buf, size_t bufsz);
+
+/*
+ * tr_rf_get - look key up (alias, may be NULL, is an old name read in its
+ * place, with a note); 1 when present (*v NULL for JSON null), 0 when absent.
+ * *name is the name found, for messages. TR_ERR_NOMEM is returned as -1.
+ */
+int tr_rf_get(struct tr_rctx *c, struct tr_rf_obj *ob, const char *key,
+    const char *alias, struct json_object **v, const char **name);
+
+/* tr_rf_object - the object at key; absent, null or not an object: error */
+enum tr_err tr_rf_object(struct tr_rctx *c, struct tr_rf_obj *ob,
+    const char *key, struct json_object **out);
+
+/* tr_rf_check_string - v is a string within max_string and without NUL */
+enum tr_err tr_rf_check_string(struct tr_rctx *c, const char *key,
+    struct json_object *v, int flags);
+
+/*
+ * tr_rf_string - read a string field (pointing into the tree) into *out;
+ * absent or an optional null (noted) leaves NULL.
+ */
+enum tr_err tr_rf_string(struct tr_rctx *c, struct tr_rf_obj *ob,
+    const char *key, const char *alias, int flags, const char **out);
+
+/* tr_rf_count - read a required count: a JSON integer in 0..TR_RF_COUNT_MAX */
+enum tr_err tr_rf_count(struct tr_rctx *c, struct tr_rf_obj *ob,
+    const char *key, int64_t *out);
+
+/* tr_rf_ip - read an optional IPv4 or IPv6 address (inet_pton syntax) */
+enum tr_err tr_rf_ip(struct tr_rctx *c, struct tr_rf_obj *ob,
+    const char *key, const char **out);
+
+/*
+ * tr_rf_domain - s lower-cased without its trailing dot: s itself when that
+ * changes nothing and borrowed (s lives as long as the report), else a copy
+ * in the arena; NULL when out of memory.
+ */
+const char *tr_rf_domain(struct tr_rctx *c, const char *s, size_t len,
+    int borrowed);
+
+/*
+ * tr_rf_list - normalise a policy-string or mx-host value into a compact JSON
+ * array of strings (*json), tolerating the real-world forms with a note.
+ */
+enum tr_err tr_rf_list(struct tr_rctx *c, const char *key,
+    struct json_object *v, enum tr_rf_list kind, const char **json);
+
+/* tr_rf_unknown - note every key of ob outside known (NULL-terminated) */
+enum tr_err tr_rf_unknown(struct tr_rctx *c, struct tr_rf_obj *ob,
+    const char *const *known);
+
+#endif
