@@ -65,7 +65,7 @@ unit-check: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
 
 cli-check: $(BUILD)/tlsrptd
-	@set -e; for t in tests/cli/*.sh; do \
+	@set -e; for t in $(filter-out tests/cli/lib.sh,$(wildcard tests/cli/*.sh)); do \
 	    echo "== $$t"; TLSRPTD=$(CURDIR)/$(BUILD)/tlsrptd sh $$t; done
 
 # asan: the whole check built with AddressSanitizer and UBSan
@@ -89,9 +89,11 @@ fuzz: fuzz-build
 	@set -e; for f in $(FUZZ_SRC); do n=$$(basename $$f _fuzzer.c); \
 	    echo "== fuzz $$n for $(FUZZ_SECONDS)s"; mkdir -p build/fuzz/corpus-$$n; \
 	    dict=""; [ -f fuzz/$$n.dict ] && dict="-dict=fuzz/$$n.dict"; \
-	    build/fuzz/$${n}_fuzzer $$dict -max_total_time=$(FUZZ_SECONDS) \
-	        -rss_limit_mb=2048 -artifact_prefix=build/fuzz/ \
-	        build/fuzz/corpus-$$n fuzz/corpus/$$n 2>&1 | tail -n 3; done
+	    if ! build/fuzz/$${n}_fuzzer $$dict -max_total_time=$(FUZZ_SECONDS) \
+	        -rss_limit_mb=2048 -artifact_prefix=build/fuzz/$$n- \
+	        build/fuzz/corpus-$$n fuzz/corpus/$$n > build/fuzz/$$n.log 2>&1; \
+	    then tail -n 60 build/fuzz/$$n.log; echo "fuzz $$n FAILED"; exit 1; fi; \
+	    tail -n 1 build/fuzz/$$n.log; done
 
 bench: $(BUILD)/tlsrptd
 	sh bench/bench.sh $(CURDIR)/$(BUILD)/tlsrptd
