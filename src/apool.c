@@ -7,6 +7,7 @@
 #include "apool.h"
 
 #define MAX_WORKERS	8
+#define RUN_MAX		32	/* items a worker claims at once */
 
 enum slot_state { SLOT_EMPTY, SLOT_QUEUED, SLOT_BUSY, SLOT_READY };
 
@@ -27,38 +28,56 @@ struct tr_apool {
 	unsigned long next;		/* next seq for a worker */
 	unsigned long tail;		/* next seq for the consumer */
 	int closed, stopped;
+	unsigned idle_workers;		/* waiting on work */
+	int consumer_waiting;		/* waiting on ready */
+	int producer_waiting;		/* waiting on space */
 	struct tr_limits limits;
 	pthread_t workers[MAX_WORKERS];
 	unsigned nworkers;
 };
 
-/* worker - take queued items in order and analyse them */
+/* worker - claim runs of queued items, analyse them, publish the run */
 static void *
 worker(void *arg)
 {
 	struct tr_apool *p = arg;
+	unsigned long first, end, seq;
 	struct slot *s;
 	int skip;
 
 	pthread_mutex_lock(&p->mtx);
 	for (;;) {
-		while (p->next == p->head && !p->closed)
+		while (p->next == p->head && !p->closed) {
+			p->idle_workers++;
 			pthread_cond_wait(&p->work, &p->mtx);
+			p->idle_workers--;
+		}
 		if (p->next == p->head)
 			break;		/* closed and nothing left */
-		s = &p->slots[p->next % p->depth];
-		p->next++;
-		s->state = SLOT_BUSY;
-		skip = p->stopped;	/* the consumer will throw it away */
+		/* a run per wake-up: hand-offs cost more than the work on a
+		 * busy or virtualised machine; a share of what is queued keeps
+		 * the other workers fed */
+		first = p->next;
+		end = first + (p->head - first + p->nworkers - 1) / p->nworkers;
+		if (end - first > RUN_MAX)
+			end = first + RUN_MAX;
+		p->next = end;
+		skip = p->stopped;	/* the consumer will throw them away */
 		pthread_mutex_unlock(&p->mtx);
 
-		if (s->item.ioerr.code == TR_OK && !skip)
-			tr_analyse(s->item.raw, s->item.len, s->item.kind,
-			    s->item.filename, &p->limits, &s->item.a);
+		for (seq = first; seq != end; seq++) {
+			s = &p->slots[seq % p->depth];
+			if (s->item.ioerr.code == TR_OK && !skip)
+				tr_analyse(s->item.raw, s->item.len,
+				    s->item.kind, s->item.filename, &p->limits,
+				    &s->item.a);
+		}
 
 		pthread_mutex_lock(&p->mtx);
-		s->state = SLOT_READY;
-		pthread_cond_broadcast(&p->ready);
+		for (seq = first; seq != end; seq++)
+			p->slots[seq % p->depth].state = SLOT_READY;
+		if (p->consumer_waiting)
+			pthread_cond_signal(&p->ready);
 	}
 	pthread_mutex_unlock(&p->mtx);
 	return NULL;
@@ -131,8 +150,11 @@ tr_apool_push(struct tr_apool *p, const struct tr_source_msg *m)
 	pthread_mutex_lock(&p->mtx);
 	/* one item always fits, however large, so a big message cannot wedge */
 	while (!p->stopped && (p->head - p->tail >= p->depth ||
-	    (p->head != p->tail && p->bytes + m->len > p->max_bytes)))
+	    (p->head != p->tail && p->bytes + m->len > p->max_bytes))) {
+		p->producer_waiting = 1;
 		pthread_cond_wait(&p->space, &p->mtx);
+		p->producer_waiting = 0;
+	}
 	if (p->stopped) {
 		pthread_mutex_unlock(&p->mtx);
 		free(it.raw);
@@ -145,7 +167,8 @@ tr_apool_push(struct tr_apool *p, const struct tr_source_msg *m)
 	s->state = SLOT_QUEUED;
 	p->bytes += m->len;
 	p->head++;
-	pthread_cond_signal(&p->work);
+	if (p->idle_workers > 0)
+		pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->mtx);
 	return 0;
 }
@@ -177,7 +200,9 @@ tr_apool_next(struct tr_apool *p)
 			pthread_mutex_unlock(&p->mtx);
 			return &s->item;
 		}
+		p->consumer_waiting = 1;
 		pthread_cond_wait(&p->ready, &p->mtx);
+		p->consumer_waiting = 0;
 	}
 	pthread_mutex_unlock(&p->mtx);
 	return NULL;
@@ -204,7 +229,8 @@ tr_apool_done(struct tr_apool *p, struct tr_apool_item *it)
 	p->slots[p->tail % p->depth].state = SLOT_EMPTY;
 	p->tail++;
 	p->bytes -= len;
-	pthread_cond_signal(&p->space);
+	if (p->producer_waiting)
+		pthread_cond_signal(&p->space);
 	pthread_mutex_unlock(&p->mtx);
 }
 

@@ -25,6 +25,7 @@ struct ingest {
 	struct tr_limits limits;
 	struct tr_verdict *pending;	/* verdicts waiting for their commit */
 	size_t npending, batch;
+	unsigned long jobs;		/* analysis threads, 0: one per CPU */
 	int in_txn;
 	double batch_started, started, last_progress;
 	int progress;
@@ -214,7 +215,7 @@ ingest_all(struct ingest *in, char **paths, int npaths)
 	struct tr_apool_item *it;
 	pthread_t tid;
 
-	w.pool = tr_apool_new(0, 256, 64UL * 1024 * 1024, &in->limits);
+	w.pool = tr_apool_new((unsigned)in->jobs, 256, 64UL * 1024 * 1024, &in->limits);
 	if (w.pool == NULL || pthread_create(&tid, NULL, walker, &w) != 0) {
 		log_warnx("cannot start the analysis threads");
 		tr_apool_free(w.pool);
@@ -235,6 +236,7 @@ static const struct option ingest_opts[] = {
 	{ "batch", required_argument, NULL, 'b' },
 	{ "log", required_argument, NULL, 'l' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "jobs", required_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -256,7 +258,7 @@ cmd_ingest(int argc, char **argv)
 	if (db == NULL || *db == '\0')
 		db = DEFAULT_DB;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+d:b:l:qh", ingest_opts,
+	while ((ch = getopt_long(argc, argv, "+d:b:l:qj:h", ingest_opts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -275,6 +277,14 @@ cmd_ingest(int argc, char **argv)
 			break;
 		case 'q':
 			quiet = 1;
+			break;
+		case 'j':
+			in.jobs = strtoul(optarg, &end, 10);
+			if (*end != '\0' || in.jobs < 1 || in.jobs > 8) {
+				fprintf(stderr, "tlsrptd ingest: --jobs takes "
+				    "1 to 8, not \"%s\"\n", optarg);
+				return TR_EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			return tr_cmd_help(&tr_cmd_ingest);
@@ -336,7 +346,7 @@ cmd_ingest(int argc, char **argv)
 
 const struct tr_cmd tr_cmd_ingest = {
 	.name = "ingest",
-	.usage = "[--db PATH] [--batch N] [--log PATH] [--quiet] PATH...",
+	.usage = "[--db PATH] [--batch N] [--log PATH] [--quiet] [--jobs N] PATH...",
 	.help =
 	    "Store the TLS-RPT reports found in PATH: .eml files, .json,\n"
 	    ".json.gz and .zip report files, mbox files, Maildirs, directories\n"
@@ -349,6 +359,7 @@ const struct tr_cmd tr_cmd_ingest = {
 	    "  --batch N     messages per transaction (default 1000)\n"
 	    "  --log PATH    where the log lines go (default - : standard output)\n"
 	    "  --quiet       log only quarantined messages and errors; no progress\n"
+	    "  --jobs N      analysis threads (1 to 8; default one per CPU)\n"
 	    "\n"
 	    "Exit status: 0 every message stored or already stored; 1 some were\n"
 	    "quarantined; 64 usage error; 66 an input could not be read; 74 the\n"
