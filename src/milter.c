@@ -40,12 +40,17 @@ struct msg {
 	char *queue_id;			/* macro i, as soon as the MTA has one */
 	unsigned char *buf;		/* the rebuilt message */
 	size_t len, cap;
-	int broken;			/* an allocation failed: tempfail it */
+	enum {
+		MSG_BUFFER,		/* still taking content */
+		MSG_TOO_BIG,		/* over max_message: buffer dropped */
+		MSG_NOMEM,		/* an allocation failed: tempfail it */
+	} state;
 };
 
 /* One MTA connection; behind smfi_setpriv. */
 struct conn {
-	int leadspc;			/* header values keep their leading space */
+	unsigned long pflags;		/* the protocol flags agreed on */
+	int lost_rua;			/* a rua recipient came without a msg */
 	struct msg *msg;
 };
 
@@ -219,29 +224,61 @@ note_queue_id(SMFICTX *ctx, struct msg *m)
 	m->queue_id = strdup(qid);
 }
 
-/* append - add bytes to the message buffer, within max_message + 1 */
-static int
-append(struct msg *m, const void *p, size_t n)
+/* quiet - the answer to a step the MTA agreed not to wait for (NR flags):
+ * replying there would break the protocol, so decisions wait for DATA or
+ * the end of the message */
+static sfsistat
+quiet(const struct conn *c, unsigned long nr_bit)
+{
+	return c != NULL && (c->pflags & nr_bit) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/* ours - the message being buffered, or NULL when its content is not ours
+ * to keep: no rua recipient, too big, or an allocation failed */
+static struct msg *
+ours(const struct conn *c)
+{
+	if (c == NULL || c->msg == NULL || c->msg->nrua == 0 ||
+	    c->msg->state != MSG_BUFFER)
+		return NULL;
+	return c->msg;
+}
+
+/* add - append bytes to the rebuilt message, within max_message; past it
+ * or on allocation failure the buffer goes and the state says why */
+static void
+add(struct msg *m, const void *p, size_t n)
 {
 	size_t limit = M.cfg->limits.max_message, want = m->len + n, cap;
 	unsigned char *nb;
 
-	if (want > limit)
-		return 1;	/* over: the caller decides what to answer */
+	if (m->state != MSG_BUFFER)
+		return;
+	if (want > limit) {
+		m->state = MSG_TOO_BIG;
+		goto drop;
+	}
 	if (want > m->cap) {
 		cap = m->cap > 0 ? m->cap : BUF_START;
 		while (cap < want)
 			cap *= 2;
-		if (cap > limit + 1)
-			cap = limit + 1;
-		if ((nb = realloc(m->buf, cap)) == NULL)
-			return -1;
+		if (cap > limit)
+			cap = limit;
+		if ((nb = realloc(m->buf, cap)) == NULL) {
+			m->state = MSG_NOMEM;
+			goto drop;
+		}
 		m->buf = nb;
 		m->cap = cap;
 	}
 	memcpy(m->buf + m->len, p, n);
 	m->len = want;
-	return 0;
+	return;
+drop:
+	free(m->buf);
+	m->buf = NULL;
+	m->cap = 0;
+	m->len = want;		/* the size seen so far, for the log */
 }
 
 /*
@@ -264,21 +301,7 @@ too_big(SMFICTX *ctx, struct conn *c)
 	}
 	log_msg(TR_LOG_WARN, c->msg, "passed", "too-large", why);
 	end_msg(c);
-	return SMFIS_ACCEPT;
-}
-
-/* add - append to the buffer, answering oversize and allocation failure */
-static sfsistat
-add(SMFICTX *ctx, struct conn *c, const void *p, size_t n)
-{
-	switch (append(c->msg, p, n)) {
-	case 0:
-		return SMFIS_CONTINUE;
-	case 1:
-		return too_big(ctx, c);
-	default:
-		return tempfail(ctx, c, "out of memory");
-	}
+	return SMFIS_CONTINUE;
 }
 
 /* mlfi_negotiate - ask only for the steps we use, and macro i at EOM */
@@ -288,14 +311,23 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
 	struct conn *c = get_conn(ctx);
-	unsigned long skip = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOUNKNOWN;
+	unsigned long want = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOUNKNOWN |
+	    SMFIP_HDR_LEADSPC;
 
+	/*
+	 * Only DATA (to let mail without a rua recipient go at once) and
+	 * the end of the message need an answer; the MTA streams the rest
+	 * without waiting, which saves a round trip per header line.
+	 */
+	if (c != NULL)
+		want |= SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR |
+		    SMFIP_NR_EOH | SMFIP_NR_BODY;
 	/* We never change a message: the only action is choosing macros. */
 	*pf0 = f0 & SMFIF_SETSYMLIST;
-	*pf1 = f1 & (skip | SMFIP_HDR_LEADSPC);
+	*pf1 = f1 & want;
 	*pf2 = *pf3 = 0;
 	if (c != NULL)
-		c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+		c->pflags = *pf1;
 	if ((*pf0 & SMFIF_SETSYMLIST) &&
 	    smfi_setsymlist(ctx, SMFIM_EOM, (char *)"i") != MI_SUCCESS)
 		log_warnx("milter: cannot ask for the queue id at end of message");
@@ -311,28 +343,33 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	if (c == NULL)
 		return SMFIS_CONTINUE;	/* envrcpt tempfails rua recipients */
 	end_msg(c);
-	if ((c->msg = calloc(1, sizeof(*c->msg))) == NULL)
-		return SMFIS_CONTINUE;
-	if ((c->msg->from = strip_addr(argv[0])) == NULL)
-		c->msg->broken = 1;
-	note_queue_id(ctx, c->msg);
-	return SMFIS_CONTINUE;
+	c->lost_rua = 0;
+	if ((c->msg = calloc(1, sizeof(*c->msg))) != NULL) {
+		if ((c->msg->from = strip_addr(argv[0])) == NULL)
+			c->msg->state = MSG_NOMEM;
+		note_queue_id(ctx, c->msg);
+	}
+	return quiet(c, SMFIP_NR_MAIL);
 }
 
 /* mlfi_envrcpt - note each recipient and whether it is a rua address */
 static sfsistat
 mlfi_envrcpt(SMFICTX *ctx, char **argv)
 {
-	struct conn *c = get_conn(ctx);
+	struct conn *c = smfi_getpriv(ctx);
 	struct msg *m = c != NULL ? c->msg : NULL;
 	int rua = tr_config_is_rua(M.cfg, argv[0]);
 	char **nr, *a;
 	size_t cap;
 
-	if (m == NULL)
-		/* Without a context we cannot take a report: refuse only the
-		 * rua recipient, for now; ordinary mail goes on. */
-		return rua ? SMFIS_TEMPFAIL : SMFIS_CONTINUE;
+	if (m == NULL) {
+		/* Without a context we cannot take a report: refuse the rua
+		 * recipient now, or the whole message at DATA. */
+		if (c == NULL)
+			return rua ? SMFIS_TEMPFAIL : SMFIS_CONTINUE;
+		c->lost_rua |= rua;
+		return quiet(c, SMFIP_NR_RCPT);
+	}
 	if (rua)
 		m->nrua++;
 	else
@@ -341,46 +378,42 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 	if (m->nrcpt == m->rcptcap) {
 		cap = m->rcptcap > 0 ? m->rcptcap * 2 : 4;
 		if ((nr = reallocarray(m->rcpt, cap, sizeof(*nr))) == NULL) {
-			m->broken = 1;
-			return SMFIS_CONTINUE;
+			m->state = MSG_NOMEM;
+			return quiet(c, SMFIP_NR_RCPT);
 		}
 		m->rcpt = nr;
 		m->rcptcap = cap;
 	}
-	if ((a = strip_addr(argv[0])) == NULL) {
-		m->broken = 1;
-		return SMFIS_CONTINUE;
-	}
-	m->rcpt[m->nrcpt++] = a;
-	return SMFIS_CONTINUE;
+	if ((a = strip_addr(argv[0])) == NULL)
+		m->state = MSG_NOMEM;
+	else
+		m->rcpt[m->nrcpt++] = a;
+	return quiet(c, SMFIP_NR_RCPT);
 }
 
 /*
- * start_body - every recipient is known: let mail without a rua recipient
- * go untouched (and unbuffered); fail safe on rua mail we could not track.
- * Returns SMFIS_CONTINUE when the message is ours to buffer.
+ * mlfi_data - every recipient is known: mail without a rua recipient goes
+ * on untouched, and none of its content is even sent to us; rua mail we
+ * could not keep track of is tempfailed (fail safe).
  */
-static sfsistat
-start_body(SMFICTX *ctx, struct conn *c)
-{
-	if (c == NULL || c->msg == NULL)
-		return SMFIS_ACCEPT;	/* rua recipients were tempfailed */
-	if (c->msg->nrua == 0) {
-		end_msg(c);
-		return SMFIS_ACCEPT;
-	}
-	if (c->msg->broken)
-		return tempfail(ctx, c, "out of memory");
-	return SMFIS_CONTINUE;
-}
-
-/* mlfi_data - the earliest point where the recipient list is complete */
 static sfsistat
 mlfi_data(SMFICTX *ctx)
 {
 	struct conn *c = smfi_getpriv(ctx);
 
-	return start_body(ctx, c);
+	if (c == NULL)
+		return SMFIS_ACCEPT;	/* rua recipients were tempfailed */
+	if (c->lost_rua) {
+		c->lost_rua = 0;
+		return tempfail(ctx, c, "out of memory");
+	}
+	if (c->msg == NULL || c->msg->nrua == 0) {
+		end_msg(c);
+		return SMFIS_ACCEPT;
+	}
+	if (c->msg->state == MSG_NOMEM)
+		return tempfail(ctx, c, "out of memory");
+	return SMFIS_CONTINUE;
 }
 
 /* mlfi_header - rebuild "name: value" CRLF, folded lines with CRLF */
@@ -388,28 +421,27 @@ static sfsistat
 mlfi_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct conn *c = smfi_getpriv(ctx);
-	sfsistat r;
+	struct msg *m = ours(c);
 	const char *p, *lf;
 
-	if ((r = start_body(ctx, c)) != SMFIS_CONTINUE)
-		return r;
-	if ((r = add(ctx, c, name, strlen(name))) != SMFIS_CONTINUE)
-		return r;
-	if ((r = add(ctx, c, c->leadspc ? ":" : ": ", c->leadspc ? 1 : 2)) !=
-	    SMFIS_CONTINUE)
-		return r;
+	if (m == NULL)
+		return quiet(c, SMFIP_NR_HDR);
+	add(m, name, strlen(name));
+	add(m, ":", 1);
+	if (!(c->pflags & SMFIP_HDR_LEADSPC))
+		add(m, " ", 1);
 	/* MTAs hand folded values over with bare LF between the lines. */
 	for (p = value; (lf = strchr(p, '\n')) != NULL; p = lf + 1) {
 		if (lf > p && lf[-1] == '\r')
-			r = add(ctx, c, p, (size_t)(lf - p) + 1);
-		else if ((r = add(ctx, c, p, (size_t)(lf - p))) == SMFIS_CONTINUE)
-			r = add(ctx, c, "\r\n", 2);
-		if (r != SMFIS_CONTINUE)
-			return r;
+			add(m, p, (size_t)(lf - p) + 1);
+		else {
+			add(m, p, (size_t)(lf - p));
+			add(m, "\r\n", 2);
+		}
 	}
-	if ((r = add(ctx, c, p, strlen(p))) != SMFIS_CONTINUE)
-		return r;
-	return add(ctx, c, "\r\n", 2);
+	add(m, p, strlen(p));
+	add(m, "\r\n", 2);
+	return quiet(c, SMFIP_NR_HDR);
 }
 
 /* mlfi_eoh - the blank line between header and body */
@@ -417,11 +449,11 @@ static sfsistat
 mlfi_eoh(SMFICTX *ctx)
 {
 	struct conn *c = smfi_getpriv(ctx);
-	sfsistat r;
+	struct msg *m = ours(c);
 
-	if ((r = start_body(ctx, c)) != SMFIS_CONTINUE)
-		return r;
-	return add(ctx, c, "\r\n", 2);
+	if (m != NULL)
+		add(m, "\r\n", 2);
+	return quiet(c, SMFIP_NR_EOH);
 }
 
 /* mlfi_body - one chunk of the body (at most 64 KiB) */
@@ -429,11 +461,11 @@ static sfsistat
 mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
 	struct conn *c = smfi_getpriv(ctx);
-	sfsistat r;
+	struct msg *m = ours(c);
 
-	if ((r = start_body(ctx, c)) != SMFIS_CONTINUE)
-		return r;
-	return add(ctx, c, chunk, len);
+	if (m != NULL)
+		add(m, chunk, len);
+	return quiet(c, SMFIP_NR_BODY);
 }
 
 /* last_part - the text after the last ": ", so that a store error names
@@ -487,9 +519,21 @@ mlfi_eom(SMFICTX *ctx)
 	char *to;
 	sfsistat r;
 
-	if ((r = start_body(ctx, c)) != SMFIS_CONTINUE)
-		return r;
-	m = c->msg;
+	/* Also reached without DATA (MTAs that skip it): decide here too. */
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	if (c->lost_rua) {
+		c->lost_rua = 0;
+		return tempfail(ctx, c, "out of memory");
+	}
+	if ((m = c->msg) == NULL || m->nrua == 0) {
+		end_msg(c);
+		return SMFIS_CONTINUE;
+	}
+	if (m->state == MSG_TOO_BIG)
+		return too_big(ctx, c);
+	if (m->state == MSG_NOMEM)
+		return tempfail(ctx, c, "out of memory");
 	note_queue_id(ctx, m);
 	if ((to = join_rcpts(m)) == NULL)
 		return tempfail(ctx, c, "out of memory");

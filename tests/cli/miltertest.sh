@@ -20,7 +20,7 @@ M="$TOP/tests/milter"
 db="$T/tlsrptd.db"
 tlog="$T/tlsrptd.log"
 mkdir "$T/mail"
-for id in mt-abort mt-after-abort mt-several-1 mt-several-2 mt-mixed-1 \
+for id in mt-abort mt-after-abort mt-after-big mt-several-1 mt-several-2 mt-mixed-1 \
     mt-norua-then-rua; do
 	report_mail "$id" > "$T/mail/$id.eml"
 done
@@ -28,6 +28,7 @@ report_mail mt-norua bob@example.org > "$T/mail/mt-norua.eml"
 human_mail "a question" > "$T/mail/human.eml"
 human_mail "question one" > "$T/mail/human-1.eml"
 human_mail "question two" > "$T/mail/human-2.eml"
+human_mail "question three" > "$T/mail/human-3.eml"
 
 cat > "$T/tlsrptd.conf" <<EOF
 database = $db
@@ -77,6 +78,7 @@ count() { sql "$db" "SELECT count(*) FROM $1 ${2:+WHERE $2}"; }
 check_eq "aborted message: not stored" 0 "$(count reports "report_id = 'mt-abort'")"
 check_eq "stored reports, each once" \
     "mt-after-abort	QABORT2
+mt-after-big	QBIG3
 mt-mixed-1	QMIX1
 mt-norua-then-rua	QNORUA2
 mt-several-1	QSEV1
@@ -94,7 +96,7 @@ check_grep "oversize reason" '"reason":"message too big for tlsrptd (limit 65536
 if grep -q '"source":"QNORUA1"' "$tlog"; then
 	fail "mail without a rua recipient was logged"
 fi
-check_eq "one log line per stored, duplicate or quarantined message" 8 \
+check_eq "one log line per stored, duplicate or quarantined message" 9 \
     "$(grep -c '"event":"message","outcome":"\(stored\|duplicate\|quarantined\)"' "$tlog")"
 if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/tlsrptd.out" > /dev/null; then
 	fail "sanitizer report from tlsrptd:"

@@ -7,6 +7,9 @@ local conn = open()
 check(mt.test_option(conn, SMFIP_NOCONNECT), "NOCONNECT negotiated")
 check(mt.test_option(conn, SMFIP_NOHELO), "NOHELO negotiated")
 check(not mt.test_option(conn, SMFIP_NOBODY), "the body is wanted")
+check(mt.test_option(conn, SMFIP_NR_HDR) and mt.test_option(conn, SMFIP_NR_BODY),
+    "no replies to header lines and body chunks")
+check(answered(conn, SMFIP_NR_DATA), "a reply at DATA")
 local from = "<reports@sender.example>"
 local rua = { "<tlsrpt@tlsrpt.test>" }
 
