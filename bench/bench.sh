@@ -2,4 +2,6 @@
 # bench.sh - make bench entry point: bench.sh /path/to/tlsrptd
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-exec python3 "$here/bench.py" --tlsrptd "$1"
+python3 "$here/bench.py" --tlsrptd "$1"
+# messages/s through Postfix with the milter vs without (needs root)
+sh "$here/milter_bench.sh" "$1"
