@@ -169,6 +169,16 @@ send() {
 	qid=$(sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p' "$T/mail/swaks.$n")
 }
 
+# wait_for TEXT FILE [N] - until FILE has N (1) lines with TEXT, 20 s at most
+wait_for() {
+	i=0
+	while [ "$(grep -cF -- "$1" "$2" 2> /dev/null || true)" -lt "${3:-1}" ] &&
+	    [ $i -lt 200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 # count TABLE [WHERE] - rows in the database
 count() { sql "$db" "SELECT count(*) FROM $1 ${2:+WHERE $2}"; }
 
@@ -207,7 +217,8 @@ printf 'From: alice@sender.example\r\nTo: bob@example.org\r\nSubject: lunch\r\n\
 send "$T/mail/ordinary.eml" bob@example.org
 check_eq "ordinary mail: swaks status" 0 "$rc"
 qid_ord=$qid
-sleep 1		# the queue manager hands it to discard(8)
+# the queue manager hands it to discard(8) in its own time
+wait_for "$qid_ord: to=<bob@example.org>" "$maillog"
 check_grep "ordinary mail: delivered by Postfix" "$qid_ord: to=<bob@example.org>, relay=none" "$maillog"
 check_grep "ordinary mail: discard transport" "status=sent (ordinary)" "$maillog"
 check_eq "ordinary mail: not in the reports" 2 "$(count reports)"
@@ -241,12 +252,12 @@ if [ "$qid" = "$qid_mox" ]; then fail "duplicate: same queue id twice"; fi
 # --- SIGUSR1 reopens the log (logrotate) ------------------------------------
 mv "$tlog" "$tlog.1"
 kill -USR1 "$tpid"
-i=0
-while [ ! -s "$tlog" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait_for '"event":"log_reopened"' "$tlog"
 check_grep "SIGUSR1: new log file" '"event":"log_reopened"' "$tlog"
+# put the two halves together again for the checks below (idle daemon)
 cat "$tlog.1" "$tlog" > "$T/log/joined" && mv "$T/log/joined" "$tlog" &&
     chown "$RUN_AS" "$tlog" && kill -USR1 "$tpid"
-sleep 0.2
+wait_for '"event":"log_reopened"' "$tlog" 2
 
 # --- storage failure: 451 4.3.0 through Postfix, nothing kept, then stored ----
 report_mail storage-1 > "$T/mail/storage-1.eml"
