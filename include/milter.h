@@ -37,4 +37,8 @@ void tr_milter_stop(void);
 /* tr_milter_close - remove the unix socket after the milter has stopped */
 void tr_milter_close(void);
 
+/* Between milter_main.c (socket, thread) and milter.c (callbacks). */
+int tr_milter_register(const struct tr_config *cfg);	/* smfi_register */
+void tr_milter_use(struct tr_daemon *d);		/* where jobs go */
+
 #endif

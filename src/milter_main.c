@@ -1,0 +1,169 @@
+/* milter_main.c - the milter's socket and thread: bind, run smfi_main, stop */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "log.h"
+#include "milter.h"
+
+/* Written before the milter thread starts, read after it has ended. */
+static struct {
+	struct tr_daemon *d;
+	char *sockpath;			/* unix socket path, or NULL */
+	pthread_t thread;
+	int started;
+	int status;			/* smfi_main's result */
+} M;
+
+/* unix_path - the file name of a unix:/local: socket spec, or NULL */
+static const char *
+unix_path(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0)
+		return spec + 5;
+	if (strncmp(spec, "local:", 6) == 0)
+		return spec + 6;
+	if (spec[0] == '/')
+		return spec;
+	return NULL;
+}
+
+/*
+ * make_parent - create the socket's directory when it is missing (0750,
+ * owned by the daemon's user): a fresh /run/tlsrptd outside systemd, or
+ * var/ of the development configuration. One level only: a missing
+ * grandparent is a configuration mistake worth reporting.
+ */
+static enum tr_err
+make_parent(const char *path, uid_t uid, gid_t gid, struct tr_error *err)
+{
+	char dir[4096];
+	char *slash;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return tr_error_set(err, TR_ERR_IO, "milter: socket path too "
+		    "long");
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return TR_OK;
+	*slash = '\0';
+	if (mkdir(dir, 0750) == -1) {
+		if (errno == EEXIST)
+			return TR_OK;
+		return tr_error_set(err, TR_ERR_IO, "milter: cannot create %s: "
+		    "%s", dir, strerror(errno));
+	}
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(dir, uid, gid) == -1)
+		return tr_error_set(err, TR_ERR_IO, "milter: chown %s: %s", dir,
+		    strerror(errno));
+	return TR_OK;
+}
+
+/* tr_milter_listen - register and bind, before privileges are dropped */
+enum tr_err
+tr_milter_listen(const struct tr_config *cfg, uid_t uid, gid_t gid,
+    struct tr_error *err)
+{
+	const char *path;
+	mode_t old;
+	int rc;
+
+	if (tr_milter_register(cfg) == -1)
+		return tr_error_set(err, TR_ERR_IO, "milter: smfi_register "
+		    "failed");
+	if (smfi_setconn(cfg->milter_socket) != MI_SUCCESS)
+		return tr_error_set(err, TR_ERR_IO, "milter: bad socket "
+		    "\"%s\"", cfg->milter_socket);
+	path = unix_path(cfg->milter_socket);
+	if (path != NULL && make_parent(path, uid, gid, err) != TR_OK)
+		return err->code;
+	/* The socket is created with the umask: make it 0660 from the
+	 * start, not after a window where anyone may connect. */
+	old = umask(0117);
+	rc = smfi_opensocket(true);
+	umask(old);
+	if (rc != MI_SUCCESS)
+		return tr_error_set(err, TR_ERR_IO, "milter: cannot listen on "
+		    "%s (does its directory exist and is it writable?)",
+		    cfg->milter_socket);
+	if (path != NULL) {
+		if ((M.sockpath = strdup(path)) == NULL)
+			return tr_error_set(err, TR_ERR_NOMEM, "out of memory");
+		if (chmod(path, 0660) == -1)
+			return tr_error_set(err, TR_ERR_IO, "milter: chmod %s: "
+			    "%s", path, strerror(errno));
+		if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
+		    chown(path, uid, gid) == -1)
+			return tr_error_set(err, TR_ERR_IO, "milter: chown %s: "
+			    "%s", path, strerror(errno));
+	}
+	return TR_OK;
+}
+
+/* milter_thread - run libmilter until its signal thread stops it */
+static void *
+milter_thread(void *arg)
+{
+	(void)arg;
+	M.status = smfi_main();
+	if (M.status != MI_SUCCESS)
+		log_warnx("milter: smfi_main failed");
+	/* The loop may be waiting for nothing else: wake it to finish. */
+	tr_daemon_shutdown(M.d);
+	return NULL;
+}
+
+/* tr_milter_start - the milter thread */
+int
+tr_milter_start(struct tr_daemon *d)
+{
+	int e;
+
+	M.d = d;
+	tr_milter_use(d);
+	if ((e = pthread_create(&M.thread, NULL, milter_thread, NULL)) != 0) {
+		errno = e;
+		log_warn("milter: cannot start its thread");
+		return -1;
+	}
+	M.started = 1;
+	return 0;
+}
+
+/* tr_milter_join - wait for smfi_main to have returned */
+int
+tr_milter_join(void)
+{
+	if (!M.started)
+		return 0;
+	pthread_join(M.thread, NULL);
+	M.started = 0;
+	return M.status == MI_SUCCESS ? 0 : -1;
+}
+
+/* tr_milter_stop - stop libmilter from outside its signal thread (slow) */
+void
+tr_milter_stop(void)
+{
+	if (M.started)
+		smfi_stop();
+}
+
+/* tr_milter_close - remove our unix socket once the milter is gone */
+void
+tr_milter_close(void)
+{
+	if (M.sockpath != NULL) {
+		/* libmilter leaves the socket behind; the next start would
+		 * remove it anyway, but a stale socket misleads operators. */
+		unlink(M.sockpath);
+		free(M.sockpath);
+		M.sockpath = NULL;
+	}
+}
