@@ -24,15 +24,19 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def run(argv, **kw):
-    """Run argv; return (seconds, peak RSS in MiB)."""
+    """Run argv; return (seconds, peak RSS in MiB).
+
+    The peak comes from GNU time: a child's own ru_maxrss would include the
+    image of this Python process it was forked from."""
+    rss_file = os.path.join(ROOT, "build", "bench", "rss")
     t0 = time.monotonic()
-    p = subprocess.Popen(argv, **kw)
-    _, status, ru = os.wait4(p.pid, 0)
-    p.returncode = os.waitstatus_to_exitcode(status)
+    p = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", rss_file] + argv, **kw)
+    p.wait()
     dt = time.monotonic() - t0
     if p.returncode not in (0,):
         sys.exit("bench: %s exited %d" % (argv[0], p.returncode))
-    return dt, ru.ru_maxrss / 1024.0
+    with open(rss_file) as f:
+        return dt, int(f.read().split()[-1]) / 1024.0
 
 
 def fresh(path):
@@ -115,7 +119,7 @@ def main():
         t = statistics.median(times[name])
         print("%-28s %9.3f %12.0f %9.1f %8.1f MiB %7.2fx" % (
             name, t, args.count / t, mbytes / t, rss[name], t / base))
-    print("(ratio: the ingester's time / tlsrptd's time; above 1 means tlsrptd is faster)")
+    print("(ratio: tlsrptd's rate / that ingester's rate; above 1 means tlsrptd is faster)")
 
 
 if __name__ == "__main__":
