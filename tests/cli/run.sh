@@ -1,0 +1,161 @@
+#!/bin/sh
+# run.sh - tlsrptd run as systemd and an operator see it: exit statuses for
+# bad configuration, database and socket; READY=1 and STOPPING=1 on
+# $NOTIFY_SOCKET; the lifecycle log lines; SIGUSR1 reopening the log;
+# SIGTERM, SIGINT and SIGHUP stopping with status 0; a stale socket left by
+# a killed daemon replaced on the next start. No MTA needed.
+. "$(dirname "$0")/lib.sh"
+
+conf="$T/tlsrptd.conf"
+sock="$T/run/milter.sock"
+tlog="$T/tlsrptd.log"
+tpid=""
+lpid=""
+cleanup() {
+	[ -z "$tpid" ] || kill -KILL "$tpid" 2> /dev/null || true
+	[ -z "$lpid" ] || kill -KILL "$lpid" 2> /dev/null || true
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# write_conf [EXTRA LINE] - a configuration for this test
+write_conf() {
+	cat > "$conf" <<EOF
+database = $T/db/tlsrptd.db
+log = $tlog
+rua = tlsrpt@tlsrpt.test
+milter_socket = unix:$sock
+shutdown_timeout = 15
+EOF
+	[ $# -eq 0 ] || echo "$1" >> "$conf"
+}
+
+# run_status - exit status of a run that must fail at start-up
+run_status() {
+	rc=0
+	"$TLSRPTD" run -c "$conf" > "$T/out" 2>&1 || rc=$?
+	echo "$rc"
+}
+
+# --- usage and start-up failures ------------------------------------------
+"$TLSRPTD" run --help > "$T/out" 2>&1
+check_grep "help" "usage: tlsrptd run [-c FILE] [-f]" "$T/out"
+rc=0; "$TLSRPTD" run -x > "$T/out" 2>&1 || rc=$?
+check_eq "unknown option" 64 "$rc"
+
+mkdir -p "$T/db"
+write_conf "no_such_key = 1"
+check_eq "unknown key: status" 78 "$(run_status)"
+check_grep "unknown key: file:line" "$conf:6:" "$T/out"
+
+printf 'database = %s\nmilter_socket = unix:%s\n' "$T/db/x.db" "$sock" > "$conf"
+check_eq "no rua: status" 78 "$(run_status)"
+check_grep "no rua: says so" "rua" "$T/out"
+
+write_conf
+sed -i "s|^database = .*|database = $T/no/such/dir/tlsrptd.db|" "$conf"
+check_eq "database cannot be opened: status" 74 "$(run_status)"
+check_eq "database failure leaves no socket" no \
+    "$([ -S "$sock" ] && echo yes || echo no)"
+
+write_conf
+sed -i "s|^milter_socket = .*|milter_socket = unix:$T/no/such/dir/milter.sock|" "$conf"
+check_eq "socket cannot be bound: status" 74 "$(run_status)"
+
+write_conf "user = no-such-user-tlsrptd"
+check_eq "unknown user: status" 78 "$(run_status)"
+
+# --- a notify socket as systemd has one -------------------------------------
+cat > "$T/notify.py" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a") as out:
+    while True:
+        msg = s.recv(4096).decode()
+        out.write(msg.replace("\n", " ") + "\n")
+        out.flush()
+EOF
+python3 "$T/notify.py" "$T/notify.sock" "$T/notify.log" &
+lpid=$!
+i=0
+while [ ! -S "$T/notify.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+
+# started - "started" lines in the log so far
+started() { grep -c '"event":"started"' "$tlog" 2> /dev/null || true; }
+
+# start - run the daemon in the background until it logged "started" (its
+# socket may be a stale one, so that proves nothing)
+start() {
+	before=$(started)
+	NOTIFY_SOCKET="$T/notify.sock" "$TLSRPTD" run -f -c "$conf" \
+	    >> "$T/daemon.out" 2>&1 &
+	tpid=$!
+	i=0
+	while [ "$(started)" -le "$before" ] && [ $i -lt 100 ]; do
+		kill -0 "$tpid" 2> /dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(started)" -gt "$before" ] || { echo "FAIL: tlsrptd did not start" >&2;
+	    cat "$T/daemon.out" "$tlog" >&2; exit 1; }
+}
+
+# stop SIGNAL - the daemon must exit 0, well within shutdown_timeout
+stop() {
+	t0=$(date +%s)
+	kill "-$1" "$tpid"
+	rc=0
+	wait "$tpid" || rc=$?
+	tpid=""
+	check_eq "SIG$1: exit status" 0 "$rc"
+	if [ $(($(date +%s) - t0)) -gt 12 ]; then
+		fail "SIG$1: took more than 12 s to stop"
+	fi
+}
+
+write_conf
+start
+i=0
+while ! grep -q READY=1 "$T/notify.log" 2> /dev/null && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check_grep "READY=1 sent" "READY=1" "$T/notify.log"
+check_grep "status names the socket" "STATUS=receiving reports on unix:$sock" "$T/notify.log"
+check_grep "started line" '"event":"started","version":' "$tlog"
+check_eq "socket mode" "srw-rw----" "$(ls -l "$sock" | cut -c1-10)"
+
+mv "$tlog" "$tlog.1"
+kill -USR1 "$tpid"
+i=0
+while [ ! -s "$tlog" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+check_grep "SIGUSR1 reopens the log" '"event":"log_reopened"' "$tlog"
+
+stop TERM
+check_grep "STOPPING=1 sent" "STOPPING=1" "$T/notify.log"
+check_grep "stopping line" '"event":"stopping"' "$tlog"
+check_grep "stopped line" '"event":"stopped"' "$tlog"
+check_grep "stopped with status 0" '"status":0' "$tlog"
+check_eq "socket removed" no "$([ -e "$sock" ] && echo yes || echo no)"
+
+start
+stop INT
+start
+stop HUP
+
+# A killed daemon leaves its socket behind; the next start replaces it.
+start
+kill -KILL "$tpid"
+wait "$tpid" 2> /dev/null || true
+tpid=""
+check_eq "stale socket left" yes "$([ -S "$sock" ] && echo yes || echo no)"
+start
+stop TERM
+
+if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/daemon.out" > /dev/null; then
+	fail "sanitizer report from tlsrptd:"
+	cat "$T/daemon.out" >&2
+fi
+finish
