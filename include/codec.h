@@ -23,4 +23,7 @@ enum tr_err tr_base64_decode(const char *in, size_t len, unsigned char *out,
 void tr_qp_decode(const char *in, size_t len, unsigned char *out,
     size_t *outlen);
 
+/* tr_hexval - value of a hex digit in either case, or -1 */
+int tr_hexval(unsigned char c);
+
 #endif

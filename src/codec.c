@@ -148,9 +148,9 @@ tr_base64_decode(const char *in, size_t len, unsigned char *out,
 	return TR_OK;
 }
 
-/* hexval - value of a hex digit in either case, or -1 */
-static int
-hexval(unsigned char c)
+/* tr_hexval - value of a hex digit in either case, or -1 */
+int
+tr_hexval(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -191,8 +191,8 @@ tr_qp_decode(const char *in, size_t len, unsigned char *out, size_t *outlen)
 				i = len;
 				continue;
 			}
-			if (i + 2 < len && (hi = hexval(s[i + 1])) >= 0 &&
-			    (lo = hexval(s[i + 2])) >= 0) {
+			if (i + 2 < len && (hi = tr_hexval(s[i + 1])) >= 0 &&
+			    (lo = tr_hexval(s[i + 2])) >= 0) {
 				out[o++] = (unsigned char)(hi << 4 | lo);
 				i += 3;
 				continue;

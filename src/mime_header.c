@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "codec.h"
 #include "mime_header.h"
 
 /* Real senders split a filename into a handful of RFC 2231 sections, never
@@ -362,19 +363,6 @@ unquote(const struct param *pm, char *dst)
 	return o;
 }
 
-/* hexval - value of a hex digit in either case, or -1 */
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* decode_ext - RFC 2231 extended value in s[0..n), in place: drop the
  * charset'language' prefix when first, then %XX; returns the new length */
 static size_t
@@ -389,8 +377,8 @@ decode_ext(char *s, size_t n, int first)
 		i = (size_t)(b + 1 - s);
 	while (i < n) {
 		if (s[i] == '%' && i + 2 < n &&
-		    (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+		    (hi = tr_hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = tr_hexval((unsigned char)s[i + 2])) >= 0) {
 			s[o++] = (char)(hi << 4 | lo);
 			i += 3;
 		} else {
