@@ -58,6 +58,9 @@ enum tr_err tr_mime_extract(const unsigned char *msg, size_t len,
 /* tr_mime_result_free - release everything in r and zero it */
 void tr_mime_result_free(struct tr_mime_result *r);
 
+/* tr_payload_sniff - GZIP (1f 8b), ZIP (PK 03 04), else JSON */
+enum tr_payload tr_payload_sniff(const unsigned char *d, size_t n);
+
 /* tr_msgmeta_free - release the strings of m and zero it */
 void tr_msgmeta_free(struct tr_msgmeta *m);
 

@@ -552,9 +552,10 @@ blank(const unsigned char *d, size_t n)
 	return 1;
 }
 
-/* sniff - the payload kind by its first bytes: the type is only a claim */
-static enum tr_payload
-sniff(const unsigned char *d, size_t n)
+/* tr_payload_sniff - the payload kind by its first bytes: a media type or a
+ * file name is only a claim */
+enum tr_payload
+tr_payload_sniff(const unsigned char *d, size_t n)
 {
 	if (n >= 2 && d[0] == 0x1f && d[1] == 0x8b)
 		return TR_PAYLOAD_GZIP;
@@ -661,7 +662,7 @@ leaf(struct ctx *c, const struct entity *e, const char *sec)
 		    "message has more than %u report parts",
 		    c->lim->max_reports);
 	}
-	kind = sniff(data, len);
+	kind = tr_payload_sniff(data, len);
 	if ((rc = add_part(c, e, data, len, kind, fn, idx)) != TR_OK)
 		return rc;
 	if (rt == 2 && (rc = note(c, "non-RFC media type %s for the report "

@@ -37,17 +37,6 @@ fallback_domain(const struct tr_msgmeta *meta, const char *filename)
 	return domain_from_filename(filename);
 }
 
-/* sniff_payload - what the bytes of a report body are */
-static enum tr_payload
-sniff_payload(const unsigned char *p, size_t len)
-{
-	if (len >= 2 && p[0] == 0x1f && p[1] == 0x8b)
-		return TR_PAYLOAD_GZIP;
-	if (len >= 4 && memcmp(p, "PK\x03\x04", 4) == 0)
-		return TR_PAYLOAD_ZIP;
-	return TR_PAYLOAD_JSON;
-}
-
 /* analyse_payload - decompress as needed and validate one report body */
 static void
 analyse_payload(const unsigned char *data, size_t len, enum tr_payload kind,
@@ -110,7 +99,7 @@ tr_analyse(const unsigned char *buf, size_t len, enum tr_input kind,
 		}
 		out->nitems = 1;
 		fallback = domain_from_filename(hint);
-		analyse_payload(buf, len, sniff_payload(buf, len), 0, fallback,
+		analyse_payload(buf, len, tr_payload_sniff(buf, len), 0, fallback,
 		    limits, &out->items[0]);
 		free(fallback);
 		return;

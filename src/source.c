@@ -48,9 +48,7 @@ is_report_body(const char *path, const unsigned char *p, size_t len)
 	if (has_suffix(path, ".json") || has_suffix(path, ".json.gz") ||
 	    has_suffix(path, ".gz") || has_suffix(path, ".zip"))
 		return 1;
-	if (len >= 2 && p[0] == 0x1f && p[1] == 0x8b)
-		return 1;
-	if (len >= 4 && memcmp(p, "PK\x03\x04", 4) == 0)
+	if (tr_payload_sniff(p, len) != TR_PAYLOAD_JSON)
 		return 1;
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		i = 3;
