@@ -46,10 +46,6 @@ enum tr_err tr_store_begin(struct tr_store *st, struct tr_error *err);
 enum tr_err tr_store_commit(struct tr_store *st, struct tr_error *err);
 void tr_store_rollback(struct tr_store *st);
 
-/* Savepoints let one message's rows be undone without losing the batch. */
-enum tr_err tr_store_savepoint(struct tr_store *st, struct tr_error *err);
-enum tr_err tr_store_release(struct tr_store *st, struct tr_error *err);
-void tr_store_rollback_to(struct tr_store *st);
 
 enum tr_put { TR_PUT_STORED, TR_PUT_DUPLICATE };
 
@@ -58,7 +54,8 @@ enum tr_put { TR_PUT_STORED, TR_PUT_DUPLICATE };
  * inside the current transaction. A report whose organization-name and
  * report-id are already stored is a duplicate (*result = TR_PUT_DUPLICATE,
  * nothing written). *rowid gets the reports.id (of the earlier copy for a
- * duplicate). Returns TR_OK or TR_ERR_STORE.
+ * duplicate). Returns TR_OK or TR_ERR_STORE; inside a transaction the
+ * report may then be half-written, so the caller rolls the batch back.
  */
 enum tr_err tr_store_put_report(struct tr_store *st, const struct tr_report *r,
     const struct tr_origin *o, enum tr_put *result, int64_t *rowid,

@@ -24,9 +24,6 @@ enum stmt_id {
 	S_BEGIN,
 	S_COMMIT,
 	S_ROLLBACK,
-	S_SAVEPOINT,
-	S_RELEASE,
-	S_ROLLBACK_TO,
 	S_PUT_SAVEPOINT,
 	S_PUT_RELEASE,
 	S_PUT_ROLLBACK_TO,
@@ -45,11 +42,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
-	/* The caller's per-message savepoint. */
-	[S_SAVEPOINT] = "SAVEPOINT tr_msg",
-	[S_RELEASE] = "RELEASE tr_msg",
-	[S_ROLLBACK_TO] = "ROLLBACK TO tr_msg",
-	/* Our own, around one report, so put_report is all or nothing. */
+	/* Outside a transaction, around one report: all or nothing. */
 	[S_PUT_SAVEPOINT] = "SAVEPOINT tr_put",
 	[S_PUT_RELEASE] = "RELEASE tr_put",
 	[S_PUT_ROLLBACK_TO] = "ROLLBACK TO tr_put",
@@ -89,7 +82,6 @@ struct tr_store {
 	char		*path;
 	int		 readonly;
 	int		 in_txn;	/* between tr_store_begin and its end */
-	int		 in_msg;	/* inside a message savepoint */
 	sqlite3_stmt	*stmt[S__COUNT];
 	char		*buf;		/* conformance notes as JSON */
 	size_t		 bufsz;
@@ -374,9 +366,9 @@ tr_store_put_report(struct tr_store *st, const struct tr_report *r,
 		    "for the conformance notes", st->path);
 	m = o->meta != NULL ? o->meta : &nometa;
 
-	/* Inside a transaction or savepoint the caller undoes a half-stored
-	 * report by rolling back; a nested savepoint would only cost. */
-	own_sp = !st->in_txn && !st->in_msg;
+	/* Inside a transaction the caller undoes a half-stored report by
+	 * rolling the batch back; a savepoint would only cost. */
+	own_sp = !st->in_txn;
 	if (own_sp && run(st, S_PUT_SAVEPOINT, "starting a report", err) != TR_OK)
 		return TR_ERR_STORE;
 	rc = bind_text(stmt, 1, r->organization_name);
@@ -523,7 +515,6 @@ tr_store_commit(struct tr_store *st, struct tr_error *err)
 	if (run(st, S_COMMIT, "committing", err) != TR_OK)
 		return TR_ERR_STORE;
 	st->in_txn = 0;
-	st->in_msg = 0;
 	return TR_OK;
 }
 
@@ -534,40 +525,6 @@ tr_store_rollback(struct tr_store *st)
 	if (!sqlite3_get_autocommit(st->db))
 		run_quiet(st, S_ROLLBACK);
 	st->in_txn = 0;
-	st->in_msg = 0;
-}
-
-/* tr_store_savepoint - mark the start of one message's rows */
-enum tr_err
-tr_store_savepoint(struct tr_store *st, struct tr_error *err)
-{
-	if (run(st, S_SAVEPOINT, "setting a savepoint", err) != TR_OK)
-		return TR_ERR_STORE;
-	st->in_msg = 1;
-	return TR_OK;
-}
-
-/* tr_store_release - keep the message's rows in the batch */
-enum tr_err
-tr_store_release(struct tr_store *st, struct tr_error *err)
-{
-	if (run(st, S_RELEASE, "releasing a savepoint", err) != TR_OK)
-		return TR_ERR_STORE;
-	st->in_msg = 0;
-	return TR_OK;
-}
-
-/*
- * tr_store_rollback_to - undo the rows since tr_store_savepoint and end the
- * savepoint too, so that the next message starts afresh and the savepoint
- * stack never grows; the batch itself stays open.
- */
-void
-tr_store_rollback_to(struct tr_store *st)
-{
-	if (run_quiet(st, S_ROLLBACK_TO) == SQLITE_DONE)
-		run_quiet(st, S_RELEASE);
-	st->in_msg = 0;
 }
 
 /* set_journal_wal - switch to WAL, which must take (":memory:" cannot) */

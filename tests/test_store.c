@@ -910,60 +910,6 @@ test_rollback(void **state)
 	assert_int_equal(rows(db, "reports"), 1);
 }
 
-/* test_savepoint - rollback_to undoes one message, the batch goes on */
-static void
-test_savepoint(void **state)
-{
-	struct fixture *fx = *state;
-	sqlite3 *db = tr_store_db(fx->st);
-	struct tr_failure f[1] = {
-		{ .result_type = "validation-failure", .result_type_known = 1,
-		  .failed_session_count = 1 },
-	};
-	struct tr_policy p[1];
-	struct tr_report a, b, c, d;
-	struct tr_error err;
-
-	p[0] = pol("sts", "example.com", 1, 1);
-	p[0].failures = f;
-	p[0].nfailures = 1;
-	mkreport(&a, "Org", "sp-a", "2024-05-01T00:00:00Z", p, 1);
-	mkreport(&b, "Org", "sp-b", "2024-05-01T00:00:00Z", p, 1);
-	mkreport(&c, "Org", "sp-c", "2024-05-01T00:00:00Z", p, 1);
-	mkreport(&d, "Org", "sp-d", "2024-05-01T00:00:00Z", p, 1);
-
-	assert_int_equal(tr_store_begin(fx->st, &err), TR_OK);
-	assert_int_equal(tr_store_savepoint(fx->st, &err), TR_OK);
-	put(fx->st, &a, TR_PUT_STORED);
-	assert_int_equal(tr_store_release(fx->st, &err), TR_OK);
-
-	assert_int_equal(tr_store_savepoint(fx->st, &err), TR_OK);
-	put(fx->st, &b, TR_PUT_STORED);
-	put_quarantine_simple(fx->st);
-	tr_store_rollback_to(fx->st);
-	assert_false(sqlite3_get_autocommit(db));	/* batch still open */
-
-	/* The savepoint is gone: another cycle works the same way. */
-	assert_int_equal(tr_store_savepoint(fx->st, &err), TR_OK);
-	put(fx->st, &c, TR_PUT_STORED);
-	assert_int_equal(tr_store_release(fx->st, &err), TR_OK);
-	/* Releasing a savepoint that no longer exists is an error. */
-	assert_int_equal(tr_store_release(fx->st, &err), TR_ERR_STORE);
-	assert_non_null(strstr(err.msg, "no such savepoint"));
-	put(fx->st, &d, TR_PUT_STORED);
-	if (tr_store_commit(fx->st, &err) != TR_OK)
-		fail_msg("%s", err.msg);
-
-	assert_int_equal(rows(db, "reports"), 3);
-	assert_int_equal(rows(db, "policies"), 3);
-	assert_int_equal(rows(db, "failure_details"), 3);
-	assert_int_equal(rows(db, "quarantine"), 0);
-	assert_int_equal(q_int(db, "SELECT count(*) FROM reports WHERE "
-	    "report_id = 'sp-b'"), 0);
-	/* B was undone, so it is new when it comes again. */
-	put(fx->st, &b, TR_PUT_STORED);
-}
-
 /* test_reopen - an existing database opens without running migrations */
 static void
 test_reopen(void **state)
@@ -1613,7 +1559,6 @@ main(void)
 		T(test_no_policies),
 		T(test_cascade),
 		T(test_rollback),
-		T(test_savepoint),
 		T(test_reopen),
 		T(test_foreign_refused),
 		T(test_not_sqlite_refused),
