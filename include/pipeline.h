@@ -80,6 +80,10 @@ enum tr_err tr_record(struct tr_store *st, const struct tr_analysis *a,
     const unsigned char *raw, size_t rawlen, const struct tr_origin *o,
     struct tr_verdict *v);
 
+/* tr_origin_fields - a message's log fields from its origin (and o->meta when
+ * set), "outcome" first and still null: the start of every "message" line */
+struct json_object *tr_origin_fields(const struct tr_origin *o, size_t rawlen);
+
 /* tr_verdict_fail - turn a verdict into TEMPFAIL (its batch did not commit) */
 void tr_verdict_fail(struct tr_verdict *v, const struct tr_error *why);
 

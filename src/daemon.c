@@ -81,31 +81,6 @@ start_watchdog(unsigned seconds)
 	alarm(seconds);
 }
 
-/* origin_fields - the log fields of a job that never reached tr_record */
-static struct json_object *
-origin_fields(const struct tr_job *job)
-{
-	struct json_object *f = json_object_new_object();
-	const struct tr_origin *o = &job->origin;
-
-	/* as in tr_record's lines: "outcome" first, filled in when logged */
-	json_object_object_add(f, "outcome", NULL);
-	if (o->way_in != NULL)
-		json_object_object_add(f, "way_in",
-		    json_object_new_string(o->way_in));
-	if (o->source != NULL)
-		json_object_object_add(f, "source",
-		    json_object_new_string(o->source));
-	if (o->envelope_from != NULL)
-		json_object_object_add(f, "envelope_from",
-		    json_object_new_string(o->envelope_from));
-	if (o->envelope_to != NULL)
-		json_object_object_add(f, "envelope_to",
-		    json_object_new_string(o->envelope_to));
-	json_object_object_add(f, "size", json_object_new_int64((int64_t)job->len));
-	return f;
-}
-
 /*
  * process_job - analyse and record one job inside the open transaction.
  * The analysis is pure and touches neither the store nor the loop, so it
@@ -174,7 +149,8 @@ run_batch(struct tr_daemon *d, size_t n)
 			}
 		} else {
 			memset(v, 0, sizeof(*v));
-			v->fields = origin_fields(d->batch[i]);
+			v->fields = tr_origin_fields(&d->batch[i]->origin,
+			    d->batch[i]->len);
 			tr_verdict_fail(v, &err);
 		}
 	}

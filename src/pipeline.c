@@ -198,11 +198,11 @@ report_fields(const struct tr_report *r, int64_t rowid, enum tr_put put)
 	return o;
 }
 
-/* origin_fields - where the message came from, for the log line */
-static struct json_object *
-origin_fields(const struct tr_origin *o, const struct tr_msgmeta *m,
-    size_t rawlen)
+/* tr_origin_fields - where the message came from, for its log line */
+struct json_object *
+tr_origin_fields(const struct tr_origin *o, size_t rawlen)
 {
+	const struct tr_msgmeta *m = o->meta;
 	struct json_object *f = json_object_new_object();
 
 	/* placeholder: keeps "outcome" first in the line; set after commit */
@@ -272,7 +272,7 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 	detail = tr_log_enabled(TR_LOG_INFO);
 	if (o.meta == NULL)
 		o.meta = &a->mime.meta;
-	v->fields = origin_fields(&o, o.meta, rawlen);
+	v->fields = tr_origin_fields(&o, rawlen);
 
 	for (i = 0; i < a->nitems; i++) {
 		const struct tr_item *it = &a->items[i];
@@ -320,10 +320,8 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 
 	if (v->stored > 0)
 		v->outcome = TR_OUTCOME_STORED;
-	else if (v->duplicates > 0 && v->invalid == 0)
-		v->outcome = TR_OUTCOME_DUPLICATE;
 	else if (v->duplicates > 0)
-		v->outcome = TR_OUTCOME_DUPLICATE;	/* plus a quarantined part */
+		v->outcome = TR_OUTCOME_DUPLICATE;	/* maybe with a quarantined part */
 	else
 		v->outcome = TR_OUTCOME_QUARANTINED;
 	if (reports != NULL)
