@@ -350,6 +350,25 @@ parse_policy_fields(struct tr_rctx *c, struct json_object *o,
 	return tr_rf_unknown(c, &ob, policy_keys);
 }
 
+/* alloc_entries - zeroed room for the n entries of array name, refused past
+ * limit; *out stays NULL when n is 0 */
+static enum tr_err
+alloc_entries(struct tr_rctx *c, const char *name, size_t n, size_t limit,
+    size_t size, void **out)
+{
+	*out = NULL;
+	if (n > limit)
+		return tr_rf_fail(c, TR_ERR_REPORT_LIMIT, name,
+		    "%zu entries, over the limit of %zu", n, limit);
+	if (n == 0)
+		return TR_OK;
+	if (n > SIZE_MAX / size || (*out = tr_arena_alloc(c->arena,
+	    n * size)) == NULL)
+		return tr_error_set(c->err, TR_ERR_NOMEM, "out of memory");
+	memset(*out, 0, n * size);
+	return TR_OK;
+}
+
 /* parse_details - failure-details of one policy (missing or [] is fine) */
 static enum tr_err
 parse_details(struct tr_rctx *c, struct tr_rf_obj *ob, struct tr_policy *p)
@@ -360,6 +379,7 @@ parse_details(struct tr_rctx *c, struct tr_rf_obj *ob, struct tr_policy *p)
 	int64_t sum = 0;
 	size_t i, n, mark;
 	enum tr_err e;
+	void *mem;
 	int has, over = 0;
 
 	if ((has = tr_rf_get(c, ob, "failure-details", NULL, &v, &name)) == -1)
@@ -373,17 +393,10 @@ parse_details(struct tr_rctx *c, struct tr_rf_obj *ob, struct tr_policy *p)
 		    "expected an array, got %s",
 		    tr_rf_describe(v, buf, sizeof(buf)));
 	n = json_object_array_length(v);
-	if (n > c->lim->max_failure_details)
-		return tr_rf_fail(c, TR_ERR_REPORT_LIMIT, name,
-		    "%zu entries, over the limit of %zu", n,
-		    c->lim->max_failure_details);
-	if (n == 0)
-		return TR_OK;
-	if (n > SIZE_MAX / sizeof(*p->failures) ||
-	    (p->failures = tr_arena_alloc(c->arena,
-	    n * sizeof(*p->failures))) == NULL)
-		return tr_error_set(c->err, TR_ERR_NOMEM, "out of memory");
-	memset(p->failures, 0, n * sizeof(*p->failures));
+	if ((e = alloc_entries(c, name, n, c->lim->max_failure_details,
+	    sizeof(*p->failures), &mem)) != TR_OK || n == 0)
+		return e;
+	p->failures = mem;
 	for (i = 0; i < n; i++) {
 		mark = tr_rf_push(c, "failure-details[%zu]", i);
 		if ((e = parse_failure(c, json_object_array_get_idx(v, i),
@@ -459,6 +472,7 @@ parse_policies(struct tr_rctx *c, struct tr_rf_obj *top)
 	const char *name;
 	size_t i, n, mark;
 	enum tr_err e;
+	void *mem;
 	int has;
 
 	if ((has = tr_rf_get(c, top, "policies", NULL, &v, &name)) == -1)
@@ -472,17 +486,12 @@ parse_policies(struct tr_rctx *c, struct tr_rf_obj *top)
 		    "expected an array, got %s",
 		    tr_rf_describe(v, buf, sizeof(buf)));
 	n = json_object_array_length(v);
-	if (n > c->lim->max_policies)
-		return tr_rf_fail(c, TR_ERR_REPORT_LIMIT, name,
-		    "%zu entries, over the limit of %zu", n,
-		    c->lim->max_policies);
+	if ((e = alloc_entries(c, name, n, c->lim->max_policies,
+	    sizeof(*r->policies), &mem)) != TR_OK)
+		return e;
 	if (n == 0)
 		return tr_rf_note(c, NULL, "report has no policies");
-	if (n > SIZE_MAX / sizeof(*r->policies) ||
-	    (r->policies = tr_arena_alloc(c->arena,
-	    n * sizeof(*r->policies))) == NULL)
-		return tr_error_set(c->err, TR_ERR_NOMEM, "out of memory");
-	memset(r->policies, 0, n * sizeof(*r->policies));
+	r->policies = mem;
 	for (i = 0; i < n; i++) {
 		mark = tr_rf_push(c, "policies[%zu]", i);
 		if ((e = parse_policy(c, json_object_array_get_idx(v, i),
