@@ -21,6 +21,7 @@ N=${MILTER_BENCH_MESSAGES:-3000}
 S=${MILTER_BENCH_SESSIONS:-10}
 ROUNDS=${MILTER_BENCH_ROUNDS:-2}
 MAIL=${MILTER_BENCH_MAIL:-$TOP/tests/corpus/tlsrpt-digest__tlsrpt_success_google_1.eml}
+. "$TOP/tests/postfix.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "milter bench: skipped (needs root to run a throwaway Postfix)"
@@ -46,58 +47,14 @@ chmod 0755 "$T"
 mkdir -p "$T/conf" "$T/queue" "$T/data" "$T/log" "$T/run" "$T/db"
 chown postfix "$T/data"
 chown nobody "$T/run" "$T/db" "$T/log"
-port=$((20000 + $$ % 20000))
-while command -v ss > /dev/null 2>&1 &&
-    [ -n "$(ss -Hltn "sport = :$port" 2> /dev/null)" ]; do
-	port=$((port + 1))
-done
+port=$(pf_free_port)
 # smtp-source adds CRLF to every line itself
 tr -d '\r' < "$MAIL" > "$T/mail.eml"
 
-cat > "$T/conf/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $T/queue
-data_directory = $T/data
-maillog_file = $T/log/maillog
-maillog_file_prefixes = $T/log
-inet_interfaces = loopback-only
-inet_protocols = ipv4
-myhostname = mx.tlsrptd-bench.invalid
-mydestination =
-mynetworks = 127.0.0.0/8
-relay_domains = tlsrpt.test
-transport_maps = inline:{tlsrpt.test=discard:rua}
-default_transport = error:no outbound mail from the bench instance
-local_transport = error:no local delivery
-alias_maps =
-alias_database =
-smtputf8_enable = no
-biff = no
-smtpd_client_connection_count_limit = 0
-smtpd_client_connection_rate_limit = 0
-smtpd_milters =
-milter_default_action = tempfail
-milter_protocol = 6
-EOF
-cat > "$T/conf/master.cf" <<EOF
-127.0.0.1:$port inet n - n - - smtpd
-cleanup   unix n - n - 0 cleanup
-qmgr      unix n - n 300 1 qmgr
-rewrite   unix - - n - - trivial-rewrite
-bounce    unix - - n - 0 bounce
-defer     unix - - n - 0 bounce
-trace     unix - - n - 0 bounce
-verify    unix - - n - 1 verify
-flush     unix n - n 1000? 0 flush
-proxymap  unix - - n - - proxymap
-showq     unix n - n - - showq
-error     unix - - n - - error
-retry     unix - - n - - error
-discard   unix - - n - - discard
-anvil     unix - - n - 1 anvil
-scache    unix - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
-EOF
+pf_write_config "$T" "$port" mx.tlsrptd-bench.invalid tlsrpt.test \
+    "inline:{tlsrpt.test=discard:rua}" "" \
+    "smtpd_client_connection_count_limit = 0
+smtpd_client_connection_rate_limit = 0"
 cat > "$T/tlsrptd.conf" <<EOF
 database = $T/db/tlsrptd.db
 log = $T/log/tlsrptd.log

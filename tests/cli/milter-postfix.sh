@@ -14,6 +14,7 @@
 # or an operator's sqlite3 session would.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/milter/mail.sh"
+. "$TOP/tests/postfix.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: $(basename "$0") needs root to run a throwaway Postfix"
@@ -51,11 +52,7 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 # A port of our own: 2525 is taken by the developer's own test instance.
-port=$((20000 + $$ % 20000))
-while command -v ss > /dev/null 2>&1 &&
-    [ -n "$(ss -Hltn "sport = :$port" 2> /dev/null)" ]; do
-	port=$((port + 1))
-done
+port=$(pf_free_port)
 
 # --- the storage: a 4 MiB tmpfs that can be filled, or a plain directory -----
 failure_mode=${TLSRPTD_TEST_STORAGE_FAILURE:-full}
@@ -70,48 +67,10 @@ fi
 chown "$RUN_AS" "$T/db"
 
 # --- a Postfix instance on loopback: no delivery, everything discarded -------
-cat > "$T/conf/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $T/queue
-data_directory = $T/data
-maillog_file = $maillog
-maillog_file_prefixes = $T/log
-inet_interfaces = loopback-only
-inet_protocols = ipv4
-myhostname = mx.tlsrptd-test.invalid
-mydestination =
-mynetworks = 127.0.0.0/8
-relay_domains = tlsrpt.test localhost example.org
-transport_maps = inline:{tlsrpt.test=discard:rua localhost=discard:rua example.org=discard:ordinary}
-default_transport = error:no outbound mail from the test instance
-local_transport = error:no local delivery
-alias_maps =
-alias_database =
-smtputf8_enable = no
-biff = no
-smtpd_milters = unix:$T/run/milter.sock
-milter_default_action = tempfail
-milter_protocol = 6
-EOF
-cat > "$T/conf/master.cf" <<EOF
-127.0.0.1:$port inet n - n - - smtpd
-cleanup   unix n - n - 0 cleanup
-qmgr      unix n - n 300 1 qmgr
-rewrite   unix - - n - - trivial-rewrite
-bounce    unix - - n - 0 bounce
-defer     unix - - n - 0 bounce
-trace     unix - - n - 0 bounce
-verify    unix - - n - 1 verify
-flush     unix n - n 1000? 0 flush
-proxymap  unix - - n - - proxymap
-showq     unix n - n - - showq
-error     unix - - n - - error
-retry     unix - - n - - error
-discard   unix - - n - - discard
-anvil     unix - - n - 1 anvil
-scache    unix - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
-EOF
+pf_write_config "$T" "$port" mx.tlsrptd-test.invalid \
+    "tlsrpt.test localhost example.org" \
+    "inline:{tlsrpt.test=discard:rua localhost=discard:rua example.org=discard:ordinary}" \
+    "unix:$T/run/milter.sock"
 if ! postfix -c "$T/conf" start > "$T/postfix-start" 2>&1; then
 	echo "FAIL: the test Postfix did not start:" >&2
 	cat "$T/postfix-start" >&2
