@@ -49,7 +49,7 @@ struct tr_report {
 };
 
 /*
- * tr_report_parse - parse JSON (json[len] must be a readable NUL byte) (json-c strict tokener, depth limit, UTF-8
+ * tr_report_parse - parse JSON json[0..len) (json-c strict tokener, depth limit, UTF-8
  * validated) and check it against RFC 8460 section 4, tolerating the
  * deviations documented in docs/real-world-reports.md with a conformance note.
  * fallback_domain (may be NULL) stands in for a missing policy-domain (taken

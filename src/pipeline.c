@@ -40,8 +40,7 @@ fallback_domain(const struct tr_msgmeta *meta, const char *filename)
 /* analyse_payload - decompress as needed and validate one report body */
 static void
 analyse_payload(const unsigned char *data, size_t len, enum tr_payload kind,
-    int nul_terminated, const char *fallback, const struct tr_limits *limits,
-    struct tr_item *item)
+    const char *fallback, const struct tr_limits *limits, struct tr_item *item)
 {
 	unsigned char *json = NULL;
 	size_t jsonlen = 0;
@@ -61,20 +60,10 @@ analyse_payload(const unsigned char *data, size_t len, enum tr_payload kind,
 			    len, limits->max_report);
 			break;
 		}
-		if (nul_terminated) {
-			rc = tr_report_parse((const char *)data, len, limits,
-			    fallback, &item->report, &item->err);
-			return;
-		}
-		if ((json = malloc(len + 1)) == NULL) {
-			rc = tr_error_set(&item->err, TR_ERR_NOMEM, "out of memory");
-			break;
-		}
-		memcpy(json, data, len);
-		json[len] = '\0';
-		jsonlen = len;
-		rc = TR_OK;
-		break;
+		/* the parser keeps a copy of its own: no need for one here */
+		tr_report_parse((const char *)data, len, limits, fallback,
+		    &item->report, &item->err);
+		return;
 	}
 	if (rc == TR_OK)
 		tr_report_parse((const char *)json, jsonlen, limits, fallback,
@@ -99,7 +88,7 @@ tr_analyse(const unsigned char *buf, size_t len, enum tr_input kind,
 		}
 		out->nitems = 1;
 		fallback = domain_from_filename(hint);
-		analyse_payload(buf, len, tr_payload_sniff(buf, len), 0, fallback,
+		analyse_payload(buf, len, tr_payload_sniff(buf, len), fallback,
 		    limits, &out->items[0]);
 		free(fallback);
 		return;
@@ -119,7 +108,7 @@ tr_analyse(const unsigned char *buf, size_t len, enum tr_input kind,
 		item->part = p->index;
 		item->filename = p->filename;
 		fallback = fallback_domain(&out->mime.meta, p->filename);
-		analyse_payload(p->data, p->len, p->payload, 1, fallback,
+		analyse_payload(p->data, p->len, p->payload, fallback,
 		    limits, item);
 		free(fallback);
 		if (item->report != NULL && out->mime.notes.n > 0 &&
