@@ -19,6 +19,12 @@ enum tr_on_invalid {
 	TR_INVALID_REJECT,	/* quarantine and reject with a 5xx naming the reason */
 };
 
+/* A list of values that accumulates over repeated lines ("none" empties it). */
+struct tr_strlist {
+	char **v;
+	size_t n;
+};
+
 struct tr_config {
 	char *path;			/* the file it came from, or NULL */
 	char *database;			/* database */
@@ -34,6 +40,30 @@ struct tr_config {
 	unsigned queue_limit;		/* queue_limit: messages waiting for the loop before tempfail */
 	unsigned shutdown_timeout;	/* shutdown_timeout: seconds to finish in-flight work */
 	struct tr_limits limits;	/* message_size_limit, report_size_limit, ... */
+
+	/* The SMTP and LMTP listener (tlsrptd's own MX). A listen address is
+	 * "IPv4:PORT", "[IPv6]:PORT", "*:PORT" (every address) or "unix:PATH"
+	 * (made absolute). */
+	struct tr_strlist smtp_listen;	/* smtp_listen */
+	struct tr_strlist lmtp_listen;	/* lmtp_listen */
+	char *smtp_hostname;		/* smtp_hostname, NULL: gethostname() */
+	unsigned smtp_max_connections;	/* smtp_max_connections: all clients */
+	unsigned smtp_max_per_client;	/* smtp_max_per_client: per IP address */
+	unsigned smtp_timeout;		/* smtp_timeout: seconds idle on a read */
+	unsigned smtp_data_timeout;	/* smtp_data_timeout: seconds for one DATA */
+
+	/* TLS for STARTTLS and https_listen: PEM files, or NULL = no TLS */
+	char *tls_certificate;		/* tls_certificate (chain allowed) */
+	char *tls_key;			/* tls_key */
+
+	/* The HTTP(S) report endpoint (rua=https:) */
+	struct tr_strlist http_listen;	/* http_listen: plain HTTP */
+	struct tr_strlist https_listen;	/* https_listen: HTTP over TLS */
+	char *http_path;		/* http_path: where reports are POSTed */
+	struct tr_strlist http_trusted_proxies;	/* IP literals */
+	char *http_proxy_header;	/* http_proxy_header: client address from a proxy */
+	unsigned http_max_connections;	/* http_max_connections */
+	unsigned http_timeout;		/* http_timeout: seconds for one request */
 };
 
 /* tr_config_defaults - the built-in defaults (see tlsrptd.conf(5)) */
@@ -56,7 +86,8 @@ enum tr_err tr_config_load_buf(const char *buf, size_t len, const char *name,
     struct tr_config *c, struct tr_error *err);
 
 /* tr_config_check_run - what running the daemon needs beyond a loadable
- * file: at least one rua address and a listener (TR_ERR_SCHEMA otherwise) */
+ * file: at least one rua address, a listener, and a certificate and key
+ * together when https_listen is set (TR_ERR_SCHEMA otherwise) */
 enum tr_err tr_config_check_run(const struct tr_config *c,
     struct tr_error *err);
 
@@ -66,6 +97,10 @@ void tr_config_free(struct tr_config *c);
  * recipient: exact match, or its domain matches an "@domain" entry;
  * case-insensitive. */
 int tr_config_is_rua(const struct tr_config *c, const char *addr);
+
+/* tr_config_is_trusted_proxy - whether the IP literal addr (as printed by
+ * inet_ntop) is one of http_trusted_proxies */
+int tr_config_is_trusted_proxy(const struct tr_config *c, const char *addr);
 
 /* tr_config_dump - write the effective configuration, one key per line */
 void tr_config_dump(const struct tr_config *c, FILE *f);

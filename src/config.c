@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/un.h>
+#include <arpa/inet.h>
 
 #include "config.h"
 
@@ -17,6 +18,7 @@
 #define RUA_MAX		1000		/* rua entries, all lines together */
 #define ADDR_MAX	320		/* RFC 5321: 64 local + @ + 255 domain */
 #define QUOTE_MAX	64		/* bytes of a bad value echoed in a message */
+#define LISTEN_MAX	32		/* addresses in one listen list */
 #define PATH_BYTES	4096		/* Linux PATH_BYTES, with its NUL */
 /* <limits.h> is shadowed by the project's own limits.h under -Iinclude */
 #define NUM_MAX		(~0ULL)
@@ -35,6 +37,11 @@ enum ktype {
 	K_ENUM,		/* one of choices, stored as its index: int */
 	K_LIST,		/* rua: addresses that accumulate over lines */
 	K_SOCKET,	/* unix:PATH, inet:PORT@HOST, inet6:PORT@HOST or none */
+	K_LISTEN,	/* listen addresses that accumulate: struct tr_strlist */
+	K_IPLIST,	/* IP address literals that accumulate: struct tr_strlist */
+	K_HOST,		/* a domain name (smtp_hostname) */
+	K_URLPATH,	/* an absolute URL path (http_path) */
+	K_TOKEN,	/* an HTTP header name */
 };
 
 struct key {
@@ -95,6 +102,28 @@ static const struct key keys[] = {
 	    100000, NULL, "200" },
 	{ "json_depth_limit", K_UINT, OFF(limits.max_json_depth), 4, 64, NULL,
 	    "16" },
+	{ "smtp_listen", K_LISTEN, OFF(smtp_listen), 0, 0, NULL, NULL },
+	{ "lmtp_listen", K_LISTEN, OFF(lmtp_listen), 0, 0, NULL, NULL },
+	{ "smtp_hostname", K_HOST, OFF(smtp_hostname), 0, 0, NULL, NULL },
+	{ "smtp_max_connections", K_UINT, OFF(smtp_max_connections), 1, 100000,
+	    NULL, "200" },
+	{ "smtp_max_per_client", K_UINT, OFF(smtp_max_per_client), 1, 100000,
+	    NULL, "20" },
+	{ "smtp_timeout", K_UINT, OFF(smtp_timeout), 1, 3600, NULL, "300" },
+	{ "smtp_data_timeout", K_UINT, OFF(smtp_data_timeout), 1, 86400, NULL,
+	    "600" },
+	{ "tls_certificate", K_PATH, OFF(tls_certificate), 0, 0, NULL, NULL },
+	{ "tls_key", K_PATH, OFF(tls_key), 0, 0, NULL, NULL },
+	{ "http_listen", K_LISTEN, OFF(http_listen), 0, 0, NULL, NULL },
+	{ "https_listen", K_LISTEN, OFF(https_listen), 0, 0, NULL, NULL },
+	{ "http_path", K_URLPATH, OFF(http_path), 0, 0, NULL, "/tlsrpt" },
+	{ "http_trusted_proxies", K_IPLIST, OFF(http_trusted_proxies), 0, 0,
+	    NULL, NULL },
+	{ "http_proxy_header", K_TOKEN, OFF(http_proxy_header), 0, 0, NULL,
+	    "X-Forwarded-For" },
+	{ "http_max_connections", K_UINT, OFF(http_max_connections), 1, 100000,
+	    NULL, "200" },
+	{ "http_timeout", K_UINT, OFF(http_timeout), 1, 3600, NULL, "60" },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
@@ -488,6 +517,233 @@ set_list(const struct origin *o, const struct key *k, struct tr_config *c,
 	return any ? TR_OK : bad(o, "%s: empty value", k->name);
 }
 
+/* strlist_add - append a copy of v[0..len) unless it is already there */
+static enum tr_err
+strlist_add(const struct origin *o, const struct key *k, struct tr_strlist *l,
+    const char *v, size_t len)
+{
+	char *s, **n;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strlen(l->v[i]) == len && memcmp(l->v[i], v, len) == 0)
+			return TR_OK;
+	if (l->n >= LISTEN_MAX)
+		return bad(o, "%s: more than %d values", k->name, LISTEN_MAX);
+	if ((s = strndup(v, len)) == NULL)
+		return nomem(o);
+	if ((n = reallocarray(l->v, l->n + 1, sizeof(*n))) == NULL) {
+		free(s);
+		return nomem(o);
+	}
+	l->v = n;
+	l->v[l->n++] = s;
+	return TR_OK;
+}
+
+/* strlist_free - release a list's strings; it is then empty */
+static void
+strlist_free(struct tr_strlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* valid_ip - an IPv4 or IPv6 address literal (no brackets) */
+static int
+valid_ip(const char *s, size_t len)
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+	unsigned char a[16];
+
+	if (len == 0 || len >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return inet_pton(AF_INET, buf, a) == 1 ||
+	    inet_pton(AF_INET6, buf, a) == 1;
+}
+
+/* valid_listen - "IPv4:PORT", "[IPv6]:PORT" or "*:PORT" */
+static int
+valid_listen(const char *s, size_t len, int *badport)
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+	unsigned char a[16];
+	const char *colon, *end;
+	unsigned long long port;
+	size_t hl;
+
+	*badport = 0;
+	if (len > 0 && s[0] == '[') {
+		if ((colon = memchr(s, ']', len)) == NULL ||
+		    (size_t)(colon - s) + 1 >= len || colon[1] != ':')
+			return 0;
+		hl = (size_t)(colon - s) - 1;
+		if (hl == 0 || hl >= sizeof(buf))
+			return 0;
+		memcpy(buf, s + 1, hl);
+		buf[hl] = '\0';
+		if (inet_pton(AF_INET6, buf, a) != 1)
+			return 0;
+		colon++;
+	} else {
+		for (colon = s + len; colon > s && colon[-1] != ':'; colon--)
+			;
+		if (colon == s)
+			return 0;
+		colon--;
+		hl = (size_t)(colon - s);
+		if (!(hl == 1 && s[0] == '*')) {
+			if (hl == 0 || hl >= sizeof(buf))
+				return 0;
+			memcpy(buf, s, hl);
+			buf[hl] = '\0';
+			if (inet_pton(AF_INET, buf, a) != 1)
+				return 0;
+		}
+	}
+	/* colon points at the ':' before the port */
+	if (parse_number(colon + 1, &end, &port) == -1 || end != s + len)
+		return 0;
+	if (port < 1 || port > 65535) {
+		*badport = 1;
+		return 0;
+	}
+	return 1;
+}
+
+/* set_addrs - K_LISTEN and K_IPLIST: values separated by commas and/or
+ * spaces, added to the list; "none" empties it */
+static enum tr_err
+set_addrs(const struct origin *o, const struct key *k, struct tr_config *c,
+    const char *v)
+{
+	struct tr_strlist *l = field(c, k);
+	char q[QUOTE_MAX * 4 + 8], *path, *s;
+	size_t n, maxpath = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
+	enum tr_err e;
+	int badport;
+
+	if (strcmp(v, "none") == 0) {
+		strlist_free(l);
+		return TR_OK;
+	}
+	for (;;) {
+		v += strspn(v, ", \t");
+		if (*v == '\0')
+			break;
+		n = strcspn(v, ", \t");
+		tr_quote(q, sizeof(q), v, n, QUOTE_MAX);
+		if (k->type == K_IPLIST) {
+			if (!valid_ip(v, n))
+				return bad(o, "%s: %s is not an IP address",
+				    k->name, q);
+			e = strlist_add(o, k, l, v, n);
+		} else if (n > 5 && strncmp(v, "unix:", 5) == 0) {
+			if ((s = strndup(v + 5, n - 5)) == NULL)
+				return nomem(o);
+			path = resolve(o, s);
+			free(s);
+			if (path == NULL)
+				return nomem(o);
+			if (strlen(path) > maxpath) {
+				free(path);
+				return bad(o, "%s: %s: a unix socket path may "
+				    "have at most %zu bytes", k->name, q,
+				    maxpath);
+			}
+			if (asprintf(&s, "unix:%s", path) == -1)
+				s = NULL;
+			free(path);
+			if (s == NULL)
+				return nomem(o);
+			e = strlist_add(o, k, l, s, strlen(s));
+			free(s);
+		} else {
+			if (!valid_listen(v, n, &badport)) {
+				if (badport)
+					return bad(o, "%s: %s: the port must "
+					    "be 1 to 65535", k->name, q);
+				return bad(o, "%s: %s is not IPv4:PORT, "
+				    "[IPv6]:PORT, *:PORT or unix:PATH",
+				    k->name, q);
+			}
+			e = strlist_add(o, k, l, v, n);
+		}
+		if (e != TR_OK)
+			return e;
+		v += n;
+	}
+	return TR_OK;
+}
+
+/* set_host - smtp_hostname: a domain name */
+static enum tr_err
+set_host(const struct origin *o, const struct key *k, struct tr_config *c,
+    const char *v)
+{
+	char q[QUOTE_MAX * 4 + 8], *s;
+
+	if (!valid_domain(v, strlen(v)))
+		return bad(o, "%s: %s is not a host name", k->name,
+		    quote(q, sizeof(q), v));
+	if ((s = strdup(v)) == NULL)
+		return nomem(o);
+	replace(c, k, s);
+	return TR_OK;
+}
+
+/* set_urlpath - http_path: "/" then printable characters, no query */
+static enum tr_err
+set_urlpath(const struct origin *o, const struct key *k, struct tr_config *c,
+    const char *v)
+{
+	char q[QUOTE_MAX * 4 + 8], *s;
+	const unsigned char *p;
+
+	if (v[0] != '/' || strlen(v) > 1024)
+		goto invalid;
+	for (p = (const unsigned char *)v; *p != '\0'; p++)
+		if (*p <= ' ' || *p >= 0x7f || *p == '?' || *p == '#' ||
+		    *p == '%')
+			goto invalid;
+	if ((s = strdup(v)) == NULL)
+		return nomem(o);
+	replace(c, k, s);
+	return TR_OK;
+invalid:
+	return bad(o, "%s: %s is not a URL path (\"/\" then printable "
+	    "characters without ?, # or %%)", k->name, quote(q, sizeof(q), v));
+}
+
+/* set_token - an HTTP header name (RFC 9110 token) */
+static enum tr_err
+set_token(const struct origin *o, const struct key *k, struct tr_config *c,
+    const char *v)
+{
+	char q[QUOTE_MAX * 4 + 8], *s;
+	const unsigned char *p;
+
+	if (strlen(v) > 64)
+		goto invalid;
+	for (p = (const unsigned char *)v; *p != '\0'; p++)
+		if (!isalnum(*p) && strchr("!#$%&'*+-.^_`|~", *p) == NULL)
+			goto invalid;
+	if ((s = strdup(v)) == NULL)
+		return nomem(o);
+	replace(c, k, s);
+	return TR_OK;
+invalid:
+	return bad(o, "%s: %s is not a header name", k->name,
+	    quote(q, sizeof(q), v));
+}
+
 /* set - apply one value to its key */
 static enum tr_err
 set(const struct origin *o, const struct key *k, struct tr_config *c,
@@ -510,6 +766,15 @@ set(const struct origin *o, const struct key *k, struct tr_config *c,
 		return set_list(o, k, c, v);
 	case K_SOCKET:
 		return set_socket(o, k, c, v);
+	case K_LISTEN:
+	case K_IPLIST:
+		return set_addrs(o, k, c, v);
+	case K_HOST:
+		return set_host(o, k, c, v);
+	case K_URLPATH:
+		return set_urlpath(o, k, c, v);
+	case K_TOKEN:
+		return set_token(o, k, c, v);
 	}
 	return bad(o, "%s: internal error: unknown type", k->name);
 }
@@ -535,7 +800,8 @@ static int
 defaults_complete(const struct tr_config *c)
 {
 	return c->database != NULL && c->log_target != NULL &&
-	    c->milter_socket != NULL;
+	    c->milter_socket != NULL && c->http_path != NULL &&
+	    c->http_proxy_header != NULL;
 }
 
 /* trim - strip spaces and tabs from both ends of [*s, *e) */
@@ -610,7 +876,8 @@ parse_line(struct origin *o, const char *s, const char *e,
 		tr_quote(q, sizeof(q), ks, klen, QUOTE_MAX);
 		return bad(o, "unknown key %s", q);
 	}
-	if (seen[i] != 0 && keys[i].type != K_LIST)
+	if (seen[i] != 0 && keys[i].type != K_LIST &&
+	    keys[i].type != K_LISTEN && keys[i].type != K_IPLIST)
 		return bad(o, "%s given twice (first at line %u)",
 		    keys[i].name, seen[i]);
 	if (seen[i] == 0)
@@ -759,9 +1026,18 @@ tr_config_check_run(const struct tr_config *c, struct tr_error *err)
 	if (c->nrua == 0)
 		return tr_error_set(err, TR_ERR_SCHEMA, "%s: no rua address: "
 		    "set rua to the address(es) of your TLSRPT record", name);
-	if (c->milter_socket == NULL)
+	if (c->milter_socket == NULL && c->smtp_listen.n == 0 &&
+	    c->lmtp_listen.n == 0 && c->http_listen.n == 0 &&
+	    c->https_listen.n == 0)
 		return tr_error_set(err, TR_ERR_SCHEMA, "%s: no listener: "
-		    "milter_socket is none", name);
+		    "milter_socket is none and smtp_listen, lmtp_listen, "
+		    "http_listen and https_listen are not set", name);
+	if ((c->tls_certificate == NULL) != (c->tls_key == NULL))
+		return tr_error_set(err, TR_ERR_SCHEMA, "%s: tls_certificate "
+		    "and tls_key go together: set both or neither", name);
+	if (c->https_listen.n > 0 && c->tls_certificate == NULL)
+		return tr_error_set(err, TR_ERR_SCHEMA, "%s: https_listen "
+		    "needs tls_certificate and tls_key", name);
 	return TR_OK;
 }
 
@@ -780,6 +1056,16 @@ tr_config_free(struct tr_config *c)
 	free(c->milter_socket);
 	free(c->user);
 	free(c->group);
+	strlist_free(&c->smtp_listen);
+	strlist_free(&c->lmtp_listen);
+	free(c->smtp_hostname);
+	free(c->tls_certificate);
+	free(c->tls_key);
+	strlist_free(&c->http_listen);
+	strlist_free(&c->https_listen);
+	free(c->http_path);
+	strlist_free(&c->http_trusted_proxies);
+	free(c->http_proxy_header);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -820,6 +1106,31 @@ tr_config_is_rua(const struct tr_config *c, const char *addr)
 	return 0;
 }
 
+/* tr_config_is_trusted_proxy - addr is one of http_trusted_proxies */
+int
+tr_config_is_trusted_proxy(const struct tr_config *c, const char *addr)
+{
+	unsigned char a[16], b[16];
+	int af;
+	size_t i;
+
+	if (addr == NULL)
+		return 0;
+	af = strchr(addr, ':') != NULL ? AF_INET6 : AF_INET;
+	if (inet_pton(af, addr, a) != 1)
+		return 0;
+	/* compare binary forms: "::1" and "0::1" are one address */
+	for (i = 0; i < c->http_trusted_proxies.n; i++) {
+		const char *p = c->http_trusted_proxies.v[i];
+		int bf = strchr(p, ':') != NULL ? AF_INET6 : AF_INET;
+
+		if (bf == af && inet_pton(bf, p, b) == 1 &&
+		    memcmp(a, b, af == AF_INET ? 4 : 16) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* put_value - v as the parser reads it back: quoted when it must be */
 static void
 put_value(FILE *f, const char *v)
@@ -827,7 +1138,7 @@ put_value(FILE *f, const char *v)
 	const char *p;
 
 	if (*v != '\0' && strspn(v, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/@:+-[]") == strlen(v)) {
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/@:+-[]*") == strlen(v)) {
 		fputs(v, f);
 		return;
 	}
@@ -862,6 +1173,9 @@ tr_config_dump(const struct tr_config *c, FILE *f)
 		case K_STRING:
 		case K_PATH:
 		case K_LOG:
+		case K_HOST:
+		case K_URLPATH:
+		case K_TOKEN:
 			if (*(char *const *)fp == NULL) {
 				fprintf(f, "# %s is not set\n", k->name);
 				break;
@@ -896,6 +1210,19 @@ tr_config_dump(const struct tr_config *c, FILE *f)
 				fputc('\n', f);
 			}
 			break;
+		case K_LISTEN:
+		case K_IPLIST: {
+			const struct tr_strlist *l = fp;
+
+			if (l->n == 0)
+				fprintf(f, "%s = none\n", k->name);
+			for (j = 0; j < l->n; j++) {
+				fprintf(f, "%s = ", k->name);
+				put_value(f, l->v[j]);
+				fputc('\n', f);
+			}
+			break;
+		}
 		}
 	}
 }

@@ -450,13 +450,114 @@ test_check_run(void **state __attribute__((unused)))
 	load_ok("rua = @example.com\nmilter_socket = none\n", &c);
 	assert_int_equal(tr_config_check_run(&c, &err), TR_ERR_SCHEMA);
 	snprintf(want, sizeof(want), "%s/t.conf: no listener: milter_socket "
-	    "is none", tmpdir);
+	    "is none and smtp_listen, lmtp_listen, http_listen and "
+	    "https_listen are not set", tmpdir);
 	assert_string_equal(err.msg, want);
 	tr_config_free(&c);
 
 	load_ok("rua = @example.com\n", &c);
 	assert_int_equal(tr_config_check_run(&c, &err), TR_OK);
 	tr_config_free(&c);
+
+	/* any one listener will do */
+	load_ok("rua = @example.com\nmilter_socket = none\n"
+	    "lmtp_listen = unix:l.sock\n", &c);
+	assert_int_equal(tr_config_check_run(&c, &err), TR_OK);
+	tr_config_free(&c);
+
+	load_ok("rua = @example.com\nmilter_socket = none\n"
+	    "https_listen = 127.0.0.1:8443\n", &c);
+	assert_int_equal(tr_config_check_run(&c, &err), TR_ERR_SCHEMA);
+	snprintf(want, sizeof(want), "%s/t.conf: https_listen needs "
+	    "tls_certificate and tls_key", tmpdir);
+	assert_string_equal(err.msg, want);
+	tr_config_free(&c);
+
+	load_ok("rua = @example.com\ntls_key = k.pem\n", &c);
+	assert_int_equal(tr_config_check_run(&c, &err), TR_ERR_SCHEMA);
+	snprintf(want, sizeof(want), "%s/t.conf: tls_certificate and tls_key "
+	    "go together: set both or neither", tmpdir);
+	assert_string_equal(err.msg, want);
+	tr_config_free(&c);
+}
+
+static void
+test_listeners(void **state __attribute__((unused)))
+{
+	struct tr_config c;
+	char want[4400];
+
+	tr_config_defaults(&c);
+	assert_int_equal(c.smtp_listen.n, 0);
+	assert_int_equal(c.http_listen.n, 0);
+	assert_null(c.smtp_hostname);
+	assert_null(c.tls_certificate);
+	assert_string_equal(c.http_path, "/tlsrpt");
+	assert_string_equal(c.http_proxy_header, "X-Forwarded-For");
+	assert_int_equal(c.smtp_max_connections, 200);
+	assert_int_equal(c.smtp_max_per_client, 20);
+	assert_int_equal(c.smtp_timeout, 300);
+	assert_int_equal(c.smtp_data_timeout, 600);
+	assert_int_equal(c.http_max_connections, 200);
+	assert_int_equal(c.http_timeout, 60);
+	tr_config_free(&c);
+
+	/* lists accumulate over lines and commas, without repeats */
+	load_ok("smtp_listen = 127.0.0.1:25, [::1]:25\n"
+	    "smtp_listen = *:2525 127.0.0.1:25\n"
+	    "lmtp_listen = unix:lmtp.sock\n"
+	    "http_trusted_proxies = 10.0.0.1, ::1\n"
+	    "smtp_hostname = mx.example.com\n"
+	    "tls_certificate = cert.pem\ntls_key = /etc/key.pem\n"
+	    "http_path = /v1/tlsrpt\nhttp_proxy_header = X-Real-IP\n", &c);
+	assert_int_equal(c.smtp_listen.n, 3);
+	assert_string_equal(c.smtp_listen.v[0], "127.0.0.1:25");
+	assert_string_equal(c.smtp_listen.v[1], "[::1]:25");
+	assert_string_equal(c.smtp_listen.v[2], "*:2525");
+	assert_int_equal(c.lmtp_listen.n, 1);
+	snprintf(want, sizeof(want), "unix:%s/lmtp.sock", realdir);
+	assert_string_equal(c.lmtp_listen.v[0], want);
+	snprintf(want, sizeof(want), "%s/cert.pem", realdir);
+	assert_string_equal(c.tls_certificate, want);
+	assert_string_equal(c.tls_key, "/etc/key.pem");
+	assert_string_equal(c.smtp_hostname, "mx.example.com");
+	assert_string_equal(c.http_path, "/v1/tlsrpt");
+	assert_string_equal(c.http_proxy_header, "X-Real-IP");
+	assert_true(tr_config_is_trusted_proxy(&c, "10.0.0.1"));
+	assert_true(tr_config_is_trusted_proxy(&c, "0:0::1"));
+	assert_false(tr_config_is_trusted_proxy(&c, "10.0.0.2"));
+	assert_false(tr_config_is_trusted_proxy(&c, "not an address"));
+	assert_false(tr_config_is_trusted_proxy(&c, NULL));
+	tr_config_free(&c);
+
+	/* none empties a list */
+	load_ok("smtp_listen = 127.0.0.1:25\nsmtp_listen = none\n", &c);
+	assert_int_equal(c.smtp_listen.n, 0);
+	tr_config_free(&c);
+
+	load_err("smtp_listen = localhost:25\n", "1: smtp_listen: "
+	    "\"localhost:25\" is not IPv4:PORT, [IPv6]:PORT, *:PORT or "
+	    "unix:PATH");
+	load_err("smtp_listen = 25\n", "1: smtp_listen: \"25\" is not "
+	    "IPv4:PORT, [IPv6]:PORT, *:PORT or unix:PATH");
+	load_err("http_listen = ::1:80\n", "1: http_listen: \"::1:80\" is "
+	    "not IPv4:PORT, [IPv6]:PORT, *:PORT or unix:PATH");
+	load_err("https_listen = [::1]:65536\n", "1: https_listen: "
+	    "\"[::1]:65536\": the port must be 1 to 65535");
+	load_err("http_trusted_proxies = 10.0.0.0/8\n", "1: "
+	    "http_trusted_proxies: \"10.0.0.0/8\" is not an IP address");
+	load_err("http_path = tlsrpt\n", "1: http_path: \"tlsrpt\" is not a "
+	    "URL path (\"/\" then printable characters without ?, # or %)");
+	load_err("http_path = /a?b\n", "1: http_path: \"/a?b\" is not a "
+	    "URL path (\"/\" then printable characters without ?, # or %)");
+	load_err("http_proxy_header = \"X Real\"\n", "1: http_proxy_header: "
+	    "\"X Real\" is not a header name");
+	load_err("smtp_hostname = -mx.example\n", "1: smtp_hostname: "
+	    "\"-mx.example\" is not a host name");
+	load_err("smtp_timeout = 0\n", "1: smtp_timeout: 0 is below the "
+	    "minimum 1");
+	load_err("http_path = /a\nhttp_path = /b\n", "2: http_path given "
+	    "twice (first at line 1)");
 }
 
 /* same - every configured value of a and b is equal */
@@ -488,6 +589,12 @@ same(const struct tr_config *a, const struct tr_config *b)
 	assert_int_equal(a->queue_limit, b->queue_limit);
 	assert_int_equal(a->shutdown_timeout, b->shutdown_timeout);
 	assert_memory_equal(&a->limits, &b->limits, sizeof(a->limits));
+	assert_int_equal(a->smtp_listen.n, b->smtp_listen.n);
+	for (i = 0; i < a->smtp_listen.n; i++)
+		assert_string_equal(a->smtp_listen.v[i], b->smtp_listen.v[i]);
+	assert_int_equal(a->http_trusted_proxies.n, b->http_trusted_proxies.n);
+	assert_string_equal(a->http_path, b->http_path);
+	assert_int_equal(a->smtp_timeout, b->smtp_timeout);
 }
 
 /* dump_reload - dump c to a file, load that, compare */
@@ -618,6 +725,7 @@ main(void)
 		cmocka_unit_test(test_relative_paths),
 		cmocka_unit_test(test_sockets),
 		cmocka_unit_test(test_check_run),
+		cmocka_unit_test(test_listeners),
 		cmocka_unit_test(test_dump_reload),
 		cmocka_unit_test(test_load_buf),
 		cmocka_unit_test(test_tree_configs),
