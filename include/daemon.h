@@ -85,6 +85,16 @@ int tr_daemon_submit_wait(struct tr_daemon *d, struct tr_job *job);
  */
 void tr_daemon_shutdown(struct tr_daemon *d);
 
+/*
+ * tr_daemon_hold, tr_daemon_release - for receivers on the loop thread: a
+ * hold keeps a stopping loop running (after its queue is drained) until it
+ * is released, so that a session can deliver the replies to its committed
+ * messages before tr_daemon_run returns. Holds nest; loop thread only.
+ * The shutdown watchdog still bounds the wait.
+ */
+void tr_daemon_hold(struct tr_daemon *d);
+void tr_daemon_release(struct tr_daemon *d);
+
 /* tr_daemon_run - run the loop until shutdown has drained; 0, or -1 on a
  * loop failure. Every job accepted by submit has been completed. */
 int tr_daemon_run(struct tr_daemon *d);

@@ -34,6 +34,7 @@ struct tr_daemon {
 	int announced, finished;
 	void (*on_stopping)(void *);
 	void *on_stopping_arg;
+	unsigned holds;			/* loop-thread receivers still busy */
 
 	/* One batch at a time, sized once: a batch never exceeds queue_limit. */
 	struct tr_job **batch;
@@ -236,9 +237,10 @@ drain(evutil_socket_t fd, short what, void *arg)
 		event_active(d->wake_ev, EV_READ, 0);
 		return;
 	}
-	if (closing && !d->finished) {
+	if (closing && !d->finished && d->holds == 0) {
 		/* closing was set under the lock before this drain took the
-		 * queue, and nothing is queued after it: all done. */
+		 * queue, nothing is queued after it, and no receiver on the
+		 * loop still has a reply to deliver: all done. */
 		d->finished = 1;
 		event_base_loopbreak(d->base);
 	}
@@ -420,6 +422,25 @@ tr_daemon_shutdown(struct tr_daemon *d)
 		return;
 	start_watchdog(d->shutdown_timeout);
 	event_active(d->wake_ev, EV_READ, 0);
+}
+
+/* tr_daemon_hold - a loop-thread receiver has work the stop must await */
+void
+tr_daemon_hold(struct tr_daemon *d)
+{
+	d->holds++;
+}
+
+/* tr_daemon_release - that work is done; a stopping loop may now end */
+void
+tr_daemon_release(struct tr_daemon *d)
+{
+	if (d->holds == 0) {
+		log_warnx("tr_daemon_release without a hold");
+		return;
+	}
+	if (--d->holds == 0)
+		event_active(d->wake_ev, EV_READ, 0);
 }
 
 /* tr_daemon_run - dispatch until the final drain is done */
