@@ -64,6 +64,14 @@ struct tr_config {
 	char *http_proxy_header;	/* http_proxy_header: client address from a proxy */
 	unsigned http_max_connections;	/* http_max_connections */
 	unsigned http_timeout;		/* http_timeout: seconds for one request */
+
+	/* Operators' answers: metrics, alerts, retention */
+	struct tr_strlist metrics_listen;	/* metrics_listen: GET /metrics */
+	double alert_failure_rate;	/* alert_failure_rate: percent, 0 = off */
+	unsigned alert_min_sessions;	/* alert_min_sessions */
+	char *alert_command;		/* alert_command: run with the alert on stdin */
+	unsigned retention_days;	/* retention_days: reports; 0 = keep */
+	unsigned quarantine_retention_days;	/* quarantine_retention_days */
 };
 
 /* tr_config_defaults - the built-in defaults (see tlsrptd.conf(5)) */

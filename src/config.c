@@ -42,6 +42,7 @@ enum ktype {
 	K_HOST,		/* a domain name (smtp_hostname) */
 	K_URLPATH,	/* an absolute URL path (http_path) */
 	K_TOKEN,	/* an HTTP header name */
+	K_PERCENT,	/* 0 to 100 with up to two decimals and an optional %: double */
 };
 
 struct key {
@@ -124,6 +125,15 @@ static const struct key keys[] = {
 	{ "http_max_connections", K_UINT, OFF(http_max_connections), 1, 100000,
 	    NULL, "200" },
 	{ "http_timeout", K_UINT, OFF(http_timeout), 1, 3600, NULL, "60" },
+	{ "metrics_listen", K_LISTEN, OFF(metrics_listen), 0, 0, NULL, NULL },
+	{ "alert_failure_rate", K_PERCENT, OFF(alert_failure_rate), 0, 0, NULL,
+	    "0" },
+	{ "alert_min_sessions", K_UINT, OFF(alert_min_sessions), 1, 1000000000,
+	    NULL, "100" },
+	{ "alert_command", K_PATH, OFF(alert_command), 0, 0, NULL, NULL },
+	{ "retention_days", K_UINT, OFF(retention_days), 0, 36500, NULL, "0" },
+	{ "quarantine_retention_days", K_UINT, OFF(quarantine_retention_days),
+	    0, 36500, NULL, "0" },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
@@ -744,6 +754,43 @@ invalid:
 	    quote(q, sizeof(q), v));
 }
 
+/* set_percent - "5", "2.5%", "0.25": 0 to 100, at most two decimals */
+static enum tr_err
+set_percent(const struct origin *o, const struct key *k, struct tr_config *c,
+    const char *v)
+{
+	char q[QUOTE_MAX * 4 + 8];
+	const char *p = v;
+	unsigned long long whole = 0, frac = 0;
+	int nfrac = 0;
+
+	if (parse_number(p, &p, &whole) == -1)
+		goto invalid;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			if (++nfrac > 2)
+				goto invalid;
+			frac = frac * 10 + (unsigned)(*p - '0');
+		}
+		if (nfrac == 0)
+			goto invalid;
+	}
+	if (nfrac == 1)
+		frac *= 10;
+	if (*p == '%')
+		p++;
+	if (*p != '\0')
+		goto invalid;
+	if (whole > 100 || (whole == 100 && frac > 0))
+		return bad(o, "%s: %s is above 100%%", k->name,
+		    quote(q, sizeof(q), v));
+	*(double *)field(c, k) = (double)whole + (double)frac / 100.0;
+	return TR_OK;
+invalid:
+	return bad(o, "%s: %s is not a percentage (like 5 or 2.5%%)", k->name,
+	    quote(q, sizeof(q), v));
+}
+
 /* set - apply one value to its key */
 static enum tr_err
 set(const struct origin *o, const struct key *k, struct tr_config *c,
@@ -775,6 +822,8 @@ set(const struct origin *o, const struct key *k, struct tr_config *c,
 		return set_urlpath(o, k, c, v);
 	case K_TOKEN:
 		return set_token(o, k, c, v);
+	case K_PERCENT:
+		return set_percent(o, k, c, v);
 	}
 	return bad(o, "%s: internal error: unknown type", k->name);
 }
@@ -1026,6 +1075,9 @@ tr_config_check_run(const struct tr_config *c, struct tr_error *err)
 	if (c->nrua == 0)
 		return tr_error_set(err, TR_ERR_SCHEMA, "%s: no rua address: "
 		    "set rua to the address(es) of your TLSRPT record", name);
+	if (c->alert_command != NULL && c->alert_failure_rate == 0)
+		return tr_error_set(err, TR_ERR_SCHEMA, "%s: alert_command is "
+		    "set but alert_failure_rate is 0 (alerts off)", name);
 	if (c->milter_socket == NULL && c->smtp_listen.n == 0 &&
 	    c->lmtp_listen.n == 0 && c->http_listen.n == 0 &&
 	    c->https_listen.n == 0)
@@ -1066,6 +1118,8 @@ tr_config_free(struct tr_config *c)
 	free(c->http_path);
 	strlist_free(&c->http_trusted_proxies);
 	free(c->http_proxy_header);
+	strlist_free(&c->metrics_listen);
+	free(c->alert_command);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -1196,6 +1250,9 @@ tr_config_dump(const struct tr_config *c, FILE *f)
 			break;
 		case K_UINT:
 			fprintf(f, "%s = %u\n", k->name, *(const unsigned *)fp);
+			break;
+		case K_PERCENT:
+			fprintf(f, "%s = %.2f%%\n", k->name, *(const double *)fp);
 			break;
 		case K_ENUM:
 			fprintf(f, "%s = %s\n", k->name,

@@ -560,6 +560,54 @@ test_listeners(void **state __attribute__((unused)))
 	    "twice (first at line 1)");
 }
 
+static void
+test_operators(void **state __attribute__((unused)))
+{
+	struct tr_config c;
+	struct tr_error err;
+
+	tr_config_defaults(&c);
+	assert_int_equal(c.metrics_listen.n, 0);
+	assert_true(c.alert_failure_rate == 0);
+	assert_int_equal(c.alert_min_sessions, 100);
+	assert_null(c.alert_command);
+	assert_int_equal(c.retention_days, 0);
+	assert_int_equal(c.quarantine_retention_days, 0);
+	tr_config_free(&c);
+
+	load_ok("metrics_listen = 127.0.0.1:9464\nalert_failure_rate = 2.5%\n"
+	    "alert_min_sessions = 10\nalert_command = bin/alert\n"
+	    "retention_days = 400\nquarantine_retention_days = 30\n", &c);
+	assert_string_equal(c.metrics_listen.v[0], "127.0.0.1:9464");
+	assert_true(c.alert_failure_rate > 2.49 && c.alert_failure_rate < 2.51);
+	assert_int_equal(c.alert_min_sessions, 10);
+	assert_int_equal(c.retention_days, 400);
+	assert_int_equal(c.quarantine_retention_days, 30);
+	tr_config_free(&c);
+
+	load_ok("alert_failure_rate = 100\n", &c);
+	assert_true(c.alert_failure_rate == 100);
+	tr_config_free(&c);
+	load_ok("alert_failure_rate = 0.05\n", &c);
+	assert_true(c.alert_failure_rate > 0.049 && c.alert_failure_rate < 0.051);
+	tr_config_free(&c);
+
+	load_ok("rua = a@example.com\nalert_command = /bin/true\n", &c);
+	assert_int_equal(tr_config_check_run(&c, &err), TR_ERR_SCHEMA);
+	tr_config_free(&c);
+
+	load_err("alert_failure_rate = 100.5\n", "1: alert_failure_rate: "
+	    "\"100.5\" is above 100%");
+	load_err("alert_failure_rate = 1.234\n", "1: alert_failure_rate: "
+	    "\"1.234\" is not a percentage (like 5 or 2.5%)");
+	load_err("alert_failure_rate = five\n", "1: alert_failure_rate: "
+	    "\"five\" is not a percentage (like 5 or 2.5%)");
+	load_err("alert_failure_rate = 5.\n", "1: alert_failure_rate: "
+	    "\"5.\" is not a percentage (like 5 or 2.5%)");
+	load_err("retention_days = 40000\n", "1: retention_days: 40000 is "
+	    "above the maximum 36500");
+}
+
 /* same - every configured value of a and b is equal */
 static void
 same(const struct tr_config *a, const struct tr_config *b)
@@ -595,6 +643,8 @@ same(const struct tr_config *a, const struct tr_config *b)
 	assert_int_equal(a->http_trusted_proxies.n, b->http_trusted_proxies.n);
 	assert_string_equal(a->http_path, b->http_path);
 	assert_int_equal(a->smtp_timeout, b->smtp_timeout);
+	assert_true(a->alert_failure_rate == b->alert_failure_rate);
+	assert_int_equal(a->retention_days, b->retention_days);
 }
 
 /* dump_reload - dump c to a file, load that, compare */
@@ -726,6 +776,7 @@ main(void)
 		cmocka_unit_test(test_sockets),
 		cmocka_unit_test(test_check_run),
 		cmocka_unit_test(test_listeners),
+		cmocka_unit_test(test_operators),
 		cmocka_unit_test(test_dump_reload),
 		cmocka_unit_test(test_load_buf),
 		cmocka_unit_test(test_tree_configs),
