@@ -1,5 +1,5 @@
 # tlsrptd - SMTP TLS Reporting (RFC 8460) receiver
-# Targets: all check asan fuzz bench install deps run clean
+# Targets: all check asan valgrind fuzz bench install deps run clean
 
 VERSION   = 0.1.0
 PREFIX   ?= /usr/local
@@ -29,8 +29,8 @@ TEST_BIN  = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 FUZZ_SRC  = $(wildcard fuzz/*_fuzzer.c)
 FUZZ_BIN  = $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all check unit-check cli-check asan fuzz fuzz-build bench install \
-        deps deps-build run clean
+.PHONY: all check unit-check cli-check asan valgrind fuzz fuzz-build bench \
+        install deps deps-build run clean
 
 all: $(BUILD)/tlsrptd
 
@@ -73,6 +73,22 @@ asan: deps
 	$(MAKE) BUILD=build/asan \
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined" unit-check cli-check
+
+# valgrind: the unit tests and the command-line tests again under memcheck;
+# any error or definite/indirect leak in any process fails the run
+VG_LOGS = $(CURDIR)/build/valgrind
+valgrind: deps $(TEST_BIN) $(BUILD)/tlsrptd
+	@rm -rf $(VG_LOGS) && mkdir -p $(VG_LOGS)
+	@set -e; for t in $(TEST_BIN); do echo "== valgrind $$t"; \
+	    valgrind --quiet --vgdb=no --leak-check=full --show-leak-kinds=definite,indirect \
+	        --errors-for-leak-kinds=definite,indirect --num-callers=30 \
+	        --suppressions=tests/valgrind/tlsrptd.supp \
+	        --log-file=$(VG_LOGS)/$$(basename $$t).%p.log $$t >/dev/null; done
+	@set -e; for t in $(filter-out tests/cli/lib.sh,$(wildcard tests/cli/*.sh)); do \
+	    echo "== valgrind $$t"; VALGRIND_LOGS=$(VG_LOGS) \
+	    TLSRPTD_REAL=$(CURDIR)/$(BUILD)/tlsrptd TLSRPTD_SLOW=1 \
+	    TLSRPTD=$(CURDIR)/tests/valgrind/tlsrptd.sh sh $$t; done
+	@tests/valgrind/check-logs.sh $(VG_LOGS)
 
 # fuzz: libFuzzer harnesses, each run FUZZ_SECONDS on its seed corpus
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer-no-link,address,undefined

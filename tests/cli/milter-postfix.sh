@@ -89,11 +89,19 @@ shutdown_timeout = 20
 EOF
 
 # start_tlsrptd - run the daemon in the background, wait for its socket
+# nstarted - how many "started" lines the log has so far
+nstarted() {
+	c=$(grep -c '"event":"started"' "$tlog" 2> /dev/null || true)
+	echo "${c:-0}"
+}
+
 start_tlsrptd() {
+	started=$(nstarted)
 	"$TLSRPTD" run -c "$T/tlsrptd.conf" >> "$T/tlsrptd.out" 2>&1 &
 	tpid=$!
 	i=0
-	while [ ! -S "$T/run/milter.sock" ] && [ $i -lt 100 ]; do
+	# the socket is bound first; the daemon is ready at its "started" line
+	while [ "$(nstarted)" -le "$started" ] && [ $i -lt 300 ]; do
 		kill -0 "$tpid" 2> /dev/null || break
 		sleep 0.1
 		i=$((i + 1))
