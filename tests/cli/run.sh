@@ -1,6 +1,6 @@
 #!/bin/sh
 # run.sh - tlsrptd run as systemd and an operator see it: exit statuses for
-# bad configuration, database and socket; READY=1 and STOPPING=1 on
+# bad configuration, a missing, corrupt or foreign database and the socket; READY=1 and STOPPING=1 on
 # $NOTIFY_SOCKET; the lifecycle log lines; SIGUSR1 reopening the log;
 # SIGTERM, SIGINT and SIGHUP stopping with status 0; a stale socket left by
 # a killed daemon replaced on the next start. No MTA needed.
@@ -58,6 +58,33 @@ sed -i "s|^database = .*|database = $T/no/such/dir/tlsrptd.db|" "$conf"
 check_eq "database cannot be opened: status" 74 "$(run_status)"
 check_eq "database failure leaves no socket" no \
     "$([ -S "$sock" ] && echo yes || echo no)"
+
+# A corrupt file, one with a damaged schema page, and another application's
+# database: a clear error naming the file and status 74, nothing written.
+write_conf
+head -c 8192 /dev/urandom > "$T/db/tlsrptd.db"
+cp "$T/db/tlsrptd.db" "$T/db/before"
+check_eq "random bytes as database: status" 74 "$(run_status)"
+check_grep "random bytes as database: says so" \
+    "$T/db/tlsrptd.db: not a SQLite database" "$T/out"
+check_eq "random bytes as database: untouched" same \
+    "$(cmp -s "$T/db/tlsrptd.db" "$T/db/before" && echo same || echo changed)"
+rm -f "$T/db/tlsrptd.db"
+"$TLSRPTD" ingest --quiet --db "$T/db/tlsrptd.db" "$TOP/tests/corpus" \
+    > /dev/null 2>&1 || true
+# the schema's b-tree starts on page 1 after the 100-byte file header:
+# overwrite its page header and cell pointers
+printf '\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377' |
+    dd of="$T/db/tlsrptd.db" bs=1 seek=100 conv=notrunc 2> /dev/null
+check_eq "damaged schema: status" 74 "$(run_status)"
+check_grep "damaged schema: says so" "malformed" "$T/out"
+rm -f "$T/db/tlsrptd.db"*
+sqlite3 "$T/db/tlsrptd.db" 'CREATE TABLE invoices(id INTEGER)'
+check_eq "foreign database: status" 74 "$(run_status)"
+check_grep "foreign database: says so" "another application" "$T/out"
+check_eq "foreign database: untouched" invoices \
+    "$(sqlite3 "$T/db/tlsrptd.db" 'SELECT group_concat(name) FROM sqlite_master')"
+rm -f "$T/db/tlsrptd.db"*
 
 write_conf
 sed -i "s|^milter_socket = .*|milter_socket = unix:$T/no/such/dir/milter.sock|" "$conf"
