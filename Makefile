@@ -28,6 +28,7 @@ TEST_SRC  = $(wildcard tests/test_*.c)
 TEST_BIN  = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 FUZZ_SRC  = $(wildcard fuzz/*_fuzzer.c)
 FUZZ_BIN  = $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+REPLAY_BIN = $(FUZZ_SRC:fuzz/%_fuzzer.c=$(BUILD)/replay/%)
 
 .PHONY: all check unit-check cli-check asan valgrind fuzz fuzz-build bench \
         install deps deps-build run clean
@@ -54,15 +55,23 @@ $(BUILD)/tests/%: tests/%.c tests/testutil.h $(BUILD)/libtlsrptd.a | $(BUILD)/te
 	$(CC) $(ALL_CFLAGS) -DTESTDIR='"$(CURDIR)/tests"' -o $@ $< \
 	    $(BUILD)/libtlsrptd.a $(LIBS) -lcmocka $(LDFLAGS)
 
-$(BUILD)/obj $(BUILD)/tests $(BUILD)/fuzz:
+# a harness linked with fuzz/replay.c instead of libFuzzer
+$(BUILD)/replay/%: fuzz/%_fuzzer.c fuzz/replay.c $(BUILD)/libtlsrptd.a | $(BUILD)/replay
+	$(CC) $(ALL_CFLAGS) -o $@ fuzz/replay.c $< $(BUILD)/libtlsrptd.a \
+	    $(LIBS) $(LDFLAGS)
+
+$(BUILD)/obj $(BUILD)/tests $(BUILD)/fuzz $(BUILD)/replay:
 	mkdir -p $@
 
 # check: unit tests, then the command-line and golden tests on the built binary
 check: deps
 	$(MAKE) unit-check cli-check
 
-unit-check: $(TEST_BIN)
+unit-check: $(TEST_BIN) $(REPLAY_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
+	@set -e; for r in $(REPLAY_BIN); do n=$$(basename $$r); \
+	    echo "== $$r fuzz/corpus/$$n fuzz/regressions/$$n"; \
+	    $$r fuzz/corpus/$$n $$(ls -d fuzz/regressions/$$n 2> /dev/null); done
 
 cli-check: $(BUILD)/tlsrptd
 	@set -e; for t in $(filter-out tests/cli/lib.sh,$(wildcard tests/cli/*.sh)); do \
@@ -104,11 +113,13 @@ fuzz-build: deps
 fuzz: fuzz-build
 	@set -e; for f in $(FUZZ_SRC); do n=$$(basename $$f _fuzzer.c); \
 	    echo "== fuzz $$n for $(FUZZ_SECONDS)s"; mkdir -p build/fuzz/corpus-$$n; \
+	    regr=""; [ -d fuzz/regressions/$$n ] && regr=fuzz/regressions/$$n; \
 	    dict=""; [ -f fuzz/$$n.dict ] && dict="-dict=fuzz/$$n.dict"; \
 	    if ! build/fuzz/$${n}_fuzzer $$dict -max_total_time=$(FUZZ_SECONDS) \
 	        -rss_limit_mb=2048 -artifact_prefix=build/fuzz/$$n- \
-	        build/fuzz/corpus-$$n fuzz/corpus/$$n > build/fuzz/$$n.log 2>&1; \
-	    then tail -n 60 build/fuzz/$$n.log; echo "fuzz $$n FAILED"; exit 1; fi; \
+	        build/fuzz/corpus-$$n fuzz/corpus/$$n $$regr > build/fuzz/$$n.log 2>&1; \
+	    then tail -n 60 build/fuzz/$$n.log; echo "fuzz $$n FAILED: save the input" \
+	        "(build/fuzz/$$n-*) in fuzz/regressions/$$n/ once fixed"; exit 1; fi; \
 	    tail -n 1 build/fuzz/$$n.log; done
 
 bench: $(BUILD)/tlsrptd
