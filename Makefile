@@ -124,6 +124,7 @@ fuzz: fuzz-build
 
 bench: $(BUILD)/tlsrptd
 	sh bench/bench.sh $(CURDIR)/$(BUILD)/tlsrptd
+	sh bench/query_bench.sh $(CURDIR)/$(BUILD)/tlsrptd
 
 run: deps $(BUILD)/tlsrptd
 	$(BUILD)/tlsrptd run -f -c conf/tlsrptd-dev.conf

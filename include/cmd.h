@@ -21,6 +21,8 @@ struct tr_cmd {
 extern const struct tr_cmd tr_cmd_ingest;
 extern const struct tr_cmd tr_cmd_run;
 extern const struct tr_cmd tr_cmd_check_config;
+extern const struct tr_cmd tr_cmd_query;
+extern const struct tr_cmd tr_cmd_prune;
 
 /* tr_cmd_usage - print "usage: tlsrptd NAME USAGE" to stderr, return 64 */
 int tr_cmd_usage(const struct tr_cmd *cmd);

@@ -31,4 +31,11 @@ typedef int (*tr_source_cb)(void *arg, const struct tr_source_msg *m);
  */
 int tr_source_walk(const char *path, tr_source_cb cb, void *arg);
 
+/*
+ * tr_source_is_report - whether p[0..len) from path (may be "") is a bare
+ * report body (.json, .json.gz, .gz or .zip name; gzip, zip or JSON
+ * content) rather than a mail message: how tr_source_walk decides.
+ */
+int tr_source_is_report(const char *path, const unsigned char *p, size_t len);
+
 #endif

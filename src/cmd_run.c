@@ -18,6 +18,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "milter.h"
+#include "retention.h"
 #include "store.h"
 
 #define DEFAULT_CONFIG	"/etc/tlsrptd/tlsrptd.conf"
@@ -26,6 +27,7 @@ struct run {
 	struct tr_config cfg;
 	struct tr_store *st;
 	struct tr_daemon *d;
+	struct tr_pruner *pruner;	/* retention, or NULL */
 	uid_t uid;			/* -1: stay who we are */
 	gid_t gid;
 	int milter;			/* a milter socket is configured */
@@ -162,6 +164,21 @@ stopped(struct run *r, int status)
 	tr_log_event(status == 0 ? TR_LOG_INFO : TR_LOG_ERROR, "stopped", f);
 }
 
+/* start_pruner - retention on the loop thread, when any is configured */
+static int
+start_pruner(struct run *r)
+{
+	struct tr_pruner_settings ps;
+
+	if (r->cfg.retention_days == 0 && r->cfg.quarantine_retention_days == 0)
+		return 0;
+	tr_pruner_defaults(&ps);
+	ps.retention.report_days = r->cfg.retention_days;
+	ps.retention.quarantine_days = r->cfg.quarantine_retention_days;
+	r->pruner = tr_pruner_start(tr_daemon_base(r->d), r->st, &ps);
+	return r->pruner != NULL ? 0 : -1;
+}
+
 static const struct option run_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "foreground", no_argument, NULL, 'f' },
@@ -251,6 +268,10 @@ cmd_run(int argc, char **argv)
 		status = TR_EXIT_SOFTWARE;
 		goto out;
 	}
+	if (start_pruner(&r) == -1) {
+		status = TR_EXIT_SOFTWARE;
+		goto out;
+	}
 	if (!r.milter)
 		/* no libmilter signal thread: the loop's signal events take
 		 * the stop signals (nothing else runs threads yet) */
@@ -278,6 +299,7 @@ cmd_run(int argc, char **argv)
 
 out:
 	tr_milter_close();
+	tr_pruner_free(r.pruner);
 	if (r.st != NULL)
 		tr_store_close(r.st);
 	stopped(&r, status);

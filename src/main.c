@@ -8,6 +8,8 @@ static const struct tr_cmd *const cmds[] = {
 	&tr_cmd_ingest,
 	&tr_cmd_run,
 	&tr_cmd_check_config,
+	&tr_cmd_query,
+	&tr_cmd_prune,
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 

@@ -39,9 +39,9 @@ has_suffix(const char *s, const char *suffix)
 	return n >= k && strcasecmp(s + n - k, suffix) == 0;
 }
 
-/* is_report_body - a bare report rather than a mail message */
-static int
-is_report_body(const char *path, const unsigned char *p, size_t len)
+/* tr_source_is_report - a bare report rather than a mail message */
+int
+tr_source_is_report(const char *path, const unsigned char *p, size_t len)
 {
 	size_t i = 0;
 
@@ -169,7 +169,7 @@ deliver(const char *path, const unsigned char *p, size_t len, tr_source_cb cb,
 	memset(&m, 0, sizeof(m));
 	m.buf = p;
 	m.len = len;
-	m.kind = is_report_body(path, p, len) ? TR_INPUT_REPORT :
+	m.kind = tr_source_is_report(path, p, len) ? TR_INPUT_REPORT :
 	    TR_INPUT_MESSAGE;
 	m.name = path;
 	m.filename = path;

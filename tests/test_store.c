@@ -15,6 +15,7 @@
 #include "error.h"
 #include "notes.h"
 #include "report.h"
+#include "schema.h"
 #include "store.h"
 
 /* -Iinclude puts our limits.h before the system's, so no TPATH. */
@@ -248,7 +249,7 @@ test_open_fresh(void **state)
 	struct fixture *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 
-	assert_int_equal(tr_store_schema_version(), 1);
+	assert_int_equal(tr_store_schema_version(), 2);
 	assert_int_equal(q_int(db, "PRAGMA user_version"),
 	    tr_store_schema_version());
 	q_text_eq(db, "SELECT value FROM tlsrptd_meta WHERE key = "
@@ -264,8 +265,61 @@ test_open_fresh(void **state)
 	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE "
 	    "type = 'index' AND name IN ('policies_report_ref', "
 	    "'policies_policy_domain', 'failure_details_policy_ref', "
-	    "'reports_start_time', 'quarantine_received_at')"), 5);
+	    "'reports_start_time', 'quarantine_received_at', "
+	    "'report_domains_domain')"), 6);
 	q_text_eq(db, "PRAGMA integrity_check", "ok");
+}
+
+/* test_migrate_v1 - a version 1 database gets report_domains filled from
+ * what it holds, counted once, and later inserts keep it current */
+static void
+test_migrate_v1(void **state)
+{
+	struct fixture *fx = *state;
+	struct tr_store *st;
+	struct tr_error err;
+	char path[TPATH], sql[32768];
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/v1.db", fx->dir);
+	assert_true(strlen(tr_schema_migrations[0]) + 1024 < sizeof(sql));
+	snprintf(sql, sizeof(sql), "BEGIN; %s PRAGMA user_version = 1; "
+	    "INSERT INTO reports (id, organization_name, report_id, "
+	    "start_time, end_time, way_in, received_at, raw_json) VALUES "
+	    "(1, 'Microsoft Corporation', 'm1', '2026-11-20T00:00:00Z', "
+	    "'2026-11-20T23:59:59Z', 'file', '2026-11-21T00:00:00Z', '{}'); "
+	    "INSERT INTO policies (report_ref, position, policy_type, "
+	    "policy_domain, successful_sessions, failed_sessions) VALUES "
+	    "(1, 0, 'tlsa', 'example.com', 100, 7), "
+	    "(1, 1, 'sts', 'example.com', 100, 7), "
+	    "(1, 2, 'sts', 'example.net', 5, 0); COMMIT;",
+	    tr_schema_migrations[0]);
+	raw_exec(path, sql);
+	if (tr_store_open(path, 0, &st, &err) != TR_OK)
+		fail_msg("open: %s", err.msg);
+	db = tr_store_db(st);
+	assert_int_equal(q_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM report_domains"), 2);
+	q_text_eq(db, "SELECT policy_type || ' ' || successful_sessions || ' ' "
+	    "|| failed_sessions || ' ' || organization_name || ' ' || "
+	    "start_time FROM report_domains WHERE policy_domain = "
+	    "'example.com'", "sts 100 7 Microsoft Corporation "
+	    "2026-11-20T00:00:00Z");
+	q_text_eq(db, "SELECT group_concat(day || ' ' || policy_domain || ' ' "
+	    "|| reports || ' ' || successful_sessions || ' ' || "
+	    "failed_sessions, '; ') FROM domain_daily", "2026-11-20 example.com "
+	    "1 100 7; 2026-11-20 example.net 1 5 0");
+	/* a policy added later re-ranks its domain: tlsa now has more */
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO policies (report_ref, "
+	    "position, policy_type, policy_domain, successful_sessions, "
+	    "failed_sessions) VALUES (1, 3, 'tlsa', 'example.com', 1, 0)",
+	    NULL, NULL, NULL), SQLITE_OK);
+	q_text_eq(db, "SELECT policy_type || ' ' || successful_sessions FROM "
+	    "report_domains WHERE policy_domain = 'example.com'", "tlsa 101");
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM reports", NULL, NULL,
+	    NULL), SQLITE_OK);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM report_domains"), 0);
+	tr_store_close(st);
 }
 
 /* test_put_readback - every column of a two-policy report reads back */
@@ -1545,6 +1599,7 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_open_fresh),
+		T(test_migrate_v1),
 		T(test_put_readback),
 		T(test_no_meta),
 		T(test_duplicate),

@@ -1,0 +1,32 @@
+/* cmd_db.h - the database a command works on: --db, -c, $TLSRPTD_DB or the default */
+#ifndef TR_CMD_DB_H
+#define TR_CMD_DB_H
+
+#include "config.h"
+#include "store.h"
+
+#define TR_DEFAULT_DB		"/var/lib/tlsrptd/tlsrptd.db"
+#define TR_DEFAULT_CONFIG	"/etc/tlsrptd/tlsrptd.conf"
+
+struct tr_cmd_db {
+	const char *db;		/* --db, or NULL */
+	const char *config;	/* -c, or NULL */
+	struct tr_config cfg;	/* loaded when config is set */
+	int have_cfg;
+	const char *path;	/* the database chosen */
+};
+
+/*
+ * tr_cmd_db_open - choose the database (--db, else the database of the -c
+ * configuration, else $TLSRPTD_DB, else TR_DEFAULT_DB) and open it with
+ * flags. A missing file is not created. On failure the reason goes to
+ * stderr prefixed with "tlsrptd NAME: " and the exit status is returned:
+ * 66 no such database, 74 not openable (not SQLite, another application's,
+ * newer schema), 78 configuration error, 64 both --db and -c. 0 on success.
+ */
+int tr_cmd_db_open(const char *name, struct tr_cmd_db *d, int flags,
+    struct tr_store **st);
+
+void tr_cmd_db_free(struct tr_cmd_db *d);
+
+#endif

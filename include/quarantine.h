@@ -1,0 +1,47 @@
+/* quarantine.h - quarantined messages: run the pipeline again, or delete */
+#ifndef TR_QUARANTINE_H
+#define TR_QUARANTINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "limits.h"
+#include "store.h"
+
+enum tr_retry_outcome {
+	TR_RETRY_STORED,	/* every report now passes; stored, row deleted */
+	TR_RETRY_DUPLICATE,	/* every report passes, already stored; row deleted */
+	TR_RETRY_PARTLY,	/* some reports stored, others still invalid; row kept */
+	TR_RETRY_INVALID,	/* still not a valid report; row kept, reason renewed */
+	TR_RETRY_SKIPPED,	/* only the head of an oversize message was kept */
+};
+
+struct tr_retry_result {
+	enum tr_retry_outcome outcome;
+	size_t stored, duplicates;	/* reports */
+	struct tr_error reason;		/* why it is still invalid (or skipped) */
+};
+
+/* tr_retry_outcome_name - "stored", "duplicate", "partly-stored",
+ * "still-invalid", "skipped" */
+const char *tr_retry_outcome_name(enum tr_retry_outcome o);
+
+/*
+ * tr_quarantine_retry - analyse quarantined message id again with limits
+ * and record it inside the caller's open transaction (as tr_record does,
+ * with the message's original origin and received time): reports that now
+ * pass are stored and the row is deleted once nothing of it is invalid;
+ * otherwise the row stays with the reason the pipeline gives today.
+ * *found is 0 when there is no such row. TR_ERR_STORE means the caller
+ * must roll back.
+ */
+enum tr_err tr_quarantine_retry(struct tr_store *st, int64_t id,
+    const struct tr_limits *limits, struct tr_retry_result *res, int *found,
+    struct tr_error *err);
+
+/* tr_quarantine_delete - delete row id; *found 0 when there was none */
+enum tr_err tr_quarantine_delete(struct tr_store *st, int64_t id, int *found,
+    struct tr_error *err);
+
+#endif

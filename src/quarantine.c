@@ -1,0 +1,217 @@
+/* quarantine.c - retry quarantined messages through the pipeline, delete them */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "datetime.h"
+#include "pipeline.h"
+#include "quarantine.h"
+#include "schema.h"
+#include "source.h"
+
+/* The pipeline keeps an oversize message by its first MiB only. */
+#define HEAD_ONLY	(1024 * 1024)
+
+const char *
+tr_retry_outcome_name(enum tr_retry_outcome o)
+{
+	switch (o) {
+	case TR_RETRY_STORED:
+		return "stored";
+	case TR_RETRY_DUPLICATE:
+		return "duplicate";
+	case TR_RETRY_PARTLY:
+		return "partly-stored";
+	case TR_RETRY_INVALID:
+		return "still-invalid";
+	default:
+		return "skipped";
+	}
+}
+
+/* exec_id - run sql with ?1 = id (and ?2, ?3 text when given); changes */
+static enum tr_err
+exec_id(sqlite3 *db, const char *sql, int64_t id, const char *a,
+    const char *b, int *changes, struct tr_error *err)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+	if (rc != SQLITE_OK)
+		return tr_schema_dberror(err, db, rc, "quarantine", "preparing");
+	sqlite3_bind_int64(stmt, 1, id);
+	if (a != NULL)
+		sqlite3_bind_text(stmt, 2, a, -1, SQLITE_STATIC);
+	if (b != NULL)
+		sqlite3_bind_text(stmt, 3, b, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_DONE) {
+		tr_schema_dberror(err, db, rc, "quarantine", "writing");
+		sqlite3_finalize(stmt);
+		return TR_ERR_STORE;
+	}
+	sqlite3_finalize(stmt);
+	if (changes != NULL)
+		*changes = sqlite3_changes(db);
+	return TR_OK;
+}
+
+/* tr_quarantine_delete - delete one row */
+enum tr_err
+tr_quarantine_delete(struct tr_store *st, int64_t id, int *found,
+    struct tr_error *err)
+{
+	int n = 0;
+	enum tr_err e;
+
+	e = exec_id(tr_store_db(st), "DELETE FROM quarantine WHERE id = ?1",
+	    id, NULL, NULL, &n, err);
+	*found = n > 0;
+	return e;
+}
+
+/* The stored fields of one quarantined message. */
+struct qrow {
+	char *received_at, *way_in, *source, *envelope_from, *envelope_to;
+	char *reason_class;
+	unsigned char *raw;
+	size_t rawlen;
+};
+
+static char *
+col_dup(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, i);
+
+	return s != NULL ? strdup((const char *)s) : NULL;
+}
+
+static void
+qrow_free(struct qrow *q)
+{
+	free(q->received_at);
+	free(q->way_in);
+	free(q->source);
+	free(q->envelope_from);
+	free(q->envelope_to);
+	free(q->reason_class);
+	free(q->raw);
+}
+
+/* qrow_read - the row, or *found 0 */
+static enum tr_err
+qrow_read(sqlite3 *db, int64_t id, struct qrow *q, int *found,
+    struct tr_error *err)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	memset(q, 0, sizeof(*q));
+	*found = 0;
+	rc = sqlite3_prepare_v2(db, "SELECT received_at, way_in, source, "
+	    "envelope_from, envelope_to, reason_class, raw FROM quarantine "
+	    "WHERE id = ?1", -1, &stmt, NULL);
+	if (rc != SQLITE_OK)
+		return tr_schema_dberror(err, db, rc, "quarantine", "reading");
+	sqlite3_bind_int64(stmt, 1, id);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*found = 1;
+		q->received_at = col_dup(stmt, 0);
+		q->way_in = col_dup(stmt, 1);
+		q->source = col_dup(stmt, 2);
+		q->envelope_from = col_dup(stmt, 3);
+		q->envelope_to = col_dup(stmt, 4);
+		q->reason_class = col_dup(stmt, 5);
+		q->rawlen = (size_t)sqlite3_column_bytes(stmt, 6);
+		if ((q->raw = malloc(q->rawlen + 1)) != NULL && q->rawlen > 0)
+			memcpy(q->raw, sqlite3_column_blob(stmt, 6), q->rawlen);
+		if (q->raw == NULL || q->received_at == NULL ||
+		    q->way_in == NULL || q->reason_class == NULL) {
+			sqlite3_finalize(stmt);
+			qrow_free(q);
+			return tr_error_set(err, TR_ERR_NOMEM, "quarantine: "
+			    "out of memory");
+		}
+	} else if (rc != SQLITE_DONE) {
+		tr_schema_dberror(err, db, rc, "quarantine", "reading");
+		sqlite3_finalize(stmt);
+		return TR_ERR_STORE;
+	}
+	sqlite3_finalize(stmt);
+	return TR_OK;
+}
+
+/* tr_quarantine_retry - the pipeline again, on the stored bytes */
+enum tr_err
+tr_quarantine_retry(struct tr_store *st, int64_t id,
+    const struct tr_limits *limits, struct tr_retry_result *res, int *found,
+    struct tr_error *err)
+{
+	sqlite3 *db = tr_store_db(st);
+	struct tr_analysis a;
+	struct tr_verdict v;
+	struct tr_origin o;
+	struct tr_dt dt;
+	struct qrow q;
+	enum tr_input kind;
+	enum tr_err e;
+
+	memset(res, 0, sizeof(*res));
+	if ((e = qrow_read(db, id, &q, found, err)) != TR_OK || !*found)
+		return e;
+	if (strcmp(q.reason_class, tr_err_name(TR_ERR_TOO_LARGE)) == 0 &&
+	    q.rawlen >= HEAD_ONLY) {
+		res->outcome = TR_RETRY_SKIPPED;
+		tr_error_set(&res->reason, TR_ERR_TOO_LARGE, "only the first "
+		    "%d bytes of this oversize message were kept", HEAD_ONLY);
+		qrow_free(&q);
+		return TR_OK;
+	}
+
+	/* HTTPS bodies are bare reports; anything else is sniffed as
+	 * tlsrptd ingest does. */
+	kind = strcmp(q.way_in, "https") == 0 ||
+	    tr_source_is_report(q.source != NULL ? q.source : "", q.raw,
+	    q.rawlen) ? TR_INPUT_REPORT : TR_INPUT_MESSAGE;
+	tr_analyse(q.raw, q.rawlen, kind, q.source, limits, &a);
+
+	memset(&o, 0, sizeof(o));
+	o.way_in = q.way_in;
+	o.source = q.source;
+	o.envelope_from = q.envelope_from;
+	o.envelope_to = q.envelope_to;
+	o.received_at = tr_dt_parse(q.received_at, strlen(q.received_at), &dt,
+	    NULL) == 0 ? dt.epoch : 0;
+	if (tr_record(st, &a, q.raw, q.rawlen, &o, &v) != TR_OK) {
+		*err = v.err;
+		e = TR_ERR_STORE;
+		goto out;
+	}
+	res->stored = v.stored;
+	res->duplicates = v.duplicates;
+	if (v.invalid == 0) {
+		res->outcome = v.stored > 0 ? TR_RETRY_STORED :
+		    TR_RETRY_DUPLICATE;
+		e = exec_id(db, "DELETE FROM quarantine WHERE id = ?1", id,
+		    NULL, NULL, NULL, err);
+		goto out;
+	}
+	/* Still invalid: the same bytes are the same row; keep today's
+	 * reason. A row the pipeline could not find again stays as it is. */
+	res->outcome = v.stored + v.duplicates > 0 ? TR_RETRY_PARTLY :
+	    TR_RETRY_INVALID;
+	res->reason = v.err;
+	if (v.quarantine_id == id)
+		e = exec_id(db, "UPDATE quarantine SET reason_class = ?2, "
+		    "reason = ?3 WHERE id = ?1", id, tr_err_name(v.err.code),
+		    v.err.msg, NULL, err);
+out:
+	tr_verdict_free(&v);
+	tr_analysis_free(&a);
+	qrow_free(&q);
+	return e;
+}

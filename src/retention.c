@@ -1,0 +1,252 @@
+/* retention.c - prune old reports and quarantined messages in bounded steps */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <json-c/json.h>
+#include <sqlite3.h>
+
+#include "datetime.h"
+#include "log.h"
+#include "retention.h"
+#include "schema.h"
+
+#define DAY	86400
+
+/* tr_retention_cutoffs - now minus each retention, or "" when kept */
+void
+tr_retention_cutoffs(const struct tr_retention *r, int64_t now,
+    char reports[32], char quarantine[32])
+{
+	reports[0] = quarantine[0] = '\0';
+	if (r->report_days > 0 &&
+	    tr_dt_format(now - (int64_t)r->report_days * DAY, reports) == -1)
+		reports[0] = '\0';
+	if (r->quarantine_days > 0 && tr_dt_format(now -
+	    (int64_t)r->quarantine_days * DAY, quarantine) == -1)
+		quarantine[0] = '\0';
+}
+
+/*
+ * A report's period has ended before the cut when its end_time has; the
+ * start_time condition adds nothing (the end is never before the start)
+ * but lets the walk follow the start_time index, oldest first.
+ */
+static const char reports_sql[] =
+    "DELETE FROM reports WHERE id IN (SELECT id FROM reports "
+    "WHERE start_time < ?1 AND end_time < ?1 ORDER BY start_time LIMIT ?2)";
+static const char quarantine_sql[] =
+    "DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine "
+    "WHERE received_at < ?1 ORDER BY received_at LIMIT ?2)";
+
+/* delete_some - run sql with the cut and a limit; *n gets the rows gone */
+static enum tr_err
+delete_some(sqlite3 *db, const char *sql, const char *cut, unsigned limit,
+    unsigned *n, struct tr_error *err)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	*n = 0;
+	if (cut[0] == '\0' || limit == 0)
+		return TR_OK;
+	rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+	if (rc != SQLITE_OK)
+		return tr_schema_dberror(err, db, rc, "prune", "preparing");
+	sqlite3_bind_text(stmt, 1, cut, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, limit);
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_DONE) {
+		tr_schema_dberror(err, db, rc, "prune", "deleting");
+		sqlite3_finalize(stmt);
+		return TR_ERR_STORE;
+	}
+	sqlite3_finalize(stmt);
+	*n = (unsigned)sqlite3_changes(db);
+	return TR_OK;
+}
+
+/* tr_prune_step - one bounded transaction */
+enum tr_err
+tr_prune_step(struct tr_store *st, const struct tr_retention *r, int64_t now,
+    unsigned max, struct tr_pruned *done, int *more, struct tr_error *err)
+{
+	sqlite3 *db = tr_store_db(st);
+	char rcut[32], qcut[32];
+	unsigned nr = 0, nq = 0;
+
+	*more = 0;
+	tr_retention_cutoffs(r, now, rcut, qcut);
+	if ((rcut[0] == '\0' && qcut[0] == '\0') || max == 0)
+		return TR_OK;
+	if (tr_store_begin(st, err) != TR_OK)
+		return TR_ERR_STORE;
+	if (delete_some(db, reports_sql, rcut, max, &nr, err) != TR_OK ||
+	    delete_some(db, quarantine_sql, qcut, max - nr, &nq, err) != TR_OK ||
+	    tr_store_commit(st, err) != TR_OK) {
+		tr_store_rollback(st);
+		return TR_ERR_STORE;
+	}
+	done->reports += nr;
+	done->quarantined += nq;
+	*more = nr + nq == max;
+	return TR_OK;
+}
+
+/* count_rows - count(*) of sql with the cut, 0 when kept */
+static enum tr_err
+count_rows(sqlite3 *db, const char *sql, const char *cut, uint64_t *n,
+    struct tr_error *err)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	*n = 0;
+	if (cut[0] == '\0')
+		return TR_OK;
+	rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+	if (rc != SQLITE_OK)
+		return tr_schema_dberror(err, db, rc, "prune", "counting");
+	sqlite3_bind_text(stmt, 1, cut, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_ROW) {
+		tr_schema_dberror(err, db, rc, "prune", "counting");
+		sqlite3_finalize(stmt);
+		return TR_ERR_STORE;
+	}
+	*n = (uint64_t)sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return TR_OK;
+}
+
+/* tr_prune_count - what would go */
+enum tr_err
+tr_prune_count(struct tr_store *st, const struct tr_retention *r, int64_t now,
+    struct tr_pruned *out, struct tr_error *err)
+{
+	sqlite3 *db = tr_store_db(st);
+	char rcut[32], qcut[32];
+
+	memset(out, 0, sizeof(*out));
+	tr_retention_cutoffs(r, now, rcut, qcut);
+	if (count_rows(db, "SELECT count(*) FROM reports WHERE start_time < ?1 "
+	    "AND end_time < ?1", rcut, &out->reports, err) != TR_OK ||
+	    count_rows(db, "SELECT count(*) FROM quarantine WHERE "
+	    "received_at < ?1", qcut, &out->quarantined, err) != TR_OK)
+		return TR_ERR_STORE;
+	return TR_OK;
+}
+
+struct tr_pruner {
+	struct tr_pruner_settings s;
+	struct tr_store *st;
+	struct event *timer;
+	struct tr_pruned run;		/* the run in progress */
+	int64_t run_now;		/* its reference time, fixed per run */
+	int running;
+};
+
+/* tr_pruner_defaults - hourly, 500 rows a step */
+void
+tr_pruner_defaults(struct tr_pruner_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->step_rows = 500;
+	s->interval = 3600;
+	s->first_delay_ms = 5000;
+	s->step_delay_ms = 50;
+}
+
+static void
+arm(struct tr_pruner *p, unsigned ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(p->timer, &tv);
+}
+
+/* run_done - log the run (when it removed anything) and wait an interval */
+static void
+run_done(struct tr_pruner *p)
+{
+	struct json_object *f;
+
+	if (p->run.reports > 0 || p->run.quarantined > 0) {
+		f = json_object_new_object();
+		json_object_object_add(f, "reports",
+		    json_object_new_int64((int64_t)p->run.reports));
+		json_object_object_add(f, "quarantined",
+		    json_object_new_int64((int64_t)p->run.quarantined));
+		json_object_object_add(f, "retention_days",
+		    json_object_new_int64(p->s.retention.report_days));
+		json_object_object_add(f, "quarantine_retention_days",
+		    json_object_new_int64(p->s.retention.quarantine_days));
+		tr_log_event(TR_LOG_INFO, "pruned", f);
+	}
+	if (p->s.on_run != NULL)
+		p->s.on_run(&p->run, p->s.on_run_arg);
+	p->running = 0;
+	arm(p, p->s.interval * 1000);
+}
+
+/* tick - one step of a run, on the loop thread between commits */
+static void
+tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct tr_pruner *p = arg;
+	struct tr_error err;
+	int more;
+
+	if (!p->running) {
+		p->running = 1;
+		memset(&p->run, 0, sizeof(p->run));
+		p->run_now = (int64_t)time(NULL);
+	}
+	/* The loop commits each batch before it returns, so the store is
+	 * idle here; if it is not, try again after a pause. */
+	if (!sqlite3_get_autocommit(tr_store_db(p->st))) {
+		arm(p, p->s.step_delay_ms);
+		return;
+	}
+	if (tr_prune_step(p->st, &p->s.retention, p->run_now, p->s.step_rows,
+	    &p->run, &more, &err) != TR_OK) {
+		log_warnx("pruning: %s; trying again in %u s", err.msg,
+		    p->s.interval);
+		run_done(p);
+		return;
+	}
+	if (more)
+		arm(p, p->s.step_delay_ms);
+	else
+		run_done(p);
+}
+
+/* tr_pruner_start - the first check after first_delay_ms */
+struct tr_pruner *
+tr_pruner_start(struct event_base *base, struct tr_store *st,
+    const struct tr_pruner_settings *s)
+{
+	struct tr_pruner *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->s = *s;
+	p->st = st;
+	if ((p->timer = evtimer_new(base, tick, p)) == NULL) {
+		free(p);
+		return NULL;
+	}
+	arm(p, s->first_delay_ms);
+	return p;
+}
+
+void
+tr_pruner_free(struct tr_pruner *p)
+{
+	if (p == NULL)
+		return;
+	event_free(p->timer);
+	free(p);
+}

@@ -1,0 +1,707 @@
+/* table.c - result rows written as an aligned table, JSON (json-c) or CSV */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "table.h"
+
+enum cell_type { C_NULL, C_TEXT, C_INT, C_REAL };
+
+struct cell {
+	enum cell_type type;
+	union {
+		char *s;
+		int64_t i;
+		double d;
+	} v;
+	size_t len;		/* of text */
+};
+
+struct tr_table {
+	const struct tr_column *cols;
+	size_t ncols;
+	struct cell *cells;	/* nrows * ncols */
+	size_t nrows, cap;	/* rows */
+	size_t next;		/* next column of the last row */
+	int failed;		/* an allocation failed */
+};
+
+/* A growing output buffer for one rendered cell. */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	int failed;
+};
+
+static void
+sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	char *p;
+	size_t cap;
+
+	if (b->failed)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		cap = b->cap ? b->cap : 64;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		if ((p = realloc(b->p, cap)) == NULL) {
+			b->failed = 1;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+/* tr_table_new - an empty table */
+struct tr_table *
+tr_table_new(const struct tr_column *cols, size_t ncols)
+{
+	struct tr_table *t;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	t->cols = cols;
+	t->ncols = ncols;
+	t->next = ncols;
+	return t;
+}
+
+static void
+cell_clear(struct cell *c)
+{
+	if (c->type == C_TEXT)
+		free(c->v.s);
+	memset(c, 0, sizeof(*c));
+}
+
+void
+tr_table_free(struct tr_table *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nrows * t->ncols; i++)
+		cell_clear(&t->cells[i]);
+	free(t->cells);
+	free(t);
+}
+
+/* tr_table_row - start a row of nulls */
+int
+tr_table_row(struct tr_table *t)
+{
+	struct cell *c;
+	size_t cap;
+
+	if (t->failed)
+		return -1;
+	if (t->nrows == t->cap) {
+		cap = t->cap ? t->cap * 2 : 16;
+		c = reallocarray(t->cells, cap, t->ncols * sizeof(*c));
+		if (c == NULL) {
+			t->failed = 1;
+			return -1;
+		}
+		t->cells = c;
+		t->cap = cap;
+	}
+	memset(&t->cells[t->nrows * t->ncols], 0, t->ncols * sizeof(*c));
+	t->nrows++;
+	t->next = 0;
+	return 0;
+}
+
+/* next_cell - the cell the next value goes in, or NULL (row full: a bug) */
+static struct cell *
+next_cell(struct tr_table *t)
+{
+	if (t->failed || t->nrows == 0 || t->next >= t->ncols)
+		return NULL;
+	return &t->cells[(t->nrows - 1) * t->ncols + t->next++];
+}
+
+int
+tr_table_textn(struct tr_table *t, const char *s, size_t len)
+{
+	struct cell *c;
+
+	if ((c = next_cell(t)) == NULL)
+		return -1;
+	if (s == NULL)
+		return 0;
+	if ((c->v.s = malloc(len + 1)) == NULL) {
+		t->failed = 1;
+		return -1;
+	}
+	memcpy(c->v.s, s, len);
+	c->v.s[len] = '\0';
+	c->len = len;
+	c->type = C_TEXT;
+	return 0;
+}
+
+int
+tr_table_text(struct tr_table *t, const char *s)
+{
+	return tr_table_textn(t, s, s != NULL ? strlen(s) : 0);
+}
+
+int
+tr_table_int(struct tr_table *t, int64_t v)
+{
+	struct cell *c;
+
+	if ((c = next_cell(t)) == NULL)
+		return -1;
+	c->type = C_INT;
+	c->v.i = v;
+	return 0;
+}
+
+int
+tr_table_real(struct tr_table *t, double v)
+{
+	struct cell *c;
+
+	if ((c = next_cell(t)) == NULL)
+		return -1;
+	c->type = C_REAL;
+	c->v.d = v;
+	return 0;
+}
+
+int
+tr_table_null(struct tr_table *t)
+{
+	return next_cell(t) == NULL ? -1 : 0;
+}
+
+size_t
+tr_table_nrows(const struct tr_table *t)
+{
+	return t->nrows;
+}
+
+/* tr_table_cell_text - a text cell's value */
+const char *
+tr_table_cell_text(const struct tr_table *t, size_t row, size_t col)
+{
+	const struct cell *c;
+
+	if (row >= t->nrows || col >= t->ncols)
+		return NULL;
+	c = &t->cells[row * t->ncols + col];
+	return c->type == C_TEXT ? c->v.s : NULL;
+}
+
+/* tr_table_drop_last - forget the last row */
+void
+tr_table_drop_last(struct tr_table *t)
+{
+	size_t i;
+
+	if (t->nrows == 0)
+		return;
+	t->nrows--;
+	for (i = 0; i < t->ncols; i++)
+		cell_clear(&t->cells[t->nrows * t->ncols + i]);
+	t->next = t->ncols;
+}
+
+/* tr_format_parse - the --format names */
+int
+tr_format_parse(const char *s, enum tr_format *f)
+{
+	if (strcmp(s, "table") == 0)
+		*f = TR_FORMAT_TABLE;
+	else if (strcmp(s, "json") == 0)
+		*f = TR_FORMAT_JSON;
+	else if (strcmp(s, "csv") == 0)
+		*f = TR_FORMAT_CSV;
+	else
+		return -1;
+	return 0;
+}
+
+/*
+ * utf8_next - decode one code point of s[0..len) into *cp; the bytes used,
+ * or 0 for an invalid sequence (overlong, surrogate, beyond U+10FFFF, cut).
+ */
+static size_t
+utf8_next(const unsigned char *s, size_t len, uint32_t *cp)
+{
+	uint32_t c, min;
+	size_t n, i;
+
+	c = s[0];
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		c &= 0x1f;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		c &= 0x0f;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		c &= 0x07;
+		min = 0x10000;
+	} else
+		return 0;
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* cp_width - terminal columns of a printable code point: 0, 1 or 2 */
+static int
+cp_width(uint32_t c)
+{
+	static const uint32_t zero[][2] = {
+		{ 0x0300, 0x036f }, { 0x0483, 0x0489 }, { 0x0591, 0x05bd },
+		{ 0x0610, 0x061a }, { 0x064b, 0x065f }, { 0x1ab0, 0x1aff },
+		{ 0x1dc0, 0x1dff }, { 0x200b, 0x200f }, { 0x20d0, 0x20ff },
+		{ 0xfe00, 0xfe0f }, { 0xfe20, 0xfe2f }, { 0xe0100, 0xe01ef },
+	};
+	static const uint32_t wide[][2] = {
+		{ 0x1100, 0x115f }, { 0x2e80, 0x303e }, { 0x3041, 0x33ff },
+		{ 0x3400, 0x4dbf }, { 0x4e00, 0x9fff }, { 0xa000, 0xa4cf },
+		{ 0xac00, 0xd7a3 }, { 0xf900, 0xfaff }, { 0xfe30, 0xfe4f },
+		{ 0xff00, 0xff60 }, { 0xffe0, 0xffe6 }, { 0x1f300, 0x1f64f },
+		{ 0x1f900, 0x1f9ff }, { 0x20000, 0x3fffd },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
+		if (c >= zero[i][0] && c <= zero[i][1])
+			return 0;
+	for (i = 0; i < sizeof(wide) / sizeof(wide[0]); i++)
+		if (c >= wide[i][0] && c <= wide[i][1])
+			return 2;
+	return 1;
+}
+
+/* needs_escape - C0/C1 controls, DEL, and the bidirectional overrides
+ * that could make a terminal show text other than what is there */
+static int
+needs_escape(uint32_t c)
+{
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f) ||
+	    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+/*
+ * render - s as a terminal shows it safely, cut to max columns with "…"
+ * (max 0: never); *width gets the columns used. Escapes: \n \r \t, \xNN
+ * for other control or invalid bytes, \uXXXX for C1 and bidi controls.
+ */
+static void
+render(const char *s, size_t len, unsigned max, struct sbuf *out,
+    size_t *width)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char esc[16];
+	size_t i = 0, n, w = 0, cw, elen;
+	uint32_t c;
+
+	out->len = 0;
+	sb_add(out, "", 0);
+	while (i < len) {
+		n = utf8_next(p + i, len - i, &c);
+		elen = 0;
+		if (n == 0) {
+			elen = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", p[i]);
+			n = 1;
+		} else if (c == '\n')
+			elen = (size_t)snprintf(esc, sizeof(esc), "\\n");
+		else if (c == '\r')
+			elen = (size_t)snprintf(esc, sizeof(esc), "\\r");
+		else if (c == '\t')
+			elen = (size_t)snprintf(esc, sizeof(esc), "\\t");
+		else if (c < 0x80 && needs_escape(c))
+			elen = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", c);
+		else if (needs_escape(c))
+			elen = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", c);
+		cw = elen > 0 ? elen : (size_t)cp_width(c);
+		if (max > 0 && w + cw > max - 1 && (w + cw > max ||
+		    i + n < len)) {
+			/* it does not fit, or it fits but more follows */
+			sb_add(out, "\xe2\x80\xa6", 3);
+			w++;
+			break;
+		}
+		if (elen > 0)
+			sb_add(out, esc, elen);
+		else
+			sb_add(out, s + i, n);
+		w += cw;
+		i += n;
+	}
+	*width = w;
+}
+
+/* tr_utf8_width - columns of s as rendered */
+size_t
+tr_utf8_width(const char *s, size_t len)
+{
+	struct sbuf b = { 0 };
+	size_t w;
+
+	render(s, len, 0, &b, &w);
+	free(b.p);
+	return w;
+}
+
+/* rate_text - a fraction for JSON and CSV: up to six decimals, no zeros
+ * trailing ("0.053828", "1", "0") */
+static void
+rate_text(double d, char *buf, size_t sz)
+{
+	size_t n;
+
+	snprintf(buf, sz, "%.6f", d);
+	if (strchr(buf, '.') == NULL)
+		return;
+	n = strlen(buf);
+	while (n > 0 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && buf[n - 1] == '.')
+		buf[--n] = '\0';
+	if (strcmp(buf, "-0") == 0)
+		strcpy(buf, "0");
+}
+
+/* plain_text - a cell as text for the table and CSV; NULL for a null */
+static const char *
+plain_text(const struct tr_column *col, const struct cell *c, char *buf,
+    size_t sz, int table, size_t *len)
+{
+	switch (c->type) {
+	case C_NULL:
+		*len = table ? 1 : 0;
+		return table ? "-" : NULL;
+	case C_TEXT:
+		*len = c->len;
+		return c->v.s;
+	case C_INT:
+		snprintf(buf, sz, "%" PRId64, c->v.i);
+		break;
+	case C_REAL:
+		if (col->kind == TR_COL_RATE && table)
+			snprintf(buf, sz, "%.2f%%", c->v.d * 100.0);
+		else if (table)
+			snprintf(buf, sz, "%.2f", c->v.d);
+		else
+			rate_text(c->v.d, buf, sz);
+		break;
+	}
+	*len = strlen(buf);
+	return buf;
+}
+
+/* right_aligned - numbers line up on the right */
+static int
+right_aligned(const struct tr_column *col)
+{
+	return col->kind == TR_COL_INT || col->kind == TR_COL_RATE;
+}
+
+/* put_padded - s (of width w) in a field of width fw */
+static void
+put_padded(FILE *out, const char *s, size_t w, size_t fw, int right, int last)
+{
+	size_t i;
+
+	if (right)
+		for (i = w; i < fw; i++)
+			fputc(' ', out);
+	fputs(s, out);
+	if (!right && !last)
+		for (i = w; i < fw; i++)
+			fputc(' ', out);
+}
+
+/* write_table - header, rule, aligned rows */
+static int
+write_table(const struct tr_table *t, FILE *out)
+{
+	struct sbuf b = { 0 };
+	char **txt = NULL;
+	size_t *w = NULL, *fw = NULL, r, c, k, len, n = t->nrows * t->ncols;
+	const struct cell *cell;
+	const char *s;
+	char num[64];
+	int rc = -1;
+
+	if ((txt = calloc(n + 1, sizeof(*txt))) == NULL ||
+	    (w = calloc(n + 1, sizeof(*w))) == NULL ||
+	    (fw = calloc(t->ncols + 1, sizeof(*fw))) == NULL)
+		goto out;
+	for (c = 0; c < t->ncols; c++)
+		fw[c] = tr_utf8_width(t->cols[c].name, strlen(t->cols[c].name));
+	for (r = 0; r < t->nrows; r++)
+		for (c = 0; c < t->ncols; c++) {
+			k = r * t->ncols + c;
+			cell = &t->cells[k];
+			s = plain_text(&t->cols[c], cell, num, sizeof(num), 1,
+			    &len);
+			render(s, len, cell->type == C_TEXT ?
+			    t->cols[c].max_width : 0, &b, &w[k]);
+			if (b.failed || (txt[k] = strdup(b.p)) == NULL)
+				goto out;
+			if (w[k] > fw[c])
+				fw[c] = w[k];
+		}
+	for (c = 0; c < t->ncols; c++) {
+		if (c > 0)
+			fputs("  ", out);
+		put_padded(out, t->cols[c].name, tr_utf8_width(t->cols[c].name,
+		    strlen(t->cols[c].name)), fw[c], right_aligned(&t->cols[c]),
+		    c + 1 == t->ncols);
+	}
+	fputc('\n', out);
+	for (c = 0; c < t->ncols; c++) {
+		if (c > 0)
+			fputs("  ", out);
+		for (k = 0; k < fw[c]; k++)
+			fputc('-', out);
+	}
+	fputc('\n', out);
+	for (r = 0; r < t->nrows; r++) {
+		for (c = 0; c < t->ncols; c++) {
+			k = r * t->ncols + c;
+			if (c > 0)
+				fputs("  ", out);
+			put_padded(out, txt[k], w[k], fw[c],
+			    right_aligned(&t->cols[c]), c + 1 == t->ncols);
+		}
+		fputc('\n', out);
+	}
+	rc = 0;
+out:
+	if (txt != NULL)
+		for (k = 0; k < n; k++)
+			free(txt[k]);
+	free(txt);
+	free(w);
+	free(fw);
+	free(b.p);
+	return rc;
+}
+
+/* tr_table_write_record - the first row, one "name  value" line a column */
+int
+tr_table_write_record(const struct tr_table *t, FILE *out)
+{
+	struct sbuf b = { 0 };
+	size_t c, len, nw, width = 0;
+	const char *s;
+	char num[64];
+
+	if (t->failed)
+		return -1;
+	for (c = 0; c < t->ncols; c++) {
+		nw = strlen(t->cols[c].name);
+		if (nw > width)
+			width = nw;
+	}
+	for (c = 0; t->nrows > 0 && c < t->ncols; c++) {
+		s = plain_text(&t->cols[c], &t->cells[c], num, sizeof(num), 1,
+		    &len);
+		render(s, len, 0, &b, &nw);
+		if (b.failed)
+			break;
+		fprintf(out, "%-*s  %s\n", (int)width, t->cols[c].name, b.p);
+	}
+	free(b.p);
+	return b.failed || ferror(out) ? -1 : 0;
+}
+
+/* tr_json_string - a json-c string, invalid UTF-8 replaced by U+FFFD */
+struct json_object *
+tr_json_string(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	struct sbuf b = { 0 };
+	struct json_object *o;
+	size_t i = 0, n;
+	uint32_t c;
+
+	for (i = 0; i < len; i += n)
+		if ((n = utf8_next(p + i, len - i, &c)) == 0)
+			break;
+	if (i >= len)
+		return json_object_new_string_len(s, (int)len);
+	sb_add(&b, s, i);
+	while (i < len) {
+		if ((n = utf8_next(p + i, len - i, &c)) == 0) {
+			sb_add(&b, "\xef\xbf\xbd", 3);
+			n = 1;
+		} else
+			sb_add(&b, s + i, n);
+		i += n;
+	}
+	o = b.failed ? NULL : json_object_new_string_len(b.p, (int)b.len);
+	free(b.p);
+	return o;
+}
+
+/* cell_json - one cell as a json-c value (NULL is JSON null) */
+static struct json_object *
+cell_json(const struct tr_column *col, const struct cell *c)
+{
+	char buf[64];
+
+	switch (c->type) {
+	case C_TEXT:
+		return tr_json_string(c->v.s, c->len);
+	case C_INT:
+		return json_object_new_int64(c->v.i);
+	case C_REAL:
+		rate_text(c->v.d, buf, sizeof(buf));
+		return json_object_new_double_s(c->v.d, buf);
+	default:
+		return NULL;
+	}
+}
+
+/* tr_table_json_row - row i as an object */
+struct json_object *
+tr_table_json_row(const struct tr_table *t, size_t i)
+{
+	struct json_object *o;
+	size_t c;
+
+	if (t->failed || i >= t->nrows || (o = json_object_new_object()) == NULL)
+		return NULL;
+	for (c = 0; c < t->ncols; c++)
+		json_object_object_add(o, t->cols[c].name,
+		    cell_json(&t->cols[c], &t->cells[i * t->ncols + c]));
+	return o;
+}
+
+/* tr_table_json - every row */
+struct json_object *
+tr_table_json(const struct tr_table *t)
+{
+	struct json_object *a, *o;
+	size_t r;
+
+	if (t->failed || (a = json_object_new_array()) == NULL)
+		return NULL;
+	for (r = 0; r < t->nrows; r++) {
+		if ((o = tr_table_json_row(t, r)) == NULL) {
+			json_object_put(a);
+			return NULL;
+		}
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+/* csv_field - RFC 4180: quoted when it holds a comma, quote, CR or LF */
+static void
+csv_field(FILE *out, const char *s, size_t len)
+{
+	struct json_object *clean;
+	size_t i;
+
+	if (s == NULL)
+		return;
+	/* the same UTF-8 repair as JSON, so a script reads text */
+	clean = tr_json_string(s, len);
+	if (clean != NULL) {
+		s = json_object_get_string(clean);
+		len = (size_t)json_object_get_string_len(clean);
+	}
+	if (strcspn(s, ",\"\r\n") >= len && memchr(s, '\0', len) == NULL)
+		fwrite(s, 1, len, out);
+	else {
+		fputc('"', out);
+		for (i = 0; i < len; i++) {
+			if (s[i] == '"')
+				fputc('"', out);
+			fputc(s[i], out);
+		}
+		fputc('"', out);
+	}
+	json_object_put(clean);
+}
+
+/* write_csv - a header line and one line per row, CRLF-terminated */
+static int
+write_csv(const struct tr_table *t, FILE *out)
+{
+	const char *s;
+	char num[64];
+	size_t r, c, len;
+
+	for (c = 0; c < t->ncols; c++) {
+		if (c > 0)
+			fputc(',', out);
+		csv_field(out, t->cols[c].name, strlen(t->cols[c].name));
+	}
+	fputs("\r\n", out);
+	for (r = 0; r < t->nrows; r++) {
+		for (c = 0; c < t->ncols; c++) {
+			if (c > 0)
+				fputc(',', out);
+			s = plain_text(&t->cols[c], &t->cells[r * t->ncols + c],
+			    num, sizeof(num), 0, &len);
+			csv_field(out, s, len);
+		}
+		fputs("\r\n", out);
+	}
+	return 0;
+}
+
+/* tr_table_write - every row in the chosen format */
+int
+tr_table_write(const struct tr_table *t, enum tr_format f, FILE *out)
+{
+	struct json_object *a;
+	int rc;
+
+	if (t->failed)
+		return -1;
+	switch (f) {
+	case TR_FORMAT_JSON:
+		if ((a = tr_table_json(t)) == NULL)
+			return -1;
+		fprintf(out, "%s\n", json_object_to_json_string_ext(a,
+		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(a);
+		rc = 0;
+		break;
+	case TR_FORMAT_CSV:
+		rc = write_csv(t, out);
+		break;
+	default:
+		rc = write_table(t, out);
+		break;
+	}
+	if (fflush(out) == EOF || ferror(out))
+		return -1;
+	return rc;
+}
