@@ -1,5 +1,5 @@
 # tlsrptd - SMTP TLS Reporting (RFC 8460) receiver
-# Targets: all check asan valgrind fuzz bench install deps run clean
+# Targets: all check asan valgrind faults fuzz bench install deps run clean
 
 VERSION   = 0.1.0
 PREFIX   ?= /usr/local
@@ -30,8 +30,8 @@ FUZZ_SRC  = $(wildcard fuzz/*_fuzzer.c)
 FUZZ_BIN  = $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 REPLAY_BIN = $(FUZZ_SRC:fuzz/%_fuzzer.c=$(BUILD)/replay/%)
 
-.PHONY: all check unit-check cli-check asan valgrind fuzz fuzz-build bench \
-        install deps deps-build run clean
+.PHONY: all check unit-check cli-check asan valgrind faults fuzz fuzz-build \
+        bench install deps deps-build run clean
 
 all: $(BUILD)/tlsrptd
 
@@ -98,6 +98,13 @@ valgrind: deps $(TEST_BIN) $(BUILD)/tlsrptd
 	    TLSRPTD_REAL=$(CURDIR)/$(BUILD)/tlsrptd TLSRPTD_SLOW=1 \
 	    TLSRPTD=$(CURDIR)/tests/valgrind/tlsrptd.sh sh $$t; done
 	@tests/valgrind/check-logs.sh $(VG_LOGS)
+
+# faults: kill -9 under load, a full disk, a locked database, many, slow
+# and vanishing clients, each against a throwaway Postfix (needs root);
+# FAULT_ROUNDS, FAULT_SEED and the rest are passed on from the environment
+faults: deps $(BUILD)/tlsrptd
+	@set -e; for t in $(filter-out tests/faults/lib.sh,$(wildcard tests/faults/*.sh)); do \
+	    echo "== $$t"; TLSRPTD=$(CURDIR)/$(BUILD)/tlsrptd sh $$t; done
 
 # fuzz: libFuzzer harnesses, each run FUZZ_SECONDS on its seed corpus
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer-no-link,address,undefined
