@@ -47,7 +47,7 @@ f_cleanup() {
 	done
 	postfix -c "$T/conf" stop > /dev/null 2>&1 || true
 	[ "$mounted" -eq 0 ] || umount "$T/db" 2> /dev/null || true
-	rm -rf "$T"
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap f_cleanup EXIT
 trap 'exit 1' INT TERM HUP
@@ -284,5 +284,6 @@ f_finish() {
 		tail -n 30 "$maillog" >&2 2> /dev/null
 		echo "(replay with FAULT_SEED=$SEED)" >&2
 	fi
+	[ -z "${KEEP:-}" ] || echo "kept $T (KEEP is set)"
 	finish
 }
