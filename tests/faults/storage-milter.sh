@@ -83,17 +83,18 @@ wait_lines acked "$slog" 20 "$spid" ||
     fail "lock: the senders ended before 20 acknowledgements"
 before=$(ntempfail)
 mkfifo "$T/lockfifo"
-runuser -u "$RUN_AS" -- sqlite3 "$db" < "$T/lockfifo" > "$T/lock.out" 2>&1 &
+runuser -u "$RUN_AS" -- sqlite3 -bail "$db" < "$T/lockfifo" > "$T/lock.out" 2>&1 &
 lockpid=$!
 helpers="$helpers $lockpid"
 exec 3> "$T/lockfifo"
-echo "BEGIN IMMEDIATE; SELECT 'locked';" >&3
+# wait for the daemon's own write transaction to end, then keep the lock
+printf '.timeout 30000\nBEGIN IMMEDIATE;\nSELECT %s;\n' "'lock-held'" >&3
 _i=0
-while ! grep -q locked "$T/lock.out" && [ $_i -lt 600 ]; do
+while ! grep -qx lock-held "$T/lock.out" && [ $_i -lt 600 ]; do
 	sleep 0.05
 	_i=$((_i + 1))
 done
-check_grep "lock: taken" locked "$T/lock.out"
+check_eq "lock: taken" lock-held "$(cat "$T/lock.out")"
 wait_log '"outcome":"tempfail"' $((before + 3)) 600 ||
     fail "lock: fewer than 3 tempfail lines while the lock was held"
 grep '"outcome":"tempfail"' "$tlog" | tail -n 1 > "$T/lock.line"
