@@ -13,12 +13,13 @@ maillog="$T/log/maillog"
 tpid=""
 mounted=0
 helpers=""
+: "${WAY:=milter}"		# milter or smtp: the way the mail comes in
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: $(basename "$0") needs root to run a throwaway Postfix"
 	exit 0
 fi
-for tool in postfix sqlite3 python3 runuser; do
+for tool in postfix postqueue sqlite3 python3 runuser; do
 	if ! command -v "$tool" > /dev/null 2>&1; then
 		echo "FAIL: $tool is not installed (run make deps)" >&2
 		exit 1
@@ -86,15 +87,25 @@ ${1:-}"
 	fi
 }
 
-# f_conf [EXTRA] - tlsrptd.conf for the milter behind f_postfix
+# f_conf [EXTRA] - tlsrptd.conf: the milter behind f_postfix, or with
+# WAY=smtp tlsrptd's own SMTP listener on 127.0.0.1:$port
 f_conf() {
 	chown "$RUN_AS" "$T/run" "$T/log" "$T/db"
+	if [ "$WAY" = smtp ]; then
+		_listen="milter_socket = none
+smtp_listen = 127.0.0.1:$port
+smtp_hostname = mx.tlsrptd-faults.invalid
+smtp_max_connections = 1000
+smtp_max_per_client = 1000"
+	else
+		_listen="milter_socket = unix:$T/run/milter.sock"
+	fi
 	cat > "$T/tlsrptd.conf" <<EOF
 database = $db
 log = $tlog
 log_level = info
 rua = @tlsrpt.test
-milter_socket = unix:$T/run/milter.sock
+$_listen
 user = $RUN_AS
 group = postfix
 shutdown_timeout = 30
@@ -102,9 +113,22 @@ ${1:-}
 EOF
 }
 
-# nstarted - how many "started" lines the log has so far
+# f_setup [POSTFIX_EXTRA [CONF_EXTRA]] - the way in of WAY (milter: a
+# Postfix in front of the milter; smtp: senders talk to tlsrptd directly),
+# configured, and the daemon started
+f_setup() {
+	if [ "$WAY" = smtp ]; then
+		port=$(pf_free_port)
+	else
+		f_postfix "${1:-}"
+	fi
+	f_conf "${2:-}"
+	f_start
+}
+
+# nstarted - how many whole "started" lines the log has so far
 nstarted() {
-	c=$(grep -c '"event":"started"' "$tlog" 2> /dev/null || true)
+	c=$(grep -c '"event":"started".*"database":' "$tlog" 2> /dev/null || true)
 	echo "${c:-0}"
 }
 
@@ -261,6 +285,31 @@ f_check_postfix() {
 	_odd=$(comm -23 "$T/db.qid.msgid" "$T/qid.msgid" | wc -l)
 	check_eq "stored queue ids that Postfix gave to another mail" 0 "$_odd"
 	[ "$_odd" -eq 0 ] || comm -23 "$T/db.qid.msgid" "$T/qid.msgid" | head >&2
+}
+
+# f_check_replies LOGS... - tlsrptd's own listener: each 250 names the
+# commit that holds its report: the report's stored source is the queue id
+# of that 250, or the 250 answered a copy found already stored
+f_check_replies() {
+	cat "$@" | awk -F '\t' '$1 == "acked" { print $3 "\t" $6 }' |
+	    sort > "$T/acked.ids"
+	sql "$db" "SELECT report_id, source FROM reports" | sort > "$T/db.ids"
+	sed -n 's/.*"outcome":"duplicate","way_in":"[a-z]*","source":"\([^"]*\)".*/\1/p' \
+	    "$tlog" | sort > "$T/dup.ids"
+	comm -23 "$T/acked.ids" "$T/db.ids" | cut -f2 | sort > "$T/other.ids"
+	_odd=$(comm -23 "$T/other.ids" "$T/dup.ids" | wc -l)
+	check_eq "250s whose queue id is neither the stored one nor a duplicate" \
+	    0 "$_odd"
+	[ "$_odd" -eq 0 ] || comm -23 "$T/other.ids" "$T/dup.ids" | head >&2
+}
+
+# f_check_way LOGS... - the checks that depend on the way in
+f_check_way() {
+	if [ "$WAY" = smtp ]; then
+		f_check_replies "$@"
+	else
+		f_check_postfix "$@"
+	fi
 }
 
 # f_vm FIELD - VmRSS or VmHWM of the daemon in KiB
