@@ -482,17 +482,14 @@ new_conn(struct event_base *base, void *arg)
 	}
 	return c->bev;
 fail:
-	/* evhttp makes a plain bufferevent of its own; the connection is
-	 * served, only not counted */
+	/* evhttp makes a plain bufferevent of its own: the connection is
+	 * not counted, and a report on it is answered 503 (see submit) */
 	log_warnx("http: %s: out of memory for a connection", ls->spec);
 	if (ssl != NULL)
 		SSL_free(ssl);
 	if (c != NULL && c->ev != NULL)
 		event_free(c->ev);
 	free(c);
-	if (ls->tls)
-		/* a plain-text answer on a TLS port helps no one */
-		return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	return NULL;
 }
 
