@@ -368,7 +368,10 @@ check_eq "storage fixed: stored once" 1 "$(count reports "report_id = 'storage-1
 # --- SIGTERM while a report awaits its commit ---------------------------------
 # The loop waits on the database lock (SQLite's busy handler sleeps), the
 # stop signal comes meanwhile, then the lock is released: the report must
-# be committed and answered before the daemon exits 0.
+# be committed and answered before the daemon exits 0. The loop itself
+# takes the signal only once that commit is done, so this does not show
+# the hold that keeps a stopping loop running until a reply is written
+# (a stop begun by the milter thread in mid-commit needs it).
 f=$(mk inflight-1 gz)
 lock_db
 curl -s --max-time 60 -o "$T/inflight.body" -w '%{http_code}' \
