@@ -5,3 +5,5 @@ here=$(cd "$(dirname "$0")" && pwd)
 python3 "$here/bench.py" --tlsrptd "$1"
 # messages/s through Postfix with the milter vs without (needs root)
 sh "$here/milter_bench.sh" "$1"
+# reports/s POSTed to the HTTP endpoint vs a no-op evhttp server
+sh "$here/http_bench.sh" "$1"

@@ -27,6 +27,9 @@ struct tr_job {
 	size_t len;
 	enum tr_input kind;
 	const char *hint;		/* filename or media type, or NULL */
+	const char *note;		/* the way in's conformance note for
+					 * every valid report (an HTTP media
+					 * type), or NULL */
 	struct tr_origin origin;	/* way_in, source, envelope; meta ignored */
 	tr_job_done_fn done;
 	void *done_arg;

@@ -46,6 +46,11 @@ void tr_analyse(const unsigned char *buf, size_t len, enum tr_input kind,
 
 void tr_analysis_free(struct tr_analysis *a);
 
+/* tr_analysis_note - add a conformance note from the way in (e.g. the HTTP
+ * media type) to every valid report; a report that cannot take it (out of
+ * memory) becomes an invalid item with TR_ERR_NOMEM */
+void tr_analysis_note(struct tr_analysis *a, const char *note);
+
 enum tr_outcome {
 	TR_OUTCOME_STORED,	/* at least one report newly stored */
 	TR_OUTCOME_DUPLICATE,	/* every report was already stored */

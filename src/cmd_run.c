@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "daemon.h"
+#include "http.h"
 #include "log.h"
 #include "milter.h"
 #include "retention.h"
@@ -31,7 +32,23 @@ struct run {
 	uid_t uid;			/* -1: stay who we are */
 	gid_t gid;
 	int milter;			/* a milter socket is configured */
+	struct tr_http *http;		/* the HTTP(S) endpoint, or NULL */
 };
+
+/* add_list - a listener list as an array, when it is not empty */
+static void
+add_list(struct json_object *f, const char *key, const struct tr_strlist *l)
+{
+	struct json_object *a;
+	size_t i;
+
+	if (l->n == 0)
+		return;
+	a = json_object_new_array();
+	for (i = 0; i < l->n; i++)
+		json_object_array_add(a, json_object_new_string(l->v[i]));
+	json_object_object_add(f, key, a);
+}
 
 /* base_fields - version, socket and rua list for the lifecycle log lines */
 static struct json_object *
@@ -49,6 +66,8 @@ base_fields(const struct run *r)
 	json_object_object_add(f, "rua", rua);
 	json_object_object_add(f, "milter_socket", r->milter ?
 	    json_object_new_string(r->cfg.milter_socket) : NULL);
+	add_list(f, "http_listen", &r->cfg.http_listen);
+	add_list(f, "https_listen", &r->cfg.https_listen);
 	json_object_object_add(f, "database",
 	    json_object_new_string(r->cfg.database));
 	return f;
@@ -60,6 +79,7 @@ stopping(void *arg)
 {
 	struct run *r = arg;
 
+	tr_http_stop(r->http);
 	sd_notify(0, "STOPPING=1\nSTATUS=finishing queued messages");
 	tr_log_event(TR_LOG_INFO, "stopping", base_fields(r));
 }
@@ -244,6 +264,12 @@ cmd_run(int argc, char **argv)
 		status = TR_EXIT_IOERR;
 		goto out;
 	}
+	if (tr_http_listen(&r.cfg, r.uid, r.gid, &r.http, &err) != TR_OK) {
+		log_warnx("%s", err.msg);
+		fprintf(stderr, "tlsrptd run: %s\n", err.msg);
+		status = TR_EXIT_IOERR;
+		goto out;
+	}
 	if (drop_privileges(&r) == -1) {
 		status = TR_EXIT_SOFTWARE;
 		goto out;
@@ -272,6 +298,10 @@ cmd_run(int argc, char **argv)
 		status = TR_EXIT_SOFTWARE;
 		goto out;
 	}
+	if (tr_http_start(r.http, r.d) == -1) {
+		status = TR_EXIT_SOFTWARE;
+		goto out;
+	}
 	if (!r.milter)
 		/* no libmilter signal thread: the loop's signal events take
 		 * the stop signals (nothing else runs threads yet) */
@@ -282,8 +312,9 @@ cmd_run(int argc, char **argv)
 	}
 
 	tr_log_event(TR_LOG_INFO, "started", base_fields(&r));
-	sd_notifyf(0, "READY=1\nSTATUS=receiving reports%s%s\nMAINPID=%lu",
+	sd_notifyf(0, "READY=1\nSTATUS=receiving reports%s%s%s\nMAINPID=%lu",
 	    r.milter ? " on " : "", r.milter ? r.cfg.milter_socket : "",
+	    r.http != NULL ? (r.milter ? " and HTTP" : " over HTTP") : "",
 	    (unsigned long)getpid());
 
 	if (tr_daemon_run(r.d) == -1)
@@ -298,6 +329,7 @@ cmd_run(int argc, char **argv)
 	}
 
 out:
+	tr_http_free(r.http);
 	tr_milter_close();
 	tr_pruner_free(r.pruner);
 	if (r.st != NULL)

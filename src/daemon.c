@@ -98,6 +98,8 @@ process_job(struct tr_daemon *d, struct tr_job *job, struct tr_verdict *v)
 		o.received_at = (int64_t)time(NULL);
 	o.meta = NULL;		/* the message's own headers, from the analysis */
 	tr_analyse(job->buf, job->len, job->kind, job->hint, &d->limits, &a);
+	if (job->note != NULL)
+		tr_analysis_note(&a, job->note);
 	rc = tr_record(d->st, &a, job->buf, job->len, &o, v);
 	tr_analysis_free(&a);
 	return rc;

@@ -120,6 +120,24 @@ tr_analyse(const unsigned char *buf, size_t len, enum tr_input kind,
 	}
 }
 
+/* tr_analysis_note - a note of the way in, on every valid report */
+void
+tr_analysis_note(struct tr_analysis *a, const char *note)
+{
+	struct tr_item *item;
+	size_t i;
+
+	for (i = 0; i < a->nitems; i++) {
+		item = &a->items[i];
+		if (item->report == NULL ||
+		    tr_notes_add(&item->report->notes, "%s", note) == 0)
+			continue;
+		tr_report_free(item->report);
+		item->report = NULL;
+		tr_error_set(&item->err, TR_ERR_NOMEM, "out of memory");
+	}
+}
+
 /* tr_analysis_free - release an analysis */
 void
 tr_analysis_free(struct tr_analysis *a)
