@@ -248,7 +248,7 @@ test_open_fresh(void **state)
 	struct fixture *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 
-	assert_int_equal(tr_store_schema_version(), 1);
+	assert_int_equal(tr_store_schema_version(), 2);
 	assert_int_equal(q_int(db, "PRAGMA user_version"),
 	    tr_store_schema_version());
 	q_text_eq(db, "SELECT value FROM tlsrptd_meta WHERE key = "
@@ -265,6 +265,8 @@ test_open_fresh(void **state)
 	    "type = 'index' AND name IN ('policies_report_ref', "
 	    "'policies_policy_domain', 'failure_details_policy_ref', "
 	    "'reports_start_time', 'quarantine_received_at')"), 5);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'table' AND name = 'alerts'"), 1);
 	q_text_eq(db, "PRAGMA integrity_check", "ok");
 }
 
