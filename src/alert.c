@@ -391,6 +391,13 @@ run_command(struct tr_alerter *a, struct json_object *alert,
 		tr_stats_alert_command(a->stats, "skipped");
 		return;
 	}
+	/* posix_spawn may report a failed exec only as exit status 127 */
+	if (access(a->command, X_OK) == -1) {
+		log_command(a, d->policy_domain, d->day, 0, "error", 0,
+		    strerror(errno));
+		tr_stats_alert_command(a->stats, "error");
+		return;
+	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		goto nomem;
 	c->a = a;
