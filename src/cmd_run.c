@@ -13,6 +13,8 @@
 #include <json-c/json.h>
 #include <systemd/sd-daemon.h>
 
+#include "admin_http.h"
+#include "alert.h"
 #include "cmd.h"
 #include "config.h"
 #include "daemon.h"
@@ -20,6 +22,7 @@
 #include "log.h"
 #include "milter.h"
 #include "retention.h"
+#include "stats.h"
 #include "store.h"
 
 #define DEFAULT_CONFIG	"/etc/tlsrptd/tlsrptd.conf"
@@ -33,7 +36,19 @@ struct run {
 	gid_t gid;
 	int milter;			/* a milter socket is configured */
 	struct tr_http *http;		/* the HTTP(S) endpoint, or NULL */
+	struct tr_admin_http *admin;	/* metrics_listen, or NULL */
+	struct tr_stats *stats;		/* with metrics_listen */
+	struct tr_alerter *alerter;	/* with alert_failure_rate */
 };
+
+/* after_commit - a batch is committed: look for failure-rate alerts */
+static void
+after_commit(const struct tr_verdict *v, size_t n, void *arg)
+{
+	struct run *r = arg;
+
+	tr_alerter_check(r->alerter, v, n);
+}
 
 /* add_list - a listener list as an array, when it is not empty */
 static void
@@ -70,6 +85,7 @@ base_fields(const struct run *r)
 	add_list(f, "https_listen", &r->cfg.https_listen);
 	json_object_object_add(f, "database",
 	    json_object_new_string(r->cfg.database));
+	add_list(f, "metrics_listen", &r->cfg.metrics_listen);
 	return f;
 }
 
@@ -199,6 +215,27 @@ start_pruner(struct run *r)
 	return r->pruner != NULL ? 0 : -1;
 }
 
+/* start_extras - the metrics listener and the alerter, on the loop */
+static int
+start_extras(struct run *r)
+{
+	struct tr_alert_settings as;
+
+	if (r->admin != NULL && tr_admin_http_start(r->admin,
+	    tr_daemon_base(r->d), r->stats, r->d) == -1)
+		return -1;
+	if (r->cfg.alert_failure_rate > 0) {
+		memset(&as, 0, sizeof(as));
+		as.threshold = r->cfg.alert_failure_rate;
+		as.min_sessions = r->cfg.alert_min_sessions;
+		as.command = r->cfg.alert_command;
+		if ((r->alerter = tr_alerter_new(tr_daemon_base(r->d), r->st,
+		    &as, r->stats)) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
 static const struct option run_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "foreground", no_argument, NULL, 'f' },
@@ -270,6 +307,15 @@ cmd_run(int argc, char **argv)
 		status = TR_EXIT_IOERR;
 		goto out;
 	}
+	if (r.cfg.metrics_listen.n > 0 && (r.admin = tr_admin_http_listen(
+	    &r.cfg.metrics_listen, r.uid, r.gid, &err)) == NULL) {
+		log_warnx("%s", err.msg);
+		fprintf(stderr, "tlsrptd run: %s\n", err.msg);
+		status = TR_EXIT_IOERR;
+		goto out;
+	}
+	/* a scraper or an alert command that goes away must not kill us */
+	signal(SIGPIPE, SIG_IGN);
 	if (drop_privileges(&r) == -1) {
 		status = TR_EXIT_SOFTWARE;
 		goto out;
@@ -290,6 +336,14 @@ cmd_run(int argc, char **argv)
 	ds.handle_stop_signals = !r.milter;
 	ds.on_stopping = stopping;
 	ds.on_stopping_arg = &r;
+	if (r.admin != NULL && (r.stats = tr_stats_new()) == NULL) {
+		log_warnx("cannot set up the metrics");
+		status = TR_EXIT_SOFTWARE;
+		goto out;
+	}
+	ds.stats = r.stats;
+	ds.after_commit = after_commit;
+	ds.after_commit_arg = &r;
 	if ((r.d = tr_daemon_new(r.st, &ds)) == NULL) {
 		status = TR_EXIT_SOFTWARE;
 		goto out;
@@ -299,6 +353,10 @@ cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (tr_http_start(r.http, r.d) == -1) {
+		status = TR_EXIT_SOFTWARE;
+		goto out;
+	}
+	if (start_extras(&r) == -1) {
 		status = TR_EXIT_SOFTWARE;
 		goto out;
 	}
@@ -332,10 +390,13 @@ out:
 	tr_http_free(r.http);
 	tr_milter_close();
 	tr_pruner_free(r.pruner);
+	tr_alerter_free(r.alerter);
+	tr_admin_http_free(r.admin);
 	if (r.st != NULL)
 		tr_store_close(r.st);
 	stopped(&r, status);
 	tr_daemon_free(r.d);
+	tr_stats_free(r.stats);
 	tr_daemon_watchdog_stop();
 	tr_log_close();
 	tr_config_free(&r.cfg);
