@@ -18,6 +18,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "milter.h"
+#include "smtp.h"
 #include "store.h"
 
 #define DEFAULT_CONFIG	"/etc/tlsrptd/tlsrptd.conf"
@@ -29,7 +30,49 @@ struct run {
 	uid_t uid;			/* -1: stay who we are */
 	gid_t gid;
 	int milter;			/* a milter socket is configured */
+	struct tr_smtp_server *smtp;	/* SMTP and LMTP listeners, or NULL */
+	char status[512];		/* what sd_notify STATUS names */
 };
+
+/* add_list - a listener list as a JSON array */
+static void
+add_list(struct json_object *f, const char *key, const struct tr_strlist *l)
+{
+	struct json_object *a;
+	size_t i;
+
+	if (l->n == 0)
+		return;
+	a = json_object_new_array();
+	for (i = 0; i < l->n; i++)
+		json_object_array_add(a, json_object_new_string(l->v[i]));
+	json_object_object_add(f, key, a);
+}
+
+/* status_text - "receiving reports on unix:..., smtp 127.0.0.1:25" */
+static void
+status_text(struct run *r)
+{
+	const struct tr_strlist *l[2] = { &r->cfg.smtp_listen,
+	    &r->cfg.lmtp_listen };
+	const char *name[2] = { "smtp", "lmtp" };
+	size_t i, k, n;
+	int sep = 0;
+
+	n = (size_t)snprintf(r->status, sizeof(r->status), "receiving reports");
+	if (r->milter) {
+		n += (size_t)snprintf(r->status + n, sizeof(r->status) - n,
+		    " on %s", r->cfg.milter_socket);
+		sep = 1;
+	}
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < l[k]->n && n < sizeof(r->status); i++) {
+			n += (size_t)snprintf(r->status + n, sizeof(r->status) -
+			    n, "%s%s %s", sep ? ", " : " on ", name[k],
+			    l[k]->v[i]);
+			sep = 1;
+		}
+}
 
 /* base_fields - version, socket and rua list for the lifecycle log lines */
 static struct json_object *
@@ -47,6 +90,8 @@ base_fields(const struct run *r)
 	json_object_object_add(f, "rua", rua);
 	json_object_object_add(f, "milter_socket", r->milter ?
 	    json_object_new_string(r->cfg.milter_socket) : NULL);
+	add_list(f, "smtp_listen", &r->cfg.smtp_listen);
+	add_list(f, "lmtp_listen", &r->cfg.lmtp_listen);
 	json_object_object_add(f, "database",
 	    json_object_new_string(r->cfg.database));
 	return f;
@@ -58,6 +103,8 @@ stopping(void *arg)
 {
 	struct run *r = arg;
 
+	/* no new sessions; idle ones are told, busy ones get their reply */
+	tr_smtp_stop(r->smtp);
 	sd_notify(0, "STOPPING=1\nSTATUS=finishing queued messages");
 	tr_log_event(TR_LOG_INFO, "stopping", base_fields(r));
 }
@@ -227,6 +274,12 @@ cmd_run(int argc, char **argv)
 		status = TR_EXIT_IOERR;
 		goto out;
 	}
+	if (tr_smtp_listen(&r.cfg, r.uid, r.gid, &r.smtp, &err) != TR_OK) {
+		log_warnx("%s", err.msg);
+		fprintf(stderr, "tlsrptd run: %s\n", err.msg);
+		status = TR_EXIT_IOERR;
+		goto out;
+	}
 	if (drop_privileges(&r) == -1) {
 		status = TR_EXIT_SOFTWARE;
 		goto out;
@@ -260,9 +313,18 @@ cmd_run(int argc, char **argv)
 		goto out;
 	}
 
+	if (r.smtp != NULL && tr_smtp_start(r.smtp, r.d) == -1) {
+		status = TR_EXIT_SOFTWARE;
+		if (r.milter) {
+			tr_milter_stop();
+			tr_milter_join();
+		}
+		goto out;
+	}
+
 	tr_log_event(TR_LOG_INFO, "started", base_fields(&r));
-	sd_notifyf(0, "READY=1\nSTATUS=receiving reports%s%s\nMAINPID=%lu",
-	    r.milter ? " on " : "", r.milter ? r.cfg.milter_socket : "",
+	status_text(&r);
+	sd_notifyf(0, "READY=1\nSTATUS=%s\nMAINPID=%lu", r.status,
 	    (unsigned long)getpid());
 
 	if (tr_daemon_run(r.d) == -1)
@@ -277,6 +339,7 @@ cmd_run(int argc, char **argv)
 	}
 
 out:
+	tr_smtp_free(r.smtp);
 	tr_milter_close();
 	if (r.st != NULL)
 		tr_store_close(r.st);
