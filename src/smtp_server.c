@@ -54,6 +54,9 @@ struct conn {
 	struct tr_smtp_server *srv;
 	LIST_ENTRY(conn) entry;
 	struct bufferevent *bev;	/* NULL once the peer is gone */
+	evutil_socket_t fd;
+	int tls;			/* bev is TLS and owns fd */
+	int starttls;			/* TLS begins once the 220 is out */
 	struct tr_smtp_session *ss;
 	int lmtp;
 	char client[ADDR_MAX];		/* IP address, or "local" */
@@ -499,33 +502,71 @@ too_big(struct conn *c)
 	c->to = NULL;
 }
 
-/* start_tls - the 220 is queued: any plaintext the client sent after
- * STARTTLS is dropped (RFC 3207 5), then the handshake begins */
+/* drop_socket - the bufferevent and the socket go */
 static void
-start_tls(struct conn *c)
+drop_socket(struct conn *c)
+{
+	if (c->bev == NULL)
+		return;
+	bufferevent_free(c->bev);
+	if (!c->tls)
+		evutil_closesocket(c->fd);
+	c->bev = NULL;
+	c->srv->nconns--;
+}
+
+/* starttls_begin - the 220 is queued: reading stops, and any plaintext the
+ * client pipelined after STARTTLS is dropped (RFC 3207 section 5); the
+ * handshake starts once the 220 is written (write_cb) */
+static void
+starttls_begin(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+
+	c->starttls = 1;
+	bufferevent_disable(c->bev, EV_READ);
+	evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+static void setup_bev(struct conn *);
+
+/*
+ * starttls_switch - the 220 is out: the plain bufferevent makes way for
+ * a TLS one on the same socket, which reads the client's handshake.
+ * A socket bufferevent rather than a filter, so that "written" means
+ * handed to the kernel, also for the last reply before a close.
+ */
+static void
+starttls_switch(struct conn *c)
 {
 	struct tr_smtp_server *srv = c->srv;
 	struct bufferevent *tb;
-	struct evbuffer *in = bufferevent_get_input(c->bev);
 	SSL *ssl;
 
-	evbuffer_drain(in, evbuffer_get_length(in));
+	c->starttls = 0;
 	if ((ssl = SSL_new(srv->tls)) == NULL) {
 		log_warnx("smtp: %s: TLS: %s", c->client, tr_tls_error());
-		finish_close(c);
+		drop_socket(c);
+		conn_free(c);
 		return;
 	}
-	tb = bufferevent_openssl_filter_new(srv->base, c->bev, ssl,
+	bufferevent_free(c->bev);
+	c->bev = NULL;
+	tb = bufferevent_openssl_socket_new(srv->base, c->fd, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (tb == NULL) {
 		SSL_free(ssl);
+		evutil_closesocket(c->fd);
+		srv->nconns--;
 		log_warnx("smtp: %s: cannot start TLS", c->client);
-		finish_close(c);
+		conn_free(c);
 		return;
 	}
 	c->bev = tb;
+	c->tls = 1;
 	bufferevent_openssl_set_allow_dirty_shutdown(tb, 1);
 	tr_smtp_tls_started(c->ss);
+	setup_bev(c);
 }
 
 static void read_cb(struct bufferevent *, void *);
@@ -572,7 +613,7 @@ process(struct conn *c)
 	enum tr_smtp_event ev;
 	size_t used;
 
-	while (c->bev != NULL && !c->waiting && !c->closing) {
+	while (c->bev != NULL && !c->waiting && !c->closing && !c->starttls) {
 		out = bufferevent_get_output(c->bev);
 		if (evbuffer_get_length(out) > WRITE_HIGH) {
 			/* a client that pipelines but does not read */
@@ -596,11 +637,8 @@ process(struct conn *c)
 			too_big(c);
 			break;
 		case TR_SMTP_STARTTLS:
-			start_tls(c);
-			if (c->closing)
-				return;
-			setup_bev(c);
-			break;
+			starttls_begin(c);
+			return;
 		case TR_SMTP_CLOSE:
 			finish_close(c);
 			return;
@@ -627,6 +665,10 @@ write_cb(struct bufferevent *bev, void *arg)
 	if (c->waiting)
 		return;
 	release(c);
+	if (c->starttls) {
+		starttls_switch(c);
+		return;
+	}
 	if (c->closing) {
 		conn_free(c);
 		return;
@@ -669,9 +711,7 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 	if (c->waiting) {
 		/* the job holds the session's message: free the rest when
 		 * it is done */
-		bufferevent_free(c->bev);
-		c->bev = NULL;
-		c->srv->nconns--;
+		drop_socket(c);
 		evtimer_del(c->data_timer);
 		return;
 	}
@@ -701,10 +741,7 @@ conn_free(struct conn *c)
 		    "stored");
 		return;
 	}
-	if (c->bev != NULL) {
-		bufferevent_free(c->bev);
-		c->srv->nconns--;
-	}
+	drop_socket(c);
 	release(c);
 	LIST_REMOVE(c, entry);
 	if (c->data_timer != NULL)
@@ -796,8 +833,7 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->ss = tr_smtp_session_new(&set)) == NULL ||
 	    (c->data_timer = evtimer_new(srv->base, data_timeout, c)) == NULL ||
-	    (c->bev = bufferevent_socket_new(srv->base, fd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+	    (c->bev = bufferevent_socket_new(srv->base, fd, 0)) == NULL) {
 		log_warnx("smtp: no memory for a connection from %s", client);
 		if (c != NULL) {
 			tr_smtp_session_free(c->ss);
@@ -809,6 +845,7 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		return;
 	}
 	c->srv = srv;
+	c->fd = fd;
 	c->lmtp = l->lmtp;
 	snprintf(c->client, sizeof(c->client), "%s", client);
 	LIST_INSERT_HEAD(&srv->conns, c, entry);
