@@ -437,7 +437,7 @@ job_done(struct tr_job *job, void *arg)
 		finish_close(c);
 		return;
 	}
-	bufferevent_enable(c->bev, EV_READ);
+	/* what the client pipelined meanwhile */
 	process(c);
 }
 
@@ -482,7 +482,9 @@ submit(struct conn *c)
 		c->held = 1;
 		tr_daemon_hold(c->srv->d);
 	}
-	bufferevent_disable(c->bev, EV_READ);
+	/* Reading goes on (up to READ_HIGH, then libevent pauses it) but
+	 * nothing is processed until job_done: that notices a client that
+	 * leaves, and spares two epoll_ctl calls per message. */
 }
 
 /* too_big - log a message refused at its end for its size */
