@@ -98,7 +98,11 @@ source_run() {
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 }
     END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-smtp-sink -u nobody "127.0.0.1:$sink_port" 1000 > "$T/sink.out" 2>&1 &
+# smtp-sink must be told whom to become when started as root
+sink_user=""
+[ "$(id -u)" -ne 0 ] || sink_user="-u nobody"
+# shellcheck disable=SC2086
+smtp-sink $sink_user "127.0.0.1:$sink_port" 1000 > "$T/sink.out" 2>&1 &
 spid=$!
 start_tlsrptd "$T/copies.db"
 # warm up both

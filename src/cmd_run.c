@@ -1,4 +1,4 @@
-/* cmd_run.c - tlsrptd run: the long-running daemon (event loop + milter) */
+/* cmd_run.c - tlsrptd run: the long-running daemon (event loop, milter, SMTP/LMTP listeners) */
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -359,7 +359,9 @@ const struct tr_cmd tr_cmd_run = {
 	    "messages handed to it by the receivers in groups; each sender is\n"
 	    "answered only after the commit that holds its message. With\n"
 	    "milter_socket set, Postfix or Sendmail pass mail to the rua\n"
-	    "addresses through it; other mail passes untouched.\n"
+	    "addresses through it; other mail passes untouched. With\n"
+	    "smtp_listen or lmtp_listen set, tlsrptd takes the mail itself\n"
+	    "(SMTP, with STARTTLS when tls_certificate is set, or LMTP).\n"
 	    "\n"
 	    "  -c FILE   configuration (default " DEFAULT_CONFIG ")\n"
 	    "  -f        stay in the foreground. tlsrptd never forks, with or\n"
