@@ -66,6 +66,7 @@ struct conn {
 	int held;			/* holding the daemon for a reply */
 	int closing;			/* free once the replies are out */
 	int paused;			/* reading off: replies not taken */
+	int eof;			/* the client has sent all it will */
 	struct tr_job job;
 	char qid[24];
 	char *to;			/* the recipients, joined */
@@ -89,7 +90,7 @@ struct tr_smtp_server {
 	struct timeval rtimeout, wtimeout, dtimeout;
 };
 
-static void process(struct conn *);
+static int process(struct conn *);
 static void conn_free(struct conn *);
 
 /* rcpt_ok - the session's recipient check: rua addresses only */
@@ -437,8 +438,10 @@ job_done(struct tr_job *job, void *arg)
 		finish_close(c);
 		return;
 	}
-	/* what the client pipelined meanwhile */
-	process(c);
+	/* what the client pipelined meanwhile; a client that has closed
+	 * its side gets the replies, then the connection ends */
+	if (process(c) && (c->eof || c->closing) && !c->waiting)
+		finish_close(c);
 }
 
 /* submit - hand a complete message to the loop */
@@ -605,9 +608,9 @@ data_timer_update(struct conn *c)
 /*
  * process - feed what was received to the session and act on its events,
  * until the input is used up, a message goes out for storing, the replies
- * pile up unread, or the session ends.
+ * pile up unread, or the session ends. Returns 0 when c may be gone.
  */
-static void
+static int
 process(struct conn *c)
 {
 	struct evbuffer *in, *out;
@@ -640,14 +643,15 @@ process(struct conn *c)
 			break;
 		case TR_SMTP_STARTTLS:
 			starttls_begin(c);
-			return;
+			return 1;
 		case TR_SMTP_CLOSE:
 			finish_close(c);
-			return;
+			return 0;
 		case TR_SMTP_NONE:
 			break;
 		}
 	}
+	return 1;
 }
 
 /* read_cb - bytes from the client */
@@ -667,12 +671,12 @@ write_cb(struct bufferevent *bev, void *arg)
 	if (c->waiting)
 		return;
 	release(c);
-	if (c->starttls) {
-		starttls_switch(c);
-		return;
-	}
 	if (c->closing) {
 		conn_free(c);
+		return;
+	}
+	if (c->starttls) {
+		starttls_switch(c);
 		return;
 	}
 	if (c->paused) {
@@ -693,6 +697,22 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 		if ((ssl = bufferevent_openssl_get_ssl(bev)) != NULL)
 			log_debug("smtp: %s: %s with %s", c->client,
 			    SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+		return;
+	}
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) &&
+	    c->waiting) {
+		/* the client waits for us, not we for it */
+		bufferevent_enable(bev, EV_READ);
+		return;
+	}
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
+		/* the client may have only shut down its side: what it sent
+		 * is answered, then the connection ends */
+		c->eof = 1;
+		if (c->waiting || c->closing)
+			return;
+		if (process(c) && !c->waiting)
+			finish_close(c);
 		return;
 	}
 	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) &&

@@ -230,6 +230,15 @@ for q in $(sed -n 's/^250 2.0.0 Ok: queued as //p' "$T/out/multi"); do
 	check_eq "several messages: $q stored" 1 "$(count reports "source = '$q'")"
 done
 
+# --- a client that pipelines everything and shuts down its side still gets
+# every reply ---------------------------------------------------------------
+report_mail half-1 > "$T/mail/half-1.eml"
+$CLIENT halfclose 127.0.0.1 "$port" reports@sender.example tlsrpt@tlsrpt.test \
+    "$T/mail/half-1.eml" > "$T/out/half" 2>&1 || fail "half close: client failed"
+check_eq "half close: the replies after the data" "354 End data with <CR><LF>.<CR><LF>
+250 2.0.0 Ok: queued as $(sql "$db" "SELECT source FROM reports WHERE report_id = 'half-1'")
+221 2.0.0 Bye" "$(sed -n '/^354/,$p' "$T/out/half")"
+
 # --- LMTP over the unix socket: one reply per recipient ----------------------
 report_mail lmtp-1 > "$T/mail/lmtp-1.eml"
 rc=0

@@ -8,6 +8,9 @@
                                  commands at once, the message a byte at a time
   client.py hold HOST PORT N SRC STOPFILE
                                  N connections from SRC, held until STOPFILE exists
+  client.py halfclose HOST PORT FROM RCPT FILE
+                                 the whole session in one write, then
+                                 shutdown(SHUT_WR), then read every reply
   client.py idle HOST PORT       connect, say nothing, print what comes
   client.py inject HOST PORT CAFILE
                                  STARTTLS with a command pipelined behind it
@@ -134,6 +137,21 @@ def hold(host, port, n, src, stopfile):
         s.close()
 
 
+def halfclose(host, port, frm, rcpt, path):
+    s = socket.create_connection((host, int(port)), timeout=60)
+    s.sendall(b"EHLO half.test\r\nMAIL FROM:<%s>\r\nRCPT TO:<%s>\r\nDATA\r\n"
+              % (frm.encode(), rcpt.encode()) + message_bytes(path) +
+              b"QUIT\r\n")
+    s.shutdown(socket.SHUT_WR)
+    out = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        out += d
+    sys.stdout.write(out.decode("latin-1").replace("\r\n", "\n"))
+
+
 def idle(host, port):
     s = socket.create_connection((host, int(port)), timeout=60)
     f = s.makefile("rb")
@@ -173,6 +191,8 @@ def main():
             slowdata(*args)
         elif cmd == "hold":
             hold(*args)
+        elif cmd == "halfclose":
+            halfclose(*args)
         elif cmd == "idle":
             idle(*args)
         elif cmd == "inject":
