@@ -400,6 +400,25 @@ send "$C/mox__example.eml" tlsrpt@tlsrpt.test
 check_eq "after the limits: a normal client gets through" 0 "$rc"
 stop_tlsrptd
 
+# --- out of file descriptors: accepting pauses, the daemon lives on ----------
+write_conf "smtp_max_connections = 1000" "smtp_max_per_client = 1000"
+before=$(started)
+( ulimit -n 40; exec "$TLSRPTD" run -c "$conf" >> "$T/tlsrptd.out" 2>&1 ) &
+tpid=$!
+i=0
+while [ "$(started)" -le "$before" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+$CLIENT flood 127.0.0.1 "$port" 60 "$T/stop3" > "$T/out/flood" 2>&1 &
+fpid=$!
+wait_for "not accepting for 1 s" "$tlog"
+check_grep "descriptors: accept backs off" "Too many open files: not accepting for 1 s" "$tlog"
+touch "$T/stop3"
+wait "$fpid" || fail "descriptors: flood client failed: $(cat "$T/out/flood")"
+report_mail after-flood > "$T/mail/after-flood.eml"
+send "$T/mail/after-flood.eml" tlsrpt@tlsrpt.test
+check_eq "descriptors: a client gets through afterwards" 0 "$rc"
+check_eq "descriptors: stored" 1 "$(count reports "report_id = 'after-flood'")"
+stop_tlsrptd
+
 if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/tlsrptd.out" > /dev/null; then
 	fail "sanitizer report from tlsrptd:"
 	cat "$T/tlsrptd.out" >&2

@@ -11,6 +11,8 @@
   client.py halfclose HOST PORT FROM RCPT FILE
                                  the whole session in one write, then
                                  shutdown(SHUT_WR), then read every reply
+  client.py flood HOST PORT N STOPFILE
+                                 N connections that read nothing, until STOPFILE
   client.py idle HOST PORT       connect, say nothing, print what comes
   client.py inject HOST PORT CAFILE
                                  STARTTLS with a command pipelined behind it
@@ -152,6 +154,18 @@ def halfclose(host, port, frm, rcpt, path):
     sys.stdout.write(out.decode("latin-1").replace("\r\n", "\n"))
 
 
+def flood(host, port, n, stopfile):
+    conns = []
+    for _ in range(int(n)):
+        conns.append(socket.create_connection((host, int(port)), timeout=30))
+    open(stopfile + ".held", "w").close()
+    while not os.path.exists(stopfile):
+        time.sleep(0.05)
+    for s in conns:
+        s.close()
+    print("%d connections" % len(conns))
+
+
 def idle(host, port):
     s = socket.create_connection((host, int(port)), timeout=60)
     f = s.makefile("rb")
@@ -193,6 +207,8 @@ def main():
             hold(*args)
         elif cmd == "halfclose":
             halfclose(*args)
+        elif cmd == "flood":
+            flood(*args)
         elif cmd == "idle":
             idle(*args)
         elif cmd == "inject":
