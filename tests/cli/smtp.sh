@@ -138,6 +138,12 @@ start_tlsrptd
 check_grep "started line names the SMTP listener" "\"smtp_listen\":[\"127.0.0.1:$port\"]" "$tlog"
 check_grep "started line names the LMTP listener" "\"lmtp_listen\":[\"unix:$lmtp\"]" "$tlog"
 check_eq "LMTP socket mode" "srw-rw----" "$(ls -l "$lmtp" | cut -c1-10)"
+sed "s|^database = .*|database = $T/db/second.db|; s|^lmtp_listen = .*|lmtp_listen = none|" \
+    "$conf" > "$T/second.conf"
+rc=0
+"$TLSRPTD" run -c "$T/second.conf" > "$T/out/second" 2>&1 || rc=$?
+check_eq "port in use: exit status" 74 "$rc"
+check_grep "port in use: says so" "smtp_listen: 127.0.0.1:$port: cannot listen: Address already in use" "$T/out/second"
 
 # --- a report over plain SMTP: 250 after the commit, with its queue id -------
 send "$C/mox__example.eml" tlsrpt@tlsrpt.test
