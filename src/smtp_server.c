@@ -128,11 +128,19 @@ bind_unix(struct listener *l, const char *path, uid_t uid, gid_t gid,
 		return tr_error_set(err, TR_ERR_IO, "%s: path too long",
 		    l->spec);
 	strcpy(sun.sun_path, path);
-	/* a socket left by a killed daemon goes; anything else stays */
+	/* a socket left by a killed daemon goes; a live one or anything
+	 * else stays */
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode))
 			return tr_error_set(err, TR_ERR_IO, "%s: %s exists and "
 			    "is not a socket", l->spec, path);
+		if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) != -1) {
+			rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+			close(fd);
+			if (rc == 0)
+				return tr_error_set(err, TR_ERR_IO, "%s: another "
+				    "process listens on %s", l->spec, path);
+		}
 		if (unlink(path) == -1)
 			return tr_error_set(err, TR_ERR_IO, "%s: cannot remove "
 			    "the stale socket: %s", l->spec, strerror(errno));

@@ -144,6 +144,13 @@ rc=0
 "$TLSRPTD" run -c "$T/second.conf" > "$T/out/second" 2>&1 || rc=$?
 check_eq "port in use: exit status" 74 "$rc"
 check_grep "port in use: says so" "smtp_listen: 127.0.0.1:$port: cannot listen: Address already in use" "$T/out/second"
+# a live unix socket is not taken over (the LMTP test below still uses it)
+sed "s|^database = .*|database = $T/db/second.db|; s|^smtp_listen = .*|smtp_listen = none|" \
+    "$conf" > "$T/second.conf"
+rc=0
+"$TLSRPTD" run -c "$T/second.conf" > "$T/out/second" 2>&1 || rc=$?
+check_eq "socket in use: exit status" 74 "$rc"
+check_grep "socket in use: says so" "lmtp_listen: unix:$lmtp: another process listens on $lmtp" "$T/out/second"
 
 # --- a report over plain SMTP: 250 after the commit, with its queue id -------
 send "$C/mox__example.eml" tlsrpt@tlsrpt.test
