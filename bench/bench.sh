@@ -7,3 +7,5 @@ python3 "$here/bench.py" --tlsrptd "$1"
 sh "$here/milter_bench.sh" "$1"
 # reports/s POSTed to the HTTP endpoint vs a no-op evhttp server
 sh "$here/http_bench.sh" "$1"
+# messages/s into the own SMTP listener vs smtp-sink, peak RSS with 100 sessions
+sh "$here/smtp_bench.sh" "$1"

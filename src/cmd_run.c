@@ -1,4 +1,4 @@
-/* cmd_run.c - tlsrptd run: the long-running daemon (event loop + milter) */
+/* cmd_run.c - tlsrptd run: the long-running daemon (event loop, milter, SMTP/LMTP listeners) */
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -23,6 +23,7 @@
 #include "milter.h"
 #include "retention.h"
 #include "stats.h"
+#include "smtp.h"
 #include "store.h"
 
 #define DEFAULT_CONFIG	"/etc/tlsrptd/tlsrptd.conf"
@@ -39,6 +40,8 @@ struct run {
 	struct tr_admin_http *admin;	/* metrics_listen, or NULL */
 	struct tr_stats *stats;		/* with metrics_listen */
 	struct tr_alerter *alerter;	/* with alert_failure_rate */
+	struct tr_smtp_server *smtp;	/* SMTP and LMTP listeners, or NULL */
+	char status[512];		/* what sd_notify STATUS names */
 };
 
 /* after_commit - a batch is committed: look for failure-rate alerts */
@@ -65,6 +68,31 @@ add_list(struct json_object *f, const char *key, const struct tr_strlist *l)
 	json_object_object_add(f, key, a);
 }
 
+/* status_text - "receiving reports on unix:..., smtp 127.0.0.1:25, ..." */
+static void
+status_text(struct run *r)
+{
+	const struct tr_strlist *l[4] = { &r->cfg.smtp_listen,
+	    &r->cfg.lmtp_listen, &r->cfg.http_listen, &r->cfg.https_listen };
+	const char *name[4] = { "smtp", "lmtp", "http", "https" };
+	size_t i, k, n;
+	int sep = 0;
+
+	n = (size_t)snprintf(r->status, sizeof(r->status), "receiving reports");
+	if (r->milter) {
+		n += (size_t)snprintf(r->status + n, sizeof(r->status) - n,
+		    " on %s", r->cfg.milter_socket);
+		sep = 1;
+	}
+	for (k = 0; k < 4; k++)
+		for (i = 0; i < l[k]->n && n < sizeof(r->status); i++) {
+			n += (size_t)snprintf(r->status + n, sizeof(r->status) -
+			    n, "%s%s %s", sep ? ", " : " on ", name[k],
+			    l[k]->v[i]);
+			sep = 1;
+		}
+}
+
 /* base_fields - version, socket and rua list for the lifecycle log lines */
 static struct json_object *
 base_fields(const struct run *r)
@@ -83,6 +111,8 @@ base_fields(const struct run *r)
 	    json_object_new_string(r->cfg.milter_socket) : NULL);
 	add_list(f, "http_listen", &r->cfg.http_listen);
 	add_list(f, "https_listen", &r->cfg.https_listen);
+	add_list(f, "smtp_listen", &r->cfg.smtp_listen);
+	add_list(f, "lmtp_listen", &r->cfg.lmtp_listen);
 	json_object_object_add(f, "database",
 	    json_object_new_string(r->cfg.database));
 	add_list(f, "metrics_listen", &r->cfg.metrics_listen);
@@ -96,6 +126,8 @@ stopping(void *arg)
 	struct run *r = arg;
 
 	tr_http_stop(r->http);
+	/* no new sessions; idle ones are told, busy ones get their reply */
+	tr_smtp_stop(r->smtp);
 	sd_notify(0, "STOPPING=1\nSTATUS=finishing queued messages");
 	tr_log_event(TR_LOG_INFO, "stopping", base_fields(r));
 }
@@ -307,6 +339,12 @@ cmd_run(int argc, char **argv)
 		status = TR_EXIT_IOERR;
 		goto out;
 	}
+	if (tr_smtp_listen(&r.cfg, r.uid, r.gid, &r.smtp, &err) != TR_OK) {
+		log_warnx("%s", err.msg);
+		fprintf(stderr, "tlsrptd run: %s\n", err.msg);
+		status = TR_EXIT_IOERR;
+		goto out;
+	}
 	if (r.cfg.metrics_listen.n > 0 && (r.admin = tr_admin_http_listen(
 	    &r.cfg.metrics_listen, r.uid, r.gid, &err)) == NULL) {
 		log_warnx("%s", err.msg);
@@ -369,10 +407,18 @@ cmd_run(int argc, char **argv)
 		goto out;
 	}
 
+	if (r.smtp != NULL && tr_smtp_start(r.smtp, r.d) == -1) {
+		status = TR_EXIT_SOFTWARE;
+		if (r.milter) {
+			tr_milter_stop();
+			tr_milter_join();
+		}
+		goto out;
+	}
+
 	tr_log_event(TR_LOG_INFO, "started", base_fields(&r));
-	sd_notifyf(0, "READY=1\nSTATUS=receiving reports%s%s%s\nMAINPID=%lu",
-	    r.milter ? " on " : "", r.milter ? r.cfg.milter_socket : "",
-	    r.http != NULL ? (r.milter ? " and HTTP" : " over HTTP") : "",
+	status_text(&r);
+	sd_notifyf(0, "READY=1\nSTATUS=%s\nMAINPID=%lu", r.status,
 	    (unsigned long)getpid());
 
 	if (tr_daemon_run(r.d) == -1)
@@ -388,6 +434,7 @@ cmd_run(int argc, char **argv)
 
 out:
 	tr_http_free(r.http);
+	tr_smtp_free(r.smtp);
 	tr_milter_close();
 	tr_pruner_free(r.pruner);
 	tr_alerter_free(r.alerter);
@@ -411,7 +458,9 @@ const struct tr_cmd tr_cmd_run = {
 	    "messages handed to it by the receivers in groups; each sender is\n"
 	    "answered only after the commit that holds its message. With\n"
 	    "milter_socket set, Postfix or Sendmail pass mail to the rua\n"
-	    "addresses through it; other mail passes untouched.\n"
+	    "addresses through it; other mail passes untouched. With\n"
+	    "smtp_listen or lmtp_listen set, tlsrptd takes the mail itself\n"
+	    "(SMTP, with STARTTLS when tls_certificate is set, or LMTP).\n"
 	    "\n"
 	    "  -c FILE   configuration (default " DEFAULT_CONFIG ")\n"
 	    "  -f        stay in the foreground. tlsrptd never forks, with or\n"
