@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Generate TLS-RPT report mails shaped like the ones large senders send.
 
-  gen_reports.py --out DIR --count N [--seed S] [--domains D]
+  gen_reports.py --out DIR --count N [--seed S] [--domains D] [--bare]
 
 Each mail is multipart/report with a text part and an application/tlsrpt+gzip
 attachment (base64, CRLF), 1-4 policies (sts, tlsa, no-policy-found) and 0-8
-failure details. DIR.manifest.json (beside DIR) holds the totals the store must show after
+failure details. With --bare, DIR gets the bare application/tlsrpt+gzip bodies
+(mNNNNNN.json.gz, as POSTed to an HTTPS rua) of the same reports instead.
+DIR.manifest.json (beside DIR) holds the totals the store must show after
 ingesting every mail once.
 """
 import argparse
@@ -107,6 +109,8 @@ def main():
     ap.add_argument("--seed", type=int, default=8460)
     ap.add_argument("--domains", type=int, default=50)
     ap.add_argument("--rcpt", default="tlsrpt@reports.example.net")
+    ap.add_argument("--bare", action="store_true",
+                    help="write mNNNNNN.json.gz report bodies, not mails")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     os.makedirs(args.out, exist_ok=True)
@@ -115,7 +119,10 @@ def main():
     for n in range(args.count):
         domain = "d%03d.example.org" % rng.randrange(args.domains)
         mail, report = make_mail(rng, n, domain, args.rcpt)
-        with open(os.path.join(args.out, "m%06d.eml" % n), "wb") as f:
+        if args.bare:
+            mail = gzip.compress(json.dumps(report).encode(), mtime=0)
+        name = ("m%06d.json.gz" if args.bare else "m%06d.eml") % n
+        with open(os.path.join(args.out, name), "wb") as f:
             f.write(mail)
         totals["reports"] += 1
         totals["bytes"] += len(mail)

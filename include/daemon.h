@@ -12,6 +12,7 @@
 struct event_base;
 struct tr_daemon;
 struct tr_job;
+struct tr_stats;
 
 /* Called on the loop thread once the job's batch is committed (or failed).
  * The job's verdict is final; the receiver may free the job from here on. */
@@ -27,6 +28,9 @@ struct tr_job {
 	size_t len;
 	enum tr_input kind;
 	const char *hint;		/* filename or media type, or NULL */
+	const char *note;		/* the way in's conformance note for
+					 * every valid report (an HTTP media
+					 * type), or NULL */
 	struct tr_origin origin;	/* way_in, source, envelope; meta ignored */
 	tr_job_done_fn done;
 	void *done_arg;
@@ -44,6 +48,13 @@ struct tr_daemon_settings {
 	int handle_stop_signals;	/* SIGTERM/SIGINT/SIGHUP via libevent (no milter) */
 	void (*on_stopping)(void *);	/* on the loop thread when shutdown begins */
 	void *on_stopping_arg;
+
+	/* Metrics and alerts, both optional (NULL). */
+	struct tr_stats *stats;		/* counted on the loop thread */
+	/* after each committed batch, on the loop thread, once every job of
+	 * it is answered and logged: the verdicts (tallies included) */
+	void (*after_commit)(const struct tr_verdict *v, size_t n, void *arg);
+	void *after_commit_arg;
 };
 
 /* Why tr_daemon_submit refused a job (errno values). */
@@ -105,10 +116,11 @@ void tr_daemon_watchdog_stop(void);
 /* tr_daemon_free - release the loop (not the store) */
 void tr_daemon_free(struct tr_daemon *d);
 
-/* Counters since start, for the "stopped" log line. */
+/* Counters since start, for the "stopped" log line and the metrics. */
 struct tr_daemon_stats {
 	unsigned long jobs, batches, stored, duplicates, quarantined,
 	    tempfailed, refused, max_batch;
+	unsigned long queued, queue_limit;	/* now waiting; the limit */
 };
 void tr_daemon_stats(struct tr_daemon *d, struct tr_daemon_stats *out);
 

@@ -46,11 +46,35 @@ void tr_analyse(const unsigned char *buf, size_t len, enum tr_input kind,
 
 void tr_analysis_free(struct tr_analysis *a);
 
+/* tr_analysis_note - add a conformance note from the way in (e.g. the HTTP
+ * media type) to every valid report; a report that cannot take it (out of
+ * memory) becomes an invalid item with TR_ERR_NOMEM */
+void tr_analysis_note(struct tr_analysis *a, const char *note);
+
 enum tr_outcome {
 	TR_OUTCOME_STORED,	/* at least one report newly stored */
 	TR_OUTCOME_DUPLICATE,	/* every report was already stored */
 	TR_OUTCOME_QUARANTINED,	/* no valid report: kept in quarantine */
 	TR_OUTCOME_TEMPFAIL,	/* storing failed: nothing kept, retry later */
+};
+
+/* Failures by result-type: the RFC 8460 registry in its order, then the
+ * result-types outside it together. */
+#define TR_TALLY_TYPES	(TR_RESULT_TYPES + 1)
+
+/*
+ * What one newly stored report says about one policy domain, for metrics
+ * and alerts. The sessions are counted once, as in the report_domain_sessions
+ * view: of the policy types the report gives for the domain, the one with
+ * the most sessions (ties: the most failures, then the first name); the
+ * failures by result-type are that policy type's failure details. Counts
+ * saturate at INT64_MAX.
+ */
+struct tr_tally {
+	char *policy_domain;		/* NULL when the report names none */
+	char day[11];			/* "YYYY-MM-DD", UTC: the report's start */
+	int64_t successful, failed;
+	int64_t failed_by_type[TR_TALLY_TYPES];
 };
 
 struct tr_verdict {
@@ -59,6 +83,8 @@ struct tr_verdict {
 	struct tr_error err;		/* first invalid reason, or the store error */
 	int64_t quarantine_id;		/* 0 when nothing was quarantined */
 	struct json_object *fields;	/* the log line's fields (owned) */
+	struct tr_tally *tallies;	/* the stored reports' domains (owned) */
+	size_t ntallies;
 };
 
 /* tr_outcome_name - "stored", "duplicate", "quarantined", "tempfail" */
@@ -74,7 +100,9 @@ const char *tr_outcome_name(enum tr_outcome o);
  * so the caller must roll the whole batch back and fail every verdict in it
  * (the senders retry). Storage errors (disk full, I/O, locks) doom a batch
  * anyway, and a per-message savepoint would double SQLite's write work.
- * The verdict's fields are ready for tr_verdict_log after commit.
+ * The verdict's fields are ready for tr_verdict_log after commit; its
+ * tallies hold the policy domains of the newly stored reports (best effort:
+ * none when out of memory).
  */
 enum tr_err tr_record(struct tr_store *st, const struct tr_analysis *a,
     const unsigned char *raw, size_t rawlen, const struct tr_origin *o,
@@ -84,12 +112,14 @@ enum tr_err tr_record(struct tr_store *st, const struct tr_analysis *a,
  * set), "outcome" first and still null: the start of every "message" line */
 struct json_object *tr_origin_fields(const struct tr_origin *o, size_t rawlen);
 
-/* tr_verdict_fail - turn a verdict into TEMPFAIL (its batch did not commit) */
+/* tr_verdict_fail - turn a verdict into TEMPFAIL (its batch did not commit);
+ * the tallies go: nothing was stored */
 void tr_verdict_fail(struct tr_verdict *v, const struct tr_error *why);
 
 /* tr_verdict_log - write the message's one log line; consumes v->fields */
 void tr_verdict_log(struct tr_verdict *v);
 
+/* tr_verdict_free - release the log fields (if still held) and the tallies */
 void tr_verdict_free(struct tr_verdict *v);
 
 #endif

@@ -15,6 +15,7 @@ struct tr_store;
 struct tr_origin {
 	const char *way_in;		/* "file", "milter", "smtp", "lmtp", "https" */
 	const char *source;		/* file path, MTA queue id, client address */
+	const char *client;		/* the peer's address (own listeners) */
 	const char *envelope_from;
 	const char *envelope_to;	/* recipients, comma-separated */
 	int64_t received_at;		/* unix time */

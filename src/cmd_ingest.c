@@ -91,6 +91,7 @@ log_pending(struct ingest *in)
 	for (i = 0; i < in->npending; i++) {
 		count(in, &in->pending[i]);
 		tr_verdict_log(&in->pending[i]);
+		tr_verdict_free(&in->pending[i]);
 	}
 	in->npending = 0;
 }

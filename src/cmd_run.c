@@ -1,4 +1,4 @@
-/* cmd_run.c - tlsrptd run: the long-running daemon (event loop + milter) */
+/* cmd_run.c - tlsrptd run: the long-running daemon (event loop, milter, SMTP/LMTP listeners) */
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -13,12 +13,17 @@
 #include <json-c/json.h>
 #include <systemd/sd-daemon.h>
 
+#include "admin_http.h"
+#include "alert.h"
 #include "cmd.h"
 #include "config.h"
 #include "daemon.h"
+#include "http.h"
 #include "log.h"
 #include "milter.h"
 #include "retention.h"
+#include "stats.h"
+#include "smtp.h"
 #include "store.h"
 
 #define DEFAULT_CONFIG	"/etc/tlsrptd/tlsrptd.conf"
@@ -31,7 +36,62 @@ struct run {
 	uid_t uid;			/* -1: stay who we are */
 	gid_t gid;
 	int milter;			/* a milter socket is configured */
+	struct tr_http *http;		/* the HTTP(S) endpoint, or NULL */
+	struct tr_admin_http *admin;	/* metrics_listen, or NULL */
+	struct tr_stats *stats;		/* with metrics_listen */
+	struct tr_alerter *alerter;	/* with alert_failure_rate */
+	struct tr_smtp_server *smtp;	/* SMTP and LMTP listeners, or NULL */
+	char status[512];		/* what sd_notify STATUS names */
 };
+
+/* after_commit - a batch is committed: look for failure-rate alerts */
+static void
+after_commit(const struct tr_verdict *v, size_t n, void *arg)
+{
+	struct run *r = arg;
+
+	tr_alerter_check(r->alerter, v, n);
+}
+
+/* add_list - a listener list as an array, when it is not empty */
+static void
+add_list(struct json_object *f, const char *key, const struct tr_strlist *l)
+{
+	struct json_object *a;
+	size_t i;
+
+	if (l->n == 0)
+		return;
+	a = json_object_new_array();
+	for (i = 0; i < l->n; i++)
+		json_object_array_add(a, json_object_new_string(l->v[i]));
+	json_object_object_add(f, key, a);
+}
+
+/* status_text - "receiving reports on unix:..., smtp 127.0.0.1:25, ..." */
+static void
+status_text(struct run *r)
+{
+	const struct tr_strlist *l[4] = { &r->cfg.smtp_listen,
+	    &r->cfg.lmtp_listen, &r->cfg.http_listen, &r->cfg.https_listen };
+	const char *name[4] = { "smtp", "lmtp", "http", "https" };
+	size_t i, k, n;
+	int sep = 0;
+
+	n = (size_t)snprintf(r->status, sizeof(r->status), "receiving reports");
+	if (r->milter) {
+		n += (size_t)snprintf(r->status + n, sizeof(r->status) - n,
+		    " on %s", r->cfg.milter_socket);
+		sep = 1;
+	}
+	for (k = 0; k < 4; k++)
+		for (i = 0; i < l[k]->n && n < sizeof(r->status); i++) {
+			n += (size_t)snprintf(r->status + n, sizeof(r->status) -
+			    n, "%s%s %s", sep ? ", " : " on ", name[k],
+			    l[k]->v[i]);
+			sep = 1;
+		}
+}
 
 /* base_fields - version, socket and rua list for the lifecycle log lines */
 static struct json_object *
@@ -49,8 +109,13 @@ base_fields(const struct run *r)
 	json_object_object_add(f, "rua", rua);
 	json_object_object_add(f, "milter_socket", r->milter ?
 	    json_object_new_string(r->cfg.milter_socket) : NULL);
+	add_list(f, "http_listen", &r->cfg.http_listen);
+	add_list(f, "https_listen", &r->cfg.https_listen);
+	add_list(f, "smtp_listen", &r->cfg.smtp_listen);
+	add_list(f, "lmtp_listen", &r->cfg.lmtp_listen);
 	json_object_object_add(f, "database",
 	    json_object_new_string(r->cfg.database));
+	add_list(f, "metrics_listen", &r->cfg.metrics_listen);
 	return f;
 }
 
@@ -60,6 +125,9 @@ stopping(void *arg)
 {
 	struct run *r = arg;
 
+	tr_http_stop(r->http);
+	/* no new sessions; idle ones are told, busy ones get their reply */
+	tr_smtp_stop(r->smtp);
 	sd_notify(0, "STOPPING=1\nSTATUS=finishing queued messages");
 	tr_log_event(TR_LOG_INFO, "stopping", base_fields(r));
 }
@@ -179,6 +247,27 @@ start_pruner(struct run *r)
 	return r->pruner != NULL ? 0 : -1;
 }
 
+/* start_extras - the metrics listener and the alerter, on the loop */
+static int
+start_extras(struct run *r)
+{
+	struct tr_alert_settings as;
+
+	if (r->admin != NULL && tr_admin_http_start(r->admin,
+	    tr_daemon_base(r->d), r->stats, r->d) == -1)
+		return -1;
+	if (r->cfg.alert_failure_rate > 0) {
+		memset(&as, 0, sizeof(as));
+		as.threshold = r->cfg.alert_failure_rate;
+		as.min_sessions = r->cfg.alert_min_sessions;
+		as.command = r->cfg.alert_command;
+		if ((r->alerter = tr_alerter_new(tr_daemon_base(r->d), r->st,
+		    &as, r->stats)) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
 static const struct option run_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "foreground", no_argument, NULL, 'f' },
@@ -244,6 +333,27 @@ cmd_run(int argc, char **argv)
 		status = TR_EXIT_IOERR;
 		goto out;
 	}
+	if (tr_http_listen(&r.cfg, r.uid, r.gid, &r.http, &err) != TR_OK) {
+		log_warnx("%s", err.msg);
+		fprintf(stderr, "tlsrptd run: %s\n", err.msg);
+		status = TR_EXIT_IOERR;
+		goto out;
+	}
+	if (tr_smtp_listen(&r.cfg, r.uid, r.gid, &r.smtp, &err) != TR_OK) {
+		log_warnx("%s", err.msg);
+		fprintf(stderr, "tlsrptd run: %s\n", err.msg);
+		status = TR_EXIT_IOERR;
+		goto out;
+	}
+	if (r.cfg.metrics_listen.n > 0 && (r.admin = tr_admin_http_listen(
+	    &r.cfg.metrics_listen, r.uid, r.gid, &err)) == NULL) {
+		log_warnx("%s", err.msg);
+		fprintf(stderr, "tlsrptd run: %s\n", err.msg);
+		status = TR_EXIT_IOERR;
+		goto out;
+	}
+	/* a scraper or an alert command that goes away must not kill us */
+	signal(SIGPIPE, SIG_IGN);
 	if (drop_privileges(&r) == -1) {
 		status = TR_EXIT_SOFTWARE;
 		goto out;
@@ -264,11 +374,27 @@ cmd_run(int argc, char **argv)
 	ds.handle_stop_signals = !r.milter;
 	ds.on_stopping = stopping;
 	ds.on_stopping_arg = &r;
+	if (r.admin != NULL && (r.stats = tr_stats_new()) == NULL) {
+		log_warnx("cannot set up the metrics");
+		status = TR_EXIT_SOFTWARE;
+		goto out;
+	}
+	ds.stats = r.stats;
+	ds.after_commit = after_commit;
+	ds.after_commit_arg = &r;
 	if ((r.d = tr_daemon_new(r.st, &ds)) == NULL) {
 		status = TR_EXIT_SOFTWARE;
 		goto out;
 	}
 	if (start_pruner(&r) == -1) {
+		status = TR_EXIT_SOFTWARE;
+		goto out;
+	}
+	if (tr_http_start(r.http, r.d) == -1) {
+		status = TR_EXIT_SOFTWARE;
+		goto out;
+	}
+	if (start_extras(&r) == -1) {
 		status = TR_EXIT_SOFTWARE;
 		goto out;
 	}
@@ -281,9 +407,18 @@ cmd_run(int argc, char **argv)
 		goto out;
 	}
 
+	if (r.smtp != NULL && tr_smtp_start(r.smtp, r.d) == -1) {
+		status = TR_EXIT_SOFTWARE;
+		if (r.milter) {
+			tr_milter_stop();
+			tr_milter_join();
+		}
+		goto out;
+	}
+
 	tr_log_event(TR_LOG_INFO, "started", base_fields(&r));
-	sd_notifyf(0, "READY=1\nSTATUS=receiving reports%s%s\nMAINPID=%lu",
-	    r.milter ? " on " : "", r.milter ? r.cfg.milter_socket : "",
+	status_text(&r);
+	sd_notifyf(0, "READY=1\nSTATUS=%s\nMAINPID=%lu", r.status,
 	    (unsigned long)getpid());
 
 	if (tr_daemon_run(r.d) == -1)
@@ -298,12 +433,17 @@ cmd_run(int argc, char **argv)
 	}
 
 out:
+	tr_http_free(r.http);
+	tr_smtp_free(r.smtp);
 	tr_milter_close();
 	tr_pruner_free(r.pruner);
+	tr_alerter_free(r.alerter);
+	tr_admin_http_free(r.admin);
 	if (r.st != NULL)
 		tr_store_close(r.st);
 	stopped(&r, status);
 	tr_daemon_free(r.d);
+	tr_stats_free(r.stats);
 	tr_daemon_watchdog_stop();
 	tr_log_close();
 	tr_config_free(&r.cfg);
@@ -318,7 +458,9 @@ const struct tr_cmd tr_cmd_run = {
 	    "messages handed to it by the receivers in groups; each sender is\n"
 	    "answered only after the commit that holds its message. With\n"
 	    "milter_socket set, Postfix or Sendmail pass mail to the rua\n"
-	    "addresses through it; other mail passes untouched.\n"
+	    "addresses through it; other mail passes untouched. With\n"
+	    "smtp_listen or lmtp_listen set, tlsrptd takes the mail itself\n"
+	    "(SMTP, with STARTTLS when tls_certificate is set, or LMTP).\n"
 	    "\n"
 	    "  -c FILE   configuration (default " DEFAULT_CONFIG ")\n"
 	    "  -f        stay in the foreground. tlsrptd never forks, with or\n"

@@ -14,6 +14,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "stats.h"
 
 struct tr_daemon {
 	struct event_base *base;
@@ -35,6 +36,9 @@ struct tr_daemon {
 	void (*on_stopping)(void *);
 	void *on_stopping_arg;
 	unsigned holds;			/* loop-thread receivers still busy */
+	struct tr_stats *metrics;	/* or NULL */
+	void (*after_commit)(const struct tr_verdict *, size_t, void *);
+	void *after_commit_arg;
 
 	/* One batch at a time, sized once: a batch never exceeds queue_limit. */
 	struct tr_job **batch;
@@ -51,6 +55,16 @@ struct waiter {
 };
 
 static unsigned watchdog_seconds;
+
+/* now - a monotonic clock in seconds, for the latency metrics */
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* watchdog_expired - the final drain overran shutdown_timeout: give up */
 static void
@@ -93,13 +107,17 @@ process_job(struct tr_daemon *d, struct tr_job *job, struct tr_verdict *v)
 	struct tr_analysis a;
 	struct tr_origin o = job->origin;
 	enum tr_err rc;
+	double t0 = now();
 
 	if (o.received_at == 0)
 		o.received_at = (int64_t)time(NULL);
 	o.meta = NULL;		/* the message's own headers, from the analysis */
 	tr_analyse(job->buf, job->len, job->kind, job->hint, &d->limits, &a);
+	if (job->note != NULL)
+		tr_analysis_note(&a, job->note);
 	rc = tr_record(d->st, &a, job->buf, job->len, &o, v);
 	tr_analysis_free(&a);
+	tr_stats_pipeline(d->metrics, now() - t0);
 	return rc;
 }
 
@@ -136,6 +154,7 @@ run_batch(struct tr_daemon *d, size_t n)
 	struct tr_job *job;
 	size_t i;
 	int began, failed = 0;
+	double t0, commit_time = 0;
 
 	tr_error_clear(&err);
 	began = tr_store_begin(d->st, &err) == TR_OK;
@@ -170,12 +189,17 @@ run_batch(struct tr_daemon *d, size_t n)
 		for (i = 0; i < n; i++)
 			tr_verdict_fail(&d->verdicts[i], &err);
 		failed = 1;
-	} else if (tr_store_commit(d->st, &err) != TR_OK) {
-		tr_store_rollback(d->st);
-		for (i = 0; i < n; i++)
-			tr_verdict_fail(&d->verdicts[i], &err);
-		failed = 1;
+	} else {
+		t0 = now();
+		if (tr_store_commit(d->st, &err) != TR_OK) {
+			tr_store_rollback(d->st);
+			for (i = 0; i < n; i++)
+				tr_verdict_fail(&d->verdicts[i], &err);
+			failed = 1;
+		}
+		commit_time = now() - t0;
 	}
+	tr_stats_commit(d->metrics, n, !failed, commit_time);
 	if (failed)
 		log_warnx("batch of %zu message%s not committed: %s", n,
 		    n == 1 ? "" : "s", err.msg);
@@ -184,13 +208,22 @@ run_batch(struct tr_daemon *d, size_t n)
 	 * with the daemon: the receiver may free its job once done runs. */
 	for (i = 0; i < n; i++) {
 		job = d->batch[i];
+		/* the job may be gone once done has run: count it first */
+		tr_stats_verdict(d->metrics, job->origin.way_in,
+		    &d->verdicts[i]);
 		job->verdict = d->verdicts[i];
 		job->verdict.fields = NULL;
+		job->verdict.tallies = NULL;
+		job->verdict.ntallies = 0;
 		job->done(job, job->done_arg);
 	}
 	for (i = 0; i < n; i++) {
 		count(d, &d->verdicts[i]);
 		tr_verdict_log(&d->verdicts[i]);
+	}
+	if (!failed && d->after_commit != NULL)
+		d->after_commit(d->verdicts, n, d->after_commit_arg);
+	for (i = 0; i < n; i++) {
 		tr_verdict_free(&d->verdicts[i]);
 		d->batch[i] = NULL;
 	}
@@ -206,7 +239,7 @@ drain(evutil_socket_t fd, short what, void *arg)
 {
 	struct tr_daemon *d = arg;
 	struct tr_job *job;
-	size_t n = 0;
+	size_t i, n = 0;
 	int closing, more;
 
 	pthread_mutex_lock(&d->mtx);
@@ -225,6 +258,8 @@ drain(evutil_socket_t fd, short what, void *arg)
 		if (d->on_stopping != NULL)
 			d->on_stopping(d->on_stopping_arg);
 	}
+	for (i = 0; i < n; i++)
+		tr_stats_received(d->metrics, d->batch[i]->origin.way_in);
 	if (n > 0)
 		run_batch(d, n);
 
@@ -301,6 +336,9 @@ tr_daemon_new(struct tr_store *st, const struct tr_daemon_settings *s)
 	d->shutdown_timeout = s->shutdown_timeout;
 	d->on_stopping = s->on_stopping;
 	d->on_stopping_arg = s->on_stopping_arg;
+	d->metrics = s->stats;
+	d->after_commit = s->after_commit;
+	d->after_commit_arg = s->after_commit_arg;
 	d->tailp = &d->head;
 	pthread_mutex_init(&d->mtx, NULL);
 	d->batch = calloc(d->queue_limit, sizeof(*d->batch));
@@ -465,7 +503,9 @@ tr_daemon_stats(struct tr_daemon *d, struct tr_daemon_stats *out)
 	*out = d->stats;
 	pthread_mutex_lock(&d->mtx);
 	out->refused = d->refused;
+	out->queued = d->nqueued;
 	pthread_mutex_unlock(&d->mtx);
+	out->queue_limit = d->queue_limit;
 }
 
 /* tr_daemon_free - events, base and queue arrays */

@@ -120,6 +120,24 @@ tr_analyse(const unsigned char *buf, size_t len, enum tr_input kind,
 	}
 }
 
+/* tr_analysis_note - a note of the way in, on every valid report */
+void
+tr_analysis_note(struct tr_analysis *a, const char *note)
+{
+	struct tr_item *item;
+	size_t i;
+
+	for (i = 0; i < a->nitems; i++) {
+		item = &a->items[i];
+		if (item->report == NULL ||
+		    tr_notes_add(&item->report->notes, "%s", note) == 0)
+			continue;
+		tr_report_free(item->report);
+		item->report = NULL;
+		tr_error_set(&item->err, TR_ERR_NOMEM, "out of memory");
+	}
+}
+
 /* tr_analysis_free - release an analysis */
 void
 tr_analysis_free(struct tr_analysis *a)
@@ -187,6 +205,137 @@ report_fields(const struct tr_report *r, int64_t rowid, enum tr_put put)
 	return o;
 }
 
+/* sat_add - a + b for non-negative counts, saturating at INT64_MAX */
+static int64_t
+sat_add(int64_t a, int64_t b)
+{
+	return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
+/* cmp_str - strcmp with NULL first, as SQLite orders NULL */
+static int
+cmp_str(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+/* cmp_policy - order policies by domain, then policy type */
+static int
+cmp_policy(const void *x, const void *y)
+{
+	const struct tr_policy *a = *(const struct tr_policy *const *)x;
+	const struct tr_policy *b = *(const struct tr_policy *const *)y;
+	int c;
+
+	if ((c = cmp_str(a->policy_domain, b->policy_domain)) != 0)
+		return c;
+	return cmp_str(a->policy_type, b->policy_type);
+}
+
+/* better - whether sessions (ok, failed) beat the best so far (bok, bfailed):
+ * more sessions, then more failures; on a tie the earlier name stays */
+static int
+better(int64_t ok, int64_t failed, int64_t bok, int64_t bfailed)
+{
+	int64_t all = sat_add(ok, failed), ball = sat_add(bok, bfailed);
+
+	return all > ball || (all == ball && failed > bfailed);
+}
+
+/* tally_domain - one domain's policies p[0..n), sorted by type: the tally */
+static void
+tally_domain(const struct tr_report *r, const struct tr_policy *const *p,
+    size_t n, struct tr_tally *t)
+{
+	size_t i, j, k, best = 0, bestend = 0;
+	int64_t ok, failed, bok = -1, bfailed = -1;
+	int ti;
+
+	memset(t, 0, sizeof(*t));
+	/* the start is normalised: "YYYY-MM-DDTHH:MM:SSZ" */
+	if (r->start_datetime != NULL)
+		snprintf(t->day, sizeof(t->day), "%.10s", r->start_datetime);
+	for (i = 0; i < n; i = j) {
+		ok = failed = 0;
+		for (j = i; j < n && cmp_str(p[j]->policy_type,
+		    p[i]->policy_type) == 0; j++) {
+			ok = sat_add(ok, p[j]->successful_sessions);
+			failed = sat_add(failed, p[j]->failed_sessions);
+		}
+		if (bok < 0 || better(ok, failed, bok, bfailed)) {
+			bok = ok;
+			bfailed = failed;
+			best = i;
+			bestend = j;
+		}
+	}
+	t->successful = bok;
+	t->failed = bfailed;
+	for (i = best; i < bestend; i++)
+		for (k = 0; k < p[i]->nfailures; k++) {
+			ti = tr_result_type_index(p[i]->failures[k].result_type);
+			if (ti < 0)
+				ti = TR_RESULT_TYPES;
+			t->failed_by_type[ti] = sat_add(t->failed_by_type[ti],
+			    p[i]->failures[k].failed_session_count);
+		}
+}
+
+/* tally_report - append a newly stored report's domains to v->tallies;
+ * out of memory, the tallies of this report are left out */
+static void
+tally_report(const struct tr_report *r, struct tr_verdict *v)
+{
+	const struct tr_policy **p;
+	struct tr_tally *t;
+	size_t i, j, ndomains = 0;
+
+	if (r->npolicies == 0)
+		return;
+	if ((p = calloc(r->npolicies, sizeof(*p))) == NULL)
+		return;
+	for (i = 0; i < r->npolicies; i++)
+		p[i] = &r->policies[i];
+	qsort(p, r->npolicies, sizeof(*p), cmp_policy);
+	for (i = 0; i < r->npolicies; i++)
+		if (i == 0 || cmp_str(p[i]->policy_domain,
+		    p[i - 1]->policy_domain) != 0)
+			ndomains++;
+	t = reallocarray(v->tallies, v->ntallies + ndomains, sizeof(*t));
+	if (t == NULL) {
+		free(p);
+		return;
+	}
+	v->tallies = t;
+	for (i = 0; i < r->npolicies; i = j) {
+		for (j = i + 1; j < r->npolicies && cmp_str(p[j]->policy_domain,
+		    p[i]->policy_domain) == 0; j++)
+			;
+		t = &v->tallies[v->ntallies];
+		tally_domain(r, p + i, j - i, t);
+		if (p[i]->policy_domain != NULL &&
+		    (t->policy_domain = strdup(p[i]->policy_domain)) == NULL)
+			break;
+		v->ntallies++;
+	}
+	free(p);
+}
+
+/* tallies_free - release a verdict's tallies */
+static void
+tallies_free(struct tr_verdict *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->ntallies; i++)
+		free(v->tallies[i].policy_domain);
+	free(v->tallies);
+	v->tallies = NULL;
+	v->ntallies = 0;
+}
+
 /* tr_origin_fields - where the message came from, for its log line */
 struct json_object *
 tr_origin_fields(const struct tr_origin *o, size_t rawlen)
@@ -198,6 +347,7 @@ tr_origin_fields(const struct tr_origin *o, size_t rawlen)
 	json_object_object_add(f, "outcome", NULL);
 	add_str(f, "way_in", o->way_in);
 	add_str(f, "source", o->source);
+	add_str(f, "client", o->client);
 	add_str(f, "envelope_from", o->envelope_from);
 	add_str(f, "envelope_to", o->envelope_to);
 	if (m != NULL) {
@@ -282,9 +432,10 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 		if (tr_store_put_report(st, it->report, &o, &put, &rowid,
 		    &serr) != TR_OK)
 			goto store_failed;
-		if (put == TR_PUT_STORED)
+		if (put == TR_PUT_STORED) {
 			v->stored++;
-		else
+			tally_report(it->report, v);
+		} else
 			v->duplicates++;
 		/* the per-report detail is only worth building when logged */
 		if (!detail)
@@ -343,6 +494,7 @@ tr_verdict_fail(struct tr_verdict *v, const struct tr_error *why)
 	v->stored = v->duplicates = 0;
 	v->quarantine_id = 0;
 	v->err = *why;
+	tallies_free(v);
 	if (v->fields != NULL) {
 		json_object_object_del(v->fields, "reports");
 		json_object_object_del(v->fields, "invalid_parts");
@@ -379,4 +531,5 @@ tr_verdict_free(struct tr_verdict *v)
 {
 	json_object_put(v->fields);
 	v->fields = NULL;
+	tallies_free(v);
 }

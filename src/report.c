@@ -54,6 +54,8 @@ static const char *const result_types[] = {
 	"sts-policy-fetch-error",
 	NULL
 };
+_Static_assert(sizeof(result_types) / sizeof(result_types[0]) ==
+    TR_RESULT_TYPES + 1, "TR_RESULT_TYPES is the registry's size");
 
 /* Known names per object, RFC names and the old ones we map. */
 static const char *const top_keys[] = {
@@ -80,18 +82,34 @@ static const char *const failure_keys[] = {
 	"failure-reason-code", "failure-error-code", NULL
 };
 
+/* tr_result_type_index - a result-type's place in the registry, or -1 */
+int
+tr_result_type_index(const char *result_type)
+{
+	int i;
+
+	if (result_type == NULL)
+		return -1;
+	for (i = 0; result_types[i] != NULL; i++)
+		if (strcmp(result_type, result_types[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* tr_result_type_name - the registry's result-type i */
+const char *
+tr_result_type_name(int i)
+{
+	if (i < 0 || i >= TR_RESULT_TYPES)
+		return NULL;
+	return result_types[i];
+}
+
 /* tr_result_type_known - true for a result-type in the RFC 8460 registry */
 int
 tr_result_type_known(const char *result_type)
 {
-	size_t i;
-
-	if (result_type == NULL)
-		return 0;
-	for (i = 0; result_types[i] != NULL; i++)
-		if (strcmp(result_type, result_types[i]) == 0)
-			return 1;
-	return 0;
+	return tr_result_type_index(result_type) >= 0;
 }
 
 /*

@@ -283,6 +283,22 @@ const char *const tr_schema_migrations[] = {
 	"       END AS failure_rate                         -- REAL 0..1, NULL without sessions\n"
 	"  FROM report_domains\n"
 	" GROUP BY day, policy_domain;\n",
+
+	/* version 3: failure-rate alerts already raised */
+	"-- One row per failure-rate alert raised by the daemon: at most one per\n"
+	"-- policy domain and day (alert_failure_rate in tlsrptd.conf), kept so\n"
+	"-- that a restart does not raise it again.\n"
+	"CREATE TABLE alerts (\n"
+	"    id                  INTEGER PRIMARY KEY,\n"
+	"    policy_domain       TEXT NOT NULL,    -- the domain, as domain_daily.policy_domain\n"
+	"    day                 TEXT NOT NULL,    -- UTC day 'YYYY-MM-DD', as domain_daily.day\n"
+	"    raised_at           TEXT NOT NULL,    -- when, UTC 'YYYY-MM-DDTHH:MM:SSZ'\n"
+	"    failure_rate        REAL NOT NULL,    -- the day's failure rate then, 0..1\n"
+	"    successful_sessions INTEGER NOT NULL, -- the day's successful sessions then\n"
+	"    failed_sessions     INTEGER NOT NULL, -- the day's failed sessions then\n"
+	"    threshold           REAL NOT NULL,    -- alert_failure_rate then, in percent\n"
+	"    UNIQUE (policy_domain, day)\n"
+	");\n",
 };
 
 const int tr_schema_latest =

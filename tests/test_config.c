@@ -741,6 +741,9 @@ test_tree_configs(void **state __attribute__((unused)))
 	assert_string_equal(c.milter_socket, "unix:/run/tlsrptd/milter.sock");
 	assert_string_equal(c.user, "tlsrptd");
 	assert_true(c.nrua >= 1);
+	/* metrics on loopback out of the box */
+	assert_int_equal(c.metrics_listen.n, 1);
+	assert_string_equal(c.metrics_listen.v[0], "127.0.0.1:9464");
 	assert_int_equal(tr_config_check_run(&c, &err), TR_OK);
 	tr_config_free(&c);
 

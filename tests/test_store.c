@@ -249,7 +249,7 @@ test_open_fresh(void **state)
 	struct fixture *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 
-	assert_int_equal(tr_store_schema_version(), 2);
+	assert_int_equal(tr_store_schema_version(), 3);
 	assert_int_equal(q_int(db, "PRAGMA user_version"),
 	    tr_store_schema_version());
 	q_text_eq(db, "SELECT value FROM tlsrptd_meta WHERE key = "
@@ -267,6 +267,8 @@ test_open_fresh(void **state)
 	    "'policies_policy_domain', 'failure_details_policy_ref', "
 	    "'reports_start_time', 'quarantine_received_at', "
 	    "'report_domains_domain')"), 6);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'table' AND name = 'alerts'"), 1);
 	q_text_eq(db, "PRAGMA integrity_check", "ok");
 }
 
@@ -298,7 +300,7 @@ test_migrate_v1(void **state)
 	if (tr_store_open(path, 0, &st, &err) != TR_OK)
 		fail_msg("open: %s", err.msg);
 	db = tr_store_db(st);
-	assert_int_equal(q_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(q_int(db, "PRAGMA user_version"), 3);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM report_domains"), 2);
 	q_text_eq(db, "SELECT policy_type || ' ' || successful_sessions || ' ' "
 	    "|| failed_sessions || ' ' || organization_name || ' ' || "

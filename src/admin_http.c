@@ -1,0 +1,378 @@
+/* admin_http.c - evhttp on the loop for GET /metrics and /healthz; sockets bound early */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+
+#include "admin_http.h"
+#include "log.h"
+
+#define MAX_ADDRS	16	/* more than anyone lists in metrics_listen */
+
+struct listener {
+	int fd;
+	char *addr;			/* as configured, for messages */
+	char *unix_path;		/* to remove on free, or NULL */
+	struct evconnlistener *lev;	/* once started; evhttp owns it */
+};
+
+struct tr_admin_http {
+	struct listener l[MAX_ADDRS];
+	size_t n;
+	struct evhttp *http;
+	struct event *backoff;		/* re-enables accepting after EMFILE */
+	struct tr_stats *stats;
+	struct tr_daemon *d;
+};
+
+/* The started admin listener (there is one per process), for accept_error. */
+static struct tr_admin_http *running;
+
+/* listen_unix - a unix socket at path, replacing a stale one */
+static int
+listen_unix(const char *path, uid_t uid, gid_t gid, struct tr_error *err)
+{
+	struct sockaddr_un sun;
+	struct stat sb;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		tr_error_set(err, TR_ERR_IO, "metrics_listen unix:%s: path too "
+		    "long", path);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	/* only a socket is ever removed: never a file someone else made */
+	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
+		unlink(path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    chmod(path, 0660) == -1 ||
+	    ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
+	    chown(path, uid, gid) == -1)) {
+		tr_error_set(err, TR_ERR_IO, "metrics_listen unix:%s: %s", path,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* listen_inet - a TCP socket on "IPv4:PORT", "[IPv6]:PORT" or "*:PORT" */
+static int
+listen_inet(const char *spec, struct tr_error *err)
+{
+	struct addrinfo hints, *res = NULL;
+	char host[64];
+	const char *addr = spec, *port, *node;
+	size_t hl;
+	int fd = -1, on = 1, rc;
+
+	/* config.c has checked the syntax: the port follows the last ':' */
+	port = strrchr(addr, ':') + 1;
+	hl = (size_t)(port - 1 - addr);
+	if (addr[0] == '[') {
+		addr++;
+		hl -= 2;
+	}
+	if (hl >= sizeof(host)) {
+		tr_error_set(err, TR_ERR_IO, "metrics_listen %s: bad address",
+		    spec);
+		return -1;
+	}
+	memcpy(host, addr, hl);
+	host[hl] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	node = host;
+	if (strcmp(host, "*") == 0) {
+		/* every address: IPv6 with IPv4 mapped in, or IPv4 alone */
+		node = NULL;
+		hints.ai_family = AF_INET6;
+		if (getaddrinfo(NULL, port, &hints, &res) == 0) {
+			fd = socket(res->ai_family, res->ai_socktype |
+			    SOCK_CLOEXEC, 0);
+			if (fd == -1) {
+				freeaddrinfo(res);
+				res = NULL;
+			}
+		}
+		if (fd == -1)
+			hints.ai_family = AF_INET;
+	}
+	if (res == NULL) {
+		if ((rc = getaddrinfo(node, port, &hints, &res)) != 0) {
+			tr_error_set(err, TR_ERR_IO, "metrics_listen %s: %s",
+			    spec, gai_strerror(rc));
+			return -1;
+		}
+		fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, 0);
+	}
+	if (fd == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    (res->ai_family == AF_INET6 && node == NULL &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &(int){ 0 },
+	    sizeof(int)) == -1) ||
+	    bind(fd, res->ai_addr, res->ai_addrlen) == -1) {
+		tr_error_set(err, TR_ERR_IO, "metrics_listen %s: cannot "
+		    "bind: %s", spec, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		freeaddrinfo(res);
+		return -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+/* tr_admin_http_listen - every socket bound and listening, or none */
+struct tr_admin_http *
+tr_admin_http_listen(const struct tr_strlist *addrs, uid_t uid, gid_t gid,
+    struct tr_error *err)
+{
+	struct tr_admin_http *h;
+	struct listener *l;
+	const char *a;
+	size_t i;
+
+	if (addrs->n > MAX_ADDRS) {
+		tr_error_set(err, TR_ERR_IO, "metrics_listen: at most %d "
+		    "addresses", MAX_ADDRS);
+		return NULL;
+	}
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		tr_error_set(err, TR_ERR_NOMEM, "metrics_listen: out of memory");
+		return NULL;
+	}
+	for (i = 0; i < addrs->n; i++) {
+		a = addrs->v[i];
+		l = &h->l[h->n];
+		if ((l->addr = strdup(a)) == NULL) {
+			tr_error_set(err, TR_ERR_NOMEM, "out of memory");
+			goto fail;
+		}
+		if (strncmp(a, "unix:", 5) == 0) {
+			if ((l->unix_path = strdup(a + 5)) == NULL) {
+				free(l->addr);
+				tr_error_set(err, TR_ERR_NOMEM, "out of memory");
+				goto fail;
+			}
+			l->fd = listen_unix(a + 5, uid, gid, err);
+		} else
+			l->fd = listen_inet(a, err);
+		if (l->fd == -1 || listen(l->fd, TR_ADMIN_BACKLOG) == -1 ||
+		    evutil_make_socket_nonblocking(l->fd) == -1) {
+			if (l->fd != -1) {
+				tr_error_set(err, TR_ERR_IO, "metrics_listen "
+				    "%s: %s", a, strerror(errno));
+				close(l->fd);
+			}
+			if (l->unix_path != NULL)
+				unlink(l->unix_path);
+			free(l->unix_path);
+			free(l->addr);
+			goto fail;
+		}
+		h->n++;
+	}
+	return h;
+fail:
+	tr_admin_http_free(h);
+	return NULL;
+}
+
+/* resume - the back-off is over: accept again */
+static void
+resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct tr_admin_http *h = arg;
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->l[i].lev != NULL)
+			evconnlistener_enable(h->l[i].lev);
+}
+
+/*
+ * accept_error - out of descriptors: stop accepting for a second rather
+ * than spin on a listener that stays readable. Its argument is evhttp's,
+ * so the listeners are found through running.
+ */
+static void
+accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct tr_admin_http *h = running;
+	struct timeval one = { 1, 0 };
+	int e = EVUTIL_SOCKET_ERROR();
+	size_t i;
+
+	if (h == NULL)
+		return;
+	if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM) {
+		log_warnx("metrics_listen: accept: %s", strerror(e));
+		return;
+	}
+	if (evtimer_pending(h->backoff, NULL))
+		return;
+	log_warnx("metrics_listen: accept: %s; pausing for a second",
+	    strerror(e));
+	for (i = 0; i < h->n; i++)
+		if (h->l[i].lev != NULL)
+			evconnlistener_disable(h->l[i].lev);
+	evtimer_add(h->backoff, &one);
+}
+
+/* reply - a short plain-text answer */
+static void
+reply(struct evhttp_request *req, int code, const char *reason,
+    const char *text)
+{
+	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
+	struct evbuffer *b = evhttp_request_get_output_buffer(req);
+
+	evhttp_add_header(hdr, "Content-Type", "text/plain; charset=utf-8");
+	evhttp_add_header(hdr, "Cache-Control", "no-store");
+	if (code == 405)
+		evhttp_add_header(hdr, "Allow", "GET, HEAD");
+	evbuffer_add(b, text, strlen(text));
+	evhttp_send_reply(req, code, reason, NULL);
+}
+
+/* free_text - evbuffer_add_reference's clean-up of a rendered page */
+static void
+free_text(const void *data, size_t len, void *arg)
+{
+	free(arg);
+}
+
+/* metrics - the rendered registry */
+static void
+metrics(struct tr_admin_http *h, struct evhttp_request *req)
+{
+	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
+	struct evbuffer *b = evhttp_request_get_output_buffer(req);
+	struct tr_daemon_stats ds;
+	char *text;
+	size_t len;
+
+	tr_daemon_stats(h->d, &ds);
+	if (tr_stats_render(h->stats, &ds, &text, &len) == -1) {
+		reply(req, 500, "Internal Server Error", "out of memory\n");
+		return;
+	}
+	if (evbuffer_add_reference(b, text, len, free_text, text) == -1) {
+		free(text);
+		reply(req, 500, "Internal Server Error", "out of memory\n");
+		return;
+	}
+	evhttp_add_header(hdr, "Content-Type",
+	    "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_add_header(hdr, "Cache-Control", "no-store");
+	evhttp_send_reply(req, 200, "OK", NULL);
+}
+
+/* tr_admin_http_handle - route one request */
+void
+tr_admin_http_handle(struct evhttp_request *req, void *arg)
+{
+	struct tr_admin_http *h = arg;
+	enum evhttp_cmd_type m = evhttp_request_get_command(req);
+	const char *path;
+
+	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	if (path == NULL)
+		path = "";
+	if (strcmp(path, "/metrics") != 0 && strcmp(path, "/healthz") != 0) {
+		reply(req, 404, "Not Found", "not found: try /metrics\n");
+		return;
+	}
+	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
+		reply(req, 405, "Method Not Allowed", "GET or HEAD only\n");
+		return;
+	}
+	if (strcmp(path, "/healthz") == 0)
+		reply(req, 200, "OK", "ok\n");
+	else
+		metrics(h, req);
+}
+
+/* tr_admin_http_start - hand the bound sockets to an evhttp on base */
+int
+tr_admin_http_start(struct tr_admin_http *h, struct event_base *base,
+    struct tr_stats *s, struct tr_daemon *d)
+{
+	struct evhttp_bound_socket *bs;
+	size_t i;
+
+	h->stats = s;
+	h->d = d;
+	if ((h->http = evhttp_new(base)) == NULL ||
+	    (h->backoff = evtimer_new(base, resume, h)) == NULL) {
+		log_warnx("metrics_listen: cannot set up the HTTP server");
+		return -1;
+	}
+	evhttp_set_timeout(h->http, TR_ADMIN_TIMEOUT);
+	evhttp_set_max_headers_size(h->http, TR_ADMIN_MAX_HEADERS);
+	evhttp_set_max_body_size(h->http, TR_ADMIN_MAX_BODY);
+	/* every method reaches the handler, which answers 405 (evhttp's own
+	 * answer to a method not allowed is 501) */
+	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
+	    EVHTTP_REQ_PATCH);
+	evhttp_set_gencb(h->http, tr_admin_http_handle, h);
+	for (i = 0; i < h->n; i++) {
+		if ((bs = evhttp_accept_socket_with_handle(h->http,
+		    h->l[i].fd)) == NULL) {
+			log_warnx("metrics_listen %s: cannot accept",
+			    h->l[i].addr);
+			return -1;
+		}
+		h->l[i].fd = -1;	/* evhttp closes it now */
+		h->l[i].lev = evhttp_bound_socket_get_listener(bs);
+		evconnlistener_set_error_cb(h->l[i].lev, accept_error);
+	}
+	running = h;
+	return 0;
+}
+
+/* tr_admin_http_free - close everything, remove the unix sockets */
+void
+tr_admin_http_free(struct tr_admin_http *h)
+{
+	size_t i;
+
+	if (h == NULL)
+		return;
+	if (running == h)
+		running = NULL;
+	if (h->http != NULL)
+		evhttp_free(h->http);
+	if (h->backoff != NULL)
+		event_free(h->backoff);
+	for (i = 0; i < h->n; i++) {
+		if (h->l[i].fd != -1)
+			close(h->l[i].fd);
+		if (h->l[i].unix_path != NULL)
+			unlink(h->l[i].unix_path);
+		free(h->l[i].unix_path);
+		free(h->l[i].addr);
+	}
+	free(h);
+}

@@ -1,0 +1,621 @@
+/* alert.c - failure-rate alerts after each commit; the alert command, spawned and reaped */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <json-c/json.h>
+#include <sqlite3.h>
+
+#include "alert.h"
+#include "log.h"
+#include "schema.h"
+
+extern char **environ;
+
+/* domain_daily for one domain and day; the view itself would compute every
+ * domain's every day first, this lets SQLite use policies_policy_domain */
+static const char q_day[] =
+    "SELECT count(*), count(DISTINCT r.organization_name),\n"
+    "       CAST(total(s.successful_sessions) AS INTEGER),\n"
+    "       CAST(total(s.failed_sessions) AS INTEGER)\n"
+    "  FROM report_domain_sessions s\n"
+    "  JOIN reports r ON r.id = s.report_ref\n"
+    " WHERE s.policy_domain = ?1 AND date(r.start_time) = ?2";
+
+static const char q_top[] =
+    "SELECT f.result_type, CAST(total(f.failed_sessions) AS INTEGER) AS n\n"
+    "  FROM report_domain_sessions s\n"
+    "  JOIN reports r ON r.id = s.report_ref\n"
+    "  JOIN policies p ON p.report_ref = s.report_ref\n"
+    "   AND p.policy_domain = s.policy_domain\n"
+    "   AND p.policy_type IS s.policy_type\n"
+    "  JOIN failure_details f ON f.policy_ref = p.id\n"
+    " WHERE s.policy_domain = ?1 AND date(r.start_time) = ?2\n"
+    " GROUP BY f.result_type\n"
+    " ORDER BY n DESC, f.result_type\n"
+    " LIMIT " "5";
+_Static_assert(TR_ALERT_TOP == 5, "q_top's LIMIT is TR_ALERT_TOP");
+
+static const char q_claim[] =
+    "INSERT OR IGNORE INTO alerts (policy_domain, day, raised_at,\n"
+    "    failure_rate, successful_sessions, failed_sessions, threshold)\n"
+    "VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?3, ?4, ?5, ?6)";
+
+/* db_error - TR_ERR_STORE naming the alert step */
+static enum tr_err
+db_error(struct tr_error *err, sqlite3 *db, int rc, const char *what)
+{
+	return tr_schema_dberror(err, db, rc, sqlite3_db_filename(db, "main"),
+	    what);
+}
+
+/* copy_utf8 - s cut to fit out, never inside a UTF-8 sequence */
+static void
+copy_utf8(char *out, size_t outsz, const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n >= outsz) {
+		n = outsz - 1;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(out, s != NULL ? s : "", n);
+	out[n] = '\0';
+}
+
+/* tr_alert_read_day - a domain's day from the store */
+enum tr_err
+tr_alert_read_day(sqlite3 *db, const char *policy_domain, const char *day,
+    struct tr_alert_day *out, struct tr_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	const char *rt;
+	double all;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->policy_domain = policy_domain;
+	snprintf(out->day, sizeof(out->day), "%s", day);
+	if ((rc = sqlite3_prepare_v2(db, q_day, -1, &st, NULL)) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, policy_domain, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, out->day, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW)
+		goto fail;
+	out->reports = sqlite3_column_int64(st, 0);
+	out->organizations = sqlite3_column_int64(st, 1);
+	out->successful = sqlite3_column_int64(st, 2);
+	out->failed = sqlite3_column_int64(st, 3);
+	sqlite3_finalize(st);
+	st = NULL;
+	/* as the view: in doubles, so that huge counts cannot overflow */
+	all = (double)out->successful + (double)out->failed;
+	out->rate = all == 0 ? 0 : (double)out->failed / all;
+
+	if ((rc = sqlite3_prepare_v2(db, q_top, -1, &st, NULL)) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, policy_domain, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, out->day, -1, SQLITE_STATIC);
+	while (out->ntop < TR_ALERT_TOP && (rc = sqlite3_step(st)) ==
+	    SQLITE_ROW) {
+		rt = (const char *)sqlite3_column_text(st, 0);
+		copy_utf8(out->top[out->ntop].result_type,
+		    sizeof(out->top[out->ntop].result_type), rt);
+		out->top[out->ntop].failed = sqlite3_column_int64(st, 1);
+		out->ntop++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	return TR_OK;
+fail:
+	db_error(err, db, rc, "reading a domain's day for alerts");
+	sqlite3_finalize(st);
+	return TR_ERR_STORE;
+}
+
+/* tr_alert_due - enough sessions and a failure rate at the threshold */
+int
+tr_alert_due(const struct tr_alert_day *d, const struct tr_alert_settings *s)
+{
+	double all = (double)d->successful + (double)d->failed;
+
+	if (s->threshold <= 0 || all < (double)s->min_sessions || all == 0)
+		return 0;
+	/* failed / all >= threshold / 100, without rounding the rate first */
+	return (double)d->failed * 100 >= s->threshold * all;
+}
+
+/* tr_alert_claim - one row per domain and day: the first claim wins */
+int
+tr_alert_claim(sqlite3 *db, const struct tr_alert_day *d, double threshold,
+    struct tr_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(db, q_claim, -1, &st, NULL)) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, d->policy_domain, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, d->day, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 3, d->rate);
+	sqlite3_bind_int64(st, 4, d->successful);
+	sqlite3_bind_int64(st, 5, d->failed);
+	sqlite3_bind_double(st, 6, threshold);
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	return sqlite3_changes(db) == 1;
+fail:
+	db_error(err, db, rc, "recording an alert");
+	sqlite3_finalize(st);
+	return -1;
+}
+
+/* percent - a percentage with two decimals, as JSON */
+static struct json_object *
+percent(double v)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%.2f", v);
+	return json_object_new_double_s(v, buf);
+}
+
+/* tr_alert_fields - the alert as log fields / command input */
+struct json_object *
+tr_alert_fields(const struct tr_alert_day *d,
+    const struct tr_alert_settings *s)
+{
+	struct json_object *f = json_object_new_object(), *top, *t;
+	size_t i;
+
+	json_object_object_add(f, "policy_domain",
+	    json_object_new_string(d->policy_domain));
+	json_object_object_add(f, "day", json_object_new_string(d->day));
+	json_object_object_add(f, "failure_rate_percent",
+	    percent(d->rate * 100));
+	json_object_object_add(f, "threshold_percent", percent(s->threshold));
+	json_object_object_add(f, "sessions", json_object_new_int64(
+	    d->successful > INT64_MAX - d->failed ? INT64_MAX :
+	    d->successful + d->failed));
+	json_object_object_add(f, "successful_sessions",
+	    json_object_new_int64(d->successful));
+	json_object_object_add(f, "failed_sessions",
+	    json_object_new_int64(d->failed));
+	json_object_object_add(f, "min_sessions",
+	    json_object_new_int64(s->min_sessions));
+	json_object_object_add(f, "reports", json_object_new_int64(d->reports));
+	json_object_object_add(f, "organizations",
+	    json_object_new_int64(d->organizations));
+	top = json_object_new_array();
+	for (i = 0; i < d->ntop; i++) {
+		t = json_object_new_object();
+		json_object_object_add(t, "result_type",
+		    json_object_new_string(d->top[i].result_type));
+		json_object_object_add(t, "failed_sessions",
+		    json_object_new_int64(d->top[i].failed));
+		json_object_array_add(top, t);
+	}
+	json_object_object_add(f, "top_result_types", top);
+	return f;
+}
+
+/* One alert command, from spawn to reaping. */
+struct child {
+	struct tr_alerter *a;
+	pid_t pid;
+	int fd;				/* our end of its stdin, or -1 */
+	char *input;			/* the alert, one JSON line */
+	size_t len, off;
+	struct event *write_ev;		/* fd writable */
+	struct event *timer;		/* the time limit */
+	int timed_out;
+	char *domain;			/* for its log line */
+	char day[11];
+};
+
+struct tr_alerter {
+	struct event_base *base;
+	struct tr_store *st;
+	struct tr_alert_settings s;
+	char *command;
+	struct tr_stats *stats;
+	struct event *sigchld;
+	struct child *running[TR_ALERT_MAX_RUNNING];
+	size_t nrunning;
+};
+
+/* close_input - done writing (or cannot): the command sees end of file */
+static void
+close_input(struct child *c)
+{
+	if (c->write_ev != NULL) {
+		event_free(c->write_ev);
+		c->write_ev = NULL;
+	}
+	if (c->fd != -1) {
+		close(c->fd);
+		c->fd = -1;
+	}
+	free(c->input);
+	c->input = NULL;
+}
+
+/* child_free - a reaped (or abandoned) command */
+static void
+child_free(struct child *c)
+{
+	close_input(c);
+	if (c->timer != NULL)
+		event_free(c->timer);
+	free(c->domain);
+	free(c);
+}
+
+/* write_input - as much of the alert as the pipe takes, never blocking */
+static void
+write_input(evutil_socket_t fd, short what, void *arg)
+{
+	struct child *c = arg;
+	ssize_t w;
+
+	while (c->off < c->len) {
+		w = write(c->fd, c->input + c->off, c->len - c->off);
+		if (w > 0) {
+			c->off += (size_t)w;
+			continue;
+		}
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1 && errno == EAGAIN) {
+			if (c->write_ev == NULL && (c->write_ev = event_new(
+			    c->a->base, c->fd, EV_WRITE | EV_PERSIST,
+			    write_input, c)) == NULL)
+				break;
+			event_add(c->write_ev, NULL);
+			return;
+		}
+		/* EPIPE: it closed its input without reading it all; its
+		 * exit status says whether that was fine */
+		break;
+	}
+	close_input(c);
+}
+
+/* time_up - the command overran its time: kill it (reaped on SIGCHLD) */
+static void
+time_up(evutil_socket_t fd, short what, void *arg)
+{
+	struct child *c = arg;
+
+	c->timed_out = 1;
+	kill(c->pid, SIGKILL);
+}
+
+/* log_command - the alert_command event for one command */
+static void
+log_command(const struct tr_alerter *a, const char *domain, const char *day,
+    pid_t pid, const char *result, int status, const char *error)
+{
+	struct json_object *f = json_object_new_object();
+
+	json_object_object_add(f, "command", json_object_new_string(a->command));
+	json_object_object_add(f, "policy_domain", json_object_new_string(domain));
+	json_object_object_add(f, "day", json_object_new_string(day));
+	if (pid > 0)
+		json_object_object_add(f, "pid", json_object_new_int((int)pid));
+	json_object_object_add(f, "result", json_object_new_string(result));
+	if (error != NULL)
+		json_object_object_add(f, "error", json_object_new_string(error));
+	else if (WIFEXITED(status))
+		json_object_object_add(f, "exit_status",
+		    json_object_new_int(WEXITSTATUS(status)));
+	else if (WIFSIGNALED(status))
+		json_object_object_add(f, "signal",
+		    json_object_new_string(strsignal(WTERMSIG(status))));
+	tr_log_event(strcmp(result, "ok") == 0 ? TR_LOG_INFO : TR_LOG_WARN,
+	    "alert_command", f);
+}
+
+/* on_sigchld - reap whichever of our commands have ended */
+static void
+on_sigchld(evutil_socket_t sig, short what, void *arg)
+{
+	struct tr_alerter *a = arg;
+	struct child *c;
+	const char *result;
+	size_t i = 0;
+	pid_t r;
+	int status;
+
+	/* only our own children, by pid: never anybody else's */
+	while (i < a->nrunning) {
+		c = a->running[i];
+		r = waitpid(c->pid, &status, WNOHANG);
+		if (r == 0 || (r == -1 && errno == EINTR)) {
+			i++;
+			continue;
+		}
+		if (r == -1) {
+			log_command(a, c->domain, c->day, c->pid, "failed", 0,
+			    strerror(errno));
+			result = "failed";
+		} else {
+			if (c->timed_out)
+				result = "timeout";
+			else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+				result = "ok";
+			else
+				result = "failed";
+			log_command(a, c->domain, c->day, c->pid, result,
+			    status, NULL);
+		}
+		tr_stats_alert_command(a->stats, result);
+		child_free(c);
+		a->running[i] = a->running[--a->nrunning];
+	}
+}
+
+/* run_command - spawn alert_command with the alert on its stdin */
+static void
+run_command(struct tr_alerter *a, struct json_object *alert,
+    const struct tr_alert_day *d)
+{
+	static const int dflt[] = { SIGPIPE, SIGCHLD, SIGHUP, SIGINT,
+	    SIGTERM, SIGUSR1, SIGUSR2, SIGALRM };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	struct timeval tv = { a->s.command_timeout, 0 };
+	struct child *c;
+	sigset_t set;
+	char *argv[2];
+	const char *s;
+	size_t i;
+	int p[2], rc;
+
+	if (a->nrunning == TR_ALERT_MAX_RUNNING) {
+		log_command(a, d->policy_domain, d->day, 0, "skipped", 0,
+		    "too many alert commands still running");
+		tr_stats_alert_command(a->stats, "skipped");
+		return;
+	}
+	/* posix_spawn may report a failed exec only as exit status 127 */
+	if (access(a->command, X_OK) == -1) {
+		log_command(a, d->policy_domain, d->day, 0, "error", 0,
+		    strerror(errno));
+		tr_stats_alert_command(a->stats, "error");
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		goto nomem;
+	c->a = a;
+	c->fd = -1;
+	snprintf(c->day, sizeof(c->day), "%s", d->day);
+	s = json_object_to_json_string_ext(alert, JSON_C_TO_STRING_PLAIN);
+	if ((c->domain = strdup(d->policy_domain)) == NULL ||
+	    asprintf(&c->input, "%s\n", s) == -1) {
+		c->input = NULL;
+		child_free(c);
+		goto nomem;
+	}
+	c->len = strlen(c->input);
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		log_command(a, d->policy_domain, d->day, 0, "error", 0,
+		    strerror(errno));
+		tr_stats_alert_command(a->stats, "error");
+		child_free(c);
+		return;
+	}
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, p[0], 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+#ifdef __GLIBC__
+	/* the milter socket, the database and the listeners stay ours */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
+	posix_spawnattr_init(&at);
+	/* the loop thread may block the stop signals; ignored SIGPIPE
+	 * would be inherited too: the command starts clean */
+	sigemptyset(&set);
+	posix_spawnattr_setsigmask(&at, &set);
+	for (i = 0; i < sizeof(dflt) / sizeof(dflt[0]); i++)
+		sigaddset(&set, dflt[i]);
+	posix_spawnattr_setsigdefault(&at, &set);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF);
+	argv[0] = a->command;
+	argv[1] = NULL;
+	rc = posix_spawn(&c->pid, a->command, &fa, &at, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	close(p[0]);
+	c->fd = p[1];
+	if (rc != 0) {
+		log_command(a, d->policy_domain, d->day, 0, "error", 0,
+		    strerror(rc));
+		tr_stats_alert_command(a->stats, "error");
+		child_free(c);
+		return;
+	}
+	a->running[a->nrunning++] = c;
+	if ((c->timer = evtimer_new(a->base, time_up, c)) != NULL)
+		evtimer_add(c->timer, &tv);
+	if (fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK) == -1)
+		close_input(c);
+	else
+		write_input(c->fd, EV_WRITE, c);
+	return;
+nomem:
+	log_command(a, d->policy_domain, d->day, 0, "error", 0,
+	    "out of memory");
+	tr_stats_alert_command(a->stats, "error");
+}
+
+/* tr_alerter_new - watch commits on base; NULL on failure (logged) */
+struct tr_alerter *
+tr_alerter_new(struct event_base *base, struct tr_store *st,
+    const struct tr_alert_settings *s, struct tr_stats *stats)
+{
+	struct tr_alerter *a;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		log_warn("alerts");
+		return NULL;
+	}
+	a->base = base;
+	a->st = st;
+	a->s = *s;
+	a->stats = stats;
+	if (a->s.command_timeout == 0)
+		a->s.command_timeout = TR_ALERT_COMMAND_TIMEOUT;
+	if (s->command != NULL) {
+		if ((a->command = strdup(s->command)) == NULL) {
+			log_warn("alerts");
+			free(a);
+			return NULL;
+		}
+		a->s.command = a->command;
+		if ((a->sigchld = evsignal_new(base, SIGCHLD, on_sigchld,
+		    a)) == NULL || event_add(a->sigchld, NULL) == -1) {
+			log_warnx("alerts: cannot watch SIGCHLD");
+			tr_alerter_free(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/* One domain-day to look at. */
+struct check {
+	const char *domain;
+	const char *day;
+};
+
+/* raise_alert - one domain-day: due and not yet claimed, then log and run */
+static void
+raise_alert(struct tr_alerter *a, const char *domain, const char *day)
+{
+	struct tr_alert_day d;
+	struct tr_error err;
+	struct json_object *f;
+	sqlite3 *db = tr_store_db(a->st);
+
+	if (tr_alert_read_day(db, domain, day, &d, &err) != TR_OK) {
+		log_warnx("%s", err.msg);
+		return;
+	}
+	if (!tr_alert_due(&d, &a->s))
+		return;
+	switch (tr_alert_claim(db, &d, a->s.threshold, &err)) {
+	case -1:
+		log_warnx("failure_rate_alert for %s on %s not raised: %s",
+		    domain, day, err.msg);
+		return;
+	case 0:
+		return;		/* raised before, maybe before a restart */
+	}
+	f = tr_alert_fields(&d, &a->s);
+	tr_stats_alert(a->stats);
+	if (a->command != NULL) {
+		json_object_object_add(f, "event",
+		    json_object_new_string("failure_rate_alert"));
+		run_command(a, f, &d);
+		json_object_object_del(f, "event");
+	}
+	tr_log_event(TR_LOG_WARN, "failure_rate_alert", f);
+}
+
+/* tr_alerter_check - every stored domain-day of a committed batch */
+void
+tr_alerter_check(struct tr_alerter *a, const struct tr_verdict *v, size_t n)
+{
+	struct check *c;
+	size_t i, j, k, nc = 0;
+	int capped = 0;
+
+	if (a == NULL || a->s.threshold <= 0)
+		return;
+	for (i = 0; i < n; i++)
+		nc += v[i].ntallies;
+	if (nc == 0)
+		return;
+	if (nc > TR_ALERT_MAX_CHECKS)
+		nc = TR_ALERT_MAX_CHECKS;
+	if ((c = calloc(nc, sizeof(*c))) == NULL) {
+		log_warn("alerts");
+		return;
+	}
+	nc = 0;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < v[i].ntallies; j++) {
+			const struct tr_tally *t = &v[i].tallies[j];
+
+			/* no failures of its own, a report may still bring
+			 * the day up to alert_min_sessions */
+			if (t->policy_domain == NULL || t->day[0] == '\0')
+				continue;
+			for (k = 0; k < nc; k++)
+				if (strcmp(c[k].domain, t->policy_domain) == 0 &&
+				    strcmp(c[k].day, t->day) == 0)
+					break;
+			if (k < nc)
+				continue;
+			if (nc == TR_ALERT_MAX_CHECKS) {
+				capped = 1;
+				continue;
+			}
+			c[nc].domain = t->policy_domain;
+			c[nc].day = t->day;
+			nc++;
+		}
+	if (capped)
+		log_warnx("alerts: more than %d domain-days in one commit; "
+		    "the others are checked with their next report",
+		    TR_ALERT_MAX_CHECKS);
+	for (k = 0; k < nc; k++)
+		raise_alert(a, c[k].domain, c[k].day);
+	free(c);
+}
+
+/* tr_alerter_running - commands not yet reaped */
+size_t
+tr_alerter_running(const struct tr_alerter *a)
+{
+	return a != NULL ? a->nrunning : 0;
+}
+
+/* tr_alerter_free - stop watching; running commands finish on their own */
+void
+tr_alerter_free(struct tr_alerter *a)
+{
+	size_t i;
+
+	if (a == NULL)
+		return;
+	/* a last look: some may have ended without a SIGCHLD seen yet */
+	if (a->nrunning > 0)
+		on_sigchld(SIGCHLD, EV_SIGNAL, a);
+	for (i = 0; i < a->nrunning; i++) {
+		log_warnx("alert_command %s (pid %ld) still running at exit",
+		    a->command, (long)a->running[i]->pid);
+		child_free(a->running[i]);
+	}
+	if (a->sigchld != NULL)
+		event_free(a->sigchld);
+	free(a->command);
+	free(a);
+}

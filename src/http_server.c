@@ -1,0 +1,904 @@
+/* http_server.c - evhttp on the daemon's loop: sockets, TLS, connection limits, replies */
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <json-c/json.h>
+#include <openssl/ssl.h>
+
+#include "http.h"
+#include "http_request.h"
+#include "log.h"
+#include "tls.h"
+
+#define MAX_HEADERS	(64 * 1024)	/* request line and header section */
+#define ACCEPT_BACKOFF	1		/* seconds without accept after EMFILE */
+#define HASH_MAX	65536		/* buckets of the connection table */
+#define SOURCE_MAX	(INET6_ADDRSTRLEN + 8)
+
+struct tr_http;
+
+/* One listening socket, with an evhttp of its own: plain or TLS, and
+ * whether its peers are local processes (a unix socket). */
+struct lsock {
+	struct tr_http *h;
+	char *spec;			/* as configured, for messages */
+	char *unix_path;		/* to remove at the end, or NULL */
+	int fd;				/* until evhttp owns it */
+	int tls;
+	struct evhttp *eh;
+	struct evhttp_bound_socket *bound;
+};
+
+/* One client connection, from accept until evhttp frees it. */
+struct conn {
+	struct tr_http *h;
+	struct lsock *ls;
+	struct bufferevent *bev;
+	struct evhttp_connection *evcon; /* NULL until adopted */
+	struct event *ev;		/* adoption, then the request deadline */
+	struct hjob *job;		/* a report awaiting its commit */
+	int held;			/* a reply is on its way: the loop waits */
+	int in_deadline, closed;
+	struct conn *hnext;		/* hash chain by evcon */
+	TAILQ_ENTRY(conn) entry;	/* every connection */
+};
+
+/* One report handed to the loop. */
+struct hjob {
+	struct tr_job job;
+	struct evhttp_request *req;	/* NULL once the connection is gone */
+	struct conn *c;
+	char source[SOURCE_MAX];
+	char media_type[128];
+	char note[TR_HTTP_TEXT_MAX];
+};
+
+struct tr_http {
+	const struct tr_config *cfg;
+	struct tr_daemon *d;
+	struct event_base *base;
+	SSL_CTX *ssl;
+	struct lsock *ls;
+	size_t nls;
+	unsigned nconns;
+	int at_limit, backoff, stopping, warned_limit;
+	struct event *backoff_ev;
+	struct conn **hash;
+	size_t hmask;
+	TAILQ_HEAD(, conn) conns;
+};
+
+/* --- sockets, bound before privileges are dropped ------------------------ */
+
+/* sock_fail - an error naming the listen address */
+static enum tr_err
+sock_fail(struct tr_error *err, const struct lsock *ls, const char *what)
+{
+	return tr_error_set(err, TR_ERR_IO, "%s %s: %s: %s", ls->tls ?
+	    "https_listen" : "http_listen", ls->spec, what, strerror(errno));
+}
+
+/* parse_inet - an "IPv4:PORT", "[IPv6]:PORT" or "*:PORT" (checked by the
+ * configuration) into a socket address; *any for the wildcard */
+static int
+parse_inet(const char *spec, struct sockaddr_storage *ss, socklen_t *len,
+    int *any)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *colon = strrchr(spec, ':');
+	unsigned long port;
+	size_t n;
+
+	if (colon == NULL)
+		return -1;
+	port = strtoul(colon + 1, NULL, 10);
+	n = (size_t)(colon - spec);
+	if (spec[0] == '[' && n >= 2) {
+		spec++;
+		n -= 2;
+	}
+	if (n >= sizeof(host) || port == 0 || port > 65535)
+		return -1;
+	memcpy(host, spec, n);
+	host[n] = '\0';
+	memset(ss, 0, sizeof(*ss));
+	*any = strcmp(host, "*") == 0;
+	if (*any || strchr(host, ':') != NULL) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		if (!*any && inet_pton(AF_INET6, host, &in6->sin6_addr) != 1)
+			return -1;
+		*len = sizeof(*in6);
+	} else {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET, host, &in4->sin_addr) != 1)
+			return -1;
+		*len = sizeof(*in4);
+	}
+	return 0;
+}
+
+/* open_inet - a listening TCP socket; "*" is every IPv6 and IPv4 address
+ * (IPv4 alone where the host has no IPv6) */
+static enum tr_err
+open_inet(struct lsock *ls, struct tr_error *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int any, one = 1, v6only;
+
+	if (parse_inet(ls->spec, &ss, &len, &any) == -1) {
+		errno = EINVAL;
+		return sock_fail(err, ls, "bad address");
+	}
+	ls->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (ls->fd == -1 && any && errno == EAFNOSUPPORT) {
+		struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+		uint16_t port = ((struct sockaddr_in6 *)&ss)->sin6_port;
+
+		memset(&ss, 0, sizeof(ss));
+		in4->sin_family = AF_INET;
+		in4->sin_port = port;
+		len = sizeof(*in4);
+		ls->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+	}
+	if (ls->fd == -1)
+		return sock_fail(err, ls, "socket");
+	setsockopt(ls->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6) {
+		v6only = !any;
+		setsockopt(ls->fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,
+		    sizeof(v6only));
+	}
+	if (bind(ls->fd, (struct sockaddr *)&ss, len) == -1)
+		return sock_fail(err, ls, "cannot bind");
+	if (listen(ls->fd, SOMAXCONN) == -1)
+		return sock_fail(err, ls, "cannot listen");
+	return TR_OK;
+}
+
+/* open_unix - a listening unix socket, 0660, given to uid/gid; a socket
+ * file nobody answers on (a daemon that was killed) is replaced */
+static enum tr_err
+open_unix(struct lsock *ls, uid_t uid, gid_t gid, struct tr_error *err)
+{
+	struct sockaddr_un sun;
+	struct stat sb;
+	mode_t old;
+	int probe, rc;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(ls->unix_path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return sock_fail(err, ls, "path");
+	}
+	strcpy(sun.sun_path, ls->unix_path);
+	if (lstat(ls->unix_path, &sb) == 0 && S_ISSOCK(sb.st_mode)) {
+		if ((probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) ==
+		    -1)
+			return sock_fail(err, ls, "socket");
+		rc = connect(probe, (struct sockaddr *)&sun, sizeof(sun));
+		close(probe);
+		if (rc == 0) {
+			errno = EADDRINUSE;
+			return sock_fail(err, ls, "another process answers "
+			    "there");
+		}
+		unlink(ls->unix_path);
+	}
+	if ((ls->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1)
+		return sock_fail(err, ls, "socket");
+	/* 0660 from the start, not after a window where anyone may connect */
+	old = umask(0117);
+	rc = bind(ls->fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (rc == -1)
+		return sock_fail(err, ls, "cannot bind");
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
+	    chown(ls->unix_path, uid, gid) == -1)
+		return sock_fail(err, ls, "chown");
+	if (listen(ls->fd, SOMAXCONN) == -1)
+		return sock_fail(err, ls, "cannot listen");
+	return TR_OK;
+}
+
+/* tr_http_listen - bind every configured address; load the certificate */
+enum tr_err
+tr_http_listen(const struct tr_config *cfg, uid_t uid, gid_t gid,
+    struct tr_http **out, struct tr_error *err)
+{
+	const struct tr_strlist *lists[2] = { &cfg->http_listen,
+	    &cfg->https_listen };
+	struct tr_http *h;
+	struct lsock *ls;
+	size_t i, n = cfg->http_listen.n + cfg->https_listen.n;
+	int tls;
+
+	*out = NULL;
+	if (n == 0)
+		return TR_OK;
+	if ((h = calloc(1, sizeof(*h))) == NULL ||
+	    (h->ls = calloc(n, sizeof(*h->ls))) == NULL) {
+		free(h);
+		return tr_error_set(err, TR_ERR_NOMEM, "out of memory");
+	}
+	h->cfg = cfg;
+	TAILQ_INIT(&h->conns);
+	*out = h;
+	/* the key is often readable by root alone: load it now */
+	if (cfg->https_listen.n > 0 && (h->ssl = tr_tls_server_ctx(
+	    cfg->tls_certificate, cfg->tls_key, err)) == NULL)
+		return err->code;
+	for (tls = 0; tls < 2; tls++)
+		for (i = 0; i < lists[tls]->n; i++) {
+			ls = &h->ls[h->nls++];
+			ls->h = h;
+			ls->fd = -1;
+			ls->tls = tls;
+			if ((ls->spec = strdup(lists[tls]->v[i])) == NULL)
+				return tr_error_set(err, TR_ERR_NOMEM,
+				    "out of memory");
+			if (strncmp(ls->spec, "unix:", 5) == 0) {
+				if ((ls->unix_path = strdup(ls->spec + 5)) ==
+				    NULL)
+					return tr_error_set(err, TR_ERR_NOMEM,
+					    "out of memory");
+				if (open_unix(ls, uid, gid, err) != TR_OK) {
+					free(ls->unix_path);	/* not ours */
+					ls->unix_path = NULL;
+					return err->code;
+				}
+			} else if (open_inet(ls, err) != TR_OK)
+				return err->code;
+		}
+	return TR_OK;
+}
+
+/* --- connections ---------------------------------------------------------- */
+
+/* bucket - the hash chain of a connection's evcon */
+static struct conn **
+bucket(struct tr_http *h, const struct evhttp_connection *evcon)
+{
+	uintptr_t k = (uintptr_t)evcon;
+
+	k ^= k >> 17;
+	k *= 0x9e3779b97f4a7c15ULL & UINTPTR_MAX;
+	return &h->hash[(k >> 7) & h->hmask];
+}
+
+/* conn_find - our record of evhttp's connection, or NULL */
+static struct conn *
+conn_find(struct tr_http *h, const struct evhttp_connection *evcon)
+{
+	struct conn *c;
+
+	for (c = *bucket(h, evcon); c != NULL; c = c->hnext)
+		if (c->evcon == evcon)
+			return c;
+	return NULL;
+}
+
+/* conn_unhash - take c out of the table */
+static void
+conn_unhash(struct conn *c)
+{
+	struct conn **pp;
+
+	if (c->evcon == NULL)
+		return;
+	for (pp = bucket(c->h, c->evcon); *pp != NULL; pp = &(*pp)->hnext)
+		if (*pp == c) {
+			*pp = c->hnext;
+			break;
+		}
+}
+
+/* update_listeners - accept only while running, under the connection
+ * limit and not backing off from EMFILE */
+static void
+update_listeners(struct tr_http *h)
+{
+	struct evconnlistener *l;
+	int want = !h->stopping && !h->at_limit && !h->backoff;
+	size_t i;
+
+	for (i = 0; i < h->nls; i++) {
+		if (h->ls[i].bound == NULL)
+			continue;
+		l = evhttp_bound_socket_get_listener(h->ls[i].bound);
+		if (want)
+			evconnlistener_enable(l);
+		else
+			evconnlistener_disable(l);
+	}
+}
+
+/* release - the reply of c's request is written (or will never be) */
+static void
+release(struct conn *c)
+{
+	if (c->held) {
+		c->held = 0;
+		tr_daemon_release(c->h->d);
+	}
+}
+
+/* conn_free - forget a connection evhttp has freed */
+static void
+conn_free(struct conn *c)
+{
+	struct tr_http *h = c->h;
+
+	if (c->ev != NULL)
+		event_free(c->ev);
+	TAILQ_REMOVE(&h->conns, c, entry);
+	free(c);
+	h->nconns--;
+	if (h->at_limit && h->nconns < h->cfg->http_max_connections) {
+		h->at_limit = 0;
+		update_listeners(h);
+	}
+}
+
+/* conn_closed - evhttp's close callback: the connection is going away */
+static void
+conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	struct conn *c = arg;
+
+	conn_unhash(c);
+	c->evcon = NULL;
+	c->closed = 1;
+	if (c->job != NULL) {	/* not expected: reads are off meanwhile */
+		c->job->req = NULL;
+		c->job->c = NULL;
+		c->job = NULL;
+	}
+	release(c);
+	if (!c->in_deadline)
+		conn_free(c);
+}
+
+/* arm - bound the time the next request may take to arrive */
+static void
+arm(struct conn *c)
+{
+	struct timeval tv = { (time_t)c->h->cfg->http_timeout, 0 };
+
+	if (c->ev != NULL)
+		evtimer_add(c->ev, &tv);
+}
+
+/*
+ * conn_event - first the adoption, right after evhttp has set up the
+ * connection in the same accept callback: learn its evhttp_connection from
+ * the bufferevent's callback argument and ask to hear of its end. Then the
+ * deadline: a request that is still not complete http_timeout after the
+ * connection (or the previous reply) began is cut off, however slowly it
+ * trickles in (evhttp's own timeout only bounds each pause).
+ */
+static void
+conn_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct tr_http *h = c->h;
+	void *cbarg = NULL;
+
+	if (c->evcon == NULL) {
+		bufferevent_getcb(c->bev, NULL, NULL, NULL, &cbarg);
+		/* our extra reference kept the bufferevent: no callback
+		 * argument means evhttp gave the connection up already */
+		bufferevent_decref(c->bev);
+		if (cbarg == NULL) {
+			conn_free(c);
+			return;
+		}
+		c->evcon = cbarg;
+		c->hnext = *bucket(h, c->evcon);
+		*bucket(h, c->evcon) = c;
+		evhttp_connection_set_closecb(c->evcon, conn_closed, c);
+		arm(c);
+		return;
+	}
+	log_debug("http: %s: request not complete within http_timeout (%u "
+	    "s); connection closed", c->ls->spec, h->cfg->http_timeout);
+	c->in_deadline = 1;
+	evhttp_connection_free(c->evcon);
+	if (c->closed)
+		conn_free(c);
+	else
+		c->in_deadline = 0;
+}
+
+/* new_conn - evhttp's bufferevent callback, once per accepted connection */
+static struct bufferevent *
+new_conn(struct event_base *base, void *arg)
+{
+	struct lsock *ls = arg;
+	struct tr_http *h = ls->h;
+	struct conn *c;
+	SSL *ssl = NULL;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		goto fail;
+	c->h = h;
+	c->ls = ls;
+	if ((c->ev = event_new(base, -1, 0, conn_event, c)) == NULL)
+		goto fail;
+	if (ls->tls) {
+		if ((ssl = SSL_new(h->ssl)) == NULL)
+			goto fail;
+		c->bev = bufferevent_openssl_socket_new(base, -1, ssl,
+		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+		if (c->bev != NULL)
+			/* OpenSSL 3: a peer closing without close_notify is
+			 * an end of file, not an error */
+			bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+	} else
+		c->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL)
+		goto fail;
+	bufferevent_incref(c->bev);
+	event_active(c->ev, 0, 0);
+	TAILQ_INSERT_TAIL(&h->conns, c, entry);
+	if (++h->nconns >= h->cfg->http_max_connections) {
+		if (!h->warned_limit)
+			log_warnx("http: http_max_connections (%u) reached: "
+			    "new connections wait until one ends",
+			    h->cfg->http_max_connections);
+		h->warned_limit = 1;
+		h->at_limit = 1;
+		update_listeners(h);
+	}
+	return c->bev;
+fail:
+	/* evhttp makes a plain bufferevent of its own: the connection is
+	 * not counted, and a report on it is answered 503 (see submit) */
+	log_warnx("http: %s: out of memory for a connection", ls->spec);
+	if (ssl != NULL)
+		SSL_free(ssl);
+	if (c != NULL && c->ev != NULL)
+		event_free(c->ev);
+	free(c);
+	return NULL;
+}
+
+/* The error callback of a listener gets evhttp's argument, not ours: the
+ * one endpoint of the process is found here. */
+static struct tr_http *endpoint;
+
+/* accept_error - evconnlistener's error callback: out of descriptors
+ * stops accepting for a while instead of spinning */
+static void
+accept_error(struct evconnlistener *l, void *arg)
+{
+	struct tr_http *h = endpoint;
+	struct timeval tv = { ACCEPT_BACKOFF, 0 };
+	const char *spec = "?";
+	int e = errno;
+	size_t i;
+
+	if (h == NULL)
+		return;
+	for (i = 0; i < h->nls; i++)
+		if (h->ls[i].bound != NULL &&
+		    evhttp_bound_socket_get_listener(h->ls[i].bound) == l)
+			spec = h->ls[i].spec;
+	log_warnx("http: %s: accept: %s", spec, strerror(e));
+	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+		h->backoff = 1;
+		update_listeners(h);
+		evtimer_add(h->backoff_ev, &tv);
+	}
+}
+
+/* backoff_over - accept again */
+static void
+backoff_over(evutil_socket_t fd, short what, void *arg)
+{
+	struct tr_http *h = arg;
+
+	h->backoff = 0;
+	update_listeners(h);
+}
+
+/* --- requests ------------------------------------------------------------- */
+
+/* method_name - the request method as sent */
+static const char *
+method_name(enum evhttp_cmd_type t)
+{
+	switch (t) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_HEAD:
+		return "HEAD";
+	case EVHTTP_REQ_PUT:
+		return "PUT";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	case EVHTTP_REQ_OPTIONS:
+		return "OPTIONS";
+	case EVHTTP_REQ_TRACE:
+		return "TRACE";
+	case EVHTTP_REQ_CONNECT:
+		return "CONNECT";
+	case EVHTTP_REQ_PATCH:
+		return "PATCH";
+	}
+	return "?";
+}
+
+/*
+ * client_source - who sent the request: the peer's address (IPv4 clients
+ * of a dual-stack socket without their ::ffff: prefix) or, when the peer
+ * is a trusted proxy or a local process on a unix socket, the last
+ * address of http_proxy_header
+ */
+static void
+client_source(const struct lsock *ls, struct evhttp_request *req,
+    char *out, size_t outsz)
+{
+	const struct tr_config *cfg = ls->h->cfg;
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	const char *hdr;
+	char *peer = NULL;
+	ev_uint16_t port;
+	int trusted;
+
+	if (evcon != NULL)
+		evhttp_connection_get_peer(evcon, &peer, &port);
+	if (ls->unix_path != NULL) {
+		snprintf(out, outsz, "unix");
+		trusted = 1;
+	} else {
+		if (peer == NULL)
+			peer = "?";
+		if (strncmp(peer, "::ffff:", 7) == 0 && strchr(peer + 7, ':') ==
+		    NULL)
+			peer += 7;
+		snprintf(out, outsz, "%s", peer);
+		trusted = tr_config_is_trusted_proxy(cfg, out);
+	}
+	if (!trusted)
+		return;
+	hdr = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    cfg->http_proxy_header);
+	if (hdr != NULL) {
+		char a[SOURCE_MAX];
+
+		if (tr_http_forwarded_addr(hdr, a, sizeof(a)) == 0)
+			snprintf(out, outsz, "%s", a);
+		else
+			log_debug("http: %s from %s is not an address; using "
+			    "the peer's", cfg->http_proxy_header, out);
+	}
+}
+
+/* reply_done - the reply is written: a stopping loop may end now */
+static void
+reply_done(struct evhttp_request *req, void *arg)
+{
+	struct conn *c = arg;
+
+	release(c);
+	if (!c->h->stopping)
+		arm(c);
+}
+
+/* answer - one text/plain reply; c (may be NULL) is held until it is out */
+static void
+answer(struct tr_http *h, struct evhttp_request *req, struct conn *c,
+    const struct tr_http_reply *r, const char *allow)
+{
+	struct evkeyvalq *hdrs = evhttp_request_get_output_headers(req);
+	struct evbuffer *b = evbuffer_new();
+	char num[16];
+
+	evhttp_add_header(hdrs, "Content-Type", "text/plain; charset=utf-8");
+	if (r->retry_after > 0) {
+		snprintf(num, sizeof(num), "%u", r->retry_after);
+		evhttp_add_header(hdrs, "Retry-After", num);
+	}
+	if (allow != NULL)
+		evhttp_add_header(hdrs, "Allow", allow);
+	if (h->stopping)
+		evhttp_add_header(hdrs, "Connection", "close");
+	if (c != NULL)
+		evhttp_request_set_on_complete_cb(req, reply_done, c);
+	if (b != NULL)
+		evbuffer_add(b, r->body, strlen(r->body));
+	evhttp_send_reply(req, r->status, r->phrase, b);
+	if (b != NULL)
+		evbuffer_free(b);
+}
+
+/* log_refusal - the log line of a report the endpoint turned away before
+ * the pipeline saw it; other paths only at debug level (scanners) */
+static void
+log_refusal(const struct lsock *ls, const char *source, size_t len,
+    const char *outcome, const char *reason_class, const char *reason,
+    enum tr_loglevel level)
+{
+	struct json_object *f = json_object_new_object();
+
+	json_object_object_add(f, "outcome", json_object_new_string(outcome));
+	json_object_object_add(f, "way_in", json_object_new_string(ls->tls ?
+	    "https" : "http"));
+	json_object_object_add(f, "source", json_object_new_string(source));
+	json_object_object_add(f, "size", json_object_new_int64((int64_t)len));
+	json_object_object_add(f, "reason_class",
+	    json_object_new_string(reason_class));
+	json_object_object_add(f, "reason", json_object_new_string(reason));
+	tr_log_event(level, "message", f);
+}
+
+/* job_done - the report's batch is over: answer from the verdict */
+static void
+job_done(struct tr_job *job, void *arg)
+{
+	struct hjob *j = arg;
+	struct tr_http_reply r;
+
+	tr_http_verdict_reply(&job->verdict, &r);
+	if (j->c != NULL)
+		j->c->job = NULL;
+	if (j->req != NULL)
+		answer(j->c->h, j->req, j->c, &r, NULL);
+	free(j);
+}
+
+/* submit - hand a classified report to the loop; answer if it refuses */
+static void
+submit(struct lsock *ls, struct evhttp_request *req, struct conn *c,
+    const struct tr_http_decision *dec, const unsigned char *body,
+    size_t len, const char *source)
+{
+	struct tr_http *h = ls->h;
+	struct tr_http_reply r;
+	struct hjob *j;
+	int e;
+
+	if (c == NULL || (j = calloc(1, sizeof(*j))) == NULL) {
+		/* an unadopted connection cannot hold the loop for its
+		 * answer, so it gets no commit to wait for */
+		tr_http_busy_reply(TR_SUBMIT_FULL, &r);
+		log_refusal(ls, source, len, "tempfail", "http",
+		    c == NULL ? "connection not tracked" : "out of memory",
+		    TR_LOG_ERROR);
+		answer(h, req, c, &r, NULL);
+		return;
+	}
+	j->req = req;
+	j->c = c;
+	snprintf(j->source, sizeof(j->source), "%s", source);
+	snprintf(j->media_type, sizeof(j->media_type), "%s", dec->media_type);
+	snprintf(j->note, sizeof(j->note), "%s", dec->note);
+	j->job.buf = body;
+	j->job.len = len;
+	j->job.kind = dec->kind;
+	j->job.hint = j->media_type[0] != '\0' ? j->media_type : NULL;
+	j->job.note = j->note[0] != '\0' ? j->note : NULL;
+	j->job.origin.way_in = ls->tls ? "https" : "http";
+	j->job.origin.source = j->source;
+	j->job.origin.received_at = (int64_t)time(NULL);
+	j->job.done = job_done;
+	j->job.done_arg = j;
+	if (tr_daemon_submit(h->d, &j->job) == -1) {
+		e = errno;
+		tr_http_busy_reply(e, &r);
+		log_refusal(ls, source, len, "tempfail", "http",
+		    e == TR_SUBMIT_FULL ? "overloaded" : "shutting down",
+		    TR_LOG_ERROR);
+		free(j);
+		answer(h, req, c, &r, NULL);
+		return;
+	}
+	c->job = j;
+}
+
+/* on_request - evhttp's callback for every complete request */
+static void
+on_request(struct evhttp_request *req, void *arg)
+{
+	struct lsock *ls = arg;
+	struct tr_http *h = ls->h;
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	struct evbuffer *body = evhttp_request_get_input_buffer(req);
+	struct tr_http_request rq;
+	struct tr_http_decision dec;
+	struct tr_http_reply r;
+	char source[SOURCE_MAX];
+	struct conn *c;
+
+	c = evcon != NULL ? conn_find(h, evcon) : NULL;
+	if (c != NULL) {
+		/* the request is here: no deadline while it is served, and
+		 * a stopping loop waits for its answer */
+		evtimer_del(c->ev);
+		if (!c->held) {
+			c->held = 1;
+			tr_daemon_hold(h->d);
+		}
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.method = method_name(evhttp_request_get_command(req));
+	rq.uri = evhttp_request_get_uri(req);
+	rq.content_type = evhttp_find_header(in, "Content-Type");
+	rq.content_encoding = evhttp_find_header(in, "Content-Encoding");
+	rq.len = evbuffer_get_length(body);
+	/* one contiguous copy at most, bounded by message_size_limit */
+	rq.body = rq.len > 0 ? evbuffer_pullup(body, -1) : NULL;
+	if (rq.len > 0 && rq.body == NULL) {
+		rq.len = 0;
+		tr_http_busy_reply(TR_SUBMIT_FULL, &r);
+		answer(h, req, c, &r, NULL);
+		return;
+	}
+	client_source(ls, req, source, sizeof(source));
+	tr_http_classify(&rq, h->cfg->http_path, &h->cfg->limits, &dec);
+
+	if (dec.action == TR_HTTP_SUBMIT) {
+		submit(ls, req, c, &dec, rq.body, rq.len, source);
+		return;
+	}
+	if (dec.action == TR_HTTP_REFUSE)
+		log_refusal(ls, source, rq.len, "rejected", dec.reason_class,
+		    dec.reason, dec.status == 404 || dec.status == 400 ?
+		    TR_LOG_DEBUG : TR_LOG_WARN);
+	tr_http_decision_reply(&dec, !h->stopping, &r);
+	answer(h, req, c, &r, dec.allow);
+}
+
+/* --- life cycle ----------------------------------------------------------- */
+
+/* tr_http_start - an evhttp per socket on the loop */
+int
+tr_http_start(struct tr_http *h, struct tr_daemon *d)
+{
+	struct lsock *ls;
+	size_t i, nb;
+
+	if (h == NULL)
+		return 0;
+	h->d = d;
+	h->base = tr_daemon_base(d);
+	endpoint = h;
+	/* a client that goes away must not kill the daemon with SIGPIPE */
+	signal(SIGPIPE, SIG_IGN);
+	for (nb = 16; nb < 2 * (size_t)h->cfg->http_max_connections &&
+	    nb < HASH_MAX; nb *= 2)
+		;
+	if ((h->hash = calloc(nb, sizeof(*h->hash))) == NULL) {
+		log_warn("http");
+		return -1;
+	}
+	h->hmask = nb - 1;
+	if ((h->backoff_ev = evtimer_new(h->base, backoff_over, h)) == NULL) {
+		log_warnx("http: cannot create a timer");
+		return -1;
+	}
+	for (i = 0; i < h->nls; i++) {
+		ls = &h->ls[i];
+		if ((ls->eh = evhttp_new(h->base)) == NULL) {
+			log_warnx("http: %s: evhttp_new failed", ls->spec);
+			return -1;
+		}
+		evhttp_set_gencb(ls->eh, on_request, ls);
+		evhttp_set_bevcb(ls->eh, new_conn, ls);
+		/* others (TRACE, CONNECT, ...) get evhttp's 501 */
+		evhttp_set_allowed_methods(ls->eh, EVHTTP_REQ_GET |
+		    EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+		    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+		/* a larger body gets evhttp's 413 before it is read */
+		evhttp_set_max_body_size(ls->eh,
+		    (ev_ssize_t)h->cfg->limits.max_message);
+		evhttp_set_max_headers_size(ls->eh, MAX_HEADERS);
+		evhttp_set_timeout(ls->eh, (int)h->cfg->http_timeout);
+		evhttp_set_default_content_type(ls->eh,
+		    "text/plain; charset=utf-8");
+		if ((ls->bound = evhttp_accept_socket_with_handle(ls->eh,
+		    ls->fd)) == NULL) {
+			log_warnx("http: %s: cannot accept on the socket",
+			    ls->spec);
+			return -1;
+		}
+		ls->fd = -1;	/* closed by its listener from now on */
+		evconnlistener_set_error_cb(
+		    evhttp_bound_socket_get_listener(ls->bound), accept_error);
+	}
+	return 0;
+}
+
+/* tr_http_stop - no new connections; the health check says stopping */
+void
+tr_http_stop(struct tr_http *h)
+{
+	size_t i;
+
+	if (h == NULL || h->stopping)
+		return;
+	h->stopping = 1;
+	for (i = 0; i < h->nls; i++)
+		if (h->ls[i].bound != NULL) {
+			evhttp_del_accept_socket(h->ls[i].eh, h->ls[i].bound);
+			h->ls[i].bound = NULL;
+		}
+}
+
+/* tr_http_free - everything, connections first */
+void
+tr_http_free(struct tr_http *h)
+{
+	struct lsock *ls;
+	struct conn *c;
+	size_t i;
+
+	if (h == NULL)
+		return;
+	/* evhttp_free frees the listeners: no changes to them from here */
+	h->stopping = 1;
+	for (i = 0; i < h->nls; i++)
+		h->ls[i].bound = NULL;
+	for (i = 0; i < h->nls; i++)
+		if (h->ls[i].eh != NULL)
+			evhttp_free(h->ls[i].eh);	/* calls conn_closed */
+	/* accepted as the loop ended, never adopted: only ours is left */
+	while ((c = TAILQ_FIRST(&h->conns)) != NULL) {
+		if (c->evcon == NULL)
+			bufferevent_decref(c->bev);
+		conn_free(c);
+	}
+	for (i = 0; i < h->nls; i++) {
+		ls = &h->ls[i];
+		if (ls->fd != -1)
+			close(ls->fd);
+		if (ls->unix_path != NULL) {
+			unlink(ls->unix_path);
+			free(ls->unix_path);
+		}
+		free(ls->spec);
+	}
+	if (h->backoff_ev != NULL)
+		event_free(h->backoff_ev);
+	if (endpoint == h)
+		endpoint = NULL;
+	if (h->ssl != NULL)
+		SSL_CTX_free(h->ssl);
+	free(h->hash);
+	free(h->ls);
+	free(h);
+}

@@ -1,0 +1,1049 @@
+/* smtp_server.c - SMTP and LMTP listeners on the daemon's loop: sockets, TLS, limits, jobs */
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <json-c/json.h>
+#include <openssl/ssl.h>
+
+#include "log.h"
+#include "smtp.h"
+#include "smtp_session.h"
+#include "tls.h"
+
+#define BACKLOG		511
+#define READ_HIGH	(64 * 1024)	/* input buffered before reading pauses */
+#define WRITE_HIGH	(64 * 1024)	/* replies unsent before reading pauses */
+#define BACKOFF_SECONDS	1		/* listeners off when out of descriptors */
+#define STOP_WRITE_SECONDS 5		/* for the last reply when stopping */
+#define HOSTNAME_MAX	255
+#define ADDR_MAX	(INET6_ADDRSTRLEN + 1)
+
+struct tr_smtp_server;
+
+struct listener {
+	struct tr_smtp_server *srv;
+	evutil_socket_t fd;		/* until the evconnlistener owns it */
+	struct evconnlistener *lev;
+	int lmtp;
+	char *spec;			/* as configured */
+	char *path;			/* a unix socket to remove, or NULL */
+};
+
+/* One client connection. It outlives its socket while its message is out
+ * for storing: the job (and the message in the session) are in here. */
+struct conn {
+	struct tr_smtp_server *srv;
+	LIST_ENTRY(conn) entry;
+	struct bufferevent *bev;	/* NULL once the peer is gone */
+	evutil_socket_t fd;
+	int tls;			/* bev is TLS and owns fd */
+	int starttls;			/* TLS begins once the 220 is out */
+	struct tr_smtp_session *ss;
+	int lmtp;
+	char client[ADDR_MAX];		/* IP address, or "local" */
+	struct event *data_timer;	/* the whole DATA of one message */
+	int in_data;
+	int waiting;			/* the job is with the daemon */
+	int held;			/* holding the daemon for a reply */
+	int closing;			/* free once the replies are out */
+	int paused;			/* reading off: replies not taken */
+	int eof;			/* the client has sent all it will */
+	struct tr_job job;
+	char qid[24];
+	char *to;			/* the recipients, joined */
+};
+
+struct tr_smtp_server {
+	const struct tr_config *cfg;
+	struct tr_daemon *d;
+	struct event_base *base;
+	SSL_CTX *tls;
+	char hostname[HOSTNAME_MAX + 1];
+	struct listener *ls;
+	size_t nls;
+	struct event *backoff_ev;
+	int backing_off;
+	LIST_HEAD(, conn) conns;
+	unsigned nconns;		/* with a socket */
+	unsigned long seq;		/* queue id counter */
+	time_t last_refusal_log;
+	int stopping;
+	struct timeval rtimeout, wtimeout, dtimeout;
+};
+
+static int process(struct conn *);
+static void conn_free(struct conn *);
+
+/* rcpt_ok - the session's recipient check: rua addresses only */
+static int
+rcpt_ok(const char *addr, void *arg)
+{
+	return tr_config_is_rua(arg, addr);
+}
+
+/* set_nonblock - O_NONBLOCK and FD_CLOEXEC on a listening socket */
+static int
+set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+		return -1;
+	return 0;
+}
+
+/* bind_unix - a listening unix socket at path, mode 0660, owned by uid/gid */
+static enum tr_err
+bind_unix(struct listener *l, const char *path, uid_t uid, gid_t gid,
+    struct tr_error *err)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	mode_t old;
+	int fd, rc;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return tr_error_set(err, TR_ERR_IO, "%s: path too long",
+		    l->spec);
+	strcpy(sun.sun_path, path);
+	/* a socket left by a killed daemon goes; a live one or anything
+	 * else stays */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return tr_error_set(err, TR_ERR_IO, "%s: %s exists and "
+			    "is not a socket", l->spec, path);
+		if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) != -1) {
+			rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+			close(fd);
+			if (rc == 0)
+				return tr_error_set(err, TR_ERR_IO, "%s: another "
+				    "process listens on %s", l->spec, path);
+		}
+		if (unlink(path) == -1)
+			return tr_error_set(err, TR_ERR_IO, "%s: cannot remove "
+			    "the stale socket: %s", l->spec, strerror(errno));
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		return tr_error_set(err, TR_ERR_IO, "%s: socket: %s", l->spec,
+		    strerror(errno));
+	/* 0660 from the start, not after a window where anyone connects */
+	old = umask(0117);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (rc == -1 || listen(fd, BACKLOG) == -1 || set_nonblock(fd) == -1) {
+		tr_error_set(err, TR_ERR_IO, "%s: cannot listen: %s (does its "
+		    "directory exist and is it writable?)", l->spec,
+		    strerror(errno));
+		close(fd);
+		return err->code;
+	}
+	l->fd = fd;
+	if ((l->path = strdup(path)) == NULL)
+		return tr_error_set(err, TR_ERR_NOMEM, "out of memory");
+	if (chmod(path, 0660) == -1)
+		return tr_error_set(err, TR_ERR_IO, "%s: chmod: %s", l->spec,
+		    strerror(errno));
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
+	    chown(path, uid, gid) == -1)
+		return tr_error_set(err, TR_ERR_IO, "%s: chown: %s", l->spec,
+		    strerror(errno));
+	return TR_OK;
+}
+
+/* bind_inet - a listening TCP socket: "IPv4:PORT", "[IPv6]:PORT", or
+ * "*:PORT" (IPv6 and IPv4 together, or IPv4 alone without IPv6) */
+static enum tr_err
+bind_inet(struct listener *l, struct tr_error *err)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	int sslen = sizeof(ss), fd, on = 1, off = 0, any;
+	long port;
+
+	memset(&ss, 0, sizeof(ss));
+	any = strncmp(l->spec, "*:", 2) == 0;
+	if (any) {
+		port = strtol(l->spec + 2, NULL, 10);
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = in6addr_any;
+		sin6->sin6_port = htons((unsigned short)port);
+		sslen = sizeof(*sin6);
+	} else if (evutil_parse_sockaddr_port(l->spec, (struct sockaddr *)&ss,
+	    &sslen) == -1)
+		return tr_error_set(err, TR_ERR_IO, "%s: not an address",
+		    l->spec);
+	fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	if (fd == -1 && any && errno == EAFNOSUPPORT) {
+		memset(&ss, 0, sizeof(ss));
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(INADDR_ANY);
+		sin->sin_port = htons((unsigned short)port);
+		sslen = sizeof(*sin);
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+	}
+	if (fd == -1)
+		return tr_error_set(err, TR_ERR_IO, "%s: socket: %s", l->spec,
+		    strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, any ? &off : &on,
+		    sizeof(on));
+	if (bind(fd, (struct sockaddr *)&ss, (socklen_t)sslen) == -1 ||
+	    listen(fd, BACKLOG) == -1 || set_nonblock(fd) == -1) {
+		tr_error_set(err, TR_ERR_IO, "%s: cannot listen: %s", l->spec,
+		    strerror(errno));
+		close(fd);
+		return err->code;
+	}
+	l->fd = fd;
+	return TR_OK;
+}
+
+/* tr_smtp_listen - every configured listener, bound now */
+enum tr_err
+tr_smtp_listen(const struct tr_config *cfg, uid_t uid, gid_t gid,
+    struct tr_smtp_server **out, struct tr_error *err)
+{
+	struct tr_smtp_server *srv;
+	const struct tr_strlist *lists[2] = { &cfg->smtp_listen,
+	    &cfg->lmtp_listen };
+	struct listener *l;
+	size_t i, k, n = cfg->smtp_listen.n + cfg->lmtp_listen.n;
+	enum tr_err rc;
+
+	*out = NULL;
+	if (n == 0)
+		return TR_OK;
+	if ((srv = calloc(1, sizeof(*srv))) == NULL ||
+	    (srv->ls = calloc(n, sizeof(*srv->ls))) == NULL) {
+		free(srv);
+		return tr_error_set(err, TR_ERR_NOMEM, "out of memory");
+	}
+	srv->cfg = cfg;
+	LIST_INIT(&srv->conns);
+	if (cfg->smtp_hostname != NULL)
+		snprintf(srv->hostname, sizeof(srv->hostname), "%s",
+		    cfg->smtp_hostname);
+	else if (gethostname(srv->hostname, sizeof(srv->hostname)) == -1 ||
+	    srv->hostname[0] == '\0')
+		snprintf(srv->hostname, sizeof(srv->hostname), "localhost");
+	srv->hostname[HOSTNAME_MAX] = '\0';
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < lists[k]->n; i++) {
+			l = &srv->ls[srv->nls++];
+			l->srv = srv;
+			l->fd = -1;
+			l->lmtp = k == 1;
+			if ((l->spec = strdup(lists[k]->v[i])) == NULL) {
+				rc = tr_error_set(err, TR_ERR_NOMEM, "out of "
+				    "memory");
+				goto fail;
+			}
+			if (strncmp(l->spec, "unix:", 5) == 0)
+				rc = bind_unix(l, l->spec + 5, uid, gid, err);
+			else
+				rc = bind_inet(l, err);
+			if (rc != TR_OK) {
+				tr_error_prefix(err, "%s", k == 0 ?
+				    "smtp_listen" : "lmtp_listen");
+				goto fail;
+			}
+		}
+	/* the key may be readable by root alone: load it now */
+	if (cfg->tls_certificate != NULL && (srv->tls = tr_tls_server_ctx(
+	    cfg->tls_certificate, cfg->tls_key, err)) == NULL) {
+		rc = err->code;
+		goto fail;
+	}
+	*out = srv;
+	return TR_OK;
+fail:
+	tr_smtp_free(srv);
+	return rc;
+}
+
+/* log_msg - the log line of a message that never reached the loop */
+static void
+log_msg(struct conn *c, enum tr_loglevel level, const char *outcome,
+    size_t size, const char *reason_class, const char *reason)
+{
+	const struct tr_smtp_envelope *e = tr_smtp_envelope(c->ss);
+	struct json_object *f = json_object_new_object();
+
+	json_object_object_add(f, "outcome", json_object_new_string(outcome));
+	json_object_object_add(f, "way_in",
+	    json_object_new_string(c->lmtp ? "lmtp" : "smtp"));
+	json_object_object_add(f, "source", json_object_new_string(c->qid));
+	json_object_object_add(f, "client", json_object_new_string(c->client));
+	json_object_object_add(f, "envelope_from",
+	    json_object_new_string(e->from));
+	if (c->to != NULL)
+		json_object_object_add(f, "envelope_to",
+		    json_object_new_string(c->to));
+	json_object_object_add(f, "size", json_object_new_int64((int64_t)size));
+	json_object_object_add(f, "reason_class",
+	    json_object_new_string(reason_class));
+	json_object_object_add(f, "reason", json_object_new_string(reason));
+	tr_log_event(level, "message", f);
+}
+
+/* new_qid - a queue id for the message: time, then a counter */
+static void
+new_qid(struct conn *c)
+{
+	struct tr_smtp_server *srv = c->srv;
+
+	snprintf(c->qid, sizeof(c->qid), "%08llX%06lX",
+	    (unsigned long long)time(NULL), srv->seq++ & 0xffffff);
+}
+
+/* join_rcpts - "a,b,c" of the envelope's recipients, or NULL */
+static char *
+join_rcpts(const struct tr_smtp_envelope *e)
+{
+	size_t i, n = 1;
+	char *s, *p;
+
+	for (i = 0; i < e->nrcpt; i++)
+		n += strlen(e->rcpt[i]) + 1;
+	if ((s = malloc(n)) == NULL)
+		return NULL;
+	p = s;
+	for (i = 0; i < e->nrcpt; i++) {
+		if (i > 0)
+			*p++ = ',';
+		n = strlen(e->rcpt[i]);
+		memcpy(p, e->rcpt[i], n);
+		p += n;
+	}
+	*p = '\0';
+	return s;
+}
+
+/* last_part - the text after the last ": ", so that a store error names
+ * its cause but not the database path */
+static const char *
+last_part(const char *msg)
+{
+	const char *p, *last = msg;
+
+	for (p = msg; (p = strstr(p, ": ")) != NULL; p += 2)
+		last = p + 2;
+	return *last != '\0' ? last : "storing failed";
+}
+
+/* flush - move the session's replies to the socket */
+static void
+flush(struct conn *c)
+{
+	const char *o;
+	size_t n;
+
+	o = tr_smtp_output(c->ss, &n);
+	if (n == 0)
+		return;
+	if (c->bev != NULL)
+		bufferevent_write(c->bev, o, n);
+	tr_smtp_output_drain(c->ss, n);
+}
+
+/* release - the reply the daemon was held for is on its way */
+static void
+release(struct conn *c)
+{
+	if (c->held) {
+		c->held = 0;
+		tr_daemon_release(c->srv->d);
+	}
+}
+
+/* finish_close - no more reading; free once the replies are out */
+static void
+finish_close(struct conn *c)
+{
+	c->closing = 1;
+	if (c->bev == NULL || evbuffer_get_length(bufferevent_get_output(
+	    c->bev)) == 0) {
+		conn_free(c);
+		return;
+	}
+	bufferevent_disable(c->bev, EV_READ);
+}
+
+/* answer - the message's reply from its verdict, after the commit */
+static void
+answer(struct conn *c, const struct tr_verdict *v)
+{
+	char text[TR_ERRMSG_MAX + 64];
+
+	switch (v->outcome) {
+	case TR_OUTCOME_QUARANTINED:
+		if (c->srv->cfg->on_invalid == TR_INVALID_REJECT) {
+			snprintf(text, sizeof(text), "not a valid TLS report: "
+			    "%s", v->err.msg);
+			tr_smtp_finish(c->ss, 550, "5.6.0", text);
+			break;
+		}
+		/* quarantined and accepted */
+		/* FALLTHROUGH */
+	case TR_OUTCOME_STORED:
+	case TR_OUTCOME_DUPLICATE:
+		snprintf(text, sizeof(text), "Ok: queued as %s", c->qid);
+		tr_smtp_finish(c->ss, 250, "2.0.0", text);
+		break;
+	case TR_OUTCOME_TEMPFAIL:
+	default:
+		snprintf(text, sizeof(text), "tlsrptd: cannot store the report "
+		    "now: %s", last_part(v->err.msg));
+		tr_smtp_finish(c->ss, 451, "4.3.0", text);
+		break;
+	}
+}
+
+/* job_done - the commit that holds the message is over: answer */
+static void
+job_done(struct tr_job *job, void *arg)
+{
+	struct conn *c = arg;
+
+	c->waiting = 0;
+	free(c->to);
+	c->to = NULL;
+	if (c->bev == NULL) {
+		/* the client left meanwhile; its sender will retry */
+		conn_free(c);
+		return;
+	}
+	answer(c, &job->verdict);
+	flush(c);
+	/* the hold ends when the reply has been written (write_cb) */
+	if (c->srv->stopping) {
+		tr_smtp_close(c->ss, "4.3.2", "Service shutting down");
+		flush(c);
+		finish_close(c);
+		return;
+	}
+	/* what the client pipelined meanwhile; a client that has closed
+	 * its side gets the replies, then the connection ends */
+	if (process(c) && (c->eof || c->closing) && !c->waiting)
+		finish_close(c);
+}
+
+/* submit - hand a complete message to the loop */
+static void
+submit(struct conn *c)
+{
+	const struct tr_smtp_envelope *e = tr_smtp_envelope(c->ss);
+	struct tr_job *job = &c->job;
+	char text[128];
+
+	new_qid(c);
+	free(c->to);
+	if ((c->to = join_rcpts(e)) == NULL) {
+		tr_smtp_finish(c->ss, 451, "4.3.0", "tlsrptd: out of memory");
+		return;
+	}
+	memset(job, 0, sizeof(*job));
+	job->buf = e->data;
+	job->len = e->len;
+	job->kind = TR_INPUT_MESSAGE;
+	job->origin.way_in = c->lmtp ? "lmtp" : "smtp";
+	job->origin.source = c->qid;
+	job->origin.client = c->client;
+	job->origin.envelope_from = e->from;
+	job->origin.envelope_to = c->to;
+	job->origin.received_at = (int64_t)time(NULL);
+	job->done = job_done;
+	job->done_arg = c;
+	if (tr_daemon_submit(c->srv->d, job) == -1) {
+		snprintf(text, sizeof(text), "tlsrptd: %s",
+		    errno == TR_SUBMIT_FULL ? "overloaded, try again later" :
+		    "shutting down");
+		log_msg(c, TR_LOG_WARN, "tempfail", e->len, "smtp", text + 9);
+		tr_smtp_finish(c->ss, 451, "4.3.0", text);
+		free(c->to);
+		c->to = NULL;
+		return;
+	}
+	c->waiting = 1;
+	if (!c->held) {
+		c->held = 1;
+		tr_daemon_hold(c->srv->d);
+	}
+	/* Reading goes on (up to READ_HIGH, then libevent pauses it) but
+	 * nothing is processed until job_done: that notices a client that
+	 * leaves, and spares two epoll_ctl calls per message. */
+}
+
+/* too_big - log a message refused at its end for its size */
+static void
+too_big(struct conn *c)
+{
+	const struct tr_smtp_envelope *e = tr_smtp_envelope(c->ss);
+	char why[128];
+
+	new_qid(c);
+	free(c->to);
+	c->to = join_rcpts(e);
+	snprintf(why, sizeof(why), "message too big for tlsrptd (limit %zu "
+	    "bytes)", c->srv->cfg->limits.max_message);
+	log_msg(c, TR_LOG_WARN, "rejected", e->len, "too-large", why);
+	free(c->to);
+	c->to = NULL;
+}
+
+/* drop_socket - the bufferevent and the socket go */
+static void
+drop_socket(struct conn *c)
+{
+	if (c->bev == NULL)
+		return;
+	bufferevent_free(c->bev);
+	if (!c->tls)
+		evutil_closesocket(c->fd);
+	c->bev = NULL;
+	c->srv->nconns--;
+}
+
+/* starttls_begin - the 220 is queued: reading stops, and any plaintext the
+ * client pipelined after STARTTLS is dropped (RFC 3207 section 5); the
+ * handshake starts once the 220 is written (write_cb) */
+static void
+starttls_begin(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+
+	c->starttls = 1;
+	bufferevent_disable(c->bev, EV_READ);
+	evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+static void setup_bev(struct conn *);
+
+/*
+ * starttls_switch - the 220 is out: the plain bufferevent makes way for
+ * a TLS one on the same socket, which reads the client's handshake.
+ * A socket bufferevent rather than a filter, so that "written" means
+ * handed to the kernel, also for the last reply before a close.
+ */
+static void
+starttls_switch(struct conn *c)
+{
+	struct tr_smtp_server *srv = c->srv;
+	struct bufferevent *tb;
+	SSL *ssl;
+
+	c->starttls = 0;
+	if ((ssl = SSL_new(srv->tls)) == NULL) {
+		log_warnx("smtp: %s: TLS: %s", c->client, tr_tls_error());
+		drop_socket(c);
+		conn_free(c);
+		return;
+	}
+	bufferevent_free(c->bev);
+	c->bev = NULL;
+	tb = bufferevent_openssl_socket_new(srv->base, c->fd, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (tb == NULL) {
+		SSL_free(ssl);
+		evutil_closesocket(c->fd);
+		srv->nconns--;
+		log_warnx("smtp: %s: cannot start TLS", c->client);
+		conn_free(c);
+		return;
+	}
+	c->bev = tb;
+	c->tls = 1;
+	bufferevent_openssl_set_allow_dirty_shutdown(tb, 1);
+	tr_smtp_tls_started(c->ss);
+	setup_bev(c);
+}
+
+static void read_cb(struct bufferevent *, void *);
+static void write_cb(struct bufferevent *, void *);
+static void event_cb(struct bufferevent *, short, void *);
+
+/* setup_bev - callbacks, timeouts and watermarks of the connection's
+ * (plain or TLS) bufferevent */
+static void
+setup_bev(struct conn *c)
+{
+	bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
+	bufferevent_set_timeouts(c->bev, &c->srv->rtimeout, &c->srv->wtimeout);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, READ_HIGH);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+/* data_timer_update - DATA has a time limit of its own, however slowly
+ * (or steadily) the message trickles in */
+static void
+data_timer_update(struct conn *c)
+{
+	int in = tr_smtp_in_data(c->ss);
+
+	if (in == c->in_data)
+		return;
+	c->in_data = in;
+	if (in)
+		evtimer_add(c->data_timer, &c->srv->dtimeout);
+	else
+		evtimer_del(c->data_timer);
+}
+
+/*
+ * process - feed what was received to the session and act on its events,
+ * until the input is used up, a message goes out for storing, the replies
+ * pile up unread, or the session ends. Returns 0 when c may be gone.
+ */
+static int
+process(struct conn *c)
+{
+	struct evbuffer *in, *out;
+	struct evbuffer_iovec v;
+	enum tr_smtp_event ev;
+	size_t used;
+
+	while (c->bev != NULL && !c->waiting && !c->closing && !c->starttls) {
+		out = bufferevent_get_output(c->bev);
+		if (evbuffer_get_length(out) > WRITE_HIGH) {
+			/* a client that pipelines but does not read */
+			c->paused = 1;
+			bufferevent_disable(c->bev, EV_READ);
+			break;
+		}
+		in = bufferevent_get_input(c->bev);
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1 || v.iov_len == 0)
+			break;
+		used = tr_smtp_feed(c->ss, v.iov_base, v.iov_len, &ev);
+		evbuffer_drain(in, used);
+		flush(c);
+		data_timer_update(c);
+		switch (ev) {
+		case TR_SMTP_MESSAGE:
+			submit(c);
+			flush(c);	/* a refusal is answered at once */
+			break;
+		case TR_SMTP_TOO_BIG:
+			too_big(c);
+			break;
+		case TR_SMTP_STARTTLS:
+			starttls_begin(c);
+			return 1;
+		case TR_SMTP_CLOSE:
+			finish_close(c);
+			return 0;
+		case TR_SMTP_NONE:
+			break;
+		}
+	}
+	return 1;
+}
+
+/* read_cb - bytes from the client */
+static void
+read_cb(struct bufferevent *bev, void *arg)
+{
+	process(arg);
+}
+
+/* write_cb - every reply is written: the held daemon may go, a closing
+ * connection ends, a paused one reads again */
+static void
+write_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->waiting)
+		return;
+	release(c);
+	if (c->closing) {
+		conn_free(c);
+		return;
+	}
+	if (c->starttls) {
+		starttls_switch(c);
+		return;
+	}
+	if (c->paused) {
+		c->paused = 0;
+		bufferevent_enable(c->bev, EV_READ);
+		process(c);
+	}
+}
+
+/* event_cb - end of file, errors, timeouts, and the TLS handshake */
+static void
+event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+	SSL *ssl;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		if ((ssl = bufferevent_openssl_get_ssl(bev)) != NULL)
+			log_debug("smtp: %s: %s with %s", c->client,
+			    SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+		return;
+	}
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) &&
+	    c->waiting) {
+		/* the client waits for us, not we for it */
+		bufferevent_enable(bev, EV_READ);
+		return;
+	}
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
+		/* the client may have only shut down its side: what it sent
+		 * is answered, then the connection ends */
+		c->eof = 1;
+		if (c->waiting || c->closing)
+			return;
+		if (process(c) && !c->waiting)
+			finish_close(c);
+		return;
+	}
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) &&
+	    !c->closing) {
+		tr_smtp_close(c->ss, "4.4.2", "Error: timeout exceeded");
+		flush(c);
+		bufferevent_enable(c->bev, EV_WRITE);
+		finish_close(c);
+		return;
+	}
+	if (what & BEV_EVENT_ERROR) {
+		ssl = bufferevent_openssl_get_ssl(bev);
+		if (ssl != NULL)
+			log_debug("smtp: %s: TLS: %s", c->client,
+			    tr_tls_error());
+	}
+	/* EOF, an error, or a client that does not take its replies */
+	if (c->waiting) {
+		/* the job holds the session's message: free the rest when
+		 * it is done */
+		drop_socket(c);
+		evtimer_del(c->data_timer);
+		return;
+	}
+	conn_free(c);
+}
+
+/* data_timeout - DATA took longer than smtp_data_timeout */
+static void
+data_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->closing || c->bev == NULL)
+		return;
+	tr_smtp_close(c->ss, "4.4.2", "Error: timeout exceeded");
+	flush(c);
+	finish_close(c);
+}
+
+/* conn_free - the connection and everything it holds; never while its
+ * job is with the daemon */
+static void
+conn_free(struct conn *c)
+{
+	if (c->waiting) {
+		log_warnx("smtp: freeing a connection whose message is being "
+		    "stored");
+		return;
+	}
+	drop_socket(c);
+	release(c);
+	LIST_REMOVE(c, entry);
+	if (c->data_timer != NULL)
+		event_free(c->data_timer);
+	tr_smtp_session_free(c->ss);
+	free(c->to);
+	free(c);
+}
+
+/* per_client - connections from one address with a socket */
+static unsigned
+per_client(struct tr_smtp_server *srv, const char *addr)
+{
+	struct conn *c;
+	unsigned n = 0;
+
+	LIST_FOREACH(c, &srv->conns, entry)
+		if (c->bev != NULL && strcmp(c->client, addr) == 0)
+			n++;
+	return n;
+}
+
+/* refuse - a 421 to a connection over a limit, without a session */
+static void
+refuse(struct tr_smtp_server *srv, evutil_socket_t fd, const char *client,
+    const char *why)
+{
+	char buf[HOSTNAME_MAX + 128];
+	time_t now = time(NULL);
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "421 4.7.0 %s Error: %s\r\n",
+	    srv->hostname, why);
+	/* a fresh socket's buffer takes one short line; if not, no matter */
+	(void)send(fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	evutil_closesocket(fd);
+	if (now != srv->last_refusal_log) {
+		srv->last_refusal_log = now;
+		log_info("smtp: refused %s: %s", client, why);
+	}
+}
+
+/* accept_cb - a new client: within the limits, a session and a greeting */
+static void
+accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct listener *l = arg;
+	struct tr_smtp_server *srv = l->srv;
+	struct tr_smtp_settings set;
+	char client[ADDR_MAX];
+	struct conn *c;
+	int on = 1;
+
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr,
+		    client, sizeof(client));
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr,
+		    client, sizeof(client));
+	else
+		snprintf(client, sizeof(client), "local");
+	if (srv->stopping) {
+		refuse(srv, fd, client, "shutting down");
+		return;
+	}
+	if (srv->nconns >= srv->cfg->smtp_max_connections) {
+		refuse(srv, fd, client, "too many connections");
+		return;
+	}
+	if (sa->sa_family != AF_UNIX &&
+	    per_client(srv, client) >= srv->cfg->smtp_max_per_client) {
+		refuse(srv, fd, client, "too many connections from you");
+		return;
+	}
+	if (sa->sa_family != AF_UNIX)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+
+	memset(&set, 0, sizeof(set));
+	set.lmtp = l->lmtp;
+	set.hostname = srv->hostname;
+	set.max_message = srv->cfg->limits.max_message;
+	set.max_line = TR_SMTP_LINE_MAX;
+	set.max_rcpt = TR_SMTP_RCPT_MAX;
+	set.max_errors = TR_SMTP_ERRORS_MAX;
+	set.starttls = srv->tls != NULL;
+	set.rcpt_ok = rcpt_ok;
+	set.rcpt_arg = (void *)srv->cfg;
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->ss = tr_smtp_session_new(&set)) == NULL ||
+	    (c->data_timer = evtimer_new(srv->base, data_timeout, c)) == NULL ||
+	    (c->bev = bufferevent_socket_new(srv->base, fd, 0)) == NULL) {
+		log_warnx("smtp: no memory for a connection from %s", client);
+		if (c != NULL) {
+			tr_smtp_session_free(c->ss);
+			if (c->data_timer != NULL)
+				event_free(c->data_timer);
+			free(c);
+		}
+		evutil_closesocket(fd);
+		return;
+	}
+	c->srv = srv;
+	c->fd = fd;
+	c->lmtp = l->lmtp;
+	snprintf(c->client, sizeof(c->client), "%s", client);
+	LIST_INSERT_HEAD(&srv->conns, c, entry);
+	srv->nconns++;
+	setup_bev(c);
+	flush(c);
+	log_debug("smtp: connection from %s on %s", client, l->spec);
+}
+
+/* listeners_enable - accept again, or not */
+static void
+listeners_enable(struct tr_smtp_server *srv, int on)
+{
+	size_t i;
+
+	for (i = 0; i < srv->nls; i++)
+		if (srv->ls[i].lev != NULL) {
+			if (on)
+				evconnlistener_enable(srv->ls[i].lev);
+			else
+				evconnlistener_disable(srv->ls[i].lev);
+		}
+}
+
+/* backoff_over - try accepting again after running out of descriptors */
+static void
+backoff_over(evutil_socket_t fd, short what, void *arg)
+{
+	struct tr_smtp_server *srv = arg;
+
+	srv->backing_off = 0;
+	if (!srv->stopping)
+		listeners_enable(srv, 1);
+}
+
+/* accept_error - out of descriptors (or memory): stop accepting for a
+ * moment, or the pending connection would wake the loop endlessly */
+static void
+accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct listener *l = arg;
+	struct tr_smtp_server *srv = l->srv;
+	struct timeval tv = { BACKOFF_SECONDS, 0 };
+	int e = EVUTIL_SOCKET_ERROR();
+
+	if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM) {
+		log_warnx("smtp: accept on %s: %s", l->spec, strerror(e));
+		return;
+	}
+	if (srv->backing_off)
+		return;
+	srv->backing_off = 1;
+	log_warnx("smtp: accept on %s: %s: not accepting for %d s", l->spec,
+	    strerror(e), BACKOFF_SECONDS);
+	listeners_enable(srv, 0);
+	evtimer_add(srv->backoff_ev, &tv);
+}
+
+/* tr_smtp_start - listeners and timers on the loop */
+int
+tr_smtp_start(struct tr_smtp_server *srv, struct tr_daemon *d)
+{
+	struct listener *l;
+	size_t i;
+
+	srv->d = d;
+	srv->base = tr_daemon_base(d);
+	srv->rtimeout.tv_sec = srv->cfg->smtp_timeout;
+	srv->wtimeout.tv_sec = srv->cfg->smtp_timeout;
+	srv->dtimeout.tv_sec = srv->cfg->smtp_data_timeout;
+	srv->seq = (unsigned long)getpid() << 12;
+	/* a client gone mid-write must not kill the daemon */
+	signal(SIGPIPE, SIG_IGN);
+	if ((srv->backoff_ev = evtimer_new(srv->base, backoff_over, srv)) ==
+	    NULL) {
+		log_warnx("smtp: cannot create a timer");
+		return -1;
+	}
+	for (i = 0; i < srv->nls; i++) {
+		l = &srv->ls[i];
+		l->lev = evconnlistener_new(srv->base, accept_cb, l,
+		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, l->fd);
+		if (l->lev == NULL) {
+			log_warnx("smtp: cannot listen on %s", l->spec);
+			return -1;
+		}
+		l->fd = -1;
+		evconnlistener_set_error_cb(l->lev, accept_error);
+	}
+	return 0;
+}
+
+/* close_listeners - no new connections; unix sockets removed */
+static void
+close_listeners(struct tr_smtp_server *srv)
+{
+	struct listener *l;
+	size_t i;
+
+	for (i = 0; i < srv->nls; i++) {
+		l = &srv->ls[i];
+		if (l->lev != NULL)
+			evconnlistener_free(l->lev);
+		else if (l->fd != -1)
+			close(l->fd);
+		l->lev = NULL;
+		l->fd = -1;
+		if (l->path != NULL) {
+			unlink(l->path);
+			free(l->path);
+			l->path = NULL;
+		}
+	}
+}
+
+/* tr_smtp_stop - the daemon is stopping */
+void
+tr_smtp_stop(struct tr_smtp_server *srv)
+{
+	struct timeval tv = { STOP_WRITE_SECONDS, 0 };
+	struct conn *c, *next;
+
+	if (srv == NULL || srv->stopping)
+		return;
+	srv->stopping = 1;
+	close_listeners(srv);
+	if (srv->backoff_ev != NULL)
+		evtimer_del(srv->backoff_ev);
+	for (c = LIST_FIRST(&srv->conns); c != NULL; c = next) {
+		next = LIST_NEXT(c, entry);
+		/* a session whose message is out is answered, then closed
+		 * (job_done); one already closing is on its way */
+		if (c->waiting || c->closing || c->bev == NULL)
+			continue;
+		tr_smtp_close(c->ss, "4.3.2", "Service shutting down");
+		flush(c);
+		/* the loop waits for this last reply, briefly */
+		bufferevent_set_timeouts(c->bev, NULL, &tv);
+		bufferevent_enable(c->bev, EV_WRITE);
+		if (!c->held) {
+			c->held = 1;
+			tr_daemon_hold(srv->d);
+		}
+		finish_close(c);
+	}
+}
+
+/* tr_smtp_free - everything, once the loop is over */
+void
+tr_smtp_free(struct tr_smtp_server *srv)
+{
+	struct conn *c;
+	size_t i;
+
+	if (srv == NULL)
+		return;
+	while ((c = LIST_FIRST(&srv->conns)) != NULL) {
+		c->waiting = 0;		/* the loop is over: no job is left */
+		c->held = 0;
+		conn_free(c);
+	}
+	close_listeners(srv);
+	for (i = 0; i < srv->nls; i++)
+		free(srv->ls[i].spec);
+	free(srv->ls);
+	if (srv->backoff_ev != NULL)
+		event_free(srv->backoff_ev);
+	if (srv->tls != NULL)
+		SSL_CTX_free(srv->tls);
+	free(srv);
+}
