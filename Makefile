@@ -100,8 +100,9 @@ valgrind: deps $(TEST_BIN) $(BUILD)/tlsrptd
 	@tests/valgrind/check-logs.sh $(VG_LOGS)
 
 # faults: kill -9 under load, a full disk, a locked database, many, slow
-# and vanishing clients, each against a throwaway Postfix (needs root);
-# FAULT_ROUNDS, FAULT_SEED and the rest are passed on from the environment
+# and vanishing clients, through a throwaway Postfix and the milter and
+# straight to the SMTP listener (needs root); FAULT_ROUNDS, FAULT_SEED and
+# the rest are passed on from the environment
 faults: deps $(BUILD)/tlsrptd
 	@set -e; for t in $(filter-out tests/faults/lib.sh,$(wildcard tests/faults/*.sh)); do \
 	    echo "== $$t"; TLSRPTD=$(CURDIR)/$(BUILD)/tlsrptd sh $$t; done

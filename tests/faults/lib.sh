@@ -289,7 +289,10 @@ f_check_postfix() {
 
 # f_check_replies LOGS... - tlsrptd's own listener: each 250 names the
 # commit that holds its report: the report's stored source is the queue id
-# of that 250, or the 250 answered a copy found already stored
+# of that 250, or the 250 answered a copy found already stored (logged as a
+# duplicate: the loop writes a batch's log lines before the replies leave,
+# so a 250 for a duplicate always has its line). A reply sent before the
+# commit shows here as a 250 whose queue id the kill left unrecorded.
 f_check_replies() {
 	cat "$@" | awk -F '\t' '$1 == "acked" { print $3 "\t" $6 }' |
 	    sort > "$T/acked.ids"
