@@ -150,9 +150,10 @@ f_start() {
 	fi
 }
 
-# f_kill9 - SIGKILL the daemon; it must have been running
+# f_kill9 - SIGKILL the daemon (unless a sender already did); it must
+# have been running
 f_kill9() {
-	kill -KILL "$tpid"
+	kill -KILL "$tpid" 2> /dev/null || true
 	_rc=0
 	{ wait "$tpid"; } 2> /dev/null || _rc=$?	# no "Killed" from the shell
 	tpid=""
@@ -201,11 +202,15 @@ wait_log() {
 	done
 }
 
-# f_send FIRST COUNT WORKERS LOG - sender.py in the background; sets spid
+# f_send FIRST COUNT WORKERS LOG [ARGS] - sender.py in the background;
+# sets spid
 f_send() {
-	python3 "$FAULTS/sender.py" --port "$port" --first "$1" --count "$2" \
-	    --workers "$3" --seed "$SEED" --log "$4" --expect "$T/expected" \
-	    --deadline "${FAULT_DEADLINE:-300}" > "$4.out" 2>&1 &
+	_first=$1 _count=$2 _workers=$3 _log=$4
+	shift 4
+	python3 "$FAULTS/sender.py" --port "$port" --first "$_first" \
+	    --count "$_count" --workers "$_workers" --seed "$SEED" \
+	    --log "$_log" --expect "$T/expected" \
+	    --deadline "${FAULT_DEADLINE:-300}" "$@" > "$_log.out" 2>&1 &
 	spid=$!
 	helpers="$helpers $spid"
 }
@@ -329,11 +334,13 @@ f_finish() {
 	fi
 	if [ "$failures" -ne 0 ]; then
 		echo "--- tlsrptd stderr (last lines)" >&2
-		tail -n 30 "$T/tlsrptd.out" >&2 2> /dev/null
+		tail -n 30 "$T/tlsrptd.out" >&2 || true
 		echo "--- tlsrptd log (last lines)" >&2
-		tail -n 30 "$tlog" | cut -c1-300 >&2 2> /dev/null
-		echo "--- Postfix log (last lines)" >&2
-		tail -n 30 "$maillog" >&2 2> /dev/null
+		tail -n 30 "$tlog" | cut -c1-300 >&2 || true
+		if [ "$WAY" = milter ]; then
+			echo "--- Postfix log (last lines)" >&2
+			tail -n 30 "$maillog" >&2 || true
+		fi
 		echo "(replay with FAULT_SEED=$SEED)" >&2
 	fi
 	[ -z "${KEEP:-}" ] || echo "kept $T (KEEP is set)"

@@ -20,12 +20,18 @@ successful and failed sessions, failure details.
 
 Exit status: 0 every mail acknowledged, 1 some rejected, 3 some still
 unacknowledged at the deadline.
+
+--kill-at K --kill-pid PID sends PID a SIGKILL the moment the K-th 250
+arrives, before logging it: for the fault tests, the instant an
+acknowledgement is out is when a daemon that answers before its commit
+would still have the commit to do.
 """
 import argparse
 import heapq
 import os
 import random
 import re
+import signal
 import smtplib
 import socket
 import sys
@@ -75,6 +81,12 @@ class Sender:
         text = " ".join(text.split())[:200]
         with self.lock:
             self.tally[result] += 1
+            if result == "acked" and self.tally["acked"] == \
+                    self.args.kill_at and self.args.kill_pid:
+                try:
+                    os.kill(self.args.kill_pid, signal.SIGKILL)
+                except OSError:
+                    pass
             self.log.write("%s\t%d\t%s\t%d\t%d\t%s\t%s\n" % (
                 result, idx, self.mails[idx][1], attempt, code, qid or "-",
                 text))
@@ -159,6 +171,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=60)
     ap.add_argument("--retry-min", type=float, default=0.05)
     ap.add_argument("--retry-max", type=float, default=0.3)
+    ap.add_argument("--kill-at", type=int, default=0)
+    ap.add_argument("--kill-pid", type=int, default=0)
     args = ap.parse_args()
 
     mails = {}
