@@ -12,14 +12,14 @@ tlog="$T/log/tlsrptd.log"
 maillog="$T/log/maillog"
 tpid=""
 mounted=0
-helpers=""
+helpers=""		# our background processes not yet waited for
 : "${WAY:=milter}"		# milter or smtp: the way the mail comes in
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: $(basename "$0") needs root to run a throwaway Postfix"
 	exit 0
 fi
-for tool in postfix postqueue sqlite3 python3 runuser; do
+for tool in postfix postqueue sqlite3 python3 setpriv; do
 	if ! command -v "$tool" > /dev/null 2>&1; then
 		echo "FAIL: $tool is not installed (run make deps)" >&2
 		exit 1
@@ -56,6 +56,17 @@ trap 'exit 1' INT TERM HUP
 chmod 0755 "$T"		# Postfix's own users walk into it
 mkdir -p "$T/conf" "$T/queue" "$T/data" "$T/log" "$T/run" "$T/db" "$T/mail"
 chown postfix "$T/data"
+
+# f_helper PID - remember a background process of ours, to end it if the
+# test stops early; f_reap PID waits for it and forgets it (a pid that was
+# waited for may be another process's by the time the test ends)
+f_helper() { helpers="$helpers $1"; }
+f_reap() {
+	_r=0
+	wait "$1" || _r=$?
+	helpers=$(echo "$helpers" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ')
+	return "$_r"
+}
 
 # f_tmpfs_db SIZE - put the database directory on a tmpfs of SIZE (4m...);
 # returns 1 where a tmpfs cannot be mounted (an unprivileged container)
@@ -169,10 +180,16 @@ f_stop() {
 	check_eq "tlsrptd exit status after SIGTERM" 0 "$_rc"
 }
 
+# as_daemon CMD... - run CMD as the daemon's user
+as_daemon() {
+	setpriv --reuid="$RUN_AS" --regid="$(id -g "$RUN_AS")" --clear-groups \
+	    -- "$@"
+}
+
 # dsql QUERY - a query as the daemon's user, so that the -wal and -shm
 # files SQLite may create stay the daemon's while it runs
 dsql() {
-	runuser -u "$RUN_AS" -- sqlite3 -batch -separator '	' "$db" "$1"
+	as_daemon sqlite3 -batch -separator '	' "$db" "$1"
 }
 
 # count_lines RESULT FILE - lines of a sender log with that result
@@ -212,13 +229,13 @@ f_send() {
 	    --log "$_log" --expect "$T/expected" \
 	    --deadline "${FAULT_DEADLINE:-300}" "$@" > "$_log.out" 2>&1 &
 	spid=$!
-	helpers="$helpers $spid"
+	f_helper "$spid"
 }
 
 # f_sent WHAT LOG - wait for the sender: every mail acknowledged
 f_sent() {
 	_rc=0
-	wait "$spid" || _rc=$?
+	f_reap "$spid" || _rc=$?
 	check_eq "$1: sender status (every mail acknowledged)" 0 "$_rc"
 	[ "$_rc" -eq 0 ] || cat "$2.out" >&2
 }
