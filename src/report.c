@@ -26,7 +26,7 @@
  * input: the caller may free its buffer as soon as we return.
  */
 struct report_priv {
-	struct json_object *root;	/* strings point into it */
+	struct json_object *root;	/* while parsing; strings then copied */
 	struct tr_arena arena;
 	char start[TR_DT_UTC_LEN + 1];
 	char end[TR_DT_UTC_LEN + 1];
@@ -80,18 +80,25 @@ static const char *const failure_keys[] = {
 	"failure-reason-code", "failure-error-code", NULL
 };
 
-/* tr_result_type_known - true for a result-type in the RFC 8460 registry */
-int
-tr_result_type_known(const char *result_type)
+/* known_name - the registry's own copy of a known result-type */
+static const char *
+known_name(const char *result_type)
 {
 	size_t i;
 
 	if (result_type == NULL)
-		return 0;
+		return NULL;
 	for (i = 0; result_types[i] != NULL; i++)
 		if (strcmp(result_type, result_types[i]) == 0)
-			return 1;
-	return 0;
+			return result_types[i];
+	return NULL;
+}
+
+/* tr_result_type_known - true for a result-type in the RFC 8460 registry */
+int
+tr_result_type_known(const char *result_type)
+{
+	return known_name(result_type) != NULL;
 }
 
 /*
@@ -229,6 +236,7 @@ static enum tr_err
 parse_failure(struct tr_rctx *c, struct json_object *o, struct tr_failure *f)
 {
 	char buf[TR_RF_QUOTE_MAX * 4 + 16];
+	const char *known;
 	struct tr_rf_obj ob;
 	enum tr_err e;
 
@@ -242,7 +250,9 @@ parse_failure(struct tr_rctx *c, struct json_object *o, struct tr_failure *f)
 	    TR_RF_REQUIRED | TR_RF_NONEMPTY, &f->result_type)) != TR_OK)
 		return e;
 	/* the registry grows by expert review: keep what we do not know */
-	f->result_type_known = tr_result_type_known(f->result_type);
+	if ((known = known_name(f->result_type)) != NULL)
+		f->result_type = known;		/* no copy needed */
+	f->result_type_known = known != NULL;
 	if (!f->result_type_known) {
 		tr_quote(buf, sizeof(buf), f->result_type,
 		    strlen(f->result_type), TR_RF_QUOTE_MAX);
@@ -539,6 +549,60 @@ parse_report(struct tr_rctx *c, struct report_priv *p)
 	    (e = parse_policies(c, &top)) != TR_OK)
 		return e;
 	return tr_rf_unknown(c, &top, top_keys);
+}
+
+/* own - *s copied into the arena (NULL stays NULL); -1 when out of memory */
+static int
+own(struct tr_arena *a, const char **s)
+{
+	if (*s == NULL)
+		return 0;
+	return (*s = tr_arena_strndup(a, *s, strlen(*s))) == NULL ? -1 : 0;
+}
+
+/*
+ * detach - copy what the report points at in the json-c tree into the arena
+ * and free the tree. The thread that parsed does the many small frees, and
+ * a report waiting for its turn to be stored holds a few blocks, not the
+ * tree (several times the size of the JSON).
+ */
+static enum tr_err
+detach(struct tr_rctx *c, struct report_priv *p)
+{
+	struct tr_report *r = c->r;
+	struct tr_arena *a = c->arena;
+	struct tr_policy *pol;
+	struct tr_failure *f;
+	size_t i, j;
+	int rc;
+
+	rc = own(a, &r->organization_name) | own(a, &r->report_id) |
+	    own(a, &r->contact_info);
+	for (i = 0; i < r->npolicies; i++) {
+		pol = &r->policies[i];
+		/* validated: one of three names, which need no copy */
+		pol->policy_type = strcmp(pol->policy_type, "tlsa") == 0 ?
+		    "tlsa" : strcmp(pol->policy_type, "sts") == 0 ? "sts" :
+		    "no-policy-found";
+		rc |= own(a, &pol->policy_domain) |
+		    own(a, &pol->policy_string_json) | own(a, &pol->mx_host_json);
+		for (j = 0; j < pol->nfailures; j++) {
+			f = &pol->failures[j];
+			if (!f->result_type_known)
+				rc |= own(a, &f->result_type);
+			rc |= own(a, &f->sending_mta_ip) |
+			    own(a, &f->receiving_mx_hostname) |
+			    own(a, &f->receiving_mx_helo) |
+			    own(a, &f->receiving_ip) |
+			    own(a, &f->additional_information) |
+			    own(a, &f->failure_reason_code);
+		}
+	}
+	if (rc != 0)
+		return tr_error_set(c->err, TR_ERR_NOMEM, "out of memory");
+	json_object_put(p->root);
+	p->root = NULL;
+	return TR_OK;
 }
 
 /*
@@ -903,7 +967,7 @@ tr_report_parse(const char *json, size_t len, const struct tr_limits *limits,
 	if (skip > 0 && (e = tr_rf_note(&c, NULL,
 	    "UTF-8 byte order mark skipped")) != TR_OK)
 		goto fail;
-	if ((e = parse_report(&c, p)) != TR_OK)
+	if ((e = parse_report(&c, p)) != TR_OK || (e = detach(&c, p)) != TR_OK)
 		goto fail;
 	*out = &box->r;
 	return TR_OK;
