@@ -212,7 +212,7 @@ parse_range(struct tr_rctx *c, struct tr_rf_obj *top, struct report_priv *p)
 		return e;
 	ob.o = o;
 	ob.found = 0;
-	mark = tr_rf_push(c, "date-range");
+	mark = tr_rf_push(c, "date-range", TR_RF_NOINDEX);
 	if ((e = read_datetime(c, &ob, "start-datetime", &start)) != TR_OK ||
 	    (e = read_datetime(c, &ob, "end-datetime", &end)) != TR_OK)
 		return e;
@@ -408,7 +408,7 @@ parse_details(struct tr_rctx *c, struct tr_rf_obj *ob, struct tr_policy *p)
 		return e;
 	p->failures = mem;
 	for (i = 0; i < n; i++) {
-		mark = tr_rf_push(c, "failure-details[%zu]", i);
+		mark = tr_rf_push(c, "failure-details", i);
 		if ((e = parse_failure(c, json_object_array_get_idx(v, i),
 		    &p->failures[i])) != TR_OK)
 			return e;
@@ -449,14 +449,14 @@ parse_policy(struct tr_rctx *c, struct json_object *o, struct tr_policy *p)
 	ob.found = 0;
 	if ((e = tr_rf_object(c, &ob, "policy", &v)) != TR_OK)
 		return e;
-	mark = tr_rf_push(c, "policy");
+	mark = tr_rf_push(c, "policy", TR_RF_NOINDEX);
 	if ((e = parse_policy_fields(c, v, p)) != TR_OK)
 		return e;
 	tr_rf_pop(c, mark);
 
 	if ((e = tr_rf_object(c, &ob, "summary", &v)) != TR_OK)
 		return e;
-	mark = tr_rf_push(c, "summary");
+	mark = tr_rf_push(c, "summary", TR_RF_NOINDEX);
 	sob.o = v;
 	sob.found = 0;
 	if ((e = tr_rf_count(c, &sob, "total-successful-session-count",
@@ -503,7 +503,7 @@ parse_policies(struct tr_rctx *c, struct tr_rf_obj *top)
 		return tr_rf_note(c, NULL, "report has no policies");
 	r->policies = mem;
 	for (i = 0; i < n; i++) {
-		mark = tr_rf_push(c, "policies[%zu]", i);
+		mark = tr_rf_push(c, "policies", i);
 		if ((e = parse_policy(c, json_object_array_get_idx(v, i),
 		    &r->policies[i])) != TR_OK)
 			return e;
