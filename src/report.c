@@ -850,8 +850,9 @@ tokenize(const char *text, size_t len, size_t base, unsigned depth,
 		depth = DEPTH_CAP;
 	if ((tok = json_tokener_new_ex((int)depth)) == NULL)
 		return tr_error_set(err, TR_ERR_NOMEM, "out of memory");
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
+	/* no JSON_TOKENER_VALIDATE_UTF8: text_check has already refused
+	 * what it would, and more */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	/* with the NUL, a bare number at the end is complete, not pending */
 	*root = json_tokener_parse_ex(tok, text, (int)(len + 1));
 	jerr = json_tokener_get_error(tok);
