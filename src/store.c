@@ -1,4 +1,5 @@
 /* store.c - the SQLite store: open, transactions, reports, quarantine */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,8 @@
  * steps and resets, which is what keeps bulk ingestion at tens of thousands
  * of reports a second.
  */
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
 /* page size of a newly created database file */
 #define PAGE_SIZE_NEW	"16384"
 
@@ -581,6 +584,18 @@ prepare_all(struct tr_store *st, int version, struct tr_error *err)
 	return TR_OK;
 }
 
+/*
+ * sqlite_setup - process-wide settings, before SQLite initialises. Memory
+ * statistics (which we never read) take a global mutex on every
+ * allocation: about 80 lock pairs per stored report. Harmless if another
+ * part of the process initialised SQLite first: the call is then refused.
+ */
+static void
+sqlite_setup(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 /* tr_store_open - open, identify, configure, migrate and prepare */
 enum tr_err
 tr_store_open(const char *path, int flags, struct tr_store **out,
@@ -597,6 +612,7 @@ tr_store_open(const char *path, int flags, struct tr_store **out,
 		    path);
 	}
 	st->readonly = (flags & TR_STORE_READONLY) != 0;
+	pthread_once(&sqlite_once, sqlite_setup);
 	/* one thread owns a connection: SQLite's own mutexes would only cost */
 	oflags = SQLITE_OPEN_NOMUTEX | (st->readonly ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
