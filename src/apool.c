@@ -14,8 +14,9 @@
  * Every wake-up is a futex call and a context switch, which on two CPUs
  * cost more than analysing a small message. So sleepers are woken for a
  * batch: a worker when WAKE_BATCH items wait (or the producer is about to
- * sleep, or input ends), the producer when a quarter of the pool is free,
- * the consumer when the item it waits for is ready.
+ * sleep, or input ends, or the consumer has nothing else to wait for), the
+ * producer when a quarter of the pool is free, the consumer when the item
+ * it waits for is ready.
  */
 
 enum slot_state { SLOT_EMPTY, SLOT_QUEUED, SLOT_BUSY, SLOT_READY };
@@ -230,6 +231,10 @@ tr_apool_next(struct tr_apool *p)
 			pthread_mutex_unlock(&p->mtx);
 			return &s->item;
 		}
+		/* fewer than a batch queued and the producer busy elsewhere:
+		 * the items must not wait for company */
+		if (p->next != p->head && p->idle_workers > 0)
+			pthread_cond_signal(&p->work);
 		p->consumer_waiting = 1;
 		pthread_cond_wait(&p->ready, &p->mtx);
 		p->consumer_waiting = 0;
