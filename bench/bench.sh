@@ -18,7 +18,7 @@ sh "$here/http_bench.sh" "$1"
 sh "$here/query_bench.sh" "$1"
 
 echo
-echo "tlsrptd $("$1" --version 2>/dev/null | head -n 1) on $(nproc) CPUs," \
+echo "$("$1" --version 2>/dev/null | head -n 1) on $(nproc) CPUs," \
     "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
     "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
 python3 "$here/table.py" "$BENCH_TABLE"

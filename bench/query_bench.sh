@@ -43,7 +43,7 @@ best() {
 	echo "$b"
 }
 
-q() { "$tlsrptd" query --db "$db" "$@"; }
+q() { "$tlsrptd" query --db "$db" "$@" 2> /dev/null; }
 printf '%-58s %8s\n' "question (over every stored report unless filtered)" "best ms"
 sum_ms=$(best q summary)
 bench_row "query summary, 1M reports" "$sum_ms" "ms" "-" "-" "-" "-" \
