@@ -130,9 +130,9 @@ fuzz: fuzz-build
 	        "(build/fuzz/$$n-*) in fuzz/regressions/$$n/ once fixed"; exit 1; fi; \
 	    tail -n 1 build/fuzz/$$n.log; done
 
-bench: $(BUILD)/tlsrptd
+# bench: every benchmark, then one table (see docs/benchmarks.md)
+bench: deps $(BUILD)/tlsrptd
 	sh bench/bench.sh $(CURDIR)/$(BUILD)/tlsrptd
-	sh bench/query_bench.sh $(CURDIR)/$(BUILD)/tlsrptd
 
 run: deps $(BUILD)/tlsrptd
 	$(BUILD)/tlsrptd run -f -c conf/tlsrptd-dev.conf

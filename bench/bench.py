@@ -120,6 +120,19 @@ def main():
         print("%-28s %9.3f %12.0f %9.1f %8.1f MiB %7.2fx" % (
             name, t, args.count / t, mbytes / t, rss[name], t / base))
     print("(ratio: tlsrptd's rate / that ingester's rate; above 1 means tlsrptd is faster)")
+    table = os.environ.get("BENCH_TABLE")
+    if table:
+        ours = args.count / base
+        with open(table, "a", encoding="utf-8") as f:
+            for name, _ in runners[1:]:
+                t = statistics.median(times[name])
+                target = "0.80" if name.startswith("floor") else "-"
+                f.write("bulk ingest\t%.0f\treports/s\t%s\t%.0f\t%s\t%.0f\t%s\n" % (
+                    ours, name, args.count / t, target, rss[runners[0][0]] * 1024,
+                    "%d mails, median of %d rounds" % (args.count, args.rounds)))
+            if len(runners) == 1:
+                f.write("bulk ingest\t%.0f\treports/s\t-\t-\t-\t%.0f\t%s\n" % (
+                    ours, rss[runners[0][0]] * 1024, "%d mails" % args.count))
 
 
 if __name__ == "__main__":

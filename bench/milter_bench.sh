@@ -6,6 +6,11 @@
 # configuration, a libmilter filter that does nothing (noop_milter.c),
 # shows what the milter protocol and libmilter cost by themselves.
 #
+# Each configuration is measured twice: report mail (to the rua address,
+# which tlsrptd buffers, analyses and commits) and other mail (the same
+# message to another address of the domain: what most of a site's mail
+# is, and which tlsrptd lets go at DATA without seeing its content).
+#
 # usage: milter_bench.sh /path/to/tlsrptd
 # env:   MILTER_BENCH_MESSAGES (3000), MILTER_BENCH_SESSIONS (10),
 #        MILTER_BENCH_ROUNDS (2), MILTER_BENCH_MAIL (a report .eml)
@@ -17,6 +22,7 @@
 set -eu
 TLSRPTD=${1:?usage: milter_bench.sh /path/to/tlsrptd}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/bench/table.sh"
 N=${MILTER_BENCH_MESSAGES:-3000}
 S=${MILTER_BENCH_SESSIONS:-10}
 ROUNDS=${MILTER_BENCH_ROUNDS:-2}
@@ -89,28 +95,36 @@ start_postfix() {
 	    -F "$T/mail.eml" "127.0.0.1:$port"
 }
 
-# load - the measured run; prints messages/s
+# load RCPT - the measured run; prints messages/s
 load() {
 	t0=$(date +%s.%N)
 	smtp-source -s "$S" -m "$N" -f reports@sender.example \
-	    -t tlsrpt@tlsrpt.test -F "$T/mail.eml" "127.0.0.1:$port"
+	    -t "$1" -F "$T/mail.eml" "127.0.0.1:$port"
 	t1=$(date +%s.%N)
 	echo "$t0 $t1" | awk -v n="$N" '{ printf "%.0f\n", n / ($2 - $1) }'
 }
 
+RUA=tlsrpt@tlsrpt.test
+OTHER=postmaster@tlsrpt.test
 alone=""
 noop=""
 milter=""
+alone_o=""
+noop_o=""
+milter_o=""
 through=0
 for r in $(seq "$ROUNDS"); do
 	start_postfix ""
-	alone="$alone $(load)"
+	alone="$alone $(load $RUA)"
+	alone_o="$alone_o $(load $OTHER)"
 	postfix -c "$T/conf" stop > /dev/null 2>&1
 	start_postfix "unix:$T/run/noop.sock"
-	noop="$noop $(load)"
+	noop="$noop $(load $RUA)"
+	noop_o="$noop_o $(load $OTHER)"
 	postfix -c "$T/conf" stop > /dev/null 2>&1
 	start_postfix "unix:$T/run/milter.sock"
-	milter="$milter $(load)"
+	milter="$milter $(load $RUA)"
+	milter_o="$milter_o $(load $OTHER)"
 	postfix -c "$T/conf" stop > /dev/null 2>&1
 	through=$((through + N + 20))
 done
@@ -120,6 +134,7 @@ npid=""
 
 # CPU seconds tlsrptd used (utime + stime, clock ticks)
 cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$tpid/stat")
+hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$tpid/status")
 kill -TERM "$tpid"
 wait "$tpid" || { echo "milter bench: tlsrptd exited badly" >&2; exit 1; }
 tpid=""
@@ -133,6 +148,12 @@ a=$(median $alone)
 m=$(median $milter)
 # shellcheck disable=SC2086
 z=$(median $noop)
+# shellcheck disable=SC2086
+ao=$(median $alone_o)
+# shellcheck disable=SC2086
+mo=$(median $milter_o)
+# shellcheck disable=SC2086
+zo=$(median $noop_o)
 log="$T/log/tlsrptd.log"
 seen=$(grep -c '"outcome":"\(stored\|duplicate\)"' "$log" || true)
 tempfail=$(grep -c '"outcome":"tempfail"' "$log" || true)
@@ -142,10 +163,16 @@ largest=$(sed -n 's/.*"largest_commit":\([0-9]*\).*/\1/p' "$log" | tail -n 1)
 
 echo "milter bench: $N report mails per run ($(wc -c < "$T/mail.eml") bytes)," \
     "$S smtp-source sessions, $ROUNDS rounds, $(postconf -d -h mail_version | sed 's/^/Postfix /')"
+echo "  report mail (to $RUA):"
 echo "  Postfix alone          $a msg/s   (runs:$alone)"
 echo "  Postfix + no-op milter $z msg/s   (runs:$noop)"
 echo "  Postfix + tlsrptd      $m msg/s   (runs:$milter)"
 echo "$a $m $z" | awk '{ printf "  ratio                  %.2f   (target >= 0.80; a no-op libmilter filter: %.2f)\n", $2 / $1, $3 / $1 }'
+echo "  other mail (to $OTHER, passed at DATA):"
+echo "  Postfix alone          $ao msg/s   (runs:$alone_o)"
+echo "  Postfix + no-op milter $zo msg/s   (runs:$noop_o)"
+echo "  Postfix + tlsrptd      $mo msg/s   (runs:$milter_o)"
+echo "$ao $mo $zo" | awk '{ printf "  ratio                  %.2f   (a no-op libmilter filter: %.2f)\n", $2 / $1, $3 / $1 }'
 echo "  through the milter     $seen of $through messages logged," \
     "$tempfail tempfail, $commits commits (largest $largest), $reports report stored"
 echo "$cpu $through" | awk '{ printf "  tlsrptd CPU            %.2f s in all, %.0f us per message\n", $1, $1 / $2 * 1e6 }'
@@ -153,3 +180,7 @@ if [ "$seen" -ne "$through" ] || [ "$tempfail" -ne 0 ] || [ "$reports" -ne 1 ]; 
 	echo "milter bench: FAIL: not every message went through the milter once" >&2
 	exit 1
 fi
+bench_row "milter, report mail" "$m" "msg/s" "Postfix alone" "$a" 0.80 "$hwm" \
+    "$N mails, $S sessions, $ROUNDS rounds; no-op libmilter filter: $z msg/s"
+bench_row "milter, other mail" "$mo" "msg/s" "Postfix alone" "$ao" - "$hwm" \
+    "$N mails, $S sessions, $ROUNDS rounds; no-op libmilter filter: $zo msg/s"

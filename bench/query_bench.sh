@@ -6,6 +6,7 @@
 # reports included), then times each question, best of three runs.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/table.sh"
 tlsrptd=$1
 n=${2:-1000000}
 dir="$here/../build/bench"
@@ -42,8 +43,11 @@ best() {
 	echo "$b"
 }
 
-q() { "$tlsrptd" query --db "$db" "$@"; }
+q() { "$tlsrptd" query --db "$db" "$@" 2> /dev/null; }
 printf '%-58s %8s\n' "question (over every stored report unless filtered)" "best ms"
+sum_ms=$(best q summary)
+bench_row "query summary, 1M reports" "$sum_ms" "ms" "-" "-" "-" "-" \
+    "best of 3, whole process"
 for args in "summary" "summary --format json" "summary --days 30" \
     "summary --by day --domain d7.example" "summary --org microsoft" \
     "failures" "failures --by type" "failures --domain d7.example" \

@@ -18,6 +18,7 @@
 set -eu
 TLSRPTD=${1:?usage: smtp_bench.sh /path/to/tlsrptd}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/bench/table.sh"
 N=${SMTP_BENCH_MESSAGES:-20000}
 S=${SMTP_BENCH_SESSIONS:-20}
 ROUNDS=${SMTP_BENCH_ROUNDS:-2}
@@ -138,6 +139,8 @@ echo "$a $m" | awk '{ printf "  ratio                  %.2f   (target >= 0.70)\n
 echo "  through tlsrptd        $seen of $through messages stored or found stored," \
     "$tempfail tempfail, $commits commits (largest $largest)"
 echo "$cpu $through" | awk '{ printf "  tlsrptd CPU            %.2f s in all, %.0f us per message\n", $1, $1 / $2 * 1e6 }'
+bench_row "SMTP listener, smtp-source" "$m" "msg/s" "Postfix smtp-sink" "$a" \
+    0.70 - "$N copies of one report, $S sessions, $ROUNDS rounds"
 if [ "$seen" -ne "$through" ] || [ "$tempfail" -ne 0 ]; then
 	echo "smtp bench: FAIL: not every message was answered after its commit" >&2
 	exit 1
@@ -163,8 +166,10 @@ for r in $(seq "$ROUNDS"); do
 done
 # shellcheck disable=SC2086
 a=$(median $sink2)
+a2=$a
 # shellcheck disable=SC2086
 m=$(median $ours2)
+m2=$m
 echo " 2. $N distinct reports, $S sessions, many messages per connection (smtp_send.py)"
 echo "  smtp-sink              $a msg/s   (runs:$sink2)"
 echo "  tlsrptd                $m msg/s   (runs:$ours2)"
@@ -189,3 +194,5 @@ echo " 3. smtp-source -s 100 -m $N: $m100 msg/s; tlsrptd RSS $((idle / 1024)) Mi
 kill -TERM "$spid" 2> /dev/null || true
 wait "$spid" 2> /dev/null || true
 spid=""
+bench_row "SMTP listener, distinct" "$m2" "msg/s" "Postfix smtp-sink" "$a2" 0.70 "$hwm" \
+    "$N distinct reports, $S sessions, $ROUNDS rounds; RSS at 100 sessions"

@@ -20,6 +20,8 @@
 #define TR_RF_COUNT_MAX		INT64_C(9007199254740991)
 
 #define TR_RF_PATH_MAX	160	/* "policies[N].failure-details[M].key" */
+#define TR_RF_DEPTH	8	/* path segments kept; a report needs 4 */
+#define TR_RF_NOINDEX	SIZE_MAX	/* a segment that is a name only */
 #define TR_RF_QUOTE_MAX	64	/* bytes of a value quoted in a message */
 
 /* Bump allocator for everything a report owns besides the json-c tree. */
@@ -31,6 +33,13 @@ struct tr_arena {
 	size_t next_size;
 };
 
+/* One step of a JSON path: "name", "name[index]", or "[index]" when name
+ * is "". Kept as parts, it is only written out for an error or a note. */
+struct tr_rf_seg {
+	const char *name;
+	size_t index;			/* TR_RF_NOINDEX: none */
+};
+
 /* Parse state: where we are (for messages) and what we build. */
 struct tr_rctx {
 	const struct tr_limits *lim;
@@ -38,8 +47,8 @@ struct tr_rctx {
 	struct tr_arena *arena;
 	struct tr_error *err;
 	const char *fallback_domain;	/* for a missing policy-domain */
-	char path[TR_RF_PATH_MAX];	/* JSON path of the current object */
-	size_t pathlen;
+	struct tr_rf_seg path[TR_RF_DEPTH];	/* JSON path of the current object */
+	size_t depth;			/* segments pushed (past TR_RF_DEPTH: not kept) */
 };
 
 /* An object being read: known keys seen so far, to skip the unknown scan. */
@@ -70,9 +79,9 @@ char *tr_arena_strndup(struct tr_arena *a, const char *s, size_t n);
 /* tr_arena_free - release the overflow chunks (not the first block) */
 void tr_arena_free(struct tr_arena *a);
 
-/* tr_rf_push - append a formatted segment to the path; returns a mark */
-size_t tr_rf_push(struct tr_rctx *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* tr_rf_push - append "name" or "name[index]" (index TR_RF_NOINDEX: none)
+ * to the path; name must outlive the push. Returns a mark for tr_rf_pop. */
+size_t tr_rf_push(struct tr_rctx *c, const char *name, size_t index);
 
 /* tr_rf_pop - cut the path back to a mark from tr_rf_push */
 void tr_rf_pop(struct tr_rctx *c, size_t mark);

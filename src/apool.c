@@ -8,6 +8,16 @@
 
 #define MAX_WORKERS	8
 #define RUN_MAX		32	/* items a worker claims at once */
+#define WAKE_BATCH	16	/* queued items that wake an idle worker */
+
+/*
+ * Every wake-up is a futex call and a context switch, which on two CPUs
+ * cost more than analysing a small message. So sleepers are woken for a
+ * batch: a worker when WAKE_BATCH items wait (or the producer is about to
+ * sleep, or input ends, or the consumer has nothing else to wait for), the
+ * producer when a quarter of the pool is free, the consumer when the item
+ * it waits for is ready.
+ */
 
 enum slot_state { SLOT_EMPTY, SLOT_QUEUED, SLOT_BUSY, SLOT_READY };
 
@@ -31,6 +41,7 @@ struct tr_apool {
 	unsigned idle_workers;		/* waiting on work */
 	int consumer_waiting;		/* waiting on ready */
 	int producer_waiting;		/* waiting on space */
+	size_t want;			/* bytes the waiting producer holds */
 	struct tr_limits limits;
 	pthread_t workers[MAX_WORKERS];
 	unsigned nworkers;
@@ -63,6 +74,9 @@ worker(void *arg)
 			end = first + RUN_MAX;
 		p->next = end;
 		skip = p->stopped;	/* the consumer will throw them away */
+		/* more left: let the next worker share them */
+		if (p->next != p->head && p->idle_workers > 0)
+			pthread_cond_signal(&p->work);
 		pthread_mutex_unlock(&p->mtx);
 
 		for (seq = first; seq != end; seq++) {
@@ -76,7 +90,8 @@ worker(void *arg)
 		pthread_mutex_lock(&p->mtx);
 		for (seq = first; seq != end; seq++)
 			p->slots[seq % p->depth].state = SLOT_READY;
-		if (p->consumer_waiting)
+		/* the consumer waits for the item at tail, maybe in this run */
+		if (p->consumer_waiting && p->tail - first < end - first)
 			pthread_cond_signal(&p->ready);
 	}
 	pthread_mutex_unlock(&p->mtx);
@@ -125,6 +140,16 @@ tr_apool_new(unsigned nworkers, size_t depth, size_t max_bytes,
 	return p;
 }
 
+/* roomy - a waiting producer may go on: the pool is empty, or a quarter
+ * of it is free and len bytes fit */
+static int
+roomy(const struct tr_apool *p, size_t len)
+{
+	return p->head == p->tail ||
+	    (p->head - p->tail <= p->depth - (p->depth + 3) / 4 &&
+	    p->bytes + len <= p->max_bytes);
+}
+
 /* tr_apool_push - copy a message in, waiting for room */
 int
 tr_apool_push(struct tr_apool *p, const struct tr_source_msg *m)
@@ -149,11 +174,17 @@ tr_apool_push(struct tr_apool *p, const struct tr_source_msg *m)
 
 	pthread_mutex_lock(&p->mtx);
 	/* one item always fits, however large, so a big message cannot wedge */
-	while (!p->stopped && (p->head - p->tail >= p->depth ||
+	if (!p->stopped && (p->head - p->tail >= p->depth ||
 	    (p->head != p->tail && p->bytes + m->len > p->max_bytes))) {
-		p->producer_waiting = 1;
-		pthread_cond_wait(&p->space, &p->mtx);
-		p->producer_waiting = 0;
+		/* what is queued must be analysed for room to come */
+		if (p->next != p->head && p->idle_workers > 0)
+			pthread_cond_broadcast(&p->work);
+		p->want = m->len;
+		do {
+			p->producer_waiting = 1;
+			pthread_cond_wait(&p->space, &p->mtx);
+			p->producer_waiting = 0;
+		} while (!p->stopped && !roomy(p, m->len));
 	}
 	if (p->stopped) {
 		pthread_mutex_unlock(&p->mtx);
@@ -167,7 +198,7 @@ tr_apool_push(struct tr_apool *p, const struct tr_source_msg *m)
 	s->state = SLOT_QUEUED;
 	p->bytes += m->len;
 	p->head++;
-	if (p->idle_workers > 0)
+	if (p->idle_workers > 0 && p->head - p->next >= WAKE_BATCH)
 		pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->mtx);
 	return 0;
@@ -200,6 +231,10 @@ tr_apool_next(struct tr_apool *p)
 			pthread_mutex_unlock(&p->mtx);
 			return &s->item;
 		}
+		/* fewer than a batch queued and the producer busy elsewhere:
+		 * the items must not wait for company */
+		if (p->next != p->head && p->idle_workers > 0)
+			pthread_cond_signal(&p->work);
 		p->consumer_waiting = 1;
 		pthread_cond_wait(&p->ready, &p->mtx);
 		p->consumer_waiting = 0;
@@ -229,7 +264,7 @@ tr_apool_done(struct tr_apool *p, struct tr_apool_item *it)
 	p->slots[p->tail % p->depth].state = SLOT_EMPTY;
 	p->tail++;
 	p->bytes -= len;
-	if (p->producer_waiting)
+	if (p->producer_waiting && roomy(p, p->want))
 		pthread_cond_signal(&p->space);
 	pthread_mutex_unlock(&p->mtx);
 }

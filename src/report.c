@@ -26,7 +26,7 @@
  * input: the caller may free its buffer as soon as we return.
  */
 struct report_priv {
-	struct json_object *root;	/* strings point into it */
+	struct json_object *root;	/* while parsing; strings then copied */
 	struct tr_arena arena;
 	char start[TR_DT_UTC_LEN + 1];
 	char end[TR_DT_UTC_LEN + 1];
@@ -103,6 +103,13 @@ tr_result_type_name(int i)
 	if (i < 0 || i >= TR_RESULT_TYPES)
 		return NULL;
 	return result_types[i];
+}
+
+/* known_name - the registry's own copy of a known result-type */
+static const char *
+known_name(const char *result_type)
+{
+	return tr_result_type_name(tr_result_type_index(result_type));
 }
 
 /* tr_result_type_known - true for a result-type in the RFC 8460 registry */
@@ -223,7 +230,7 @@ parse_range(struct tr_rctx *c, struct tr_rf_obj *top, struct report_priv *p)
 		return e;
 	ob.o = o;
 	ob.found = 0;
-	mark = tr_rf_push(c, "date-range");
+	mark = tr_rf_push(c, "date-range", TR_RF_NOINDEX);
 	if ((e = read_datetime(c, &ob, "start-datetime", &start)) != TR_OK ||
 	    (e = read_datetime(c, &ob, "end-datetime", &end)) != TR_OK)
 		return e;
@@ -247,6 +254,7 @@ static enum tr_err
 parse_failure(struct tr_rctx *c, struct json_object *o, struct tr_failure *f)
 {
 	char buf[TR_RF_QUOTE_MAX * 4 + 16];
+	const char *known;
 	struct tr_rf_obj ob;
 	enum tr_err e;
 
@@ -260,7 +268,9 @@ parse_failure(struct tr_rctx *c, struct json_object *o, struct tr_failure *f)
 	    TR_RF_REQUIRED | TR_RF_NONEMPTY, &f->result_type)) != TR_OK)
 		return e;
 	/* the registry grows by expert review: keep what we do not know */
-	f->result_type_known = tr_result_type_known(f->result_type);
+	if ((known = known_name(f->result_type)) != NULL)
+		f->result_type = known;		/* no copy needed */
+	f->result_type_known = known != NULL;
 	if (!f->result_type_known) {
 		tr_quote(buf, sizeof(buf), f->result_type,
 		    strlen(f->result_type), TR_RF_QUOTE_MAX);
@@ -416,7 +426,7 @@ parse_details(struct tr_rctx *c, struct tr_rf_obj *ob, struct tr_policy *p)
 		return e;
 	p->failures = mem;
 	for (i = 0; i < n; i++) {
-		mark = tr_rf_push(c, "failure-details[%zu]", i);
+		mark = tr_rf_push(c, "failure-details", i);
 		if ((e = parse_failure(c, json_object_array_get_idx(v, i),
 		    &p->failures[i])) != TR_OK)
 			return e;
@@ -457,14 +467,14 @@ parse_policy(struct tr_rctx *c, struct json_object *o, struct tr_policy *p)
 	ob.found = 0;
 	if ((e = tr_rf_object(c, &ob, "policy", &v)) != TR_OK)
 		return e;
-	mark = tr_rf_push(c, "policy");
+	mark = tr_rf_push(c, "policy", TR_RF_NOINDEX);
 	if ((e = parse_policy_fields(c, v, p)) != TR_OK)
 		return e;
 	tr_rf_pop(c, mark);
 
 	if ((e = tr_rf_object(c, &ob, "summary", &v)) != TR_OK)
 		return e;
-	mark = tr_rf_push(c, "summary");
+	mark = tr_rf_push(c, "summary", TR_RF_NOINDEX);
 	sob.o = v;
 	sob.found = 0;
 	if ((e = tr_rf_count(c, &sob, "total-successful-session-count",
@@ -511,7 +521,7 @@ parse_policies(struct tr_rctx *c, struct tr_rf_obj *top)
 		return tr_rf_note(c, NULL, "report has no policies");
 	r->policies = mem;
 	for (i = 0; i < n; i++) {
-		mark = tr_rf_push(c, "policies[%zu]", i);
+		mark = tr_rf_push(c, "policies", i);
 		if ((e = parse_policy(c, json_object_array_get_idx(v, i),
 		    &r->policies[i])) != TR_OK)
 			return e;
@@ -557,6 +567,60 @@ parse_report(struct tr_rctx *c, struct report_priv *p)
 	    (e = parse_policies(c, &top)) != TR_OK)
 		return e;
 	return tr_rf_unknown(c, &top, top_keys);
+}
+
+/* own - *s copied into the arena (NULL stays NULL); -1 when out of memory */
+static int
+own(struct tr_arena *a, const char **s)
+{
+	if (*s == NULL)
+		return 0;
+	return (*s = tr_arena_strndup(a, *s, strlen(*s))) == NULL ? -1 : 0;
+}
+
+/*
+ * detach - copy what the report points at in the json-c tree into the arena
+ * and free the tree. The thread that parsed does the many small frees, and
+ * a report waiting for its turn to be stored holds a few blocks, not the
+ * tree (several times the size of the JSON).
+ */
+static enum tr_err
+detach(struct tr_rctx *c, struct report_priv *p)
+{
+	struct tr_report *r = c->r;
+	struct tr_arena *a = c->arena;
+	struct tr_policy *pol;
+	struct tr_failure *f;
+	size_t i, j;
+	int rc;
+
+	rc = own(a, &r->organization_name) | own(a, &r->report_id) |
+	    own(a, &r->contact_info);
+	for (i = 0; i < r->npolicies; i++) {
+		pol = &r->policies[i];
+		/* validated: one of three names, which need no copy */
+		pol->policy_type = strcmp(pol->policy_type, "tlsa") == 0 ?
+		    "tlsa" : strcmp(pol->policy_type, "sts") == 0 ? "sts" :
+		    "no-policy-found";
+		rc |= own(a, &pol->policy_domain) |
+		    own(a, &pol->policy_string_json) | own(a, &pol->mx_host_json);
+		for (j = 0; j < pol->nfailures; j++) {
+			f = &pol->failures[j];
+			if (!f->result_type_known)
+				rc |= own(a, &f->result_type);
+			rc |= own(a, &f->sending_mta_ip) |
+			    own(a, &f->receiving_mx_hostname) |
+			    own(a, &f->receiving_mx_helo) |
+			    own(a, &f->receiving_ip) |
+			    own(a, &f->additional_information) |
+			    own(a, &f->failure_reason_code);
+		}
+	}
+	if (rc != 0)
+		return tr_error_set(c->err, TR_ERR_NOMEM, "out of memory");
+	json_object_put(p->root);
+	p->root = NULL;
+	return TR_OK;
 }
 
 /*
@@ -804,8 +868,9 @@ tokenize(const char *text, size_t len, size_t base, unsigned depth,
 		depth = DEPTH_CAP;
 	if ((tok = json_tokener_new_ex((int)depth)) == NULL)
 		return tr_error_set(err, TR_ERR_NOMEM, "out of memory");
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
+	/* no JSON_TOKENER_VALIDATE_UTF8: text_check has already refused
+	 * what it would, and more */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	/* with the NUL, a bare number at the end is complete, not pending */
 	*root = json_tokener_parse_ex(tok, text, (int)(len + 1));
 	jerr = json_tokener_get_error(tok);
@@ -921,7 +986,7 @@ tr_report_parse(const char *json, size_t len, const struct tr_limits *limits,
 	if (skip > 0 && (e = tr_rf_note(&c, NULL,
 	    "UTF-8 byte order mark skipped")) != TR_OK)
 		goto fail;
-	if ((e = parse_report(&c, p)) != TR_OK)
+	if ((e = parse_report(&c, p)) != TR_OK || (e = detach(&c, p)) != TR_OK)
 		goto fail;
 	*out = &box->r;
 	return TR_OK;

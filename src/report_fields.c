@@ -95,25 +95,21 @@ tr_arena_free(struct tr_arena *a)
 	a->left = 0;
 }
 
-/* tr_rf_push - append a formatted segment to the path; returns the mark */
+/*
+ * tr_rf_push - append a segment to the path; returns the mark. Valid
+ * reports are the common case and need no path at all, so it is kept as
+ * parts and written out only by where().
+ */
 size_t
-tr_rf_push(struct tr_rctx *c, const char *fmt, ...)
+tr_rf_push(struct tr_rctx *c, const char *name, size_t index)
 {
-	char seg[TR_RF_PATH_MAX];
-	size_t mark = c->pathlen;
-	va_list ap;
-	int n;
+	size_t mark = c->depth;
 
-	va_start(ap, fmt);
-	vsnprintf(seg, sizeof(seg), fmt, ap);
-	va_end(ap);
-	/* "a" + "[1]" is "a[1]", "a" + "b" is "a.b" */
-	n = snprintf(c->path + c->pathlen, sizeof(c->path) - c->pathlen,
-	    "%s%s", c->pathlen > 0 && seg[0] != '[' ? "." : "", seg);
-	if (n > 0)
-		c->pathlen += (size_t)n;
-	if (c->pathlen >= sizeof(c->path))
-		c->pathlen = sizeof(c->path) - 1;
+	if (c->depth < TR_RF_DEPTH) {
+		c->path[c->depth].name = name;
+		c->path[c->depth].index = index;
+	}
+	c->depth++;
 	return mark;
 }
 
@@ -121,19 +117,52 @@ tr_rf_push(struct tr_rctx *c, const char *fmt, ...)
 void
 tr_rf_pop(struct tr_rctx *c, size_t mark)
 {
-	c->pathlen = mark;
-	c->path[mark] = '\0';
+	c->depth = mark;
+}
+
+/* path_text - the path as "a.b[1].c" into buf[TR_RF_PATH_MAX]; its length */
+static size_t
+path_text(const struct tr_rctx *c, char *buf)
+{
+	const struct tr_rf_seg *s;
+	size_t i, o = 0;
+	int n;
+
+	buf[0] = '\0';
+	for (i = 0; i < c->depth && i < TR_RF_DEPTH; i++) {
+		s = &c->path[i];
+		/* "a" + "b" is "a.b", "a" + "[1]" is "a[1]" */
+		if (s->index == TR_RF_NOINDEX)
+			n = snprintf(buf + o, TR_RF_PATH_MAX - o, "%s%s",
+			    o > 0 && s->name[0] != '\0' ? "." : "", s->name);
+		else
+			n = snprintf(buf + o, TR_RF_PATH_MAX - o, "%s%s[%zu]",
+			    o > 0 && s->name[0] != '\0' ? "." : "", s->name,
+			    s->index);
+		if (n < 0)
+			break;
+		o += (size_t)n;
+		if (o >= TR_RF_PATH_MAX) {
+			o = TR_RF_PATH_MAX - 1;
+			break;
+		}
+	}
+	return o;
 }
 
 /* where - "<path>.<key>: " prefix of a message into buf */
 static void
 where(const struct tr_rctx *c, const char *key, char *buf, size_t bufsz)
 {
-	if (c->pathlen > 0 && key != NULL)
-		snprintf(buf, bufsz, "%s%s%s: ", c->path,
+	char path[TR_RF_PATH_MAX];
+	size_t pathlen;
+
+	pathlen = path_text(c, path);
+	if (pathlen > 0 && key != NULL)
+		snprintf(buf, bufsz, "%s%s%s: ", path,
 		    key[0] == '[' ? "" : ".", key);
-	else if (c->pathlen > 0)
-		snprintf(buf, bufsz, "%s: ", c->path);
+	else if (pathlen > 0)
+		snprintf(buf, bufsz, "%s: ", path);
 	else if (key != NULL)
 		snprintf(buf, bufsz, "%s: ", key);
 	else
@@ -487,8 +516,8 @@ tr_rf_list(struct tr_rctx *c, const char *key, struct json_object *v,
     enum tr_rf_list kind, const char **json)
 {
 	struct json_object *src, *inner = NULL, *built = NULL, *el;
-	char buf[TR_RF_QUOTE_MAX * 4 + 16], ekey[64];
-	size_t i, n, head, tail, fixed = 0;
+	char buf[TR_RF_QUOTE_MAX * 4 + 16];
+	size_t i, n, head, tail, fixed = 0, mark, inmark;
 	const char *s, *out;
 	enum tr_err e = TR_OK;
 
@@ -505,10 +534,11 @@ tr_rf_list(struct tr_rctx *c, const char *key, struct json_object *v,
 	n = json_object_is_type(v, json_type_array) ?
 	    json_object_array_length(v) : 1;
 	for (i = 0; json_object_is_type(v, json_type_array) && i < n; i++) {
-		snprintf(ekey, sizeof(ekey), "%s[%zu]", key, i);
-		if ((e = tr_rf_check_string(c, ekey,
+		mark = tr_rf_push(c, key, i);
+		if ((e = tr_rf_check_string(c, NULL,
 		    json_object_array_get_idx(v, i), 0)) != TR_OK)
 			return e;
+		tr_rf_pop(c, mark);
 	}
 
 	if (kind == TR_RF_POLICY_STRING && n == 1) {
@@ -517,14 +547,16 @@ tr_rf_list(struct tr_rctx *c, const char *key, struct json_object *v,
 		if ((inner = expand_encoded(json_object_get_string(el),
 		    (size_t)json_object_get_string_len(el))) != NULL) {
 			n = json_object_array_length(inner);
+			mark = tr_rf_push(c, key, 0);
 			for (i = 0; i < n; i++) {
-				snprintf(ekey, sizeof(ekey), "%s[0][%zu]", key,
-				    i);
-				if ((e = tr_rf_check_string(c, ekey,
+				inmark = tr_rf_push(c, "", i);
+				if ((e = tr_rf_check_string(c, NULL,
 				    json_object_array_get_idx(inner, i), 0)) !=
 				    TR_OK)
 					goto out;
+				tr_rf_pop(c, inmark);
 			}
+			tr_rf_pop(c, mark);
 			if ((e = tr_rf_note(c, key, "one JSON-encoded array "
 			    "string, expanded")) != TR_OK)
 				goto out;

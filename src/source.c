@@ -221,9 +221,14 @@ walk_file(const char *path, tr_source_cb cb, void *arg)
 		buf = nbuf;
 		cap = want;
 	}
-	/* read to EOF within the buffer: the file may have changed size */
+	/*
+	 * read to EOF within the buffer: the file may have changed size. A
+	 * regular file returns less than asked for only at its end, so the
+	 * usual file takes one read, not a second one to see the 0.
+	 */
 	while (len < cap - 1) {
-		n = read(fd, buf + len, cap - 1 - len);
+		want = cap - 1 - len;
+		n = read(fd, buf + len, want);
 		if (n == 0)
 			break;
 		if (n == -1) {
@@ -234,6 +239,8 @@ walk_file(const char *path, tr_source_cb cb, void *arg)
 			return rc;
 		}
 		len += (size_t)n;
+		if ((size_t)n < want)
+			break;
 	}
 	close(fd);
 	buf[len] = '\0';

@@ -117,6 +117,41 @@ test_stop_releases_a_blocked_producer(void **state __attribute__((unused)))
 	tr_apool_free(p);
 }
 
+/* test_fewer_than_a_batch - a few items come back before the pool closes,
+ * although workers are woken for batches */
+static void
+test_fewer_than_a_batch(void **state __attribute__((unused)))
+{
+	struct tr_limits l;
+	struct tr_source_msg m;
+	struct tr_apool *p;
+	struct tr_apool_item *it;
+	unsigned round, i;
+
+	tr_limits_default(&l);
+	p = tr_apool_new(1, 64, 1 << 20, &l);
+	assert_non_null(p);
+	memset(&m, 0, sizeof(m));
+	m.buf = (const unsigned char *)"{}";
+	m.len = 2;
+	m.kind = TR_INPUT_REPORT;
+	m.name = "x";
+	/* after the first round the worker is (as a rule) asleep again */
+	for (round = 1; round <= 3; round++) {
+		for (i = 0; i < round; i++)
+			assert_int_equal(tr_apool_push(p, &m), 0);
+		for (i = 0; i < round; i++) {
+			it = tr_apool_next(p);
+			assert_non_null(it);
+			assert_int_equal(it->a.nitems, 1);
+			tr_apool_done(p, it);
+		}
+	}
+	tr_apool_close(p);
+	assert_null(tr_apool_next(p));
+	tr_apool_free(p);
+}
+
 static void
 test_free_with_items_left(void **state __attribute__((unused)))
 {
@@ -136,6 +171,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order_and_results),
 		cmocka_unit_test(test_stop_releases_a_blocked_producer),
+		cmocka_unit_test(test_fewer_than_a_batch),
 		cmocka_unit_test(test_free_with_items_left),
 	};
 

@@ -258,7 +258,7 @@ test_open_fresh(void **state)
 	assert_int_equal(q_int(db, "PRAGMA foreign_keys"), 1);
 	assert_int_equal(q_int(db, "PRAGMA synchronous"), 2);	/* FULL */
 	assert_int_equal(q_int(db, "PRAGMA temp_store"), 2);	/* MEMORY */
-	assert_int_equal(q_int(db, "PRAGMA page_size"), 4096);
+	assert_int_equal(q_int(db, "PRAGMA page_size"), 16384);	/* new file */
 	assert_int_equal(q_int(db, "SELECT count(*) FROM sqlite_master WHERE "
 	    "type = 'view' AND name IN ('domain_daily', 'failures_daily', "
 	    "'report_summary')"), 3);
@@ -993,6 +993,35 @@ test_reopen(void **state)
 	assert_int_equal(put(fx->st, &r, TR_PUT_DUPLICATE), id);
 }
 
+/* test_old_page_size - a file made with 4 KiB pages keeps them and works */
+static void
+test_old_page_size(void **state)
+{
+	struct fixture *fx = *state;
+	struct tr_policy p[1];
+	struct tr_report r;
+	struct tr_error err;
+	char path[TPATH];
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/old.db", fx->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA page_size = 4096; "
+	    "PRAGMA journal_mode = WAL", NULL, NULL, NULL), SQLITE_OK);
+	if (tr_schema_migrate(db, path, &err) != TR_OK)
+		fail_msg("%s", err.msg);
+	sqlite3_close(db);
+
+	tr_store_close(fx->st);
+	if (tr_store_open(path, 0, &fx->st, &err) != TR_OK)
+		fail_msg("%s", err.msg);
+	p[0] = pol("sts", "example.com", 1, 0);
+	mkreport(&r, "Org", "old-1", "2024-05-01T00:00:00Z", p, 1);
+	put(fx->st, &r, TR_PUT_STORED);
+	assert_int_equal(q_int(tr_store_db(fx->st), "PRAGMA page_size"), 4096);
+	q_text_eq(tr_store_db(fx->st), "PRAGMA integrity_check", "ok");
+}
+
 /* expect_refused - opening path fails with exactly msg, and the file is
  * left as it was (and not switched to WAL when nowal) */
 static void
@@ -1617,6 +1646,7 @@ main(void)
 		T(test_cascade),
 		T(test_rollback),
 		T(test_reopen),
+		T(test_old_page_size),
 		T(test_foreign_refused),
 		T(test_not_sqlite_refused),
 		T(test_future_version_refused),

@@ -153,6 +153,8 @@ count() { sql "$db" "SELECT count(*) FROM $1 ${2:+WHERE $2}"; }
 logline() { grep "\"source\":\"$1\"" "$tlog" || true; }
 
 start_tlsrptd
+# the socket is up a moment before the line is written
+wait_for '"event":"started"' "$tlog"
 check_grep "started line" '"event":"started"' "$tlog"
 check_grep "started line names the socket" "\"milter_socket\":\"unix:$T/run/milter.sock\"" "$tlog"
 
