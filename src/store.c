@@ -534,6 +534,22 @@ tr_store_rollback(struct tr_store *st)
 }
 
 /* set_journal_wal - switch to WAL, which must take (":memory:" cannot) */
+/* wal_checkpoint_bytes - automatic checkpoints at about bytes of WAL */
+static int
+wal_checkpoint_bytes(struct tr_store *st, int bytes)
+{
+	sqlite3_stmt *s;
+	int rc, page = 4096;
+
+	rc = sqlite3_prepare_v2(st->db, "PRAGMA page_size", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) > 0)
+		page = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return sqlite3_wal_autocheckpoint(st->db, bytes / page);
+}
+
 static enum tr_err
 set_journal_wal(struct tr_store *st, struct tr_error *err)
 {
@@ -655,6 +671,16 @@ tr_store_open(const char *path, int flags, struct tr_store **out,
 		    "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
 		if (rc != SQLITE_OK) {
 			dberr(st, rc, "setting synchronous mode", err);
+			goto fail;
+		}
+		/*
+		 * Checkpoint when the WAL holds about 4 MiB, whatever the
+		 * page size (SQLite counts 1000 pages: 16 MiB with 16 KiB
+		 * pages), so the WAL beside a database stays small.
+		 */
+		if ((rc = wal_checkpoint_bytes(st, 4 * 1024 * 1024)) !=
+		    SQLITE_OK) {
+			dberr(st, rc, "setting the WAL checkpoint size", err);
 			goto fail;
 		}
 	}

@@ -54,10 +54,10 @@ trap 'exit 1' INT TERM HUP
 # A port of our own: 2525 is taken by the developer's own test instance.
 port=$(pf_free_port)
 
-# --- the storage: a 4 MiB tmpfs that can be filled, or a plain directory -----
+# --- the storage: a 16 MiB tmpfs that can be filled, or a plain directory -----
 failure_mode=${TLSRPTD_TEST_STORAGE_FAILURE:-full}
 if [ "$failure_mode" = full ]; then
-	if mount -t tmpfs -o size=4m,mode=0755 tmpfs "$T/db" 2> /dev/null; then
+	if mount -t tmpfs -o size=16m,mode=0755 tmpfs "$T/db" 2> /dev/null; then
 		mounted=1
 	else
 		echo "note: cannot mount a tmpfs here; storage failure = held write lock"
@@ -232,6 +232,9 @@ wait_for '"event":"log_reopened"' "$tlog" 2
 report_mail storage-1 > "$T/mail/storage-1.eml"
 before=$(count reports)
 if [ "$failure_mode" = full ]; then
+	# an empty WAL first: a commit into a WAL that was already as long
+	# overwrites it in place and needs no new space
+	sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' > /dev/null
 	dd if=/dev/zero of="$T/db/filler" bs=64k > /dev/null 2>&1 || true
 else
 	mkfifo "$T/lockfifo"
