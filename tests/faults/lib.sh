@@ -212,7 +212,9 @@ wait_lines() {
 # assertion); 0 when reached
 wait_log() {
 	_i=0
-	while [ "$(grep -cF -- "$1" "$tlog" 2> /dev/null || echo 0)" -lt "$2" ]; do
+	while :; do
+		_c=$(grep -cF -- "$1" "$tlog" 2> /dev/null || true)
+		[ "${_c:-0}" -lt "$2" ] || return 0
 		[ $_i -lt "$3" ] || return 1
 		sleep 0.1
 		_i=$((_i + 1))

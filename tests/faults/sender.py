@@ -2,7 +2,7 @@
 """A retrying SMTP sender of unique TLS report mails, for the fault tests.
 
   sender.py --port P --first N0 --count N [--workers W] [--seed S]
-            --log FILE [--expect FILE] [--deadline SECONDS]
+            --log FILE [--expect FILE] [--deadline SECONDS] [--until FILE]
 
 Makes N report mails (indices N0 .. N0+N-1) with bench/gen_reports.py, each
 with its own organization + report-id and known per-policy counts, and
@@ -17,6 +17,9 @@ before the next attempt starts:
 with result acked (250), tempfail (4xx), dropped (no reply) or rejected
 (5xx). --expect gets one line per mail: organization, report_id, policies,
 successful and failed sessions, failure details.
+
+With --until FILE the load lasts as long as a fault does: once no mail is
+due, more are made (indices N0+N, N0+N+1, ...) until FILE exists.
 
 Exit status: 0 every mail acknowledged, 1 some rejected, 3 some still
 unacknowledged at the deadline.
@@ -62,18 +65,37 @@ def expected_line(report):
 
 
 class Sender:
-    def __init__(self, args, mails):
+    def __init__(self, args):
         self.args = args
-        self.mails = mails			# index -> (bytes, report_id)
+        self.mails = {}				# index -> (bytes, report_id)
         self.lock = threading.Lock()
-        self.heap = [(0.0, i, 1) for i in sorted(mails)]
-        heapq.heapify(self.heap)
-        self.left = len(mails)
+        self.heap = []
+        self.left = 0
+        self.next_idx = args.first
+        self.expect = open(args.expect, "a") if args.expect else None
+        for _ in range(args.count):
+            self.add()
         self.rejected = 0
         self.tally = {"acked": 0, "tempfail": 0, "dropped": 0, "rejected": 0}
         self.log = open(args.log, "a", buffering=1)
         self.rng = random.Random(args.seed)
         self.stop_at = time.monotonic() + args.deadline
+
+    def add(self):
+        """make the next mail and queue it; under the lock"""
+        idx = self.next_idx
+        self.next_idx += 1
+        data, report = make(self.args.seed, idx, self.args.rcpt)
+        self.mails[idx] = (data, report["report-id"])
+        if self.expect:
+            self.expect.write(expected_line(report) + "\n")
+            self.expect.flush()
+        heapq.heappush(self.heap, (0.0, idx, 1))
+        self.left += 1
+
+    def more(self):
+        """whether --until asks for more load"""
+        return self.args.until and not os.path.exists(self.args.until)
 
     def record(self, result, idx, attempt, code, qid, text):
         text = text.decode("utf-8", "replace") if isinstance(text, bytes) \
@@ -119,9 +141,15 @@ class Sender:
         """the next mail due, None when all are done or time is up"""
         while True:
             with self.lock:
-                if self.left == 0 or time.monotonic() > self.stop_at:
+                if time.monotonic() > self.stop_at:
                     return None
-                if self.heap and self.heap[0][0] <= time.monotonic():
+                ready = self.heap and self.heap[0][0] <= time.monotonic()
+                if not ready and self.more():
+                    self.add()
+                    ready = True
+                if self.left == 0:
+                    return None
+                if ready:
                     return heapq.heappop(self.heap)
                 wait = self.heap[0][0] - time.monotonic() if self.heap \
                     else 0.05
@@ -171,22 +199,13 @@ def main():
     ap.add_argument("--timeout", type=float, default=60)
     ap.add_argument("--retry-min", type=float, default=0.05)
     ap.add_argument("--retry-max", type=float, default=0.3)
+    ap.add_argument("--until")
     ap.add_argument("--kill-at", type=int, default=0)
     ap.add_argument("--kill-pid", type=int, default=0)
     args = ap.parse_args()
 
-    mails = {}
-    lines = []
-    for idx in range(args.first, args.first + args.count):
-        data, report = make(args.seed, idx, args.rcpt)
-        mails[idx] = (data, report["report-id"])
-        lines.append(expected_line(report))
-    if args.expect:
-        with open(args.expect, "a") as f:
-            f.write("".join(line + "\n" for line in lines))
-
     socket.setdefaulttimeout(args.timeout)
-    s = Sender(args, mails)
+    s = Sender(args)
     threads = [threading.Thread(target=s.worker, daemon=True)
                for _ in range(args.workers)]
     for t in threads:
@@ -196,7 +215,7 @@ def main():
     t = s.tally
     print("sender: %d of %d acknowledged; %d tempfail, %d dropped, "
           "%d rejected replies on the way" % (
-              t["acked"], args.count, t["tempfail"], t["dropped"],
+              t["acked"], len(s.mails), t["tempfail"], t["dropped"],
               t["rejected"]))
     if s.rejected:
         return 1
