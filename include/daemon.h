@@ -5,13 +5,10 @@
 /*
  * Threads and the store. The loop thread runs every receiver on the loop,
  * the done callbacks, the log lines, after_commit, the metrics and the
- * timers. Two threads of the daemon's own do the rest: an analysis thread
- * runs the pure half of the pipeline on each job as soon as it is
- * submitted, and a store thread records and commits. The loop hands the
- * store thread every queued job as one batch and keeps receiving while it
- * works (fsync included); what arrives meanwhile (and is analysed
- * meanwhile) is the next batch, handed over once the loop has answered
- * this one. One batch is out at a time.
+ * timers. A store thread analyses and commits: the loop hands it all the
+ * queued jobs as one batch and keeps receiving while it works (fsync
+ * included); what arrives meanwhile is the next batch, handed over once
+ * the loop has answered this one. One batch is out at a time.
  *
  * The store (its SQLite connection is opened NOMUTEX) belongs to one
  * thread at a time, and ownership goes with the batch: the store thread's
@@ -58,11 +55,7 @@ struct tr_job {
 	struct tr_verdict verdict;	/* outcome, counts and reason (fields NULL) */
 
 	/* the daemon's own */
-	struct tr_job *next;		/* in the queue */
-	struct tr_job *anext;		/* in the analysis list */
-	int analysed;
-	struct tr_analysis analysis;	/* from the analysis thread */
-	double analysis_time;		/* seconds it took */
+	struct tr_job *next;
 };
 
 struct tr_daemon_settings {
@@ -89,8 +82,8 @@ struct tr_daemon_settings {
 
 /*
  * tr_daemon_new - a loop on a fresh event base (evthread_use_pthreads is
- * called first), its analysis and store threads (every asynchronous signal
- * blocked in them); st will belong to it. SIGUSR1 reopens the log; with handle_stop_signals,
+ * called first) and its store thread (every asynchronous signal blocked),
+ * which will own st. SIGUSR1 reopens the log; with handle_stop_signals,
  * SIGTERM/SIGINT/SIGHUP start tr_daemon_shutdown. NULL on failure (logged).
  */
 struct tr_daemon *tr_daemon_new(struct tr_store *st,
@@ -133,15 +126,15 @@ void tr_daemon_hold(struct tr_daemon *d);
 void tr_daemon_release(struct tr_daemon *d);
 
 /* tr_daemon_run - run the loop until shutdown has drained, then end the
- * daemon's threads; 0, or -1 on a loop failure. Every job accepted by submit
+ * store thread; 0, or -1 on a loop failure. Every job accepted by submit
  * has been completed, and the store is the caller's again. */
 int tr_daemon_run(struct tr_daemon *d);
 
 /* tr_daemon_watchdog_stop - cancel the shutdown watchdog before exiting */
 void tr_daemon_watchdog_stop(void);
 
-/* tr_daemon_free - end the daemon's threads if still running (they finish
- * what they hold) and release the loop (not the store) */
+/* tr_daemon_free - end the store thread if still running (it finishes a
+ * batch it holds) and release the loop (not the store) */
 void tr_daemon_free(struct tr_daemon *d);
 
 /*

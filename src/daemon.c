@@ -1,4 +1,4 @@
-/* daemon.c - the loop receives; an analysis thread and a store thread group-commit what it queued */
+/* daemon.c - the loop receives, a store thread group-commits what it queued */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -16,22 +16,6 @@
 #include "log.h"
 #include "stats.h"
 
-/* Where the store is: the loop's, or out with a batch on the store thread. */
-enum store_state {
-	STORE_IDLE,		/* the loop thread holds it */
-	STORE_BUSY,		/* the store thread commits a batch */
-	STORE_DONE,		/* committed, the loop has not taken it back */
-};
-
-/*
- * A submitted job is in two lists: the queue, from which the loop takes
- * every job as the next batch, and the analysis list, from which the
- * analysis thread takes one job after the other. So the analysis of what
- * arrives during a commit is done by the time the batch is handed over,
- * and the store thread, recording a batch in order of submission (of two
- * copies of a report, the first is stored), waits only for an analysis
- * still running. All of it is under mtx; nqueued counts the queue.
- */
 struct tr_daemon {
 	struct event_base *base;
 	struct tr_store *st;
@@ -39,23 +23,14 @@ struct tr_daemon {
 	unsigned queue_limit;
 	unsigned shutdown_timeout;
 
+	/* The hand-off: receivers append under mtx, the loop takes it all. */
 	pthread_mutex_t mtx;
-	struct tr_job *head, **tailp;	/* submitted, for the next batch */
-	struct tr_job *ahead, **atailp;	/* submitted, to analyse */
-	struct tr_job *awaited;		/* the store thread waits for it */
+	struct tr_job *head, **tailp;
 	unsigned nqueued;
 	int closing;			/* submit refuses; the loop finishes */
 	unsigned long refused;
-	enum store_state state;
-	int stop_threads;		/* both threads end once idle */
-	pthread_cond_t acond;		/* the analysis thread waits on it */
-	pthread_cond_t scond;		/* the store thread waits on it */
-	pthread_cond_t rcond;		/* ... and on this for an analysis */
-	pthread_t analysis_thread, store_thread;
-	int analysis_running, store_running; /* started, not yet joined */
 
-	struct event *wake_ev;		/* submit, shutdown, release */
-	struct event *committed_ev;	/* STORE_DONE: answer on the loop */
+	struct event *wake_ev;		/* activated by submit and shutdown */
 	struct event *sig_ev[4];
 	int announced, finished;
 	void (*on_stopping)(void *);
@@ -64,13 +39,25 @@ struct tr_daemon {
 	struct tr_stats *metrics;	/* or NULL */
 	void (*after_commit)(const struct tr_verdict *, size_t, void *);
 	void *after_commit_arg;
-	struct tr_daemon_task *tasks, **tasktailp; /* waiting for the store */
 
 	/*
-	 * One batch at a time, sized once: a batch never exceeds queue_limit.
-	 * The loop fills batch while the store is IDLE; the store thread
-	 * fills the rest while BUSY; the loop reads them once DONE.
+	 * The store thread. The loop hands it a batch under smtx (state
+	 * BUSY) and the store with it; the store thread analyses, records
+	 * and commits, sets DONE and activates committed_ev; the loop takes
+	 * the store back (IDLE), answers the batch and hands over the next.
+	 * So one thread at a time uses the connection, and the arrays below
+	 * belong to whichever side the state names.
 	 */
+	pthread_t store_thread;
+	int store_running;		/* started and not yet joined */
+	pthread_mutex_t smtx;
+	pthread_cond_t scond;
+	enum { STORE_IDLE, STORE_BUSY, STORE_DONE } state;
+	int store_stop;			/* the thread ends when idle */
+	struct event *committed_ev;	/* DONE: answer on the loop */
+	struct tr_daemon_task *tasks, **tasktailp; /* waiting for IDLE */
+
+	/* One batch at a time, sized once: a batch never exceeds queue_limit. */
 	struct tr_job **batch;
 	struct tr_verdict *verdicts;
 	double *pipeline_time;		/* each job's analysis and record */
@@ -131,72 +118,29 @@ start_watchdog(unsigned seconds)
 	alarm(seconds);
 }
 
-/* analyse_job - the pure half, on the analysis thread: touches neither the
- * store nor the loop */
-static void
-analyse_job(struct tr_daemon *d, struct tr_job *job)
-{
-	double t0 = now();
-
-	tr_analyse(job->buf, job->len, job->kind, job->hint, &d->limits,
-	    &job->analysis);
-	if (job->note != NULL)
-		tr_analysis_note(&job->analysis, job->note);
-	job->analysis_time = now() - t0;
-}
-
-/* analysis_main - the analysis thread: each submitted job in turn */
-static void *
-analysis_main(void *arg)
-{
-	struct tr_daemon *d = arg;
-	struct tr_job *job;
-
-	pthread_mutex_lock(&d->mtx);
-	for (;;) {
-		while (d->ahead == NULL && !d->stop_threads)
-			pthread_cond_wait(&d->acond, &d->mtx);
-		if ((job = d->ahead) == NULL)
-			break;
-		if ((d->ahead = job->anext) == NULL)
-			d->atailp = &d->ahead;
-		job->anext = NULL;
-		pthread_mutex_unlock(&d->mtx);
-
-		analyse_job(d, job);
-
-		pthread_mutex_lock(&d->mtx);
-		job->analysed = 1;
-		if (d->awaited == job)
-			pthread_cond_signal(&d->rcond);
-	}
-	pthread_mutex_unlock(&d->mtx);
-	return NULL;
-}
-
-/* record_job - the storing half inside the open transaction, on the store
- * thread, once the job's analysis is done */
+/*
+ * process_job - analyse and record one job inside the open transaction, on
+ * the store thread. The analysis is pure and touches neither the store nor
+ * the loop; only tr_record needs the store.
+ */
 static enum tr_err
-record_job(struct tr_daemon *d, struct tr_job *job, struct tr_verdict *v,
+process_job(struct tr_daemon *d, struct tr_job *job, struct tr_verdict *v,
     double *took)
 {
+	struct tr_analysis a;
 	struct tr_origin o = job->origin;
 	enum tr_err rc;
-	double t0;
+	double t0 = now();
 
-	pthread_mutex_lock(&d->mtx);
-	while (!job->analysed) {
-		d->awaited = job;
-		pthread_cond_wait(&d->rcond, &d->mtx);
-	}
-	d->awaited = NULL;
-	pthread_mutex_unlock(&d->mtx);
-	t0 = now();
 	if (o.received_at == 0)
 		o.received_at = (int64_t)time(NULL);
 	o.meta = NULL;		/* the message's own headers, from the analysis */
-	rc = tr_record(d->st, &job->analysis, job->buf, job->len, &o, v);
-	*took = job->analysis_time + (now() - t0);
+	tr_analyse(job->buf, job->len, job->kind, job->hint, &d->limits, &a);
+	if (job->note != NULL)
+		tr_analysis_note(&a, job->note);
+	rc = tr_record(d->st, &a, job->buf, job->len, &o, v);
+	tr_analysis_free(&a);
+	*took = now() - t0;
 	return rc;
 }
 
@@ -223,8 +167,7 @@ count(struct tr_daemon *d, const struct tr_verdict *v)
 /*
  * commit_batch - group commit, on the store thread: one transaction for
  * every job of the batch, and every verdict TEMPFAIL when that commit
- * fails. Touches only the store, the batch arrays and the batch's
- * analyses (freed); the loop answers.
+ * fails. Touches only the store and the batch arrays; the loop answers.
  */
 static void
 commit_batch(struct tr_daemon *d, size_t n)
@@ -244,7 +187,7 @@ commit_batch(struct tr_daemon *d, size_t n)
 		if (began && !failed) {
 			/* a store error leaves the batch half-written: it is
 			 * rolled back whole and every sender in it retries */
-			if (record_job(d, d->batch[i], v,
+			if (process_job(d, d->batch[i], v,
 			    &d->pipeline_time[i]) == TR_ERR_STORE) {
 				err = v->err;
 				failed = 1;
@@ -255,17 +198,6 @@ commit_batch(struct tr_daemon *d, size_t n)
 			    d->batch[i]->len);
 			tr_verdict_fail(v, &err);
 		}
-	}
-	/* each analysis is done: recorded, or waited for in record_job */
-	for (i = 0; i < n; i++) {
-		pthread_mutex_lock(&d->mtx);
-		while (!d->batch[i]->analysed) {
-			d->awaited = d->batch[i];
-			pthread_cond_wait(&d->rcond, &d->mtx);
-		}
-		d->awaited = NULL;
-		pthread_mutex_unlock(&d->mtx);
-		tr_analysis_free(&d->batch[i]->analysis);
 	}
 	if (!began)
 		failed = 1;
@@ -304,30 +236,29 @@ store_main(void *arg)
 	struct tr_daemon *d = arg;
 	size_t n;
 
-	pthread_mutex_lock(&d->mtx);
+	pthread_mutex_lock(&d->smtx);
 	for (;;) {
-		while (d->state != STORE_BUSY && !d->stop_threads)
-			pthread_cond_wait(&d->scond, &d->mtx);
+		while (d->state != STORE_BUSY && !d->store_stop)
+			pthread_cond_wait(&d->scond, &d->smtx);
 		if (d->state != STORE_BUSY)
 			break;
 		n = d->nbatch;
-		pthread_mutex_unlock(&d->mtx);
+		pthread_mutex_unlock(&d->smtx);
 		commit_batch(d, n);
-		pthread_mutex_lock(&d->mtx);
+		pthread_mutex_lock(&d->smtx);
 		d->state = STORE_DONE;
-		pthread_mutex_unlock(&d->mtx);
+		pthread_mutex_unlock(&d->smtx);
 		event_active(d->committed_ev, EV_READ, 0);
-		pthread_mutex_lock(&d->mtx);
+		pthread_mutex_lock(&d->smtx);
 	}
-	pthread_mutex_unlock(&d->mtx);
+	pthread_mutex_unlock(&d->smtx);
 	return NULL;
 }
 
-/* start_thread - with every asynchronous signal blocked: they are the
- * loop's and libmilter's to take */
+/* start_store_thread - with every signal blocked: they are the loop's and
+ * libmilter's to take */
 static int
-start_thread(pthread_t *t, void *(*fn)(void *), struct tr_daemon *d,
-    const char *what)
+start_store_thread(struct tr_daemon *d)
 {
 	sigset_t all, old;
 	int e;
@@ -340,30 +271,29 @@ start_thread(pthread_t *t, void *(*fn)(void *), struct tr_daemon *d,
 	sigdelset(&all, SIGILL);
 	sigdelset(&all, SIGABRT);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	e = pthread_create(t, NULL, fn, d);
+	e = pthread_create(&d->store_thread, NULL, store_main, d);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (e != 0) {
 		errno = e;
-		log_warn("cannot start the %s thread", what);
+		log_warn("cannot start the store thread");
 		return -1;
 	}
+	d->store_running = 1;
 	return 0;
 }
 
-/* stop_threads - let both threads end once idle and join them */
+/* stop_store_thread - let an idle store thread end and join it */
 static void
-stop_threads(struct tr_daemon *d)
+stop_store_thread(struct tr_daemon *d)
 {
-	pthread_mutex_lock(&d->mtx);
-	d->stop_threads = 1;
-	pthread_cond_signal(&d->acond);
+	if (!d->store_running)
+		return;
+	pthread_mutex_lock(&d->smtx);
+	d->store_stop = 1;
 	pthread_cond_signal(&d->scond);
-	pthread_mutex_unlock(&d->mtx);
-	if (d->analysis_running)
-		pthread_join(d->analysis_thread, NULL);
-	if (d->store_running)
-		pthread_join(d->store_thread, NULL);
-	d->analysis_running = d->store_running = 0;
+	pthread_mutex_unlock(&d->smtx);
+	pthread_join(d->store_thread, NULL);
+	d->store_running = 0;
 }
 
 /* store_idle - whether the loop thread holds the store (no batch out) */
@@ -372,9 +302,9 @@ store_idle(struct tr_daemon *d)
 {
 	int idle;
 
-	pthread_mutex_lock(&d->mtx);
+	pthread_mutex_lock(&d->smtx);
 	idle = d->state == STORE_IDLE;
-	pthread_mutex_unlock(&d->mtx);
+	pthread_mutex_unlock(&d->smtx);
 	return idle;
 }
 
@@ -409,14 +339,14 @@ committed(evutil_socket_t fd, short what, void *arg)
 	size_t i, n;
 	int failed;
 
-	pthread_mutex_lock(&d->mtx);
+	pthread_mutex_lock(&d->smtx);
 	if (d->state != STORE_DONE) {
-		pthread_mutex_unlock(&d->mtx);
+		pthread_mutex_unlock(&d->smtx);
 		return;
 	}
 	d->state = STORE_IDLE;
 	n = d->nbatch;
-	pthread_mutex_unlock(&d->mtx);
+	pthread_mutex_unlock(&d->smtx);
 	failed = d->batch_failed;
 
 	for (i = 0; i < n; i++)
@@ -462,7 +392,7 @@ committed(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * drain - the wake event: announce a stop, hand every analysed job to the
+ * drain - the wake event: announce a stop, hand every queued job to the
  * store thread as one batch unless one is already out, or end a stopping
  * loop once nothing is left
  */
@@ -472,27 +402,22 @@ drain(evutil_socket_t fd, short what, void *arg)
 	struct tr_daemon *d = arg;
 	struct tr_job *job;
 	size_t i, n = 0;
-	int closing, idle, pending;
+	int closing, idle;
 
+	idle = store_idle(d);
 	pthread_mutex_lock(&d->mtx);
 	/* Activations coalesce, so take the whole queue, not one job. While
 	 * a batch is out, the queue waits: committed() comes back here. */
-	idle = d->state == STORE_IDLE;
 	if (idle) {
 		for (job = d->head; job != NULL && n < d->queue_limit;
 		    job = job->next)
 			d->batch[n++] = job;
-		if ((d->head = job) == NULL)
+		d->head = job;
+		if (d->head == NULL)
 			d->tailp = &d->head;
 		d->nqueued -= (unsigned)n;
-		if (n > 0) {
-			d->nbatch = n;
-			d->state = STORE_BUSY;
-			pthread_cond_signal(&d->scond);
-		}
 	}
 	closing = d->closing;
-	pending = d->nqueued > 0;
 	pthread_mutex_unlock(&d->mtx);
 
 	if (closing && !d->announced) {
@@ -500,14 +425,24 @@ drain(evutil_socket_t fd, short what, void *arg)
 		if (d->on_stopping != NULL)
 			d->on_stopping(d->on_stopping_arg);
 	}
-	for (i = 0; i < n; i++)
-		tr_stats_received(d->metrics, d->batch[i]->origin.way_in);
-	if (idle && n == 0 && !pending && closing && !d->finished &&
-	    d->holds == 0) {
-		/* closing was set under the lock before this drain found
-		 * nothing queued or out, nothing is queued after it, and no
-		 * receiver on the loop still has a reply to deliver: all
-		 * done. */
+	if (!idle)
+		return;
+	if (n > 0) {
+		for (i = 0; i < n; i++)
+			tr_stats_received(d->metrics,
+			    d->batch[i]->origin.way_in);
+		pthread_mutex_lock(&d->smtx);
+		d->nbatch = n;
+		d->state = STORE_BUSY;
+		pthread_cond_signal(&d->scond);
+		pthread_mutex_unlock(&d->smtx);
+		return;
+	}
+	if (closing && !d->finished && d->holds == 0) {
+		/* closing was set under the lock before this drain took the
+		 * queue (empty), nothing is queued after it, no batch is out
+		 * and no receiver on the loop still has a reply to deliver:
+		 * all done. */
 		d->finished = 1;
 		event_base_loopbreak(d->base);
 	}
@@ -607,12 +542,10 @@ tr_daemon_new(struct tr_store *st, const struct tr_daemon_settings *s)
 	d->after_commit = s->after_commit;
 	d->after_commit_arg = s->after_commit_arg;
 	d->tailp = &d->head;
-	d->atailp = &d->ahead;
 	d->tasktailp = &d->tasks;
 	pthread_mutex_init(&d->mtx, NULL);
-	pthread_cond_init(&d->acond, NULL);
+	pthread_mutex_init(&d->smtx, NULL);
 	pthread_cond_init(&d->scond, NULL);
-	pthread_cond_init(&d->rcond, NULL);
 	d->state = STORE_IDLE;
 	d->batch = calloc(d->queue_limit, sizeof(*d->batch));
 	d->verdicts = calloc(d->queue_limit, sizeof(*d->verdicts));
@@ -641,13 +574,8 @@ tr_daemon_new(struct tr_store *st, const struct tr_daemon_settings *s)
 			    event_add(d->sig_ev[i + 1], NULL) == -1)
 				goto fail;
 		}
-	if (start_thread(&d->analysis_thread, analysis_main, d,
-	    "analysis") == -1)
+	if (start_store_thread(d) == -1)
 		goto fail;
-	d->analysis_running = 1;
-	if (start_thread(&d->store_thread, store_main, d, "store") == -1)
-		goto fail;
-	d->store_running = 1;
 	return d;
 fail:
 	log_warnx("cannot set up the event loop");
@@ -668,10 +596,8 @@ tr_daemon_submit(struct tr_daemon *d, struct tr_job *job)
 {
 	int e = 0;
 
-	job->next = job->anext = NULL;
-	job->analysed = 0;
+	job->next = NULL;
 	memset(&job->verdict, 0, sizeof(job->verdict));
-	memset(&job->analysis, 0, sizeof(job->analysis));
 	pthread_mutex_lock(&d->mtx);
 	if (d->closing)
 		e = TR_SUBMIT_CLOSED;
@@ -680,10 +606,7 @@ tr_daemon_submit(struct tr_daemon *d, struct tr_job *job)
 	else {
 		*d->tailp = job;
 		d->tailp = &job->next;
-		*d->atailp = job;
-		d->atailp = &job->anext;
 		d->nqueued++;
-		pthread_cond_signal(&d->acond);
 	}
 	if (e != 0)
 		d->refused++;
@@ -777,8 +700,8 @@ tr_daemon_run(struct tr_daemon *d)
 	int rc;
 
 	rc = event_base_dispatch(d->base);
-	/* a finished loop has nothing queued or out: the threads are idle */
-	stop_threads(d);
+	/* a finished loop has no batch out: the thread is idle and ends */
+	stop_store_thread(d);
 	if (rc == -1) {
 		log_warnx("event loop failed");
 		return -1;
@@ -802,22 +725,15 @@ tr_daemon_stats(struct tr_daemon *d, struct tr_daemon_stats *out)
 	out->queue_limit = d->queue_limit;
 }
 
-/* tr_daemon_free - threads, events, base and queue arrays; after a loop
- * failure, what was analysed or committed but never answered */
+/* tr_daemon_free - events, base and queue arrays */
 void
 tr_daemon_free(struct tr_daemon *d)
 {
-	struct tr_job *job;
 	size_t i;
 
 	if (d == NULL)
 		return;
-	stop_threads(d);
-	for (job = d->head; job != NULL; job = job->next)
-		tr_analysis_free(&job->analysis);	/* all analysed now */
-	if (d->state == STORE_DONE)
-		for (i = 0; i < d->nbatch; i++)
-			tr_verdict_free(&d->verdicts[i]);
+	stop_store_thread(d);
 	for (i = 0; i < sizeof(d->sig_ev) / sizeof(d->sig_ev[0]); i++)
 		if (d->sig_ev[i] != NULL)
 			event_free(d->sig_ev[i]);
@@ -828,9 +744,8 @@ tr_daemon_free(struct tr_daemon *d)
 	if (d->base != NULL)
 		event_base_free(d->base);
 	pthread_mutex_destroy(&d->mtx);
-	pthread_cond_destroy(&d->acond);
+	pthread_mutex_destroy(&d->smtx);
 	pthread_cond_destroy(&d->scond);
-	pthread_cond_destroy(&d->rcond);
 	free(d->batch);
 	free(d->verdicts);
 	free(d->pipeline_time);
