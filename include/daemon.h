@@ -1,6 +1,23 @@
-/* daemon.h - the event loop that owns the store: receivers hand it jobs, it group-commits */
+/* daemon.h - the event loop and its store thread: receivers hand in jobs, batches are group-committed */
 #ifndef TR_DAEMON_H
 #define TR_DAEMON_H
+
+/*
+ * Threads and the store. The loop thread runs every receiver on the loop,
+ * the done callbacks, the log lines, after_commit, the metrics and the
+ * timers. A store thread analyses and commits: the loop hands it all the
+ * queued jobs as one batch and keeps receiving while it works (fsync
+ * included); what arrives meanwhile is the next batch, handed over once
+ * the loop has answered this one. One batch is out at a time.
+ *
+ * The store (its SQLite connection is opened NOMUTEX) belongs to one
+ * thread at a time, and ownership goes with the batch: the store thread's
+ * from the hand-over until the loop takes the result back, the loop
+ * thread's between batches. So after_commit may use the store (it runs
+ * before the next hand-over), and other loop-thread users (the retention
+ * pruner) go through tr_daemon_store_task, which runs them between
+ * batches. Nothing else may touch the store while tr_daemon_run runs.
+ */
 
 #include <errno.h>
 #include <stddef.h>
@@ -52,7 +69,9 @@ struct tr_daemon_settings {
 	/* Metrics and alerts, both optional (NULL). */
 	struct tr_stats *stats;		/* counted on the loop thread */
 	/* after each committed batch, on the loop thread, once every job of
-	 * it is answered and logged: the verdicts (tallies included) */
+	 * it is answered and logged: the verdicts (tallies included). The
+	 * loop holds the store meanwhile: it may read and write it (outside
+	 * a transaction) */
 	void (*after_commit)(const struct tr_verdict *v, size_t n, void *arg);
 	void *after_commit_arg;
 };
@@ -63,9 +82,9 @@ struct tr_daemon_settings {
 
 /*
  * tr_daemon_new - a loop on a fresh event base (evthread_use_pthreads is
- * called first) that will own st. SIGUSR1 reopens the log; with
- * handle_stop_signals, SIGTERM/SIGINT/SIGHUP start tr_daemon_shutdown.
- * NULL on failure (logged).
+ * called first) and its store thread (every asynchronous signal blocked),
+ * which will own st. SIGUSR1 reopens the log; with handle_stop_signals,
+ * SIGTERM/SIGINT/SIGHUP start tr_daemon_shutdown. NULL on failure (logged).
  */
 struct tr_daemon *tr_daemon_new(struct tr_store *st,
     const struct tr_daemon_settings *s);
@@ -106,15 +125,43 @@ void tr_daemon_shutdown(struct tr_daemon *d);
 void tr_daemon_hold(struct tr_daemon *d);
 void tr_daemon_release(struct tr_daemon *d);
 
-/* tr_daemon_run - run the loop until shutdown has drained; 0, or -1 on a
- * loop failure. Every job accepted by submit has been completed. */
+/* tr_daemon_run - run the loop until shutdown has drained, then end the
+ * store thread; 0, or -1 on a loop failure. Every job accepted by submit
+ * has been completed, and the store is the caller's again. */
 int tr_daemon_run(struct tr_daemon *d);
 
 /* tr_daemon_watchdog_stop - cancel the shutdown watchdog before exiting */
 void tr_daemon_watchdog_stop(void);
 
-/* tr_daemon_free - release the loop (not the store) */
+/* tr_daemon_free - end the store thread if still running (it finishes a
+ * batch it holds) and release the loop (not the store) */
 void tr_daemon_free(struct tr_daemon *d);
+
+/*
+ * Work on the store from the loop thread, run while the loop holds it.
+ * The caller owns the task, as a receiver owns its job, and fills the
+ * first group.
+ */
+struct tr_daemon_task {
+	void (*fn)(void *arg);
+	void *arg;
+
+	/* the daemon's own */
+	struct tr_daemon_task *next;
+	int queued;
+};
+
+/*
+ * tr_daemon_store_task - run t->fn on the loop thread while no batch is
+ * out: at once when the store is idle, else right after the batch out is
+ * answered (and after_commit has run), before the next one is handed over,
+ * so a busy daemon still gets to it within one commit. A task already
+ * waiting is not queued twice. Loop thread only.
+ */
+void tr_daemon_store_task(struct tr_daemon *d, struct tr_daemon_task *t);
+
+/* tr_daemon_task_cancel - drop t if it is still waiting; loop thread only */
+void tr_daemon_task_cancel(struct tr_daemon *d, struct tr_daemon_task *t);
 
 /* Counters since start, for the "stopped" log line and the metrics. */
 struct tr_daemon_stats {

@@ -8,6 +8,7 @@
 #include "store.h"
 
 struct event_base;
+struct tr_daemon;
 
 struct tr_retention {
 	unsigned report_days;		/* reports whose period ended earlier; 0 = keep */
@@ -40,10 +41,11 @@ enum tr_err tr_prune_count(struct tr_store *st, const struct tr_retention *r,
     int64_t now, struct tr_pruned *out, struct tr_error *err);
 
 /*
- * The daemon's pruner: a timer on the loop thread that owns the store, so
- * a step never interleaves with a commit. Every interval it prunes in
- * steps of step_rows, step_delay_ms apart so that the loop's commits go
- * between them, and logs one "pruned" event for a run that removed rows.
+ * The daemon's pruner: a timer on the loop thread. Each step runs as a
+ * tr_daemon_store_task, between the daemon's batches, so it never uses the
+ * store while the store thread does. Every interval it prunes in steps of
+ * step_rows, step_delay_ms apart so that the daemon's commits go between
+ * them, and logs one "pruned" event for a run that removed rows.
  */
 struct tr_pruner_settings {
 	struct tr_retention retention;
@@ -54,6 +56,9 @@ struct tr_pruner_settings {
 	/* after each run, on the loop thread (tests); may be NULL */
 	void (*on_run)(const struct tr_pruned *run, void *arg);
 	void *on_run_arg;
+	/* the daemon whose store thread shares the store, or NULL when
+	 * nothing else uses the store */
+	struct tr_daemon *daemon;
 };
 
 struct tr_pruner;

@@ -232,7 +232,7 @@ stopped(struct run *r, int status)
 	tr_log_event(status == 0 ? TR_LOG_INFO : TR_LOG_ERROR, "stopped", f);
 }
 
-/* start_pruner - retention on the loop thread, when any is configured */
+/* start_pruner - retention between the loop's batches, when any is configured */
 static int
 start_pruner(struct run *r)
 {
@@ -243,6 +243,7 @@ start_pruner(struct run *r)
 	tr_pruner_defaults(&ps);
 	ps.retention.report_days = r->cfg.retention_days;
 	ps.retention.quarantine_days = r->cfg.quarantine_retention_days;
+	ps.daemon = r->d;
 	r->pruner = tr_pruner_start(tr_daemon_base(r->d), r->st, &ps);
 	return r->pruner != NULL ? 0 : -1;
 }
@@ -454,9 +455,9 @@ const struct tr_cmd tr_cmd_run = {
 	.name = "run",
 	.usage = "[-c FILE] [-f]",
 	.help =
-	    "Run the daemon: one event loop owns the database and commits the\n"
-	    "messages handed to it by the receivers in groups; each sender is\n"
-	    "answered only after the commit that holds its message. With\n"
+	    "Run the daemon: one event loop serves the receivers while a store\n"
+	    "thread commits the messages they hand in, in groups; each sender\n"
+	    "is answered only after the commit that holds its message. With\n"
 	    "milter_socket set, Postfix or Sendmail pass mail to the rua\n"
 	    "addresses through it; other mail passes untouched. With\n"
 	    "smtp_listen or lmtp_listen set, tlsrptd takes the mail itself\n"

@@ -1,4 +1,4 @@
-/* daemon.c - the loop: one event base owns the store; queued jobs are group-committed */
+/* daemon.c - the loop receives, a store thread group-commits what it queued */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -40,9 +40,31 @@ struct tr_daemon {
 	void (*after_commit)(const struct tr_verdict *, size_t, void *);
 	void *after_commit_arg;
 
+	/*
+	 * The store thread. The loop hands it a batch under smtx (state
+	 * BUSY) and the store with it; the store thread analyses, records
+	 * and commits, sets DONE and activates committed_ev; the loop takes
+	 * the store back (IDLE), answers the batch and hands over the next.
+	 * So one thread at a time uses the connection, and the arrays below
+	 * belong to whichever side the state names.
+	 */
+	pthread_t store_thread;
+	int store_running;		/* started and not yet joined */
+	pthread_mutex_t smtx;
+	pthread_cond_t scond;
+	enum { STORE_IDLE, STORE_BUSY, STORE_DONE } state;
+	int store_stop;			/* the thread ends when idle */
+	struct event *committed_ev;	/* DONE: answer on the loop */
+	struct tr_daemon_task *tasks, **tasktailp; /* waiting for IDLE */
+
 	/* One batch at a time, sized once: a batch never exceeds queue_limit. */
 	struct tr_job **batch;
 	struct tr_verdict *verdicts;
+	double *pipeline_time;		/* each job's analysis and record */
+	size_t nbatch;
+	int batch_failed;
+	double commit_time;
+	struct tr_error batch_err;
 
 	struct tr_daemon_stats stats;	/* loop thread only, but refused */
 };
@@ -97,12 +119,13 @@ start_watchdog(unsigned seconds)
 }
 
 /*
- * process_job - analyse and record one job inside the open transaction.
- * The analysis is pure and touches neither the store nor the loop, so it
- * could run on the receiving thread instead; only tr_record needs the store.
+ * process_job - analyse and record one job inside the open transaction, on
+ * the store thread. The analysis is pure and touches neither the store nor
+ * the loop; only tr_record needs the store.
  */
 static enum tr_err
-process_job(struct tr_daemon *d, struct tr_job *job, struct tr_verdict *v)
+process_job(struct tr_daemon *d, struct tr_job *job, struct tr_verdict *v,
+    double *took)
 {
 	struct tr_analysis a;
 	struct tr_origin o = job->origin;
@@ -117,7 +140,7 @@ process_job(struct tr_daemon *d, struct tr_job *job, struct tr_verdict *v)
 		tr_analysis_note(&a, job->note);
 	rc = tr_record(d->st, &a, job->buf, job->len, &o, v);
 	tr_analysis_free(&a);
-	tr_stats_pipeline(d->metrics, now() - t0);
+	*took = now() - t0;
 	return rc;
 }
 
@@ -142,28 +165,30 @@ count(struct tr_daemon *d, const struct tr_verdict *v)
 }
 
 /*
- * run_batch - group commit: one transaction for every job of the batch,
- * each receiver answered only after the commit that holds its message, and
- * every job answered TEMPFAIL when that commit fails.
+ * commit_batch - group commit, on the store thread: one transaction for
+ * every job of the batch, and every verdict TEMPFAIL when that commit
+ * fails. Touches only the store and the batch arrays; the loop answers.
  */
 static void
-run_batch(struct tr_daemon *d, size_t n)
+commit_batch(struct tr_daemon *d, size_t n)
 {
 	struct tr_error err;
 	struct tr_verdict *v;
-	struct tr_job *job;
 	size_t i;
 	int began, failed = 0;
-	double t0, commit_time = 0;
+	double t0;
 
 	tr_error_clear(&err);
+	d->commit_time = 0;
 	began = tr_store_begin(d->st, &err) == TR_OK;
 	for (i = 0; i < n; i++) {
 		v = &d->verdicts[i];
+		d->pipeline_time[i] = -1;
 		if (began && !failed) {
 			/* a store error leaves the batch half-written: it is
 			 * rolled back whole and every sender in it retries */
-			if (process_job(d, d->batch[i], v) == TR_ERR_STORE) {
+			if (process_job(d, d->batch[i], v,
+			    &d->pipeline_time[i]) == TR_ERR_STORE) {
 				err = v->err;
 				failed = 1;
 			}
@@ -197,12 +222,140 @@ run_batch(struct tr_daemon *d, size_t n)
 				tr_verdict_fail(&d->verdicts[i], &err);
 			failed = 1;
 		}
-		commit_time = now() - t0;
+		d->commit_time = now() - t0;
 	}
-	tr_stats_commit(d->metrics, n, !failed, commit_time);
+	d->batch_failed = failed;
+	d->batch_err = err;
+}
+
+/* store_main - the store thread: commit each batch handed over, until told
+ * to stop while idle */
+static void *
+store_main(void *arg)
+{
+	struct tr_daemon *d = arg;
+	size_t n;
+
+	pthread_mutex_lock(&d->smtx);
+	for (;;) {
+		while (d->state != STORE_BUSY && !d->store_stop)
+			pthread_cond_wait(&d->scond, &d->smtx);
+		if (d->state != STORE_BUSY)
+			break;
+		n = d->nbatch;
+		pthread_mutex_unlock(&d->smtx);
+		commit_batch(d, n);
+		pthread_mutex_lock(&d->smtx);
+		d->state = STORE_DONE;
+		pthread_mutex_unlock(&d->smtx);
+		event_active(d->committed_ev, EV_READ, 0);
+		pthread_mutex_lock(&d->smtx);
+	}
+	pthread_mutex_unlock(&d->smtx);
+	return NULL;
+}
+
+/* start_store_thread - with every signal blocked: they are the loop's and
+ * libmilter's to take */
+static int
+start_store_thread(struct tr_daemon *d)
+{
+	sigset_t all, old;
+	int e;
+
+	sigfillset(&all);
+	/* faults stay deliverable to the thread that causes them */
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGABRT);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	e = pthread_create(&d->store_thread, NULL, store_main, d);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0) {
+		errno = e;
+		log_warn("cannot start the store thread");
+		return -1;
+	}
+	d->store_running = 1;
+	return 0;
+}
+
+/* stop_store_thread - let an idle store thread end and join it */
+static void
+stop_store_thread(struct tr_daemon *d)
+{
+	if (!d->store_running)
+		return;
+	pthread_mutex_lock(&d->smtx);
+	d->store_stop = 1;
+	pthread_cond_signal(&d->scond);
+	pthread_mutex_unlock(&d->smtx);
+	pthread_join(d->store_thread, NULL);
+	d->store_running = 0;
+}
+
+/* store_idle - whether the loop thread holds the store (no batch out) */
+static int
+store_idle(struct tr_daemon *d)
+{
+	int idle;
+
+	pthread_mutex_lock(&d->smtx);
+	idle = d->state == STORE_IDLE;
+	pthread_mutex_unlock(&d->smtx);
+	return idle;
+}
+
+/* run_tasks - what waited for the store, now that the loop holds it */
+static void
+run_tasks(struct tr_daemon *d)
+{
+	struct tr_daemon_task *t;
+
+	while ((t = d->tasks) != NULL) {
+		d->tasks = t->next;
+		if (d->tasks == NULL)
+			d->tasktailp = &d->tasks;
+		t->next = NULL;
+		t->queued = 0;
+		t->fn(t->arg);
+	}
+}
+
+static void drain(evutil_socket_t, short, void *);
+
+/*
+ * committed - the store thread is done with a batch: take the store back,
+ * answer each receiver (after the commit that holds its message), log,
+ * run after_commit and the waiting tasks, then hand over the next batch.
+ */
+static void
+committed(evutil_socket_t fd, short what, void *arg)
+{
+	struct tr_daemon *d = arg;
+	struct tr_job *job;
+	size_t i, n;
+	int failed;
+
+	pthread_mutex_lock(&d->smtx);
+	if (d->state != STORE_DONE) {
+		pthread_mutex_unlock(&d->smtx);
+		return;
+	}
+	d->state = STORE_IDLE;
+	n = d->nbatch;
+	pthread_mutex_unlock(&d->smtx);
+	failed = d->batch_failed;
+
+	for (i = 0; i < n; i++)
+		if (d->pipeline_time[i] >= 0)
+			tr_stats_pipeline(d->metrics, d->pipeline_time[i]);
+	tr_stats_commit(d->metrics, n, !failed, d->commit_time);
 	if (failed)
 		log_warnx("batch of %zu message%s not committed: %s", n,
-		    n == 1 ? "" : "s", err.msg);
+		    n == 1 ? "" : "s", d->batch_err.msg);
 
 	/* Answer first (a sender waits on each), then log. The log fields stay
 	 * with the daemon: the receiver may free its job once done runs. */
@@ -227,29 +380,43 @@ run_batch(struct tr_daemon *d, size_t n)
 		tr_verdict_free(&d->verdicts[i]);
 		d->batch[i] = NULL;
 	}
+	d->nbatch = 0;
 	d->stats.batches++;
 	d->stats.jobs += n;
 	if (n > d->stats.max_batch)
 		d->stats.max_batch = n;
+
+	run_tasks(d);
+	/* what came during the commit is the next batch, at once */
+	drain(-1, 0, d);
 }
 
-/* drain - the wake event: take every queued job as one batch */
+/*
+ * drain - the wake event: announce a stop, hand every queued job to the
+ * store thread as one batch unless one is already out, or end a stopping
+ * loop once nothing is left
+ */
 static void
 drain(evutil_socket_t fd, short what, void *arg)
 {
 	struct tr_daemon *d = arg;
 	struct tr_job *job;
 	size_t i, n = 0;
-	int closing, more;
+	int closing, idle;
 
+	idle = store_idle(d);
 	pthread_mutex_lock(&d->mtx);
-	/* Activations coalesce, so take the whole queue, not one job. */
-	for (job = d->head; job != NULL && n < d->queue_limit; job = job->next)
-		d->batch[n++] = job;
-	d->head = job;
-	if (d->head == NULL)
-		d->tailp = &d->head;
-	d->nqueued -= (unsigned)n;
+	/* Activations coalesce, so take the whole queue, not one job. While
+	 * a batch is out, the queue waits: committed() comes back here. */
+	if (idle) {
+		for (job = d->head; job != NULL && n < d->queue_limit;
+		    job = job->next)
+			d->batch[n++] = job;
+		d->head = job;
+		if (d->head == NULL)
+			d->tailp = &d->head;
+		d->nqueued -= (unsigned)n;
+	}
 	closing = d->closing;
 	pthread_mutex_unlock(&d->mtx);
 
@@ -258,27 +425,62 @@ drain(evutil_socket_t fd, short what, void *arg)
 		if (d->on_stopping != NULL)
 			d->on_stopping(d->on_stopping_arg);
 	}
-	for (i = 0; i < n; i++)
-		tr_stats_received(d->metrics, d->batch[i]->origin.way_in);
-	if (n > 0)
-		run_batch(d, n);
-
-	pthread_mutex_lock(&d->mtx);
-	more = d->head != NULL;
-	pthread_mutex_unlock(&d->mtx);
-	if (more) {
-		/* Jobs that came during the commit: the next batch, after the
-		 * loop has given other events a turn. */
-		event_active(d->wake_ev, EV_READ, 0);
+	if (!idle)
+		return;
+	if (n > 0) {
+		for (i = 0; i < n; i++)
+			tr_stats_received(d->metrics,
+			    d->batch[i]->origin.way_in);
+		pthread_mutex_lock(&d->smtx);
+		d->nbatch = n;
+		d->state = STORE_BUSY;
+		pthread_cond_signal(&d->scond);
+		pthread_mutex_unlock(&d->smtx);
 		return;
 	}
 	if (closing && !d->finished && d->holds == 0) {
 		/* closing was set under the lock before this drain took the
-		 * queue, nothing is queued after it, and no receiver on the
-		 * loop still has a reply to deliver: all done. */
+		 * queue (empty), nothing is queued after it, no batch is out
+		 * and no receiver on the loop still has a reply to deliver:
+		 * all done. */
 		d->finished = 1;
 		event_base_loopbreak(d->base);
 	}
+}
+
+/* tr_daemon_store_task - run t on the loop thread while it holds the store */
+void
+tr_daemon_store_task(struct tr_daemon *d, struct tr_daemon_task *t)
+{
+	if (t->queued)
+		return;
+	if (store_idle(d)) {
+		t->fn(t->arg);
+		return;
+	}
+	t->next = NULL;
+	t->queued = 1;
+	*d->tasktailp = t;
+	d->tasktailp = &t->next;
+}
+
+/* tr_daemon_task_cancel - forget a task still waiting */
+void
+tr_daemon_task_cancel(struct tr_daemon *d, struct tr_daemon_task *t)
+{
+	struct tr_daemon_task **tp;
+
+	if (!t->queued)
+		return;
+	for (tp = &d->tasks; *tp != NULL; tp = &(*tp)->next)
+		if (*tp == t) {
+			*tp = t->next;
+			if (*tp == NULL)
+				d->tasktailp = tp;
+			break;
+		}
+	t->next = NULL;
+	t->queued = 0;
 }
 
 /* on_signal - SIGUSR1 reopens the log; the stop signals (no milter) stop */
@@ -340,10 +542,16 @@ tr_daemon_new(struct tr_store *st, const struct tr_daemon_settings *s)
 	d->after_commit = s->after_commit;
 	d->after_commit_arg = s->after_commit_arg;
 	d->tailp = &d->head;
+	d->tasktailp = &d->tasks;
 	pthread_mutex_init(&d->mtx, NULL);
+	pthread_mutex_init(&d->smtx, NULL);
+	pthread_cond_init(&d->scond, NULL);
+	d->state = STORE_IDLE;
 	d->batch = calloc(d->queue_limit, sizeof(*d->batch));
 	d->verdicts = calloc(d->queue_limit, sizeof(*d->verdicts));
-	if (d->batch == NULL || d->verdicts == NULL) {
+	d->pipeline_time = calloc(d->queue_limit, sizeof(*d->pipeline_time));
+	if (d->batch == NULL || d->verdicts == NULL ||
+	    d->pipeline_time == NULL) {
 		log_warn("daemon: queue of %u", d->queue_limit);
 		goto fail;
 	}
@@ -351,7 +559,9 @@ tr_daemon_new(struct tr_store *st, const struct tr_daemon_settings *s)
 		log_warnx("cannot create the event base");
 		goto fail;
 	}
-	if ((d->wake_ev = event_new(d->base, -1, 0, drain, d)) == NULL)
+	if ((d->wake_ev = event_new(d->base, -1, 0, drain, d)) == NULL ||
+	    (d->committed_ev = event_new(d->base, -1, 0, committed, d)) ==
+	    NULL)
 		goto fail;
 	if ((d->sig_ev[0] = evsignal_new(d->base, SIGUSR1, on_signal, d)) ==
 	    NULL || event_add(d->sig_ev[0], NULL) == -1)
@@ -364,6 +574,8 @@ tr_daemon_new(struct tr_store *st, const struct tr_daemon_settings *s)
 			    event_add(d->sig_ev[i + 1], NULL) == -1)
 				goto fail;
 		}
+	if (start_store_thread(d) == -1)
+		goto fail;
 	return d;
 fail:
 	log_warnx("cannot set up the event loop");
@@ -485,7 +697,12 @@ tr_daemon_release(struct tr_daemon *d)
 int
 tr_daemon_run(struct tr_daemon *d)
 {
-	if (event_base_dispatch(d->base) == -1) {
+	int rc;
+
+	rc = event_base_dispatch(d->base);
+	/* a finished loop has no batch out: the thread is idle and ends */
+	stop_store_thread(d);
+	if (rc == -1) {
 		log_warnx("event loop failed");
 		return -1;
 	}
@@ -516,16 +733,22 @@ tr_daemon_free(struct tr_daemon *d)
 
 	if (d == NULL)
 		return;
+	stop_store_thread(d);
 	for (i = 0; i < sizeof(d->sig_ev) / sizeof(d->sig_ev[0]); i++)
 		if (d->sig_ev[i] != NULL)
 			event_free(d->sig_ev[i]);
 	if (d->wake_ev != NULL)
 		event_free(d->wake_ev);
+	if (d->committed_ev != NULL)
+		event_free(d->committed_ev);
 	if (d->base != NULL)
 		event_base_free(d->base);
 	pthread_mutex_destroy(&d->mtx);
+	pthread_mutex_destroy(&d->smtx);
+	pthread_cond_destroy(&d->scond);
 	free(d->batch);
 	free(d->verdicts);
+	free(d->pipeline_time);
 	free(d);
 }
 

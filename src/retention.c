@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 #include <sqlite3.h>
 
+#include "daemon.h"
 #include "datetime.h"
 #include "log.h"
 #include "retention.h"
@@ -144,6 +145,7 @@ struct tr_pruner {
 	struct tr_pruned run;		/* the run in progress */
 	int64_t run_now;		/* its reference time, fixed per run */
 	int running;
+	struct tr_daemon_task task;	/* a step waiting for the store */
 };
 
 /* tr_pruner_defaults - hourly, 500 rows a step */
@@ -191,21 +193,16 @@ run_done(struct tr_pruner *p)
 	arm(p, p->s.interval * 1000);
 }
 
-/* tick - one step of a run, on the loop thread between commits */
+/* step - one step of a run, on the loop thread while it holds the store */
 static void
-tick(evutil_socket_t fd, short what, void *arg)
+step(void *arg)
 {
 	struct tr_pruner *p = arg;
 	struct tr_error err;
 	int more;
 
-	if (!p->running) {
-		p->running = 1;
-		memset(&p->run, 0, sizeof(p->run));
-		p->run_now = (int64_t)time(NULL);
-	}
-	/* The loop commits each batch before it returns, so the store is
-	 * idle here; if it is not, try again after a pause. */
+	/* Between the daemon's batches no transaction is open; if one is
+	 * (a caller of our own), try again after a pause. */
 	if (!sqlite3_get_autocommit(tr_store_db(p->st))) {
 		arm(p, p->s.step_delay_ms);
 		return;
@@ -223,6 +220,23 @@ tick(evutil_socket_t fd, short what, void *arg)
 		run_done(p);
 }
 
+/* tick - the timer: start a run if none is going, then its next step */
+static void
+tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct tr_pruner *p = arg;
+
+	if (!p->running) {
+		p->running = 1;
+		memset(&p->run, 0, sizeof(p->run));
+		p->run_now = (int64_t)time(NULL);
+	}
+	if (p->s.daemon != NULL)
+		tr_daemon_store_task(p->s.daemon, &p->task);
+	else
+		step(p);
+}
+
 /* tr_pruner_start - the first check after first_delay_ms */
 struct tr_pruner *
 tr_pruner_start(struct event_base *base, struct tr_store *st,
@@ -234,6 +248,8 @@ tr_pruner_start(struct event_base *base, struct tr_store *st,
 		return NULL;
 	p->s = *s;
 	p->st = st;
+	p->task.fn = step;
+	p->task.arg = p;
 	if ((p->timer = evtimer_new(base, tick, p)) == NULL) {
 		free(p);
 		return NULL;
@@ -247,6 +263,8 @@ tr_pruner_free(struct tr_pruner *p)
 {
 	if (p == NULL)
 		return;
+	if (p->s.daemon != NULL)
+		tr_daemon_task_cancel(p->s.daemon, &p->task);
 	event_free(p->timer);
 	free(p);
 }

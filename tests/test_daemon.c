@@ -1,4 +1,5 @@
-/* test_daemon.c - the loop: group commit, queue limit, shutdown, threads */
+/* test_daemon.c - the loop and its store thread: group commit, queue limit, shutdown, threads */
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -6,6 +7,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <event2/event.h>
 #include <sqlite3.h>
 
 #include "testutil.h"
@@ -312,6 +314,282 @@ test_threads(void **state)
 	tr_daemon_free(d);
 }
 
+/*
+ * A gate on the store thread: SQLite's progress handler on the store's
+ * connection, which runs inside the statements of a batch. While closed it
+ * holds the batch out, as a slow disk would hold a commit.
+ */
+struct gate {
+	pthread_mutex_t mtx;
+	pthread_cond_t cond;
+	int open;
+	pthread_t loop;			/* the loop thread: not gated */
+	pthread_t store;		/* the thread that reached the gate */
+	char order[32];			/* g: a batch at the gate, A/B: done,
+					 * c: after_commit, t: store task */
+	size_t n;
+};
+
+/* gate_record - note one step in order */
+static void
+gate_record(struct gate *g, char what)
+{
+	pthread_mutex_lock(&g->mtx);
+	if (g->n < sizeof(g->order) - 1)
+		g->order[g->n++] = what;
+	pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&g->mtx);
+}
+
+/* gate_pass - the progress handler: note a new batch, wait while closed */
+static int
+gate_pass(void *arg)
+{
+	struct gate *g = arg;
+
+	if (pthread_equal(pthread_self(), g->loop))
+		return 0;	/* the loop's own queries between batches */
+	pthread_mutex_lock(&g->mtx);
+	if (g->n == 0 || g->order[g->n - 1] != 'g') {
+		g->order[g->n++] = 'g';
+		g->store = pthread_self();
+		pthread_cond_broadcast(&g->cond);
+	}
+	while (!g->open)
+		pthread_cond_wait(&g->cond, &g->mtx);
+	pthread_mutex_unlock(&g->mtx);
+	return 0;
+}
+
+/* A commit held at the gate while a client keeps talking to the loop. */
+struct slow {
+	struct fixture *fx;
+	struct tr_daemon *d;
+	struct gate g;
+	struct seen a, b;		/* a: held at the gate; b: meanwhile */
+	int fd[2];			/* the loop serves fd[0], the client fd[1] */
+	struct event *ev;
+	int pings;			/* served by the loop */
+	int served_while_out;		/* with a's batch out, unanswered */
+	int pongs;			/* the client got its answer */
+	int off_loop;			/* callbacks that ran on another thread */
+	int task_ran, cancelled_ran, stopping;
+	int reports_in_task, reports_after[2], naftercommit;
+	unsigned long queued_in_task;	/* b still waiting, not handed out */
+	struct tr_daemon_task task, cancelled;
+};
+
+/* slow_done - done for a and b: on the loop thread, in order */
+static void
+slow_done(struct tr_job *job, void *arg)
+{
+	struct slow *sl = arg;
+	struct seen *s = job == &sl->a.job ? &sl->a : &sl->b;
+
+	if (!pthread_equal(pthread_self(), sl->g.loop))
+		sl->off_loop++;
+	s->done++;
+	s->outcome = job->verdict.outcome;
+	gate_record(&sl->g, s == &sl->a ? 'A' : 'B');
+}
+
+/* slow_after_commit - the loop holds the store: it reads it */
+static void
+slow_after_commit(const struct tr_verdict *v, size_t n, void *arg)
+{
+	struct slow *sl = arg;
+
+	if (!pthread_equal(pthread_self(), sl->g.loop))
+		sl->off_loop++;
+	if (sl->naftercommit < 2)
+		sl->reports_after[sl->naftercommit++] = count_reports(sl->fx);
+	gate_record(&sl->g, 'c');
+}
+
+/* slow_task - a store task (as the pruner's steps): between batches */
+static void
+slow_task(void *arg)
+{
+	struct slow *sl = arg;
+	struct tr_daemon_stats st;
+
+	if (!pthread_equal(pthread_self(), sl->g.loop))
+		sl->off_loop++;
+	sl->task_ran++;
+	tr_daemon_stats(sl->d, &st);
+	sl->queued_in_task = st.queued;
+	sl->reports_in_task = count_reports(sl->fx);
+	if (!sqlite3_get_autocommit(tr_store_db(sl->fx->st)))
+		sl->reports_in_task = -1;	/* inside someone's batch */
+	gate_record(&sl->g, 't');
+}
+
+/* cancelled_task - queued and cancelled: never runs */
+static void
+cancelled_task(void *arg)
+{
+	struct slow *sl = arg;
+
+	sl->cancelled_ran++;
+}
+
+/* slow_stopping - on_stopping */
+static void
+slow_stopping(void *arg)
+{
+	struct slow *sl = arg;
+
+	sl->stopping++;
+}
+
+/* serve - a receiver on the loop: answer each ping with a pong; on the
+ * first, queue a store task and submit b (a is out with the store) */
+static void
+serve(evutil_socket_t fd, short what, void *arg)
+{
+	struct slow *sl = arg;
+	struct tr_daemon_stats st;
+	char c;
+
+	if (read(fd, &c, 1) != 1)
+		return;
+	sl->pings++;
+	tr_daemon_stats(sl->d, &st);
+	if (sl->a.done == 0 && (sl->pings > 1 || st.queued == 0))
+		sl->served_while_out++;
+	if (sl->pings == 1) {
+		tr_daemon_store_task(sl->d, &sl->task);
+		tr_daemon_store_task(sl->d, &sl->cancelled);
+		tr_daemon_task_cancel(sl->d, &sl->cancelled);
+		if (sl->task_ran != 0)
+			sl->task_ran = 100;	/* ran with a batch out */
+		if (tr_daemon_submit(sl->d, &sl->b.job) != 0)
+			sl->pings = 100;
+	}
+	c = 'P';
+	if (write(fd, &c, 1) != 1)
+		sl->pings = 100;
+}
+
+/* client - once a's batch is at the gate, ping the loop three times, stop
+ * the daemon with the batch still out, then open the gate */
+static void *
+client(void *arg)
+{
+	struct slow *sl = arg;
+	char c;
+	int i;
+
+	pthread_mutex_lock(&sl->g.mtx);
+	while (sl->g.n == 0)
+		pthread_cond_wait(&sl->g.cond, &sl->g.mtx);
+	pthread_mutex_unlock(&sl->g.mtx);
+	for (i = 0; i < 3; i++) {
+		c = 'p';
+		if (write(sl->fd[1], &c, 1) != 1 || read(sl->fd[1], &c, 1) != 1)
+			break;
+		if (c == 'P')
+			sl->pongs++;
+	}
+	tr_daemon_shutdown(sl->d);
+	pthread_mutex_lock(&sl->g.mtx);
+	sl->g.open = 1;
+	pthread_cond_broadcast(&sl->g.cond);
+	pthread_mutex_unlock(&sl->g.mtx);
+	return NULL;
+}
+
+/*
+ * test_slow_commit - while the store thread is held inside a batch, the
+ * loop keeps serving a receiver; what is submitted meanwhile is the next
+ * batch; done, after_commit and store tasks run on the loop thread, after
+ * the commit and before the next batch is handed over; a shutdown with a
+ * batch out still commits and answers everything
+ */
+static void
+test_slow_commit(void **state)
+{
+	struct fixture *fx = *state;
+	struct tr_daemon_settings ds;
+	struct tr_daemon_stats st;
+	struct slow sl;
+	pthread_t t;
+	sqlite3 *db = tr_store_db(fx->st);
+
+	memset(&sl, 0, sizeof(sl));
+	sl.fx = fx;
+	pthread_mutex_init(&sl.g.mtx, NULL);
+	pthread_cond_init(&sl.g.cond, NULL);
+	sl.g.loop = pthread_self();
+	sl.task.fn = slow_task;
+	sl.task.arg = &sl;
+	sl.cancelled.fn = cancelled_task;
+	sl.cancelled.arg = &sl;
+	prepare(&sl.a, report(fx, 21), fx->reportlen, TR_INPUT_REPORT);
+	prepare(&sl.b, report(fx, 22), fx->reportlen, TR_INPUT_REPORT);
+	sl.a.job.done = sl.b.job.done = slow_done;
+	sl.a.job.done_arg = sl.b.job.done_arg = &sl;
+
+	memset(&ds, 0, sizeof(ds));
+	ds.limits = &fx->limits;
+	ds.queue_limit = 10;
+	ds.after_commit = slow_after_commit;
+	ds.after_commit_arg = &sl;
+	ds.on_stopping = slow_stopping;
+	ds.on_stopping_arg = &sl;
+	assert_non_null(sl.d = tr_daemon_new(fx->st, &ds));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sl.fd), 0);
+	sl.ev = event_new(tr_daemon_base(sl.d), sl.fd[0], EV_READ | EV_PERSIST,
+	    serve, &sl);
+	assert_non_null(sl.ev);
+	assert_int_equal(event_add(sl.ev, NULL), 0);
+
+	/* idle store: a task runs at once */
+	tr_daemon_store_task(sl.d, &sl.task);
+	assert_int_equal(sl.task_ran, 1);
+	sl.task_ran = 0;
+	sl.g.n = 0;
+
+	sqlite3_progress_handler(db, 1, gate_pass, &sl.g);
+	assert_int_equal(tr_daemon_submit(sl.d, &sl.a.job), 0);
+	assert_int_equal(pthread_create(&t, NULL, client, &sl), 0);
+	assert_int_equal(tr_daemon_run(sl.d), 0);
+	pthread_join(t, NULL);
+	sqlite3_progress_handler(db, 0, NULL, NULL);
+
+	assert_int_equal(sl.pongs, 3);
+	assert_int_equal(sl.pings, 3);
+	assert_int_equal(sl.served_while_out, 3);
+	assert_int_equal(sl.a.done, 1);
+	assert_int_equal(sl.b.done, 1);
+	assert_int_equal(sl.a.outcome, TR_OUTCOME_STORED);
+	assert_int_equal(sl.b.outcome, TR_OUTCOME_STORED);
+	assert_int_equal(sl.off_loop, 0);
+	assert_false(pthread_equal(sl.g.store, sl.g.loop));
+	sl.g.order[sl.g.n] = '\0';
+	assert_string_equal(sl.g.order, "gActgBc");
+	assert_int_equal(sl.task_ran, 1);
+	assert_int_equal(sl.reports_in_task, 1);
+	assert_int_equal(sl.queued_in_task, 1);
+	assert_int_equal(sl.reports_after[0], 1);
+	assert_int_equal(sl.reports_after[1], 2);
+	assert_int_equal(sl.cancelled_ran, 0);
+	assert_int_equal(sl.stopping, 1);
+	tr_daemon_stats(sl.d, &st);
+	assert_int_equal(st.batches, 2);
+	assert_int_equal(st.jobs, 2);
+	assert_int_equal(count_reports(fx), 2);
+
+	event_free(sl.ev);
+	close(sl.fd[0]);
+	close(sl.fd[1]);
+	tr_daemon_free(sl.d);
+	pthread_cond_destroy(&sl.g.cond);
+	pthread_mutex_destroy(&sl.g.mtx);
+	free(sl.a.buf);
+	free(sl.b.buf);
+}
+
 int
 main(void)
 {
@@ -320,6 +598,7 @@ main(void)
 		T(test_group_commit),
 		T(test_queue_limit),
 		T(test_threads),
+		T(test_slow_commit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -369,24 +369,28 @@ check_eq "storage fixed: status" 200 "$code"
 check_eq "storage fixed: stored once" 1 "$(count reports "report_id = 'storage-1'")"
 
 # --- SIGTERM while a report awaits its commit ---------------------------------
-# The loop waits on the database lock (SQLite's busy handler sleeps), the
-# stop signal comes meanwhile, then the lock is released: the report must
-# be committed and answered before the daemon exits 0. The loop itself
-# takes the signal only once that commit is done, so this does not show
-# the hold that keeps a stopping loop running until a reply is written
-# (a stop begun by the milter thread in mid-commit needs it).
+# The store thread waits on the database lock (SQLite's busy handler
+# sleeps), the stop signal comes meanwhile and the loop takes it at once,
+# then the lock is released: the report must be committed and answered
+# before the daemon exits 0 (the stop waits for the batch out, then the
+# hold keeps the loop running until the reply is written).
 f=$(mk inflight-1 gz)
 lock_db
 curl -s --max-time 60 -o "$T/inflight.body" -w '%{http_code}' \
     -H "Content-Type: application/tlsrpt+gzip" --data-binary @"$f" \
     "$H/tlsrpt" > "$T/inflight.code" &
 cpid=$!
+# sleeping - some thread of the daemon sleeps in SQLite's busy handler
+sleeping() { cat /proc/"$tpid"/task/*/wchan 2> /dev/null | grep -q nanosleep; }
+# (asked once: the thread wakes between its sleeps)
+waited=no
 i=0
-until grep -q nanosleep "/proc/$tpid/wchan" 2> /dev/null || [ $i -ge 200 ]; do
+while [ $i -lt 200 ]; do
+	if sleeping; then waited=yes; break; fi
 	sleep 0.05
 	i=$((i + 1))
 done
-if grep -q nanosleep "/proc/$tpid/wchan" 2> /dev/null; then ok; else
+if [ $waited = yes ]; then ok; else
 	fail "in flight: the daemon never waited for the database lock"; fi
 kill -TERM "$tpid"
 unlock_db
