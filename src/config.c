@@ -13,7 +13,9 @@
 
 #include "config.h"
 
-#define LINE_MAX_BYTES	4096		/* longer lines are refused, not cut */
+/* longer lines are refused, not cut; room for the longest value tlsrptd
+ * itself writes back (--dump): a path of PATH_BYTES, every byte escaped */
+#define LINE_MAX_BYTES	16384
 #define FILE_MAX_BYTES	(1024 * 1024)	/* a config file is never this big */
 #define RUA_MAX		1000		/* rua entries, all lines together */
 #define ADDR_MAX	320		/* RFC 5321: 64 local + @ + 255 domain */

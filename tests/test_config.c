@@ -255,7 +255,7 @@ test_error_messages(void **state __attribute__((unused)))
 static void
 test_more_errors(void **state __attribute__((unused)))
 {
-	char line[5000];
+	char line[17000];
 
 	load_err("queue_limit = 1000001\n",
 	    "1: queue_limit: 1000001 is above the maximum 1000000");
@@ -308,10 +308,10 @@ test_more_errors(void **state __attribute__((unused)))
 	    "012345678901234567\"...: a unix socket path may have at most "
 	    "107 bytes");
 
-	/* 4096 bytes is the longest line; one more is refused */
+	/* 16384 bytes is the longest line; one more is refused */
 	memset(line, 0, sizeof(line));
 	memcpy(line, "# ", 2);
-	memset(line + 2, 'x', 4094);
+	memset(line + 2, 'x', 16382);
 	strcat(line, "\nlog_level = debug\n");
 	{
 		struct tr_config c;
@@ -322,9 +322,9 @@ test_more_errors(void **state __attribute__((unused)))
 	}
 	memset(line, 0, sizeof(line));
 	memcpy(line, "\n# ", 3);
-	memset(line + 3, 'x', 4095);
+	memset(line + 3, 'x', 16383);
 	strcat(line, "\n");
-	load_err(line, "2: line longer than 4096 bytes");
+	load_err(line, "2: line longer than 16384 bytes");
 }
 
 static void
