@@ -17,6 +17,7 @@
 #include <event2/listener.h>
 
 #include "admin_http.h"
+#include "listen.h"
 #include "log.h"
 
 #define MAX_ADDRS	16	/* more than anyone lists in metrics_listen */
@@ -39,107 +40,6 @@ struct tr_admin_http {
 
 /* The started admin listener (there is one per process), for accept_error. */
 static struct tr_admin_http *running;
-
-/* listen_unix - a unix socket at path, replacing a stale one */
-static int
-listen_unix(const char *path, uid_t uid, gid_t gid, struct tr_error *err)
-{
-	struct sockaddr_un sun;
-	struct stat sb;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		tr_error_set(err, TR_ERR_IO, "metrics_listen unix:%s: path too "
-		    "long", path);
-		return -1;
-	}
-	strcpy(sun.sun_path, path);
-	/* only a socket is ever removed: never a file someone else made */
-	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
-		unlink(path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    chmod(path, 0660) == -1 ||
-	    ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
-	    chown(path, uid, gid) == -1)) {
-		tr_error_set(err, TR_ERR_IO, "metrics_listen unix:%s: %s", path,
-		    strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* listen_inet - a TCP socket on "IPv4:PORT", "[IPv6]:PORT" or "*:PORT" */
-static int
-listen_inet(const char *spec, struct tr_error *err)
-{
-	struct addrinfo hints, *res = NULL;
-	char host[64];
-	const char *addr = spec, *port, *node;
-	size_t hl;
-	int fd = -1, on = 1, rc;
-
-	/* config.c has checked the syntax: the port follows the last ':' */
-	port = strrchr(addr, ':') + 1;
-	hl = (size_t)(port - 1 - addr);
-	if (addr[0] == '[') {
-		addr++;
-		hl -= 2;
-	}
-	if (hl >= sizeof(host)) {
-		tr_error_set(err, TR_ERR_IO, "metrics_listen %s: bad address",
-		    spec);
-		return -1;
-	}
-	memcpy(host, addr, hl);
-	host[hl] = '\0';
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-	node = host;
-	if (strcmp(host, "*") == 0) {
-		/* every address: IPv6 with IPv4 mapped in, or IPv4 alone */
-		node = NULL;
-		hints.ai_family = AF_INET6;
-		if (getaddrinfo(NULL, port, &hints, &res) == 0) {
-			fd = socket(res->ai_family, res->ai_socktype |
-			    SOCK_CLOEXEC, 0);
-			if (fd == -1) {
-				freeaddrinfo(res);
-				res = NULL;
-			}
-		}
-		if (fd == -1)
-			hints.ai_family = AF_INET;
-	}
-	if (res == NULL) {
-		if ((rc = getaddrinfo(node, port, &hints, &res)) != 0) {
-			tr_error_set(err, TR_ERR_IO, "metrics_listen %s: %s",
-			    spec, gai_strerror(rc));
-			return -1;
-		}
-		fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, 0);
-	}
-	if (fd == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
-	    (res->ai_family == AF_INET6 && node == NULL &&
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &(int){ 0 },
-	    sizeof(int)) == -1) ||
-	    bind(fd, res->ai_addr, res->ai_addrlen) == -1) {
-		tr_error_set(err, TR_ERR_IO, "metrics_listen %s: cannot "
-		    "bind: %s", spec, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		freeaddrinfo(res);
-		return -1;
-	}
-	freeaddrinfo(res);
-	return fd;
-}
 
 /* tr_admin_http_listen - every socket bound and listening, or none */
 struct tr_admin_http *
@@ -167,25 +67,17 @@ tr_admin_http_listen(const struct tr_strlist *addrs, uid_t uid, gid_t gid,
 			tr_error_set(err, TR_ERR_NOMEM, "out of memory");
 			goto fail;
 		}
-		if (strncmp(a, "unix:", 5) == 0) {
-			if ((l->unix_path = strdup(a + 5)) == NULL) {
-				free(l->addr);
-				tr_error_set(err, TR_ERR_NOMEM, "out of memory");
-				goto fail;
-			}
-			l->fd = listen_unix(a + 5, uid, gid, err);
-		} else
-			l->fd = listen_inet(a, err);
-		if (l->fd == -1 || listen(l->fd, TR_ADMIN_BACKLOG) == -1 ||
-		    evutil_make_socket_nonblocking(l->fd) == -1) {
-			if (l->fd != -1) {
-				tr_error_set(err, TR_ERR_IO, "metrics_listen "
-				    "%s: %s", a, strerror(errno));
-				close(l->fd);
-			}
-			if (l->unix_path != NULL)
-				unlink(l->unix_path);
-			free(l->unix_path);
+		if ((l->fd = tr_listen_open(a, TR_ADMIN_BACKLOG, uid, gid,
+		    err)) == -1) {
+			tr_error_prefix(err, "metrics_listen");
+			free(l->addr);
+			goto fail;
+		}
+		if (tr_listen_unix_path(a) != NULL &&
+		    (l->unix_path = strdup(tr_listen_unix_path(a))) == NULL) {
+			tr_error_set(err, TR_ERR_NOMEM, "out of memory");
+			close(l->fd);
+			unlink(tr_listen_unix_path(a));
 			free(l->addr);
 			goto fail;
 		}

@@ -29,6 +29,7 @@
 
 #include "http.h"
 #include "http_request.h"
+#include "listen.h"
 #include "log.h"
 #include "tls.h"
 
@@ -92,145 +93,6 @@ struct tr_http {
 
 /* --- sockets, bound before privileges are dropped ------------------------ */
 
-/* sock_fail - an error naming the listen address */
-static enum tr_err
-sock_fail(struct tr_error *err, const struct lsock *ls, const char *what)
-{
-	return tr_error_set(err, TR_ERR_IO, "%s %s: %s: %s", ls->tls ?
-	    "https_listen" : "http_listen", ls->spec, what, strerror(errno));
-}
-
-/* parse_inet - an "IPv4:PORT", "[IPv6]:PORT" or "*:PORT" (checked by the
- * configuration) into a socket address; *any for the wildcard */
-static int
-parse_inet(const char *spec, struct sockaddr_storage *ss, socklen_t *len,
-    int *any)
-{
-	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *colon = strrchr(spec, ':');
-	unsigned long port;
-	size_t n;
-
-	if (colon == NULL)
-		return -1;
-	port = strtoul(colon + 1, NULL, 10);
-	n = (size_t)(colon - spec);
-	if (spec[0] == '[' && n >= 2) {
-		spec++;
-		n -= 2;
-	}
-	if (n >= sizeof(host) || port == 0 || port > 65535)
-		return -1;
-	memcpy(host, spec, n);
-	host[n] = '\0';
-	memset(ss, 0, sizeof(*ss));
-	*any = strcmp(host, "*") == 0;
-	if (*any || strchr(host, ':') != NULL) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-		if (!*any && inet_pton(AF_INET6, host, &in6->sin6_addr) != 1)
-			return -1;
-		*len = sizeof(*in6);
-	} else {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET, host, &in4->sin_addr) != 1)
-			return -1;
-		*len = sizeof(*in4);
-	}
-	return 0;
-}
-
-/* open_inet - a listening TCP socket; "*" is every IPv6 and IPv4 address
- * (IPv4 alone where the host has no IPv6) */
-static enum tr_err
-open_inet(struct lsock *ls, struct tr_error *err)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int any, one = 1, v6only;
-
-	if (parse_inet(ls->spec, &ss, &len, &any) == -1) {
-		errno = EINVAL;
-		return sock_fail(err, ls, "bad address");
-	}
-	ls->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
-	if (ls->fd == -1 && any && errno == EAFNOSUPPORT) {
-		struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
-		uint16_t port = ((struct sockaddr_in6 *)&ss)->sin6_port;
-
-		memset(&ss, 0, sizeof(ss));
-		in4->sin_family = AF_INET;
-		in4->sin_port = port;
-		len = sizeof(*in4);
-		ls->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, 0);
-	}
-	if (ls->fd == -1)
-		return sock_fail(err, ls, "socket");
-	setsockopt(ls->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ss.ss_family == AF_INET6) {
-		v6only = !any;
-		setsockopt(ls->fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,
-		    sizeof(v6only));
-	}
-	if (bind(ls->fd, (struct sockaddr *)&ss, len) == -1)
-		return sock_fail(err, ls, "cannot bind");
-	if (listen(ls->fd, SOMAXCONN) == -1)
-		return sock_fail(err, ls, "cannot listen");
-	return TR_OK;
-}
-
-/* open_unix - a listening unix socket, 0660, given to uid/gid; a socket
- * file nobody answers on (a daemon that was killed) is replaced */
-static enum tr_err
-open_unix(struct lsock *ls, uid_t uid, gid_t gid, struct tr_error *err)
-{
-	struct sockaddr_un sun;
-	struct stat sb;
-	mode_t old;
-	int probe, rc;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(ls->unix_path) >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
-		return sock_fail(err, ls, "path");
-	}
-	strcpy(sun.sun_path, ls->unix_path);
-	if (lstat(ls->unix_path, &sb) == 0 && S_ISSOCK(sb.st_mode)) {
-		if ((probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) ==
-		    -1)
-			return sock_fail(err, ls, "socket");
-		rc = connect(probe, (struct sockaddr *)&sun, sizeof(sun));
-		close(probe);
-		if (rc == 0) {
-			errno = EADDRINUSE;
-			return sock_fail(err, ls, "another process answers "
-			    "there");
-		}
-		unlink(ls->unix_path);
-	}
-	if ((ls->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0)) == -1)
-		return sock_fail(err, ls, "socket");
-	/* 0660 from the start, not after a window where anyone may connect */
-	old = umask(0117);
-	rc = bind(ls->fd, (struct sockaddr *)&sun, sizeof(sun));
-	umask(old);
-	if (rc == -1)
-		return sock_fail(err, ls, "cannot bind");
-	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
-	    chown(ls->unix_path, uid, gid) == -1)
-		return sock_fail(err, ls, "chown");
-	if (listen(ls->fd, SOMAXCONN) == -1)
-		return sock_fail(err, ls, "cannot listen");
-	return TR_OK;
-}
-
 /* tr_http_listen - bind every configured address; load the certificate */
 enum tr_err
 tr_http_listen(const struct tr_config *cfg, uid_t uid, gid_t gid,
@@ -267,18 +129,17 @@ tr_http_listen(const struct tr_config *cfg, uid_t uid, gid_t gid,
 			if ((ls->spec = strdup(lists[tls]->v[i])) == NULL)
 				return tr_error_set(err, TR_ERR_NOMEM,
 				    "out of memory");
-			if (strncmp(ls->spec, "unix:", 5) == 0) {
-				if ((ls->unix_path = strdup(ls->spec + 5)) ==
-				    NULL)
-					return tr_error_set(err, TR_ERR_NOMEM,
-					    "out of memory");
-				if (open_unix(ls, uid, gid, err) != TR_OK) {
-					free(ls->unix_path);	/* not ours */
-					ls->unix_path = NULL;
-					return err->code;
-				}
-			} else if (open_inet(ls, err) != TR_OK)
+			if ((ls->fd = tr_listen_open(ls->spec, SOMAXCONN, uid,
+			    gid, err)) == -1) {
+				tr_error_prefix(err, "%s", tls ?
+				    "https_listen" : "http_listen");
 				return err->code;
+			}
+			if (tr_listen_unix_path(ls->spec) != NULL &&
+			    (ls->unix_path = strdup(tr_listen_unix_path(
+			    ls->spec))) == NULL)
+				return tr_error_set(err, TR_ERR_NOMEM,
+				    "out of memory");
 		}
 	return TR_OK;
 }

@@ -24,6 +24,7 @@
 #include <json-c/json.h>
 #include <openssl/ssl.h>
 
+#include "listen.h"
 #include "log.h"
 #include "smtp.h"
 #include "smtp_session.h"
@@ -100,128 +101,6 @@ rcpt_ok(const char *addr, void *arg)
 	return tr_config_is_rua(arg, addr);
 }
 
-/* set_nonblock - O_NONBLOCK and FD_CLOEXEC on a listening socket */
-static int
-set_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
-	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
-		return -1;
-	return 0;
-}
-
-/* bind_unix - a listening unix socket at path, mode 0660, owned by uid/gid */
-static enum tr_err
-bind_unix(struct listener *l, const char *path, uid_t uid, gid_t gid,
-    struct tr_error *err)
-{
-	struct sockaddr_un sun;
-	struct stat st;
-	mode_t old;
-	int fd, rc;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return tr_error_set(err, TR_ERR_IO, "%s: path too long",
-		    l->spec);
-	strcpy(sun.sun_path, path);
-	/* a socket left by a killed daemon goes; a live one or anything
-	 * else stays */
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode))
-			return tr_error_set(err, TR_ERR_IO, "%s: %s exists and "
-			    "is not a socket", l->spec, path);
-		if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) != -1) {
-			rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
-			close(fd);
-			if (rc == 0)
-				return tr_error_set(err, TR_ERR_IO, "%s: another "
-				    "process listens on %s", l->spec, path);
-		}
-		if (unlink(path) == -1)
-			return tr_error_set(err, TR_ERR_IO, "%s: cannot remove "
-			    "the stale socket: %s", l->spec, strerror(errno));
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
-		return tr_error_set(err, TR_ERR_IO, "%s: socket: %s", l->spec,
-		    strerror(errno));
-	/* 0660 from the start, not after a window where anyone connects */
-	old = umask(0117);
-	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
-	umask(old);
-	if (rc == -1 || listen(fd, BACKLOG) == -1 || set_nonblock(fd) == -1) {
-		tr_error_set(err, TR_ERR_IO, "%s: cannot listen: %s (does its "
-		    "directory exist and is it writable?)", l->spec,
-		    strerror(errno));
-		close(fd);
-		return err->code;
-	}
-	l->fd = fd;
-	if ((l->path = strdup(path)) == NULL)
-		return tr_error_set(err, TR_ERR_NOMEM, "out of memory");
-	if (chmod(path, 0660) == -1)
-		return tr_error_set(err, TR_ERR_IO, "%s: chmod: %s", l->spec,
-		    strerror(errno));
-	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
-	    chown(path, uid, gid) == -1)
-		return tr_error_set(err, TR_ERR_IO, "%s: chown: %s", l->spec,
-		    strerror(errno));
-	return TR_OK;
-}
-
-/* bind_inet - a listening TCP socket: "IPv4:PORT", "[IPv6]:PORT", or
- * "*:PORT" (IPv6 and IPv4 together, or IPv4 alone without IPv6) */
-static enum tr_err
-bind_inet(struct listener *l, struct tr_error *err)
-{
-	struct sockaddr_storage ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-	int sslen = sizeof(ss), fd, on = 1, off = 0, any;
-	long port;
-
-	memset(&ss, 0, sizeof(ss));
-	any = strncmp(l->spec, "*:", 2) == 0;
-	if (any) {
-		port = strtol(l->spec + 2, NULL, 10);
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_addr = in6addr_any;
-		sin6->sin6_port = htons((unsigned short)port);
-		sslen = sizeof(*sin6);
-	} else if (evutil_parse_sockaddr_port(l->spec, (struct sockaddr *)&ss,
-	    &sslen) == -1)
-		return tr_error_set(err, TR_ERR_IO, "%s: not an address",
-		    l->spec);
-	fd = socket(ss.ss_family, SOCK_STREAM, 0);
-	if (fd == -1 && any && errno == EAFNOSUPPORT) {
-		memset(&ss, 0, sizeof(ss));
-		sin->sin_family = AF_INET;
-		sin->sin_addr.s_addr = htonl(INADDR_ANY);
-		sin->sin_port = htons((unsigned short)port);
-		sslen = sizeof(*sin);
-		fd = socket(AF_INET, SOCK_STREAM, 0);
-	}
-	if (fd == -1)
-		return tr_error_set(err, TR_ERR_IO, "%s: socket: %s", l->spec,
-		    strerror(errno));
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	if (ss.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, any ? &off : &on,
-		    sizeof(on));
-	if (bind(fd, (struct sockaddr *)&ss, (socklen_t)sslen) == -1 ||
-	    listen(fd, BACKLOG) == -1 || set_nonblock(fd) == -1) {
-		tr_error_set(err, TR_ERR_IO, "%s: cannot listen: %s", l->spec,
-		    strerror(errno));
-		close(fd);
-		return err->code;
-	}
-	l->fd = fd;
-	return TR_OK;
-}
-
 /* tr_smtp_listen - every configured listener, bound now */
 enum tr_err
 tr_smtp_listen(const struct tr_config *cfg, uid_t uid, gid_t gid,
@@ -262,10 +141,13 @@ tr_smtp_listen(const struct tr_config *cfg, uid_t uid, gid_t gid,
 				    "memory");
 				goto fail;
 			}
-			if (strncmp(l->spec, "unix:", 5) == 0)
-				rc = bind_unix(l, l->spec + 5, uid, gid, err);
-			else
-				rc = bind_inet(l, err);
+			l->fd = tr_listen_open(l->spec, BACKLOG, uid, gid, err);
+			rc = l->fd == -1 ? err->code : TR_OK;
+			if (rc == TR_OK && tr_listen_unix_path(l->spec) != NULL &&
+			    (l->path = strdup(tr_listen_unix_path(l->spec))) ==
+			    NULL)
+				rc = tr_error_set(err, TR_ERR_NOMEM, "out of "
+				    "memory");
 			if (rc != TR_OK) {
 				tr_error_prefix(err, "%s", k == 0 ?
 				    "smtp_listen" : "lmtp_listen");

@@ -377,7 +377,7 @@ rc=0
 kill "$holder" 2> /dev/null || true
 wait "$holder" 2> /dev/null || true
 check_eq "metrics address taken: exit status" 74 "$rc"
-check_grep "metrics address taken: says so" "metrics_listen 127.0.0.1:$port: cannot bind" "$T/taken.out"
+check_grep "metrics address taken: says so" "metrics_listen: 127.0.0.1:$port: cannot listen" "$T/taken.out"
 
 if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/tlsrptd.out" > /dev/null; then
 	fail "sanitizer report from tlsrptd:"

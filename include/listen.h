@@ -1,0 +1,26 @@
+/* listen.h - the listening sockets of smtp_listen, http_listen and friends */
+#ifndef TR_LISTEN_H
+#define TR_LISTEN_H
+
+#include <sys/types.h>
+
+#include "error.h"
+
+/*
+ * tr_listen_open - a bound, listening, non-blocking, close-on-exec socket
+ * for a listen address as tlsrptd.conf(5) has them: "IPv4:PORT",
+ * "[IPv6]:PORT", "*:PORT" (IPv6 and IPv4 together; IPv4 alone on a host
+ * without IPv6) or "unix:PATH". A unix socket is mode 0660 from the start
+ * and given to uid/gid when either is not -1; a socket file nobody answers
+ * on (left by a killed daemon) is replaced, while a live socket or a file
+ * that is not a socket is an error. Returns the descriptor, or -1 with
+ * TR_ERR_IO (TR_ERR_NOMEM) and a message that starts with the address;
+ * callers prefix the configuration key.
+ */
+int tr_listen_open(const char *spec, int backlog, uid_t uid, gid_t gid,
+    struct tr_error *err);
+
+/* tr_listen_unix_path - the path of a "unix:PATH" address, else NULL */
+const char *tr_listen_unix_path(const char *spec);
+
+#endif
