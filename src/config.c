@@ -316,12 +316,54 @@ set_enum(const struct origin *o, const struct key *k, struct tr_config *c,
 	    quote(q, sizeof(q), v), list);
 }
 
+/* set_copy - store a copy of v in the key's char * field */
+static enum tr_err
+set_copy(const struct origin *o, const struct key *k, struct tr_config *c,
+    const char *v)
+{
+	char *s;
+
+	if ((s = strdup(v)) == NULL)
+		return nomem(o);
+	replace(c, k, s);
+	return TR_OK;
+}
+
+/* unix_spec - "unix:PATH" (v, len bytes) as "unix:ABSOLUTE" in *out, its
+ * path checked against sun_path: a longer one would fail only at bind(),
+ * long after the check */
+static enum tr_err
+unix_spec(const struct origin *o, const struct key *k, const char *v,
+    size_t len, char **out)
+{
+	char q[QUOTE_MAX * 4 + 8], *rel, *path;
+	size_t maxpath = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
+
+	*out = NULL;
+	if ((rel = strndup(v + 5, len - 5)) == NULL)
+		return nomem(o);
+	path = resolve(o, rel);
+	free(rel);
+	if (path == NULL)
+		return nomem(o);
+	if (strlen(path) > maxpath) {
+		free(path);
+		tr_quote(q, sizeof(q), v, len, QUOTE_MAX);
+		return bad(o, "%s: %s: a unix socket path may have at most "
+		    "%zu bytes", k->name, q, maxpath);
+	}
+	if (asprintf(out, "unix:%s", path) == -1)
+		*out = NULL;
+	free(path);
+	return *out != NULL ? TR_OK : nomem(o);
+}
+
 /* set_string - a user or group name: printable, no spaces */
 static enum tr_err
 set_string(const struct origin *o, const struct key *k, struct tr_config *c,
     const char *v)
 {
-	char q[QUOTE_MAX * 4 + 8], *s;
+	char q[QUOTE_MAX * 4 + 8];
 	const unsigned char *p;
 
 	for (p = (const unsigned char *)v; *p != '\0'; p++)
@@ -331,10 +373,7 @@ set_string(const struct origin *o, const struct key *k, struct tr_config *c,
 	if (strlen(v) > 64)
 		return bad(o, "%s: %s is longer than 64 bytes", k->name,
 		    quote(q, sizeof(q), v));
-	if ((s = strdup(v)) == NULL)
-		return nomem(o);
-	replace(c, k, s);
-	return TR_OK;
+	return set_copy(o, k, c, v);
 }
 
 /* set_path - a file, made absolute against the config file's directory */
@@ -379,30 +418,18 @@ static enum tr_err
 set_socket(const struct origin *o, const struct key *k, struct tr_config *c,
     const char *v)
 {
-	char q[QUOTE_MAX * 4 + 8], *s, *path;
+	char q[QUOTE_MAX * 4 + 8], *s;
 	const char *rest, *end;
 	unsigned long long port;
-	size_t maxpath = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
+	enum tr_err e;
 
 	if (strcmp(v, "none") == 0) {
 		replace(c, k, NULL);
 		return TR_OK;
 	}
 	if (strncmp(v, "unix:", 5) == 0 && v[5] != '\0') {
-		if ((path = resolve(o, v + 5)) == NULL)
-			return nomem(o);
-		/* a longer path would fail only at bind(), long after the check */
-		if (strlen(path) > maxpath) {
-			free(path);
-			return bad(o, "%s: %s: a unix socket path may have at "
-			    "most %zu bytes", k->name, quote(q, sizeof(q), v),
-			    maxpath);
-		}
-		if (asprintf(&s, "unix:%s", path) == -1)
-			s = NULL;
-		free(path);
-		if (s == NULL)
-			return nomem(o);
+		if ((e = unix_spec(o, k, v, strlen(v), &s)) != TR_OK)
+			return e;
 		replace(c, k, s);
 		return TR_OK;
 	}
@@ -418,10 +445,7 @@ set_socket(const struct origin *o, const struct key *k, struct tr_config *c,
 	if (port < 1 || port > 65535)
 		return bad(o, "%s: %s: the port must be 1 to 65535", k->name,
 		    quote(q, sizeof(q), v));
-	if ((s = strdup(v)) == NULL)
-		return nomem(o);
-	replace(c, k, s);
-	return TR_OK;
+	return set_copy(o, k, c, v);
 
 invalid:
 	return bad(o, "%s: %s is not unix:PATH, inet:PORT@HOST, "
@@ -637,8 +661,8 @@ set_addrs(const struct origin *o, const struct key *k, struct tr_config *c,
     const char *v)
 {
 	struct tr_strlist *l = field(c, k);
-	char q[QUOTE_MAX * 4 + 8], *path, *s;
-	size_t n, maxpath = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
+	char q[QUOTE_MAX * 4 + 8], *s;
+	size_t n;
 	enum tr_err e;
 	int badport;
 
@@ -658,23 +682,8 @@ set_addrs(const struct origin *o, const struct key *k, struct tr_config *c,
 				    k->name, q);
 			e = strlist_add(o, k, l, v, n);
 		} else if (n > 5 && strncmp(v, "unix:", 5) == 0) {
-			if ((s = strndup(v + 5, n - 5)) == NULL)
-				return nomem(o);
-			path = resolve(o, s);
-			free(s);
-			if (path == NULL)
-				return nomem(o);
-			if (strlen(path) > maxpath) {
-				free(path);
-				return bad(o, "%s: %s: a unix socket path may "
-				    "have at most %zu bytes", k->name, q,
-				    maxpath);
-			}
-			if (asprintf(&s, "unix:%s", path) == -1)
-				s = NULL;
-			free(path);
-			if (s == NULL)
-				return nomem(o);
+			if ((e = unix_spec(o, k, v, n, &s)) != TR_OK)
+				return e;
 			e = strlist_add(o, k, l, s, strlen(s));
 			free(s);
 		} else {
@@ -700,15 +709,12 @@ static enum tr_err
 set_host(const struct origin *o, const struct key *k, struct tr_config *c,
     const char *v)
 {
-	char q[QUOTE_MAX * 4 + 8], *s;
+	char q[QUOTE_MAX * 4 + 8];
 
 	if (!valid_domain(v, strlen(v)))
 		return bad(o, "%s: %s is not a host name", k->name,
 		    quote(q, sizeof(q), v));
-	if ((s = strdup(v)) == NULL)
-		return nomem(o);
-	replace(c, k, s);
-	return TR_OK;
+	return set_copy(o, k, c, v);
 }
 
 /* set_urlpath - http_path: "/" then printable characters, no query */
@@ -716,7 +722,7 @@ static enum tr_err
 set_urlpath(const struct origin *o, const struct key *k, struct tr_config *c,
     const char *v)
 {
-	char q[QUOTE_MAX * 4 + 8], *s;
+	char q[QUOTE_MAX * 4 + 8];
 	const unsigned char *p;
 
 	if (v[0] != '/' || strlen(v) > 1024)
@@ -725,10 +731,7 @@ set_urlpath(const struct origin *o, const struct key *k, struct tr_config *c,
 		if (*p <= ' ' || *p >= 0x7f || *p == '?' || *p == '#' ||
 		    *p == '%')
 			goto invalid;
-	if ((s = strdup(v)) == NULL)
-		return nomem(o);
-	replace(c, k, s);
-	return TR_OK;
+	return set_copy(o, k, c, v);
 invalid:
 	return bad(o, "%s: %s is not a URL path (\"/\" then printable "
 	    "characters without ?, # or %%)", k->name, quote(q, sizeof(q), v));
@@ -739,7 +742,7 @@ static enum tr_err
 set_token(const struct origin *o, const struct key *k, struct tr_config *c,
     const char *v)
 {
-	char q[QUOTE_MAX * 4 + 8], *s;
+	char q[QUOTE_MAX * 4 + 8];
 	const unsigned char *p;
 
 	if (strlen(v) > 64)
@@ -747,10 +750,7 @@ set_token(const struct origin *o, const struct key *k, struct tr_config *c,
 	for (p = (const unsigned char *)v; *p != '\0'; p++)
 		if (!isalnum(*p) && strchr("!#$%&'*+-.^_`|~", *p) == NULL)
 			goto invalid;
-	if ((s = strdup(v)) == NULL)
-		return nomem(o);
-	replace(c, k, s);
-	return TR_OK;
+	return set_copy(o, k, c, v);
 invalid:
 	return bad(o, "%s: %s is not a header name", k->name,
 	    quote(q, sizeof(q), v));
