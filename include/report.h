@@ -34,6 +34,19 @@ struct tr_policy {
 	size_t nfailures;
 };
 
+/*
+ * A report's sessions for one policy domain, counted once: the policy type
+ * with the most sessions for it (see domain_count.h for the rule).
+ */
+struct tr_domain_count {
+	const char *policy_domain;	/* NULL when the policies name none */
+	const char *policy_type;	/* the type counted */
+	int64_t successful;		/* its sessions, saturating at INT64_MAX */
+	int64_t failed;
+	const struct tr_policy *const *policies; /* the counted type's policies */
+	size_t npolicies;
+};
+
 struct tr_report {
 	const char *organization_name;
 	const char *report_id;
@@ -42,6 +55,8 @@ struct tr_report {
 	const char *end_datetime;
 	struct tr_policy *policies;
 	size_t npolicies;
+	struct tr_domain_count *domains;	/* one per policy domain, in order */
+	size_t ndomains;
 	struct tr_notes notes;		/* conformance notes */
 	const char *raw;		/* the JSON as received */
 	size_t rawlen;

@@ -172,6 +172,13 @@ add_str(struct json_object *o, const char *k, const char *v)
 		json_object_object_add(o, k, json_object_new_string(v));
 }
 
+/* sat_add - a + b for non-negative counts, saturating at INT64_MAX */
+static int64_t
+sat_add(int64_t a, int64_t b)
+{
+	return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
 /* report_fields - the log summary of one stored or duplicate report */
 static struct json_object *
 report_fields(const struct tr_report *r, int64_t rowid, enum tr_put put)
@@ -188,8 +195,8 @@ report_fields(const struct tr_report *r, int64_t rowid, enum tr_put put)
 	add_str(o, "start", r->start_datetime);
 	add_str(o, "end", r->end_datetime);
 	for (i = 0; i < r->npolicies; i++) {
-		ok += r->policies[i].successful_sessions;
-		failed += r->policies[i].failed_sessions;
+		ok = sat_add(ok, r->policies[i].successful_sessions);
+		failed = sat_add(failed, r->policies[i].failed_sessions);
 	}
 	json_object_object_add(o, "policies",
 	    json_object_new_int64((int64_t)r->npolicies));
@@ -205,122 +212,50 @@ report_fields(const struct tr_report *r, int64_t rowid, enum tr_put put)
 	return o;
 }
 
-/* sat_add - a + b for non-negative counts, saturating at INT64_MAX */
-static int64_t
-sat_add(int64_t a, int64_t b)
-{
-	return a > INT64_MAX - b ? INT64_MAX : a + b;
-}
-
-/* cmp_str - strcmp with NULL first, as SQLite orders NULL */
-static int
-cmp_str(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return (a != NULL) - (b != NULL);
-	return strcmp(a, b);
-}
-
-/* cmp_policy - order policies by domain, then policy type */
-static int
-cmp_policy(const void *x, const void *y)
-{
-	const struct tr_policy *a = *(const struct tr_policy *const *)x;
-	const struct tr_policy *b = *(const struct tr_policy *const *)y;
-	int c;
-
-	if ((c = cmp_str(a->policy_domain, b->policy_domain)) != 0)
-		return c;
-	return cmp_str(a->policy_type, b->policy_type);
-}
-
-/* better - whether sessions (ok, failed) beat the best so far (bok, bfailed):
- * more sessions, then more failures; on a tie the earlier name stays */
-static int
-better(int64_t ok, int64_t failed, int64_t bok, int64_t bfailed)
-{
-	int64_t all = sat_add(ok, failed), ball = sat_add(bok, bfailed);
-
-	return all > ball || (all == ball && failed > bfailed);
-}
-
-/* tally_domain - one domain's policies p[0..n), sorted by type: the tally */
-static void
-tally_domain(const struct tr_report *r, const struct tr_policy *const *p,
-    size_t n, struct tr_tally *t)
-{
-	size_t i, j, k, best = 0, bestend = 0;
-	int64_t ok, failed, bok = -1, bfailed = -1;
-	int ti;
-
-	memset(t, 0, sizeof(*t));
-	/* the start is normalised: "YYYY-MM-DDTHH:MM:SSZ" */
-	if (r->start_datetime != NULL)
-		snprintf(t->day, sizeof(t->day), "%.10s", r->start_datetime);
-	for (i = 0; i < n; i = j) {
-		ok = failed = 0;
-		for (j = i; j < n && cmp_str(p[j]->policy_type,
-		    p[i]->policy_type) == 0; j++) {
-			ok = sat_add(ok, p[j]->successful_sessions);
-			failed = sat_add(failed, p[j]->failed_sessions);
-		}
-		if (bok < 0 || better(ok, failed, bok, bfailed)) {
-			bok = ok;
-			bfailed = failed;
-			best = i;
-			bestend = j;
-		}
-	}
-	t->successful = bok;
-	t->failed = bfailed;
-	for (i = best; i < bestend; i++)
-		for (k = 0; k < p[i]->nfailures; k++) {
-			ti = tr_result_type_index(p[i]->failures[k].result_type);
-			if (ti < 0)
-				ti = TR_RESULT_TYPES;
-			t->failed_by_type[ti] = sat_add(t->failed_by_type[ti],
-			    p[i]->failures[k].failed_session_count);
-		}
-}
-
 /* tally_report - append a newly stored report's domains to v->tallies;
  * out of memory, the tallies of this report are left out */
 static void
 tally_report(const struct tr_report *r, struct tr_verdict *v)
 {
-	const struct tr_policy **p;
+	const struct tr_domain_count *d;
+	const struct tr_policy *p;
 	struct tr_tally *t;
-	size_t i, j, ndomains = 0;
+	size_t i, j, k;
+	int ti;
 
-	if (r->npolicies == 0)
+	if (r->ndomains == 0)
 		return;
-	if ((p = calloc(r->npolicies, sizeof(*p))) == NULL)
+	t = reallocarray(v->tallies, v->ntallies + r->ndomains, sizeof(*t));
+	if (t == NULL)
 		return;
-	for (i = 0; i < r->npolicies; i++)
-		p[i] = &r->policies[i];
-	qsort(p, r->npolicies, sizeof(*p), cmp_policy);
-	for (i = 0; i < r->npolicies; i++)
-		if (i == 0 || cmp_str(p[i]->policy_domain,
-		    p[i - 1]->policy_domain) != 0)
-			ndomains++;
-	t = reallocarray(v->tallies, v->ntallies + ndomains, sizeof(*t));
-	if (t == NULL) {
-		free(p);
-		return;
-	}
 	v->tallies = t;
-	for (i = 0; i < r->npolicies; i = j) {
-		for (j = i + 1; j < r->npolicies && cmp_str(p[j]->policy_domain,
-		    p[i]->policy_domain) == 0; j++)
-			;
+	for (i = 0; i < r->ndomains; i++) {
+		d = &r->domains[i];
 		t = &v->tallies[v->ntallies];
-		tally_domain(r, p + i, j - i, t);
-		if (p[i]->policy_domain != NULL &&
-		    (t->policy_domain = strdup(p[i]->policy_domain)) == NULL)
+		memset(t, 0, sizeof(*t));
+		/* the start is normalised: "YYYY-MM-DDTHH:MM:SSZ" */
+		if (r->start_datetime != NULL)
+			snprintf(t->day, sizeof(t->day), "%.10s",
+			    r->start_datetime);
+		t->successful = d->successful;
+		t->failed = d->failed;
+		for (j = 0; j < d->npolicies; j++) {
+			p = d->policies[j];
+			for (k = 0; k < p->nfailures; k++) {
+				ti = tr_result_type_index(
+				    p->failures[k].result_type);
+				if (ti < 0)
+					ti = TR_RESULT_TYPES;
+				t->failed_by_type[ti] = sat_add(
+				    t->failed_by_type[ti],
+				    p->failures[k].failed_session_count);
+			}
+		}
+		if (d->policy_domain != NULL &&
+		    (t->policy_domain = strdup(d->policy_domain)) == NULL)
 			break;
 		v->ntallies++;
 	}
-	free(p);
 }
 
 /* tallies_free - release a verdict's tallies */

@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "datetime.h"
+#include "domain_count.h"
 #include "error.h"
 #include "limits.h"
 #include "notes.h"
@@ -988,6 +989,11 @@ tr_report_parse(const char *json, size_t len, const struct tr_limits *limits,
 		goto fail;
 	if ((e = parse_report(&c, p)) != TR_OK || (e = detach(&c, p)) != TR_OK)
 		goto fail;
+	if (tr_domain_count(box->r.policies, box->r.npolicies, &p->arena,
+	    &box->r.domains, &box->r.ndomains) == -1) {
+		e = tr_error_set(err, TR_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
 	*out = &box->r;
 	return TR_OK;
  fail:

@@ -299,6 +299,15 @@ const char *const tr_schema_migrations[] = {
 	"    threshold           REAL NOT NULL,    -- alert_failure_rate then, in percent\n"
 	"    UNIQUE (policy_domain, day)\n"
 	");\n",
+
+	/*
+	 * version 4: report_domains is written by the store with each report
+	 * (src/domain_count.c has the rule). The triggers made every policy
+	 * insert a statement with a statement journal: most of the cost of
+	 * storing a report in bulk.
+	 */
+	"DROP TRIGGER policies_report_domains;\n"
+	"DROP TRIGGER policies_report_domains_null;\n",
 };
 
 const int tr_schema_latest =

@@ -1,5 +1,6 @@
 /* store.c - the SQLite store: open, transactions, reports, quarantine */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include "domain_count.h"
 #include "error.h"
 #include "notes.h"
 #include "report.h"
@@ -37,6 +39,7 @@ enum stmt_id {
 	S_SEL_REPORT,
 	S_INS_POLICY,
 	S_INS_FAILURE,
+	S_INS_DOMAIN,
 	S_INS_QUARANTINE,
 	S_FIND_QUARANTINE,
 	S__COUNT
@@ -75,6 +78,10 @@ static const char *const stmt_sql[S__COUNT] = {
 	    "receiving_mx_hostname, receiving_mx_helo, receiving_ip, "
 	    "failed_sessions, additional_information, failure_reason_code) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[S_INS_DOMAIN] = "INSERT INTO report_domains (report_ref, "
+	    "policy_domain, policy_type, start_time, organization_name, "
+	    "successful_sessions, failed_sessions) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[S_INS_QUARANTINE] = "INSERT INTO quarantine (received_at, way_in, "
 	    "source, envelope_from, envelope_to, message_id, mail_from, "
 	    "subject, reason_class, reason, raw, raw_sha256) "
@@ -319,6 +326,46 @@ put_policies(struct tr_store *st, const struct tr_report *r, int64_t id,
 	return TR_OK;
 }
 
+/* put_domains - the report_domains rows of r, stored under report id:
+ * its sessions counted once per policy domain */
+static enum tr_err
+put_domains(struct tr_store *st, const struct tr_report *r, int64_t id,
+    struct tr_error *err)
+{
+	sqlite3_stmt *ds = st->stmt[S_INS_DOMAIN];
+	struct tr_domain_count *d = r->domains;
+	size_t i, n = r->ndomains;
+	max_align_t block[256 / sizeof(max_align_t)];
+	struct tr_arena a;
+	enum tr_err e = TR_OK;
+	int rc;
+
+	/* tr_report_parse counts them; a report built by hand may not */
+	tr_arena_init(&a, block, sizeof(block));
+	if (n == 0 && r->npolicies > 0 && tr_domain_count(r->policies,
+	    r->npolicies, &a, &d, &n) == -1) {
+		tr_arena_free(&a);
+		return tr_error_set(err, TR_ERR_STORE, "%s: out of memory "
+		    "counting a report's domains", st->path);
+	}
+	for (i = 0; i < n && e == TR_OK; i++) {
+		rc = sqlite3_bind_int64(ds, 1, id);
+		rc |= bind_text(ds, 2, d[i].policy_domain);
+		rc |= bind_text(ds, 3, d[i].policy_type);
+		rc |= bind_text(ds, 4, r->start_datetime);
+		rc |= bind_text(ds, 5, r->organization_name);
+		rc |= sqlite3_bind_int64(ds, 6, d[i].successful);
+		rc |= sqlite3_bind_int64(ds, 7, d[i].failed);
+		if (rc != SQLITE_OK)
+			e = dberr(st, rc, "binding a report domain", err);
+		else
+			e = run(st, S_INS_DOMAIN, "storing a report domain",
+			    err);
+	}
+	tr_arena_free(&a);
+	return e;
+}
+
 /* find_report - the id of the stored report with r's key */
 static enum tr_err
 find_report(struct tr_store *st, const struct tr_report *r, int64_t *id,
@@ -411,7 +458,8 @@ tr_store_put_report(struct tr_store *st, const struct tr_report *r,
 		*result = TR_PUT_DUPLICATE;
 	} else {
 		id = sqlite3_last_insert_rowid(st->db);
-		if (put_policies(st, r, id, err) != TR_OK)
+		if (put_policies(st, r, id, err) != TR_OK ||
+		    put_domains(st, r, id, err) != TR_OK)
 			goto undo;
 		*result = TR_PUT_STORED;
 	}
