@@ -708,12 +708,11 @@ tr_store_open(const char *path, int flags, struct tr_store **out,
 		if (set_journal_wal(st, err) != TR_OK)
 			goto fail;
 		/*
-		 * temp_store: the savepoints of each message and report keep
-		 * their undo pages in a sub-journal, which once past 64 KiB
-		 * becomes a temporary file written page by page for the rest
-		 * of the batch; in memory, bulk ingestion runs about half
-		 * again as fast. The writer runs no large sorts, so the
-		 * memory stays that of one message's pages.
+		 * temp_store: a savepoint (a report stored outside a batch)
+		 * or a multi-row statement keeps its undo pages in a
+		 * sub-journal, which once past 64 KiB becomes a temporary
+		 * file written page by page; in memory it stays that of one
+		 * report's pages. The writer runs no large sorts.
 		 */
 		rc = sqlite3_exec(st->db, "PRAGMA synchronous = FULL; "
 		    "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
