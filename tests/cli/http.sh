@@ -113,8 +113,6 @@ post() {
 	    "$@" "$_u") || true
 }
 
-# count TABLE [WHERE] - rows in the database
-count() { sql "$db" "SELECT count(*) FROM $1 ${2:+WHERE $2}"; }
 # col QUERY - one value
 col() { sql "$db" "$1"; }
 

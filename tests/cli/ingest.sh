@@ -6,8 +6,8 @@
 C="$TOP/tests/corpus"
 db="$T/t.db"
 
-# count DB TABLE
-count() { sql "$1" "SELECT count(*) FROM $2"; }
+# rows DB TABLE - rows in a table of DB
+rows() { sql "$1" "SELECT count(*) FROM $2"; }
 
 # to_mbox FILE... - an mbox with each file as one message, >From-escaped
 to_mbox() {
@@ -24,8 +24,8 @@ to_mbox "$C/mox__example.eml" "$C/tlsrpt-digest__tlsrpt_success_google_1.eml" \
     "$T/reply.eml" "$C/mox__microsoft.eml" > "$T/box"
 rc=0; "$TLSRPTD" ingest --db "$db" "$T/box" > "$T/log1" 2>&1 || rc=$?
 check_eq "mbox exit status (one quarantined)" 1 "$rc"
-check_eq "mbox: reports stored" 3 "$(count "$db" reports)"
-check_eq "mbox: quarantined" 1 "$(count "$db" quarantine)"
+check_eq "mbox: reports stored" 3 "$(rows "$db" reports)"
+check_eq "mbox: quarantined" 1 "$(rows "$db" quarantine)"
 check_eq "mbox: reason" "no-report-part" "$(sql "$db" 'SELECT reason_class FROM quarantine')"
 check_eq "mbox: source names the message" "$T/box#3" "$(sql "$db" 'SELECT source FROM quarantine')"
 check_eq "mbox: one log line per message" 4 "$(grep -c '"event":"message"' "$T/log1")"
@@ -33,12 +33,14 @@ check_grep "mbox: stored line" '"outcome":"stored"' "$T/log1"
 check_grep "mbox: quarantined line" '"outcome":"quarantined","way_in":"file"' "$T/log1"
 
 # --- the same input again adds nothing ----------------------------------------
+policies=$(rows "$db" policies)
+details=$(rows "$db" failure_details)
 rc=0; "$TLSRPTD" ingest --db "$db" "$T/box" > "$T/log2" 2>&1 || rc=$?
 check_eq "second run exit status" 1 "$rc"
-check_eq "second run: reports" 3 "$(count "$db" reports)"
-check_eq "second run: policies" "$(sql "$db" 'SELECT count(*) FROM policies')" \
-    "$(sql "$db" 'SELECT count(*) FROM policies')"
-check_eq "second run: quarantine" 1 "$(count "$db" quarantine)"
+check_eq "second run: reports" 3 "$(rows "$db" reports)"
+check_eq "second run: policies" "$policies" "$(rows "$db" policies)"
+check_eq "second run: failure details" "$details" "$(rows "$db" failure_details)"
+check_eq "second run: quarantine" 1 "$(rows "$db" quarantine)"
 check_eq "second run: duplicates logged" 3 "$(grep -c '"outcome":"duplicate"' "$T/log2")"
 
 # --- a Maildir ---------------------------------------------------------------
@@ -48,7 +50,7 @@ cp "$C/parsedmarc__google.com_smtp_tls_report.eml" "$T/md/cur/2.host:2,S"
 cp "$C/tlsrpt-digest__tlsrpt_failure.eml" "$T/md/tmp/3.host"	# partial delivery: skipped
 rc=0; "$TLSRPTD" ingest --db "$T/md.db" "$T/md" > "$T/log3" 2>&1 || rc=$?
 check_eq "Maildir exit status" 0 "$rc"
-check_eq "Maildir: reports" 2 "$(count "$T/md.db" reports)"
+check_eq "Maildir: reports" 2 "$(rows "$T/md.db" reports)"
 
 # --- a directory of bare reports, and stdin ----------------------------------
 mkdir -p "$T/dir/sub"
@@ -56,7 +58,7 @@ cp "$C/mail-tls-rpt__report.json.gz" "$C/parsedmarc__mail.ru.json" "$T/dir/"
 cp "$C/smtp_tls_reporting__example.gz" "$T/dir/sub/"
 rc=0; "$TLSRPTD" ingest --db "$T/dir.db" "$T/dir" > "$T/log4" 2>&1 || rc=$?
 check_eq "directory exit status" 0 "$rc"
-check_eq "directory: reports" 3 "$(count "$T/dir.db" reports)"
+check_eq "directory: reports" 3 "$(rows "$T/dir.db" reports)"
 rc=0; "$TLSRPTD" ingest --db "$T/stdin.db" - < "$C/mox__microsoft.eml" > "$T/log5" 2>&1 || rc=$?
 check_eq "stdin exit status" 0 "$rc"
 check_eq "stdin: organization" "Microsoft Corporation" \

@@ -32,3 +32,80 @@ finish() {
 	echo "$(basename "$0"): $passes passed, $failures failed"
 	[ "$failures" -eq 0 ]
 }
+
+# need TOOL... - fail the test at once unless every TOOL is installed
+need() {
+	for _tool in "$@"; do
+		command -v "$_tool" > /dev/null 2>&1 && continue
+		echo "FAIL: $_tool is not installed (run make deps)" >&2
+		exit 1
+	done
+}
+
+# count TABLE [WHERE] - rows in the database $db
+count() { sql "$db" "SELECT count(*) FROM $1 ${2:+WHERE $2}"; }
+
+# wait_for TEXT FILE [N] - until FILE has N (1) lines with TEXT, 30 s at most
+wait_for() {
+	_i=0
+	while [ "$(grep -cF -- "$1" "$2" 2> /dev/null || true)" -lt "${3:-1}" ] &&
+	    [ $_i -lt 300 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+# nstarted - whole "started" lines in the daemon's log $tlog so far (the
+# database is their last field)
+nstarted() {
+	_c=$(grep -c '"event":"started".*"database":' "$tlog" 2> /dev/null) || true
+	echo "${_c:-0}"
+}
+
+# daemon_start ARG... - "$TLSRPTD run ARG..." in the background (its output
+# appended to $T/tlsrptd.out, its pid in $tpid) until $tlog has one more
+# "started" line; a daemon that is not up within 30 s fails the test
+daemon_start() {
+	_before=$(nstarted)
+	"$TLSRPTD" run "$@" >> "$T/tlsrptd.out" 2>&1 &
+	tpid=$!
+	_i=0
+	while [ "$(nstarted)" -le "$_before" ] && [ $_i -lt 300 ]; do
+		kill -0 "$tpid" 2> /dev/null || break
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	if [ "$(nstarted)" -le "$_before" ]; then
+		echo "FAIL: tlsrptd run did not come up:" >&2
+		cat "$T/tlsrptd.out" "$tlog" >&2 2> /dev/null
+		exit 1
+	fi
+}
+
+# daemon_stop - SIGTERM to $tpid; its exit status must be 0
+daemon_stop() {
+	kill -TERM "$tpid"
+	rc=0
+	wait "$tpid" || rc=$?
+	tpid=""
+	check_eq "tlsrptd exit status after SIGTERM" 0 "$rc"
+}
+
+swaks_n=0
+# swaks_send PORT FILE RCPT [SWAKS OPTIONS] - mail FILE with swaks to
+# 127.0.0.1:PORT from reports@sender.example; sets rc, reply (the last reply
+# before QUIT), qid (the last "queued as") and transcript (its file)
+swaks_send() {
+	_p=$1 _f=$2 _r=$3
+	shift 3
+	swaks_n=$((swaks_n + 1))
+	transcript="$T/swaks.$swaks_n"
+	rc=0
+	swaks --server 127.0.0.1 --port "$_p" --timeout 60 \
+	    --from reports@sender.example --to "$_r" --data @"$_f" "$@" \
+	    > "$transcript" 2>&1 || rc=$?
+	reply=$(grep -E '^<[-*~]+ +[0-9]{3}' "$transcript" |
+	    grep -v ' 221 ' | tail -n 1 | sed 's/^<[-*~]* *//')
+	qid=$(sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p' "$transcript" |
+	    tail -n 1)
+}

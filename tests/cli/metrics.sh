@@ -64,35 +64,8 @@ done
 human_mail "met-question" > "$T/mail/human.eml"
 cp "$TOP/tests/corpus/mox__example.eml" "$T/mail/mox.eml"
 
-# started - "started" lines in the log so far
-started() {
-	if [ -f "$tlog" ]; then grep -c '"event":"started"' "$tlog" || true
-	else echo 0; fi
-}
-
-# start - run the daemon until it logged "started"
-start() {
-	before=$(started)
-	"$TLSRPTD" run -c "$T/tlsrptd.conf" >> "$T/tlsrptd.out" 2>&1 &
-	tpid=$!
-	i=0
-	while [ "$(started)" -le "$before" ] && [ $i -lt 100 ]; do
-		kill -0 "$tpid" 2> /dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ "$(started)" -gt "$before" ] || { echo "FAIL: tlsrptd did not start" >&2;
-	    cat "$T/tlsrptd.out" "$tlog" >&2 2> /dev/null; exit 1; }
-}
-
-# stop - SIGTERM; exit status 0
-stop() {
-	kill -TERM "$tpid"
-	rc=0
-	wait "$tpid" || rc=$?
-	tpid=""
-	check_eq "exit status after SIGTERM" 0 "$rc"
-}
+start() { daemon_start -c "$T/tlsrptd.conf"; }
+stop() { daemon_stop; }
 
 # send NAME QID FILE... - one miltertest connection sending each FILE (qid
 # NAME-1, NAME-2, ...) to the rua address
@@ -200,15 +173,6 @@ metric() {
 	    $0 == k { print v; found = 1 } END { if (!found) print "absent" }' "$T/m"
 }
 
-# wait_for TEXT FILE [N] - until FILE has N (1) lines with TEXT, 20 s at most
-wait_for() {
-	i=0
-	while [ "$(grep -cF -- "$1" "$2" 2> /dev/null || true)" -lt "${3:-1}" ] &&
-	    [ $i -lt 200 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
 
 start
 check_grep "started line names the metrics listener" \

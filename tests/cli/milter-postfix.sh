@@ -20,12 +20,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: $(basename "$0") needs root to run a throwaway Postfix"
 	exit 0
 fi
-for tool in postfix swaks sqlite3; do
-	if ! command -v "$tool" > /dev/null 2>&1; then
-		echo "FAIL: $tool is not installed (run make deps)" >&2
-		exit 1
-	fi
-done
+need postfix swaks sqlite3
 
 C="$TOP/tests/corpus"
 RUN_AS=nobody
@@ -88,66 +83,19 @@ group = postfix
 shutdown_timeout = 20
 EOF
 
-# start_tlsrptd - run the daemon in the background, wait for its socket
-# nstarted - how many "started" lines the log has so far
-nstarted() {
-	c=$(grep -c '"event":"started"' "$tlog" 2> /dev/null || true)
-	echo "${c:-0}"
-}
-
+# start_tlsrptd - run the daemon in the background until it is up
 start_tlsrptd() {
-	started=$(nstarted)
-	"$TLSRPTD" run -c "$T/tlsrptd.conf" >> "$T/tlsrptd.out" 2>&1 &
-	tpid=$!
-	i=0
-	# the socket is bound first; the daemon is ready at its "started" line
-	while [ "$(nstarted)" -le "$started" ] && [ $i -lt 300 ]; do
-		kill -0 "$tpid" 2> /dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
+	daemon_start -c "$T/tlsrptd.conf"
 	if [ ! -S "$T/run/milter.sock" ]; then
-		echo "FAIL: tlsrptd run did not come up:" >&2
+		echo "FAIL: tlsrptd run has no milter socket:" >&2
 		cat "$T/tlsrptd.out" "$tlog" >&2 2> /dev/null
 		exit 1
 	fi
 }
+stop_tlsrptd() { daemon_stop; }
 
-# stop_tlsrptd - SIGTERM, then the exit status must be 0 within the bound
-stop_tlsrptd() {
-	kill -TERM "$tpid"
-	rc=0
-	wait "$tpid" || rc=$?
-	tpid=""
-	check_eq "tlsrptd exit status after SIGTERM" 0 "$rc"
-}
-
-n=0
-# send FILE RCPT[,RCPT] - swaks through Postfix; sets rc, reply (the last
-# server line) and qid; the transcript stays in $T/mail/swaks.N
-send() {
-	n=$((n + 1))
-	rc=0
-	swaks --server 127.0.0.1 --port "$port" --timeout 60 \
-	    --from reports@sender.example --to "$2" --data @"$1" \
-	    > "$T/mail/swaks.$n" 2>&1 || rc=$?
-	reply=$(grep -E '^<[-*~]+ +[0-9]{3}' "$T/mail/swaks.$n" |
-	    grep -v ' 221 ' | tail -n 1 | sed 's/^<[-*~]* *//')
-	qid=$(sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p' "$T/mail/swaks.$n")
-}
-
-# wait_for TEXT FILE [N] - until FILE has N (1) lines with TEXT, 20 s at most
-wait_for() {
-	i=0
-	while [ "$(grep -cF -- "$1" "$2" 2> /dev/null || true)" -lt "${3:-1}" ] &&
-	    [ $i -lt 200 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
-
-# count TABLE [WHERE] - rows in the database
-count() { sql "$db" "SELECT count(*) FROM $1 ${2:+WHERE $2}"; }
+# send FILE RCPT[,RCPT] - swaks through Postfix (sets rc, reply, qid)
+send() { swaks_send "$port" "$@"; }
 
 # logline QID - tlsrptd's message log line for a queue id
 logline() { grep "\"source\":\"$1\"" "$tlog" || true; }

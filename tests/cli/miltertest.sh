@@ -72,8 +72,6 @@ wait "$tpid" || rc=$?
 tpid=""
 check_eq "exit status after SIGTERM" 0 "$rc"
 
-# count TABLE [WHERE] - rows in the database
-count() { sql "$db" "SELECT count(*) FROM $1 ${2:+WHERE $2}"; }
 
 check_eq "aborted message: not stored" 0 "$(count reports "report_id = 'mt-abort'")"
 check_eq "stored reports, each once" \

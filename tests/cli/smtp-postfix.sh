@@ -15,12 +15,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: $(basename "$0") needs root to run a throwaway Postfix"
 	exit 0
 fi
-for tool in postfix swaks sqlite3 openssl; do
-	if ! command -v "$tool" > /dev/null 2>&1; then
-		echo "FAIL: $tool is not installed (run make deps)" >&2
-		exit 1
-	fi
-done
+need postfix swaks sqlite3 openssl
 
 RUN_AS=nobody
 chmod 0755 "$T"		# Postfix's own users walk into it
@@ -91,50 +86,18 @@ if ! postfix -c "$T/conf" start > "$T/postfix-start" 2>&1; then
 	exit 1
 fi
 
-"$TLSRPTD" run -c "$T/tlsrptd.conf" >> "$T/tlsrptd.out" 2>&1 &
-tpid=$!
-i=0
-while ! grep -q '"event":"started".*"database":' "$tlog" 2> /dev/null && [ $i -lt 100 ]; do
-	kill -0 "$tpid" 2> /dev/null || break
-	sleep 0.1
-	i=$((i + 1))
-done
-if ! grep -q '"event":"started"' "$tlog" 2> /dev/null; then
-	echo "FAIL: tlsrptd run did not come up:" >&2
-	cat "$T/tlsrptd.out" "$tlog" >&2 2> /dev/null
-	exit 1
-fi
+daemon_start -c "$T/tlsrptd.conf"
 check_eq "LMTP socket: owner and mode" "srw-rw---- $RUN_AS postfix" \
     "$(ls -l "$lmtp" | awk '{ print $1, $3, $4 }')"
 
-n=0
-# send FILE RCPT - swaks to Postfix; sets rc and qid (Postfix's queue id)
-send() {
-	n=$((n + 1))
-	rc=0
-	swaks --server 127.0.0.1 --port "$pf_port" --timeout 60 \
-	    --from reports@sender.example --to "$2" --data @"$1" \
-	    > "$T/mail/swaks.$n" 2>&1 || rc=$?
-	qid=$(sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p' "$T/mail/swaks.$n")
-}
-
-# wait_for TEXT FILE [N] - until FILE has N (1) lines with TEXT, 30 s at most
-wait_for() {
-	i=0
-	while [ "$(grep -cF -- "$1" "$2" 2> /dev/null || true)" -lt "${3:-1}" ] &&
-	    [ $i -lt 300 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
+# send FILE RCPT - swaks to Postfix (sets rc and qid, Postfix's queue id)
+send() { swaks_send "$pf_port" "$@"; }
 
 # delivery QID - Postfix's delivery line for its queue id (the last one)
 delivery() { grep "$1: to=<" "$maillog" | tail -n 1; }
 
 # our_qid QID - tlsrptd's queue id in Postfix's delivery line
 our_qid() { delivery "$1" | sed -n 's/.*queued as \([0-9A-F]*\)).*/\1/p'; }
-
-count() { sql "$db" "SELECT count(*) FROM $1 ${2:+WHERE $2}"; }
 
 # --- over SMTP, with STARTTLS ------------------------------------------------
 report_mail pf-smtp-1 > "$T/mail/pf-smtp-1.eml"
@@ -207,11 +170,7 @@ done
 check_eq "storage fixed: delivered on retry" 1 "$(delivery "$qid" | grep -c 'status=sent')"
 check_eq "storage fixed: stored once" 1 "$(count reports "report_id = 'pf-storage'")"
 
-kill -TERM "$tpid"
-rc=0
-wait "$tpid" || rc=$?
-tpid=""
-check_eq "tlsrptd exit status after SIGTERM" 0 "$rc"
+daemon_stop
 
 if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/tlsrptd.out" > /dev/null; then
 	fail "sanitizer report from tlsrptd:"

@@ -15,12 +15,7 @@
 . "$TOP/tests/milter/mail.sh"
 . "$TOP/tests/postfix.sh"
 
-for tool in swaks sqlite3 openssl python3 smtp-source; do
-	if ! command -v "$tool" > /dev/null 2>&1; then
-		echo "FAIL: $tool is not installed (run make deps)" >&2
-		exit 1
-	fi
-done
+need swaks sqlite3 openssl python3 smtp-source
 
 C="$TOP/tests/corpus"
 CLIENT="python3 $TOP/tests/smtp/client.py"
@@ -68,67 +63,12 @@ EOF
 	[ $# -eq 0 ] || printf '%s\n' "$@" >> "$conf"
 }
 
-# started - whole "started" lines in the log so far (database comes last)
-started() {
-	_c=$(grep -c '"event":"started".*"database":' "$tlog" 2> /dev/null) || true
-	echo "${_c:-0}"
-}
+start_tlsrptd() { daemon_start -c "$conf"; }
+stop_tlsrptd() { daemon_stop; }
 
-# start_tlsrptd - run the daemon in the background until it logged "started"
-start_tlsrptd() {
-	before=$(started)
-	"$TLSRPTD" run -c "$conf" >> "$T/tlsrptd.out" 2>&1 &
-	tpid=$!
-	i=0
-	while [ "$(started)" -le "$before" ] && [ $i -lt 100 ]; do
-		kill -0 "$tpid" 2> /dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if [ "$(started)" -le "$before" ]; then
-		echo "FAIL: tlsrptd run did not come up:" >&2
-		cat "$T/tlsrptd.out" "$tlog" >&2 2> /dev/null
-		exit 1
-	fi
-}
-
-# stop_tlsrptd - SIGTERM; the exit status must be 0
-stop_tlsrptd() {
-	kill -TERM "$tpid"
-	rc=0
-	wait "$tpid" || rc=$?
-	tpid=""
-	check_eq "tlsrptd exit status after SIGTERM" 0 "$rc"
-}
-
-n=0
-# send FILE RCPT [SWAKS OPTIONS] - swaks to the listener; sets rc, reply (the
-# last reply before QUIT) and qid; the transcript stays in $T/out/swaks.N
-send() {
-	n=$((n + 1))
-	_f=$1 _r=$2
-	shift 2
-	rc=0
-	swaks --server 127.0.0.1 --port "$port" --timeout 60 \
-	    --from reports@sender.example --to "$_r" --data @"$_f" "$@" \
-	    > "$T/out/swaks.$n" 2>&1 || rc=$?
-	reply=$(grep -E '^<[-*~]+ +[0-9]{3}' "$T/out/swaks.$n" |
-	    grep -v ' 221 ' | tail -n 1 | sed 's/^<[-*~]* *//')
-	qid=$(sed -n 's/.*queued as \([0-9A-F]*\).*/\1/p' "$T/out/swaks.$n" | tail -n 1)
-}
-
-# wait_for TEXT FILE [N] - until FILE has N (1) lines with TEXT, 30 s at most
-wait_for() {
-	i=0
-	while [ "$(grep -cF -- "$1" "$2" 2> /dev/null || true)" -lt "${3:-1}" ] &&
-	    [ $i -lt 300 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
-
-# count TABLE [WHERE] - rows in the database
-count() { sql "$db" "SELECT count(*) FROM $1 ${2:+WHERE $2}"; }
+# send FILE RCPT [SWAKS OPTIONS] - swaks to the listener (sets rc, reply, qid
+# and transcript)
+send() { swaks_send "$port" "$@"; }
 
 # logline QID - the message's log line
 logline() { grep "\"source\":\"$1\"" "$tlog" || true; }
@@ -159,7 +99,7 @@ case "$reply" in
 "250 2.0.0 Ok: queued as $qid") [ -n "$qid" ] && ok || fail "plain: no queue id" ;;
 *) fail "plain: reply [$reply]" ;;
 esac
-check_grep "plain: greeting" "<-  220 mx.tlsrptd.test ESMTP tlsrptd" "$T/out/swaks.$n"
+check_grep "plain: greeting" "<-  220 mx.tlsrptd.test ESMTP tlsrptd" "$transcript"
 check_eq "plain: stored with its envelope" \
     "Google Inc.	smtp	$qid	reports@sender.example	tlsrpt@tlsrpt.test" \
     "$(sql "$db" "SELECT organization_name, way_in, source, envelope_from,
@@ -178,10 +118,10 @@ if [ "$qid" = "$qid_plain" ]; then fail "duplicate: same queue id twice"; fi
 # --- STARTTLS ----------------------------------------------------------------
 send "$C/mox__microsoft.eml" tlsrpt@tlsrpt.test --tls
 check_eq "STARTTLS: swaks status" 0 "$rc"
-check_grep "STARTTLS: offered" "<-  250 STARTTLS" "$T/out/swaks.$n"
-check_grep "STARTTLS: ready" "<-  220 2.0.0 Ready to start TLS" "$T/out/swaks.$n"
-check_grep "STARTTLS: TLS up" "=== TLS started with cipher" "$T/out/swaks.$n"
-check_grep "STARTTLS: not offered again" "<~  250 ENHANCEDSTATUSCODES" "$T/out/swaks.$n"
+check_grep "STARTTLS: offered" "<-  250 STARTTLS" "$transcript"
+check_grep "STARTTLS: ready" "<-  220 2.0.0 Ready to start TLS" "$transcript"
+check_grep "STARTTLS: TLS up" "=== TLS started with cipher" "$transcript"
+check_grep "STARTTLS: not offered again" "<~  250 ENHANCEDSTATUSCODES" "$transcript"
 check_eq "STARTTLS: reply" "250 2.0.0 Ok: queued as $qid" "$reply"
 check_eq "STARTTLS: stored" 1 "$(count reports "source = '$qid' AND way_in = 'smtp'")"
 $CLIENT inject 127.0.0.1 "$port" "$T/cert.pem" > "$T/out/inject" 2>&1 || true
@@ -194,7 +134,7 @@ check_grep "STARTTLS: EHLO again after TLS" "221 2.0.0 Bye" "$T/out/inject"
 # --- pipelining --------------------------------------------------------------
 send "$C/tlsrpt-digest__tlsrpt_failure.eml" tlsrpt@tlsrpt.test --pipeline
 check_eq "pipelining: swaks status" 0 "$rc"
-check_grep "pipelining: offered" "250-PIPELINING" "$T/out/swaks.$n"
+check_grep "pipelining: offered" "250-PIPELINING" "$transcript"
 check_eq "pipelining: stored" 1 "$(count reports "source = '$qid'")"
 
 # --- an unknown recipient: 550 5.1.1; a mixed envelope takes the rua only ---
@@ -214,7 +154,7 @@ sys.stdout.write('Subject: big\r\n\r\n' + ('x' * 998 + '\r\n') * 80)" > "$T/mail
 send "$T/mail/big.eml" tlsrpt@tlsrpt.test
 check_eq "oversize: swaks status" 26 "$rc"
 check_eq "oversize: reply" "552 5.3.4 Error: message too large (limit 65536 bytes)" "$reply"
-check_grep "oversize: SIZE advertised" "250-SIZE 65536" "$T/out/swaks.$n"
+check_grep "oversize: SIZE advertised" "250-SIZE 65536" "$transcript"
 check_grep "oversize: log line" '"outcome":"rejected","way_in":"smtp"' "$tlog"
 check_grep "oversize: log reason" '"reason_class":"too-large"' "$tlog"
 check_eq "oversize: nothing quarantined" 0 "$(count quarantine)"
@@ -415,11 +355,11 @@ stop_tlsrptd
 
 # --- out of file descriptors: accepting pauses, the daemon lives on ----------
 write_conf "smtp_max_connections = 1000" "smtp_max_per_client = 1000"
-before=$(started)
+before=$(nstarted)
 ( ulimit -n 40; exec "$TLSRPTD" run -c "$conf" >> "$T/tlsrptd.out" 2>&1 ) &
 tpid=$!
 i=0
-while [ "$(started)" -le "$before" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+while [ "$(nstarted)" -le "$before" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 $CLIENT flood 127.0.0.1 "$port" 60 "$T/stop3" > "$T/out/flood" 2>&1 &
 fpid=$!
 wait_for "not accepting for 1 s" "$tlog"
