@@ -19,12 +19,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: $(basename "$0") needs root to run a throwaway Postfix"
 	exit 0
 fi
-for tool in postfix postqueue sqlite3 python3 setpriv; do
-	if ! command -v "$tool" > /dev/null 2>&1; then
-		echo "FAIL: $tool is not installed (run make deps)" >&2
-		exit 1
-	fi
-done
+need postfix postqueue sqlite3 python3 setpriv
 
 # The seed of every random choice; FAULT_SEED=N replays a failing run's.
 SEED=${FAULT_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
@@ -137,29 +132,8 @@ f_setup() {
 	f_start
 }
 
-# nstarted - how many whole "started" lines the log has so far
-nstarted() {
-	c=$(grep -c '"event":"started".*"database":' "$tlog" 2> /dev/null || true)
-	echo "${c:-0}"
-}
-
 # f_start - run tlsrptd in the background until its "started" line
-f_start() {
-	_started=$(nstarted)
-	"$TLSRPTD" run -c "$T/tlsrptd.conf" >> "$T/tlsrptd.out" 2>&1 &
-	tpid=$!
-	_i=0
-	while [ "$(nstarted)" -le "$_started" ] && [ $_i -lt 600 ]; do
-		kill -0 "$tpid" 2> /dev/null || break
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-	if [ "$(nstarted)" -le "$_started" ]; then
-		echo "FAIL: tlsrptd run did not come up:" >&2
-		tail -n 20 "$T/tlsrptd.out" "$tlog" >&2 2> /dev/null
-		exit 1
-	fi
-}
+f_start() { daemon_start -c "$T/tlsrptd.conf"; }
 
 # f_kill9 - SIGKILL the daemon (unless a sender already did); it must
 # have been running
@@ -172,13 +146,7 @@ f_kill9() {
 }
 
 # f_stop - SIGTERM; an orderly stop exits 0
-f_stop() {
-	kill -TERM "$tpid"
-	_rc=0
-	wait "$tpid" || _rc=$?
-	tpid=""
-	check_eq "tlsrptd exit status after SIGTERM" 0 "$_rc"
-}
+f_stop() { daemon_stop; }
 
 # as_daemon CMD... - run CMD as the daemon's user
 as_daemon() {
