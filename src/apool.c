@@ -9,6 +9,7 @@
 #define MAX_WORKERS	8
 #define RUN_MAX		32	/* items a worker claims at once */
 #define WAKE_BATCH	16	/* queued items that wake an idle worker */
+#define RECLAIM_BATCH	16	/* consumed items the producer frees at once */
 
 /*
  * Every wake-up is a futex call and a context switch, which on two CPUs
@@ -17,6 +18,13 @@
  * sleep, or input ends, or the consumer has nothing else to wait for), the
  * producer when a quarter of the pool is free, the consumer when the item
  * it waits for is ready.
+ *
+ * The producer, not the consumer, frees the items the consumer is done
+ * with: in bulk the consumer (the one thread that writes the database) is
+ * the bottleneck, and a free on it of what other threads allocated costs
+ * their malloc arenas' locks. They are freed a batch at a time, and always
+ * before their slot is reused, so they add at most a pool's worth to the
+ * memory in flight.
  */
 
 enum slot_state { SLOT_EMPTY, SLOT_QUEUED, SLOT_BUSY, SLOT_READY };
@@ -37,6 +45,8 @@ struct tr_apool {
 	unsigned long head;		/* next seq to push */
 	unsigned long next;		/* next seq for a worker */
 	unsigned long tail;		/* next seq for the consumer */
+	unsigned long reclaimed;	/* producer only: items before it are
+					 * freed; [reclaimed, tail) await it */
 	int closed, stopped;
 	unsigned idle_workers;		/* waiting on work */
 	int consumer_waiting;		/* waiting on ready */
@@ -150,12 +160,23 @@ roomy(const struct tr_apool *p, size_t len)
 	    p->bytes + len <= p->max_bytes);
 }
 
+static void item_free(struct tr_apool_item *);
+
+/* reclaim - free the consumed items before seq end (producer, unlocked) */
+static void
+reclaim(struct tr_apool *p, unsigned long end)
+{
+	for (; p->reclaimed != end; p->reclaimed++)
+		item_free(&p->slots[p->reclaimed % p->depth].item);
+}
+
 /* tr_apool_push - copy a message in, waiting for room */
 int
 tr_apool_push(struct tr_apool *p, const struct tr_source_msg *m)
 {
 	struct tr_apool_item it;
 	struct slot *s;
+	unsigned long end;
 
 	memset(&it, 0, sizeof(it));
 	it.len = m->len;
@@ -185,6 +206,14 @@ tr_apool_push(struct tr_apool *p, const struct tr_source_msg *m)
 			pthread_cond_wait(&p->space, &p->mtx);
 			p->producer_waiting = 0;
 		} while (!p->stopped && !roomy(p, m->len));
+	}
+	/* a batch to free, or the slot to fill still holds a consumed item */
+	if (p->tail - p->reclaimed >= RECLAIM_BATCH ||
+	    p->head - p->reclaimed >= p->depth) {
+		end = p->tail;
+		pthread_mutex_unlock(&p->mtx);
+		reclaim(p, end);
+		pthread_mutex_lock(&p->mtx);
 	}
 	if (p->stopped) {
 		pthread_mutex_unlock(&p->mtx);
@@ -253,13 +282,13 @@ item_free(struct tr_apool_item *it)
 	memset(it, 0, sizeof(*it));
 }
 
-/* tr_apool_done - release the consumer's current item */
+/* tr_apool_done - release the consumer's current item (the producer frees
+ * it later) */
 void
 tr_apool_done(struct tr_apool *p, struct tr_apool_item *it)
 {
 	size_t len = it->len;
 
-	item_free(it);
 	pthread_mutex_lock(&p->mtx);
 	p->slots[p->tail % p->depth].state = SLOT_EMPTY;
 	p->tail++;
@@ -291,7 +320,8 @@ tr_apool_free(struct tr_apool *p)
 	tr_apool_close(p);
 	for (i = 0; i < p->nworkers; i++)
 		pthread_join(p->workers[i], NULL);
-	for (seq = p->tail; seq != p->head; seq++)
+	/* the consumed items not yet freed, then those never consumed */
+	for (seq = p->reclaimed; seq != p->head; seq++)
 		item_free(&p->slots[seq % p->depth].item);
 	pthread_mutex_destroy(&p->mtx);
 	pthread_cond_destroy(&p->work);
