@@ -18,7 +18,13 @@
 #include "store.h"
 
 #define DEFAULT_DB	"/var/lib/tlsrptd/tlsrptd.db"
-#define DEFAULT_BATCH	1000
+/*
+ * Each commit writes every page the batch touched, and the index pages are
+ * touched all over: 5000 messages a commit write 30% fewer bytes than 1000
+ * and ingest about 10% faster, for about 10 MiB more memory (the log lines
+ * wait for their commit). A batch also ends after a second.
+ */
+#define DEFAULT_BATCH	5000
 
 struct ingest {
 	struct tr_store *st;
@@ -357,7 +363,7 @@ const struct tr_cmd tr_cmd_ingest = {
 	    "Running it again on the same input adds nothing.\n"
 	    "\n"
 	    "  --db PATH     database (default $TLSRPTD_DB, else " DEFAULT_DB ")\n"
-	    "  --batch N     messages per transaction (default 1000)\n"
+	    "  --batch N     messages per transaction (default 5000)\n"
 	    "  --log PATH    where the log lines go (default - : standard output)\n"
 	    "  --quiet       log only quarantined messages and errors; no progress\n"
 	    "  --jobs N      analysis threads (1 to 8; default one per CPU)\n"
