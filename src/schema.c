@@ -306,8 +306,8 @@ const char *const tr_schema_migrations[] = {
 	 * insert a statement with a statement journal: most of the cost of
 	 * storing a report in bulk.
 	 */
-	"DROP TRIGGER policies_report_domains;\n"
-	"DROP TRIGGER policies_report_domains_null;\n",
+	"DROP TRIGGER IF EXISTS policies_report_domains;\n"
+	"DROP TRIGGER IF EXISTS policies_report_domains_null;\n",
 };
 
 const int tr_schema_latest =
