@@ -68,7 +68,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tlsrptd", required=True)
     ap.add_argument("--count", type=int, default=int(os.environ.get("BENCH_COUNT", 20000)))
-    ap.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", 3)))
+    ap.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", 5)))
     ap.add_argument("--peers", default=os.path.join(ROOT, "..", "shared", "bench"))
     args = ap.parse_args()
 
