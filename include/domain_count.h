@@ -3,9 +3,18 @@
 #define TR_DOMAIN_COUNT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "report.h"
 #include "report_fields.h"
+
+/* tr_count_add - a + b for non-negative session counts, saturating at
+ * INT64_MAX: a report may claim counts whose sum overflows */
+static inline int64_t
+tr_count_add(int64_t a, int64_t b)
+{
+	return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
 
 /*
  * tr_domain_count - r's policies grouped by policy domain, one

@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "alert.h"
+#include "domain_count.h"
 #include "log.h"
 #include "schema.h"
 
@@ -188,8 +189,7 @@ tr_alert_fields(const struct tr_alert_day *d,
 	    percent(d->rate * 100));
 	json_object_object_add(f, "threshold_percent", percent(s->threshold));
 	json_object_object_add(f, "sessions", json_object_new_int64(
-	    d->successful > INT64_MAX - d->failed ? INT64_MAX :
-	    d->successful + d->failed));
+	    tr_count_add(d->successful, d->failed)));
 	json_object_object_add(f, "successful_sessions",
 	    json_object_new_int64(d->successful));
 	json_object_object_add(f, "failed_sessions",

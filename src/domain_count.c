@@ -5,13 +5,6 @@
 
 #include "domain_count.h"
 
-/* sat_add - a + b for non-negative counts, saturating at INT64_MAX */
-static int64_t
-sat_add(int64_t a, int64_t b)
-{
-	return a > INT64_MAX - b ? INT64_MAX : a + b;
-}
-
 /* cmp_str - strcmp with NULL first, as SQLite orders NULL */
 static int
 cmp_str(const char *a, const char *b)
@@ -41,7 +34,7 @@ cmp_policy(const void *x, const void *y)
 static int
 better(int64_t ok, int64_t failed, int64_t bok, int64_t bfailed)
 {
-	int64_t all = sat_add(ok, failed), ball = sat_add(bok, bfailed);
+	int64_t all = tr_count_add(ok, failed), ball = tr_count_add(bok, bfailed);
 
 	return all > ball || (all == ball && failed > bfailed);
 }
@@ -57,8 +50,8 @@ count_one(const struct tr_policy *const *p, size_t n, struct tr_domain_count *d)
 		ok = failed = 0;
 		for (j = i; j < n && cmp_str(p[j]->policy_type,
 		    p[i]->policy_type) == 0; j++) {
-			ok = sat_add(ok, p[j]->successful_sessions);
-			failed = sat_add(failed, p[j]->failed_sessions);
+			ok = tr_count_add(ok, p[j]->successful_sessions);
+			failed = tr_count_add(failed, p[j]->failed_sessions);
 		}
 		if (bok < 0 || better(ok, failed, bok, bfailed)) {
 			bok = ok;

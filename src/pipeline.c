@@ -5,6 +5,7 @@
 
 #include <json-c/json.h>
 
+#include "domain_count.h"
 #include "gunzip.h"
 #include "log.h"
 #include "pipeline.h"
@@ -172,13 +173,6 @@ add_str(struct json_object *o, const char *k, const char *v)
 		json_object_object_add(o, k, json_object_new_string(v));
 }
 
-/* sat_add - a + b for non-negative counts, saturating at INT64_MAX */
-static int64_t
-sat_add(int64_t a, int64_t b)
-{
-	return a > INT64_MAX - b ? INT64_MAX : a + b;
-}
-
 /* report_fields - the log summary of one stored or duplicate report */
 static struct json_object *
 report_fields(const struct tr_report *r, int64_t rowid, enum tr_put put)
@@ -195,8 +189,8 @@ report_fields(const struct tr_report *r, int64_t rowid, enum tr_put put)
 	add_str(o, "start", r->start_datetime);
 	add_str(o, "end", r->end_datetime);
 	for (i = 0; i < r->npolicies; i++) {
-		ok = sat_add(ok, r->policies[i].successful_sessions);
-		failed = sat_add(failed, r->policies[i].failed_sessions);
+		ok = tr_count_add(ok, r->policies[i].successful_sessions);
+		failed = tr_count_add(failed, r->policies[i].failed_sessions);
 	}
 	json_object_object_add(o, "policies",
 	    json_object_new_int64((int64_t)r->npolicies));
@@ -246,7 +240,7 @@ tally_report(const struct tr_report *r, struct tr_verdict *v)
 				    p->failures[k].result_type);
 				if (ti < 0)
 					ti = TR_RESULT_TYPES;
-				t->failed_by_type[ti] = sat_add(
+				t->failed_by_type[ti] = tr_count_add(
 				    t->failed_by_type[ti],
 				    p->failures[k].failed_session_count);
 			}
