@@ -1,7 +1,6 @@
 /* test_alert.c - failure-rate alerts: the day's figures, the threshold, once only, the command */
 #include <sys/stat.h>
 
-#include <ftw.h>
 #include <glob.h>
 #include <signal.h>
 #include <unistd.h>
@@ -27,12 +26,6 @@ struct fixture {
 	struct tr_store *st;
 	struct tr_limits limits;
 };
-
-static int
-rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	return remove(path);
-}
 
 static int
 setup(void **state)
@@ -61,7 +54,7 @@ teardown(void **state)
 	tr_log_close();
 	if (fx->st != NULL)
 		tr_store_close(fx->st);
-	nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	tu_rmtree(fx->dir);
 	free(fx);
 	return 0;
 }

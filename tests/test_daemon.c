@@ -3,7 +3,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -39,16 +38,6 @@ struct seen {
 	enum tr_outcome outcome;
 };
 
-/* rm_entry - nftw callback removing one entry */
-static int
-rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
 /* setup - an empty store in a fresh directory, the corpus report loaded */
 static int
 setup(void **state)
@@ -76,7 +65,7 @@ teardown(void **state)
 	struct fixture *fx = *state;
 
 	tr_store_close(fx->st);
-	nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	tu_rmtree(fx->dir);
 	free(fx->report);
 	free(fx);
 	return 0;

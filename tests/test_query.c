@@ -2,7 +2,6 @@
  * filled by ingesting tests/corpus */
 #include <sys/stat.h>
 
-#include <ftw.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,15 +26,6 @@ struct fixture {
 	struct tr_store *st;
 	struct tr_limits limits;
 };
-
-static int
-rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
 
 /* ingest_one - analyse and record one message, as tlsrptd ingest does */
 static int
@@ -87,7 +77,7 @@ teardown(void **state)
 	struct fixture *fx = *state;
 
 	tr_store_close(fx->st);
-	nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	tu_rmtree(fx->dir);
 	free(fx);
 	return 0;
 }

@@ -1,7 +1,6 @@
 /* test_stats.c - verdict tallies against the SQL views; the daemon's metric families */
 #include <sys/stat.h>
 
-#include <ftw.h>
 #include <glob.h>
 #include <unistd.h>
 
@@ -22,12 +21,6 @@ struct fixture {
 	struct tr_store *st;
 	struct tr_limits limits;
 };
-
-static int
-rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	return remove(path);
-}
 
 static int
 setup(void **state)
@@ -53,7 +46,7 @@ teardown(void **state)
 	struct fixture *fx = *state;
 
 	tr_store_close(fx->st);
-	nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	tu_rmtree(fx->dir);
 	free(fx);
 	tr_log_close();
 	return 0;

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,16 +27,6 @@ struct fixture {
 };
 
 static const char raw_json[] = "{\"organization-name\":\"Example Org\"}";
-
-/* rm_entry - nftw callback removing one entry */
-static int
-rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
 
 /* setup - a fresh directory and an open, empty store in it */
 static int
@@ -64,7 +53,7 @@ teardown(void **state)
 	struct fixture *fx = *state;
 
 	tr_store_close(fx->st);
-	nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	tu_rmtree(fx->dir);
 	free(fx);
 	return 0;
 }

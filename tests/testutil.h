@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <ftw.h>
+#include <sys/stat.h>
 
 #ifndef TESTDIR
 #define TESTDIR "tests"
@@ -44,6 +46,24 @@ tu_read(const char *name, size_t *lenp)
 	buf[n] = '\0';
 	*lenp = (size_t)n;
 	return buf;
+}
+
+/* tu_rm_entry - nftw callback removing one entry */
+static inline int
+tu_rm_entry(const char *path, const struct stat *sb, int type,
+    struct FTW *ftw)
+{
+	(void)sb;
+	(void)type;
+	(void)ftw;
+	return remove(path);
+}
+
+/* tu_rmtree - remove dir and everything below it (a test's scratch dir) */
+static inline void
+tu_rmtree(const char *dir)
+{
+	nftw(dir, tu_rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 #endif
