@@ -109,3 +109,28 @@ swaks_send() {
 	qid=$(sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p' "$transcript" |
 	    tail -n 1)
 }
+
+# daemon_finish [OUT [FILE...]] - the end of a test that ran the daemon: a
+# sanitizer report in its output OUT ($T/tlsrptd.out) fails the test; on any
+# failure OUT, the end of its log $tlog and each FILE (a Postfix log, ...)
+# are shown; then the tally (finish)
+daemon_finish() {
+	_out=${1:-$T/tlsrptd.out}
+	[ $# -eq 0 ] || shift
+	if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$_out" \
+	    > /dev/null 2>&1; then
+		fail "sanitizer report from tlsrptd:"
+		cat "$_out" >&2
+	fi
+	if [ "$failures" -ne 0 ]; then
+		echo "--- tlsrptd stderr (last lines)" >&2
+		tail -n 100 "$_out" >&2 2> /dev/null || true
+		echo "--- tlsrptd log (last lines)" >&2
+		tail -n 100 "${tlog:-/dev/null}" | cut -c1-400 >&2 || true
+		for _f in "$@"; do
+			echo "--- $_f (last lines)" >&2
+			tail -n 100 "$_f" >&2 2> /dev/null || true
+		done
+	fi
+	finish
+}

@@ -343,9 +343,4 @@ wait "$holder" 2> /dev/null || true
 check_eq "metrics address taken: exit status" 74 "$rc"
 check_grep "metrics address taken: says so" "metrics_listen: 127.0.0.1:$port: cannot listen" "$T/taken.out"
 
-if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/tlsrptd.out" > /dev/null; then
-	fail "sanitizer report from tlsrptd:"
-	cat "$T/tlsrptd.out" >&2
-fi
-[ "$failures" -eq 0 ] || { cut -c1-400 "$tlog" >&2; cat "$T/tlsrptd.out" >&2; }
-finish
+daemon_finish

@@ -267,13 +267,4 @@ check_eq "restart: every report stored exactly once" "13	13" \
 	WHERE report_id LIKE 'flight-%' OR report_id = 'down-1'")"
 stop_tlsrptd
 
-if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/tlsrptd.out" > /dev/null; then
-	fail "sanitizer report from tlsrptd:"
-	cat "$T/tlsrptd.out" >&2
-fi
-if [ "$failures" -ne 0 ]; then
-	echo "--- tlsrptd stderr" >&2; cat "$T/tlsrptd.out" >&2
-	echo "--- tlsrptd log" >&2; cut -c1-400 "$tlog" >&2
-	echo "--- Postfix log" >&2; cat "$maillog" >&2
-fi
-finish
+daemon_finish "$T/tlsrptd.out" "$maillog"

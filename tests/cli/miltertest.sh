@@ -96,9 +96,4 @@ if grep -q '"source":"QNORUA1"' "$tlog"; then
 fi
 check_eq "one log line per stored, duplicate or quarantined message" 9 \
     "$(grep -c '"event":"message","outcome":"\(stored\|duplicate\|quarantined\)"' "$tlog")"
-if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/tlsrptd.out" > /dev/null; then
-	fail "sanitizer report from tlsrptd:"
-	cat "$T/tlsrptd.out" >&2
-fi
-[ "$failures" -eq 0 ] || cut -c1-300 "$tlog" >&2
-finish
+daemon_finish

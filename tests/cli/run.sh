@@ -213,8 +213,4 @@ check_eq "stale socket left" yes "$([ -S "$sock" ] && echo yes || echo no)"
 start
 stop TERM
 
-if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/daemon.out" > /dev/null; then
-	fail "sanitizer report from tlsrptd:"
-	cat "$T/daemon.out" >&2
-fi
-finish
+daemon_finish "$T/daemon.out"

@@ -172,13 +172,4 @@ check_eq "storage fixed: stored once" 1 "$(count reports "report_id = 'pf-storag
 
 daemon_stop
 
-if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/tlsrptd.out" > /dev/null; then
-	fail "sanitizer report from tlsrptd:"
-	cat "$T/tlsrptd.out" >&2
-fi
-if [ "$failures" -ne 0 ]; then
-	echo "--- tlsrptd stderr" >&2; cat "$T/tlsrptd.out" >&2
-	echo "--- tlsrptd log" >&2; cut -c1-300 "$tlog" >&2
-	echo "--- Postfix log" >&2; cat "$maillog" >&2
-fi
-finish
+daemon_finish "$T/tlsrptd.out" "$maillog"

@@ -372,12 +372,4 @@ check_eq "descriptors: a client gets through afterwards" 0 "$rc"
 check_eq "descriptors: stored" 1 "$(count reports "report_id = 'after-flood'")"
 stop_tlsrptd
 
-if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/tlsrptd.out" > /dev/null; then
-	fail "sanitizer report from tlsrptd:"
-	cat "$T/tlsrptd.out" >&2
-fi
-if [ "$failures" -ne 0 ]; then
-	echo "--- tlsrptd stderr" >&2; cat "$T/tlsrptd.out" >&2
-	echo "--- tlsrptd log" >&2; cut -c1-300 "$tlog" | tail -n 80 >&2
-fi
-finish
+daemon_finish

@@ -314,22 +314,11 @@ f_vm() {
 
 # f_finish - sanitizer reports fail the run; on failure show the logs
 f_finish() {
-	if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
-	    "$T/tlsrptd.out" > /dev/null 2>&1; then
-		fail "sanitizer report from tlsrptd:"
-		cat "$T/tlsrptd.out" >&2
-	fi
-	if [ "$failures" -ne 0 ]; then
-		echo "--- tlsrptd stderr (last lines)" >&2
-		tail -n 30 "$T/tlsrptd.out" >&2 || true
-		echo "--- tlsrptd log (last lines)" >&2
-		tail -n 30 "$tlog" | cut -c1-300 >&2 || true
-		if [ "$WAY" = milter ]; then
-			echo "--- Postfix log (last lines)" >&2
-			tail -n 30 "$maillog" >&2 || true
-		fi
-		echo "(replay with FAULT_SEED=$SEED)" >&2
-	fi
+	[ "$failures" -eq 0 ] || echo "(replay with FAULT_SEED=$SEED)" >&2
 	[ -z "${KEEP:-}" ] || echo "kept $T (KEEP is set)"
-	finish
+	if [ "$WAY" = milter ]; then
+		daemon_finish "$T/tlsrptd.out" "$maillog"
+	else
+		daemon_finish
+	fi
 }
