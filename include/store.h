@@ -51,8 +51,10 @@ void tr_store_rollback(struct tr_store *st);
 enum tr_put { TR_PUT_STORED, TR_PUT_DUPLICATE };
 
 /*
- * tr_store_put_report - insert a report with its policies and failure details
- * inside the current transaction. A report whose organization-name and
+ * tr_store_put_report - insert a report with its policies, failure details
+ * and report_domains rows (r->domains, as tr_report_parse counts them; a
+ * report built by other means without them is counted here) inside the
+ * current transaction. A report whose organization-name and
  * report-id are already stored is a duplicate (*result = TR_PUT_DUPLICATE,
  * nothing written). *rowid gets the reports.id (of the earlier copy for a
  * duplicate). Returns TR_OK or TR_ERR_STORE; inside a transaction the
