@@ -20,18 +20,21 @@ enum tr_err tr_milter_listen(const struct tr_config *cfg, uid_t uid,
 
 /*
  * tr_milter_start - run smfi_main on a thread of its own, handing messages
- * to d. libmilter's own
- * signal thread stops it on SIGTERM, SIGINT or SIGHUP (which every thread
- * must have blocked before this call); the milter thread then starts
+ * to d. The thread and libmilter's signal thread have SIGTERM, SIGINT and
+ * SIGHUP blocked, so those go to the loop, whose stop calls tr_milter_stop;
+ * should smfi_main end on its own, the milter thread starts
  * tr_daemon_shutdown. Returns 0 or -1.
  */
 int tr_milter_start(struct tr_daemon *d);
 
-/* tr_milter_join - wait for the milter thread; 0 when smfi_main ended well */
+/* tr_milter_join - wait for the milter thread; 0 when smfi_main ended well
+ * or ended because tr_milter_stop asked it to, at whatever point of its
+ * start-up */
 int tr_milter_join(void);
 
-/* tr_milter_stop - make smfi_main return; blocks up to ~5 s, so never on
- * the loop thread while the loop still has work */
+/* tr_milter_stop - ask smfi_main to return (once; later calls do nothing).
+ * smfi_stop waits up to ~5 s for libmilter's listener, so it runs on a
+ * thread of its own and this returns at once: safe on the loop thread. */
 void tr_milter_stop(void);
 
 /* tr_milter_close - remove the unix socket after the milter has stopped */

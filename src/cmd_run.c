@@ -128,6 +128,8 @@ stopping(void *arg)
 	tr_http_stop(r->http);
 	/* no new sessions; idle ones are told, busy ones get their reply */
 	tr_smtp_stop(r->smtp);
+	if (r->milter)
+		tr_milter_stop();
 	sd_notify(0, "STOPPING=1\nSTATUS=finishing queued messages");
 	tr_log_event(TR_LOG_INFO, "stopping", base_fields(r));
 }
@@ -196,8 +198,9 @@ drop_privileges(const struct run *r)
 	return 0;
 }
 
-/* block_stop_signals - before any thread exists, so that every thread
- * inherits the mask and libmilter's sigwait thread alone gets them */
+/* block_stop_signals - blocked before any thread exists, so that every
+ * thread inherits the mask; unblocked on the loop's thread once the loop's
+ * signal events are in place, so that it alone takes them */
 static void
 block_stop_signals(int block)
 {
@@ -372,7 +375,7 @@ cmd_run(int argc, char **argv)
 	ds.limits = &r.cfg.limits;
 	ds.queue_limit = r.cfg.queue_limit;
 	ds.shutdown_timeout = r.cfg.shutdown_timeout;
-	ds.handle_stop_signals = !r.milter;
+	ds.handle_stop_signals = 1;
 	ds.on_stopping = stopping;
 	ds.on_stopping_arg = &r;
 	if (r.admin != NULL && (r.stats = tr_stats_new()) == NULL) {
@@ -399,21 +402,19 @@ cmd_run(int argc, char **argv)
 		status = TR_EXIT_SOFTWARE;
 		goto out;
 	}
-	if (!r.milter)
-		/* no libmilter signal thread: the loop's signal events take
-		 * the stop signals (nothing else runs threads yet) */
-		block_stop_signals(0);
-	else if (tr_milter_start(r.d) == -1) {
+	if (r.smtp != NULL && tr_smtp_start(r.smtp, r.d) == -1) {
 		status = TR_EXIT_SOFTWARE;
 		goto out;
 	}
-
-	if (r.smtp != NULL && tr_smtp_start(r.smtp, r.d) == -1) {
+	/*
+	 * From here the loop's signal events take the stop signals: the
+	 * threads made so far keep them blocked, and the milter thread (and
+	 * libmilter's signal thread within it) is made with them blocked, so
+	 * a stop at any moment of start-up is the loop's orderly stop.
+	 */
+	block_stop_signals(0);
+	if (r.milter && tr_milter_start(r.d) == -1) {
 		status = TR_EXIT_SOFTWARE;
-		if (r.milter) {
-			tr_milter_stop();
-			tr_milter_join();
-		}
 		goto out;
 	}
 
@@ -425,10 +426,9 @@ cmd_run(int argc, char **argv)
 	if (tr_daemon_run(r.d) == -1)
 		status = TR_EXIT_SOFTWARE;
 	if (r.milter) {
-		/* Normally smfi_main has already returned (it started the
-		 * shutdown); if the loop failed, stop libmilter now. */
-		if (status != TR_EXIT_OK)
-			tr_milter_stop();
+		/* The stop has asked libmilter to end (from stopping()); if
+		 * the loop failed instead, ask now. */
+		tr_milter_stop();
 		if (tr_milter_join() == -1 && status == TR_EXIT_OK)
 			status = TR_EXIT_SOFTWARE;
 	}

@@ -1,11 +1,16 @@
 /* milter_main.c - the milter's socket and thread: bind, run smfi_main, stop */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
@@ -13,13 +18,19 @@
 #include "log.h"
 #include "milter.h"
 
-/* Written before the milter thread starts, read after it has ended. */
+/* Written before the milter thread starts, read after it has ended;
+ * stop_requested is the one field two threads touch at once. */
 static struct {
 	struct tr_daemon *d;
 	char *sockpath;			/* unix socket path, or NULL */
 	pthread_t thread;
 	int started;
 	int status;			/* smfi_main's result */
+	int failed;			/* it failed with no stop asked for */
+	atomic_int stop_requested;	/* tr_milter_stop was called */
+	atomic_int ended;		/* smfi_main has returned */
+	pthread_t stopper;		/* the thread that calls smfi_stop */
+	int stopper_started;
 } M;
 
 /* unix_path - the file name of a unix:/local: socket spec, or NULL */
@@ -106,34 +117,125 @@ tr_milter_listen(const struct tr_config *cfg, uid_t uid, gid_t gid,
 	return TR_OK;
 }
 
-/* milter_thread - run libmilter until its signal thread stops it */
+/* milter_thread - run libmilter until it is stopped */
 static void *
 milter_thread(void *arg)
 {
 	(void)arg;
 	M.status = smfi_main();
-	if (M.status != MI_SUCCESS)
+	/* A stop asked for while smfi_main was still starting can make it
+	 * return a failure (its socket is closed under its listener): that
+	 * is the orderly stop we asked for, not an error. */
+	M.failed = M.status != MI_SUCCESS && !atomic_load(&M.stop_requested);
+	if (M.failed)
 		log_warnx("milter: smfi_main failed");
-	/* The loop may be waiting for nothing else: wake it to finish. */
+	atomic_store(&M.ended, 1);
+	/* Normally the loop is stopping already; if libmilter ended on its
+	 * own, the loop may be waiting for nothing else: wake it. */
 	tr_daemon_shutdown(M.d);
 	return NULL;
 }
 
-/* tr_milter_start - the milter thread */
+/*
+ * tr_milter_start - the milter thread, created with the stop signals
+ * blocked whatever the caller's mask: libmilter's signal thread inherits
+ * that mask, so the stop signals stay with the thread that did not block
+ * them (the loop's), and libmilter is stopped through tr_milter_stop.
+ */
 int
 tr_milter_start(struct tr_daemon *d)
 {
+	pthread_attr_t attr;
+	sigset_t set;
 	int e;
 
 	M.d = d;
 	tr_milter_use(d);
-	if ((e = pthread_create(&M.thread, NULL, milter_thread, NULL)) != 0) {
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if ((e = pthread_attr_init(&attr)) != 0 ||
+	    (e = pthread_attr_setsigmask_np(&attr, &set)) != 0 ||
+	    (e = pthread_create(&M.thread, &attr, milter_thread, NULL)) != 0) {
 		errno = e;
 		log_warn("milter: cannot start its thread");
 		return -1;
 	}
+	pthread_attr_destroy(&attr);
 	M.started = 1;
 	return 0;
+}
+
+/*
+ * wake_listener - connect to our own unix socket and hang up, until
+ * smfi_main has returned (6 s at most). libmilter's listener holds its lock
+ * through a poll of up to 5 s, and smfi_stop waits for that lock; a
+ * connection ends the poll, so the stop takes milliseconds, not seconds.
+ */
+static void
+wake_listener(void)
+{
+	struct sockaddr_un sun;
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	int fd, i;
+
+	if (M.sockpath == NULL ||
+	    strlen(M.sockpath) >= sizeof(sun.sun_path))
+		return;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, M.sockpath, strlen(M.sockpath) + 1);
+	for (i = 0; i < 300 && !atomic_load(&M.ended); i++) {
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+			return;
+		(void)connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+		close(fd);
+		nanosleep(&pause, NULL);
+	}
+}
+
+/* waker_thread - wake_listener, beside the thread blocked in smfi_stop */
+static void *
+waker_thread(void *arg)
+{
+	(void)arg;
+	wake_listener();
+	return NULL;
+}
+
+/* stopper_thread - smfi_stop, which waits out libmilter's poll round
+ * unless the waker ends it sooner */
+static void *
+stopper_thread(void *arg)
+{
+	pthread_t waker;
+	int woken;
+
+	(void)arg;
+	woken = pthread_create(&waker, NULL, waker_thread, NULL) == 0;
+	smfi_stop();
+	if (woken)
+		pthread_join(waker, NULL);
+	return NULL;
+}
+
+/* tr_milter_stop - make smfi_main return, without waiting for it */
+void
+tr_milter_stop(void)
+{
+	int e;
+
+	if (!M.started || atomic_exchange(&M.stop_requested, 1))
+		return;
+	if ((e = pthread_create(&M.stopper, NULL, stopper_thread, NULL)) != 0) {
+		/* no thread to spare: wait here instead */
+		errno = e;
+		log_warn("milter: stopping on the caller's thread");
+		smfi_stop();
+		return;
+	}
+	M.stopper_started = 1;
 }
 
 /* tr_milter_join - wait for smfi_main to have returned */
@@ -143,16 +245,11 @@ tr_milter_join(void)
 	if (!M.started)
 		return 0;
 	pthread_join(M.thread, NULL);
+	if (M.stopper_started)
+		pthread_join(M.stopper, NULL);
 	M.started = 0;
-	return M.status == MI_SUCCESS ? 0 : -1;
-}
-
-/* tr_milter_stop - stop libmilter from outside its signal thread (slow) */
-void
-tr_milter_stop(void)
-{
-	if (M.started)
-		smfi_stop();
+	M.stopper_started = 0;
+	return M.failed ? -1 : 0;
 }
 
 /* tr_milter_close - remove our unix socket once the milter is gone */
