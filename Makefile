@@ -3,6 +3,8 @@
 
 VERSION   = 0.1.0
 PREFIX   ?= /usr/local
+SYSCONFDIR ?= /etc
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
 DESTDIR  ?=
 BUILD    ?= build
 CC       ?= cc
@@ -137,13 +139,23 @@ bench: deps $(BUILD)/tlsrptd
 run: deps $(BUILD)/tlsrptd
 	$(BUILD)/tlsrptd run -f -c conf/tlsrptd-dev.conf
 
+# install: the binary, the man pages, the systemd unit (its paths follow
+# PREFIX and SYSCONFDIR) and, unless one is there already, the configuration
 install: $(BUILD)/tlsrptd
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
-	    $(DESTDIR)$(PREFIX)/share/man/man5
+	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/tlsrptd
 	install -m 0755 $(BUILD)/tlsrptd $(DESTDIR)$(PREFIX)/sbin/tlsrptd
 	install -m 0644 man/tlsrptd.8 $(DESTDIR)$(PREFIX)/share/man/man8/tlsrptd.8
-	[ ! -f man/tlsrptd.conf.5 ] || install -m 0644 man/tlsrptd.conf.5 \
+	install -m 0644 man/tlsrptd.conf.5 \
 	    $(DESTDIR)$(PREFIX)/share/man/man5/tlsrptd.conf.5
+	sed -e 's|/usr/local/sbin/|$(PREFIX)/sbin/|g' \
+	    -e 's|/etc/tlsrptd/|$(SYSCONFDIR)/tlsrptd/|g' systemd/tlsrptd.service \
+	    > $(DESTDIR)$(UNITDIR)/tlsrptd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/tlsrptd.service
+	[ -e $(DESTDIR)$(SYSCONFDIR)/tlsrptd/tlsrptd.conf ] || \
+	    install -m 0644 conf/tlsrptd.conf \
+	    $(DESTDIR)$(SYSCONFDIR)/tlsrptd/tlsrptd.conf
 
 clean:
 	rm -rf build
