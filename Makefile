@@ -1,5 +1,6 @@
 # tlsrptd - SMTP TLS Reporting (RFC 8460) receiver
-# Targets: all check asan valgrind faults fuzz bench install deps run clean
+# Targets: all check asan valgrind faults faults-asan fuzz bench install deps
+#          run rehearse clean
 
 VERSION   = 0.1.0
 PREFIX   ?= /usr/local
@@ -13,8 +14,11 @@ FUZZ_SECONDS ?= 20
 
 PKGS      = json-c zlib sqlite3 libevent libevent_pthreads libevent_openssl openssl \
             libsystemd
+# Read when make starts: so the targets that install the packages first
+# (check, run, asan, valgrind, faults, bench, fuzz) build in a sub-make.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_MISSING := $(if $(PKG_LIBS),,$(PKGS))
 
 CFLAGS   ?= -O2 -g
 WARN      = -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
@@ -32,7 +36,8 @@ FUZZ_SRC  = $(wildcard fuzz/*_fuzzer.c)
 FUZZ_BIN  = $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 REPLAY_BIN = $(FUZZ_SRC:fuzz/%_fuzzer.c=$(BUILD)/replay/%)
 
-.PHONY: all check unit-check cli-check asan valgrind faults fuzz fuzz-build \
+.PHONY: all check unit-check cli-check asan valgrind faults faults-asan \
+        rehearse fuzz fuzz-build valgrind-run faults-run \
         bench install deps deps-build run clean
 
 all: $(BUILD)/tlsrptd
@@ -63,6 +68,9 @@ $(BUILD)/replay/%: fuzz/%_fuzzer.c fuzz/replay.c $(BUILD)/libtlsrptd.a | $(BUILD
 	    $(LIBS) $(LDFLAGS)
 
 $(BUILD)/obj $(BUILD)/tests $(BUILD)/fuzz $(BUILD)/replay:
+	@[ -z "$(PKG_MISSING)" ] || { echo "tlsrptd: pkg-config does not find" \
+	    "$(PKG_MISSING): run 'make deps' (or tools/deps.sh) first" >&2; \
+	    exit 1; }
 	mkdir -p $@
 
 # check: unit tests, then the command-line and golden tests on the built binary
@@ -80,15 +88,26 @@ cli-check: $(BUILD)/tlsrptd
 	    echo "== $$t"; TLSRPTD=$(CURDIR)/$(BUILD)/tlsrptd sh $$t; done
 
 # asan: the whole check built with AddressSanitizer and UBSan
+ASAN_CFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=all
 asan: deps
-	$(MAKE) BUILD=build/asan \
-	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	$(MAKE) BUILD=build/asan CFLAGS="$(ASAN_CFLAGS)" \
 	    LDFLAGS="-fsanitize=address,undefined" unit-check cli-check
+
+# faults-asan: the fault tests against the AddressSanitizer/UBSan build (a
+# sanitizer report fails them; memory bounds are not checked there)
+faults-asan: deps
+	$(MAKE) BUILD=build/asan CFLAGS="$(ASAN_CFLAGS)" \
+	    LDFLAGS="-fsanitize=address,undefined" build/asan/tlsrptd
+	TLSRPTD_SANITIZED=1 $(MAKE) BUILD=build/asan CFLAGS="$(ASAN_CFLAGS)" \
+	    LDFLAGS="-fsanitize=address,undefined" faults
 
 # valgrind: the unit tests and the command-line tests again under memcheck;
 # any error or definite/indirect leak in any process fails the run
 VG_LOGS = $(CURDIR)/build/valgrind
-valgrind: deps $(TEST_BIN) $(BUILD)/tlsrptd
+valgrind: deps
+	$(MAKE) valgrind-run
+valgrind-run: $(TEST_BIN) $(BUILD)/tlsrptd
 	@rm -rf $(VG_LOGS) && mkdir -p $(VG_LOGS)
 	@set -e; for t in $(TEST_BIN); do echo "== valgrind $$t"; \
 	    valgrind --quiet --vgdb=no --leak-check=full --show-leak-kinds=definite,indirect \
@@ -105,9 +124,15 @@ valgrind: deps $(TEST_BIN) $(BUILD)/tlsrptd
 # and vanishing clients, through a throwaway Postfix and the milter and
 # straight to the SMTP listener (needs root); FAULT_ROUNDS, FAULT_SEED and
 # the rest are passed on from the environment
-faults: deps $(BUILD)/tlsrptd
+faults: deps
+	$(MAKE) faults-run
+faults-run: $(BUILD)/tlsrptd
 	@set -e; for t in $(filter-out tests/faults/lib.sh,$(wildcard tests/faults/*.sh)); do \
 	    echo "== $$t"; TLSRPTD=$(CURDIR)/$(BUILD)/tlsrptd sh $$t; done
+
+# rehearse: the README's commands in a minimal Debian 12 root (needs root)
+rehearse:
+	sh tools/clean-root.sh
 
 # fuzz: libFuzzer harnesses, each run FUZZ_SECONDS on its seed corpus
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer-no-link,address,undefined
@@ -133,10 +158,12 @@ fuzz: fuzz-build
 	    tail -n 1 build/fuzz/$$n.log; done
 
 # bench: every benchmark, then one table (see docs/benchmarks.md)
-bench: deps $(BUILD)/tlsrptd
+bench: deps
+	$(MAKE) $(BUILD)/tlsrptd
 	sh bench/bench.sh $(CURDIR)/$(BUILD)/tlsrptd
 
-run: deps $(BUILD)/tlsrptd
+run: deps
+	$(MAKE) $(BUILD)/tlsrptd
 	$(BUILD)/tlsrptd run -f -c conf/tlsrptd-dev.conf
 
 # install: the binary, the man pages, the systemd unit (its paths follow
