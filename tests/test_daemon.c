@@ -1,9 +1,12 @@
 /* test_daemon.c - the loop and its store thread: group commit, queue limit, shutdown, threads */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -561,6 +564,43 @@ test_slow_commit(void **state)
 	free(sl.b.buf);
 }
 
+/* test_release_without_hold - a release with no hold is our own bug: the
+ * process logs a panic and aborts rather than carrying on */
+static void
+test_release_without_hold(void **state)
+{
+	struct tu_store *fx = *state;
+	struct rlimit no_core = { 0, 0 };
+	struct tr_daemon *d;
+	unsigned char *log;
+	size_t len;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		setrlimit(RLIMIT_CORE, &no_core);
+		if (tr_log_open(fx->log, TR_LOG_ERROR) != 0)
+			_exit(3);
+		d = new_daemon(fx, 10);
+		tr_daemon_hold(d);
+		tr_daemon_release(d);
+		tr_daemon_release(d);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGABRT);
+	log = tu_read(fx->log, &len);
+	assert_non_null(strstr((char *)log, "\"event\":\"panic\""));
+	assert_non_null(strstr((char *)log,
+	    "\"msg\":\"tr_daemon_release without a hold\""));
+	assert_non_null(strstr((char *)log,
+	    "\"function\":\"tr_daemon_release\""));
+	free(log);
+}
+
 int
 main(void)
 {
@@ -570,6 +610,7 @@ main(void)
 		T(test_queue_limit),
 		T(test_threads),
 		T(test_slow_commit),
+		T(test_release_without_hold),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
