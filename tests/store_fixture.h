@@ -15,7 +15,7 @@
 struct tu_store {
 	char dir[256];			/* /tmp/tlsrptd-TAG-XXXXXX */
 	char db[1024];			/* dir/tlsrptd.db, open as st */
-	char log[1024];			/* dir/log, for a test that logs there */
+	char log[1024];			/* dir/log, for a test to log to */
 	struct tr_store *st;		/* NULL once a test has closed it */
 	struct tr_limits limits;	/* the defaults */
 };

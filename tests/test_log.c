@@ -357,17 +357,17 @@ test_threads(void **state)
 	free_lines(v, n);
 }
 
-/* panic_child - in a child: log to path, then a panic */
+/* panic_child - in a child: log to path, standard error to errpath, then
+ * a panic */
 static void
-panic_child(const char *path)
+panic_child(const char *path, const char *errpath)
 {
 	struct rlimit no_core = { 0, 0 };
-	int null;
+	int fd;
 
 	setrlimit(RLIMIT_CORE, &no_core);
-	if ((null = open("/dev/null", O_WRONLY)) != -1)
-		dup2(null, 2);
-	if (tr_log_open(path, TR_LOG_ERROR) != 0)
+	if ((fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
+	    dup2(fd, 2) == -1 || tr_log_open(path, TR_LOG_ERROR) != 0)
 		_exit(3);
 	fatalx("state %d of %s cannot happen", 7, "the machine");
 }
@@ -375,21 +375,24 @@ panic_child(const char *path)
 static const int panic_line = __LINE__ - 3;
 
 /* test_fatalx - the panic is logged at error level with where it was
- * found, and the process aborts */
+ * found, copied to standard error, and the process aborts */
 static void
 test_fatalx(void **state)
 {
 	struct fixture *fx = *state;
 	struct json_object **v;
-	char want[32];
+	char want[128], errpath[600];
+	unsigned char *err;
+	size_t errlen;
 	int status;
 	pid_t pid;
 	size_t n;
 
+	snprintf(errpath, sizeof(errpath), "%s/stderr", fx->dir);
 	pid = fork();
 	assert_true(pid != -1);
 	if (pid == 0)
-		panic_child(fx->path);
+		panic_child(fx->path, errpath);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGABRT);
@@ -404,6 +407,11 @@ test_fatalx(void **state)
 	assert_string_equal(field(v[0], "function"), "panic_child");
 	snprintf(want, sizeof(want), "%d", panic_line);
 	assert_string_equal(field(v[0], "line"), want);
+	err = tu_read(errpath, &errlen);
+	snprintf(want, sizeof(want), "tlsrptd: panic at %s:%d (panic_child): "
+	    "state 7 of the machine cannot happen\n", __FILE__, panic_line);
+	assert_string_equal((char *)err, want);
+	free(err);
 	free_lines(v, n);
 }
 
