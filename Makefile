@@ -58,7 +58,7 @@ $(BUILD)/libtlsrptd.a: $(LIB_OBJ)
 $(BUILD)/tlsrptd: $(BUILD)/obj/main.o $(BUILD)/libtlsrptd.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(LDFLAGS)
 
-$(BUILD)/tests/%: tests/%.c tests/testutil.h $(BUILD)/libtlsrptd.a | $(BUILD)/tests
+$(BUILD)/tests/%: tests/%.c $(wildcard tests/*.h) $(BUILD)/libtlsrptd.a | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) -DTESTDIR='"$(CURDIR)/tests"' -o $@ $< \
 	    $(BUILD)/libtlsrptd.a $(LIBS) -lcmocka $(LDFLAGS)
 

@@ -34,7 +34,20 @@ void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* appends strerror(errno) */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* fatal - the environment failed beyond recovery: log at error level with
+ * strerror(errno) appended, then exit(1) */
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * fatalx - our own bug, a state that cannot happen: log event "panic" at
+ * error level with the message and where it was found (file, line,
+ * function), say so on standard error too when the log goes elsewhere, then
+ * abort() for a core to look at. Never for bad input or a failing
+ * environment: those have errors of their own.
+ */
+#define fatalx(...)	tr_fatalx(__FILE__, __LINE__, __func__, __VA_ARGS__)
+void tr_fatalx(const char *file, int line, const char *func,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5), noreturn));
 
 #endif

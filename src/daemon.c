@@ -685,10 +685,8 @@ tr_daemon_hold(struct tr_daemon *d)
 void
 tr_daemon_release(struct tr_daemon *d)
 {
-	if (d->holds == 0) {
-		log_warnx("tr_daemon_release without a hold");
-		return;
-	}
+	if (d->holds == 0)
+		fatalx("tr_daemon_release without a hold");
 	if (--d->holds == 0)
 		event_active(d->wake_ev, EV_READ, 0);
 }

@@ -97,16 +97,25 @@ parse_inet(const char *spec, struct sockaddr_storage *ss, socklen_t *len,
 {
 	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-	char host[INET6_ADDRSTRLEN + 1];
+	char host[INET6_ADDRSTRLEN + 1], *end;
 	const char *colon = strrchr(spec, ':');
 	unsigned long port;
 	size_t n;
+	int bracketed;
 
-	if (colon == NULL)
+	if (colon == NULL || colon[1] < '0' || colon[1] > '9')
 		return -1;
-	port = strtoul(colon + 1, NULL, 10);
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || errno != 0)
+		return -1;
 	n = (size_t)(colon - spec);
-	if (spec[0] == '[' && n >= 2) {
+	/* an IPv6 address in brackets, and only there: "[::1:25" or
+	 * "::1:25" must not turn into another address */
+	bracketed = spec[0] == '[';
+	if (bracketed) {
+		if (n < 2 || spec[n - 1] != ']')
+			return -1;
 		spec++;
 		n -= 2;
 	}
@@ -114,9 +123,11 @@ parse_inet(const char *spec, struct sockaddr_storage *ss, socklen_t *len,
 		return -1;
 	memcpy(host, spec, n);
 	host[n] = '\0';
+	if (bracketed != (strchr(host, ':') != NULL))
+		return -1;
 	memset(ss, 0, sizeof(*ss));
 	*any = strcmp(host, "*") == 0;
-	if (*any || strchr(host, ':') != NULL) {
+	if (*any || bracketed) {
 		in6->sin6_family = AF_INET6;
 		in6->sin6_port = htons((uint16_t)port);
 		if (!*any && inet_pton(AF_INET6, host, &in6->sin6_addr) != 1)

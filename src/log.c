@@ -226,17 +226,36 @@ log_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* tr_fatalx - log our own bug with the place it was found, then abort */
 void
-fatalx(const char *fmt, ...)
+tr_fatalx(const char *file, int line, const char *func, const char *fmt, ...)
 {
+	char msg[2048];
+	struct json_object *f;
 	va_list ap;
+	int elsewhere;
 
 	va_start(ap, fmt);
-	vlog(TR_LOG_ERROR, 0, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	exit(1);
+	f = json_object_new_object();
+	json_object_object_add(f, "msg", json_object_new_string(msg));
+	json_object_object_add(f, "file", json_object_new_string(file));
+	json_object_object_add(f, "line", json_object_new_int(line));
+	json_object_object_add(f, "function", json_object_new_string(func));
+	tr_log_event(TR_LOG_ERROR, "panic", f);
+	pthread_mutex_lock(&log_mtx);
+	elsewhere = log_fd != 2;
+	pthread_mutex_unlock(&log_mtx);
+	/* standard error is what the service manager keeps (the journal):
+	 * a panic shows there too, beside the core dump's notice */
+	if (elsewhere)
+		dprintf(2, "tlsrptd: panic at %s:%d (%s): %s\n", file, line,
+		    func, msg);
+	abort();
 }
 
+/* fatal - log with strerror(errno) and exit(1) */
 void
 fatal(const char *fmt, ...)
 {

@@ -648,11 +648,10 @@ data_timeout(evutil_socket_t fd, short what, void *arg)
 static void
 conn_free(struct conn *c)
 {
-	if (c->waiting) {
-		log_warnx("smtp: freeing a connection whose message is being "
-		    "stored");
-		return;
-	}
+	/* job_done would find it freed */
+	if (c->waiting)
+		fatalx("smtp: %s: freeing a connection whose message is being "
+		    "stored", c->client);
 	drop_socket(c);
 	release(c);
 	LIST_REMOVE(c, entry);

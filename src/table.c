@@ -6,6 +6,7 @@
 
 #include <json-c/json.h>
 
+#include "log.h"
 #include "table.h"
 
 enum cell_type { C_NULL, C_TEXT, C_INT, C_REAL };
@@ -120,12 +121,16 @@ tr_table_row(struct tr_table *t)
 	return 0;
 }
 
-/* next_cell - the cell the next value goes in, or NULL (row full: a bug) */
+/* next_cell - the cell the next value goes in, or NULL when out of memory
+ * before; a value outside a row is the caller's bug, not a memory shortage */
 static struct cell *
 next_cell(struct tr_table *t)
 {
-	if (t->failed || t->nrows == 0 || t->next >= t->ncols)
+	if (t->failed)
 		return NULL;
+	if (t->nrows == 0 || t->next >= t->ncols)
+		fatalx("table: a value past the last of %zu columns (row %zu)",
+		    t->ncols, t->nrows);
 	return &t->cells[(t->nrows - 1) * t->ncols + t->next++];
 }
 

@@ -9,7 +9,7 @@
 #include <json-c/json.h>
 #include <sqlite3.h>
 
-#include "testutil.h"
+#include "store_fixture.h"
 
 #include "alert.h"
 #include "limits.h"
@@ -19,28 +19,11 @@
 #include "stats.h"
 #include "store.h"
 
-struct fixture {
-	char dir[256];
-	char db[512];
-	char log[512];
-	struct tr_store *st;
-	struct tr_limits limits;
-};
-
 static int
 setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
-	struct tr_error err;
+	struct tu_store *fx = tu_store_new("alert");
 
-	assert_non_null(fx);
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/tlsrptd-alert-XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
-	snprintf(fx->db, sizeof(fx->db), "%s/tlsrptd.db", fx->dir);
-	snprintf(fx->log, sizeof(fx->log), "%s/log", fx->dir);
-	if (tr_store_open(fx->db, 0, &fx->st, &err) != TR_OK)
-		fail_msg("open: %s", err.msg);
-	tr_limits_default(&fx->limits);
 	assert_int_equal(tr_log_open(fx->log, TR_LOG_INFO), 0);
 	*state = fx;
 	return 0;
@@ -49,19 +32,14 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct fixture *fx = *state;
-
 	tr_log_close();
-	if (fx->st != NULL)
-		tr_store_close(fx->st);
-	tu_rmtree(fx->dir);
-	free(fx);
+	tu_store_free(*state);
 	return 0;
 }
 
 /* record - analyse and record buf in its own transaction */
 static void
-record(struct fixture *fx, const void *buf, size_t len, struct tr_verdict *v)
+record(struct tu_store *fx, const void *buf, size_t len, struct tr_verdict *v)
 {
 	struct tr_analysis a;
 	struct tr_origin o;
@@ -96,7 +74,7 @@ report(const char *id, size_t *len)
 static void
 test_read_day_matches_domain_daily(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 	struct tr_alert_day d;
 	struct tr_verdict v;
@@ -148,7 +126,7 @@ test_read_day_matches_domain_daily(void **state)
 static void
 test_top_result_types(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_alert_day d;
 	struct tr_verdict v;
 	struct tr_error err;
@@ -209,7 +187,7 @@ test_due(void **state)
 static void
 test_claim_once(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_alert_day d;
 	struct tr_error err;
 
@@ -311,7 +289,7 @@ count_lines(const char *path, const char *text)
 static void
 test_alerter_runs_command_once(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_alert_settings s = { .threshold = 5, .min_sessions = 6000 };
 	struct event_base *base = event_base_new();
 	struct tr_stats *stats = tr_stats_new();
@@ -379,7 +357,7 @@ test_alerter_command_failures(void **state)
 		{ NULL, "\"result\":\"error\",\"error\":\"No such file or directory\"" },
 		{ "exec 0<&-; exit 0", "\"result\":\"ok\",\"exit_status\":0" },
 	};
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_alert_settings s = { .threshold = 1, .min_sessions = 1,
 	    .command_timeout = 1 };
 	struct event_base *base = event_base_new();
@@ -423,7 +401,7 @@ test_alerter_command_failures(void **state)
 static void
 test_migration_from_version_1(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_store *st;
 	struct tr_error err;
 	sqlite3 *db;

@@ -1,15 +1,18 @@
 /* test_daemon.c - the loop and its store thread: group commit, queue limit, shutdown, threads */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 #include <sqlite3.h>
 
-#include "testutil.h"
+#include "store_fixture.h"
 
 #include "daemon.h"
 #include "limits.h"
@@ -21,14 +24,9 @@
 #define NTHREADS	4
 #define PER_THREAD	10
 
-struct fixture {
-	char dir[256];
-	char db[512];
-	struct tr_store *st;
-	struct tr_limits limits;
-	unsigned char *report;		/* the RFC 8460 example report */
-	size_t reportlen;
-};
+/* the RFC 8460 example report, read once for every test */
+static unsigned char *rfc_report;
+static size_t rfc_reportlen;
 
 /* A job completed on the loop thread: what it was told. */
 struct seen {
@@ -42,19 +40,9 @@ struct seen {
 static int
 setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
-	struct tr_error err;
-
-	assert_non_null(fx);
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/tlsrptd-daemon-XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
-	snprintf(fx->db, sizeof(fx->db), "%s/tlsrptd.db", fx->dir);
-	if (tr_store_open(fx->db, 0, &fx->st, &err) != TR_OK)
-		fail_msg("open: %s", err.msg);
-	tr_limits_default(&fx->limits);
-	fx->report = tu_read("corpus/parsedmarc__rfc8460.json", &fx->reportlen);
+	*state = tu_store_new("daemon");
+	rfc_report = tu_read("corpus/parsedmarc__rfc8460.json", &rfc_reportlen);
 	assert_int_equal(tr_log_open("/dev/null", TR_LOG_ERROR), 0);
-	*state = fx;
 	return 0;
 }
 
@@ -62,24 +50,21 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct fixture *fx = *state;
-
-	tr_store_close(fx->st);
-	tu_rmtree(fx->dir);
-	free(fx->report);
-	free(fx);
+	tu_store_free(*state);
+	free(rfc_report);
+	rfc_report = NULL;
 	return 0;
 }
 
 /* report - a copy of the example report with report-id ending in n */
 static unsigned char *
-report(const struct fixture *fx, unsigned n)
+report(const struct tu_store *fx, unsigned n)
 {
-	unsigned char *r = malloc(fx->reportlen + 1);
+	unsigned char *r = malloc(rfc_reportlen + 1);
 	char *at, id[sizeof(REPORT_ID)];
 
 	assert_non_null(r);
-	memcpy(r, fx->report, fx->reportlen + 1);
+	memcpy(r, rfc_report, rfc_reportlen + 1);
 	at = strstr((char *)r, REPORT_ID);
 	assert_non_null(at);
 	snprintf(id, sizeof(id), "00000000-0000-0000-0000-%012u", n);
@@ -89,7 +74,7 @@ report(const struct fixture *fx, unsigned n)
 
 /* count_reports - rows in the reports table */
 static int
-count_reports(struct fixture *fx)
+count_reports(struct tu_store *fx)
 {
 	sqlite3_stmt *s;
 	int n;
@@ -130,7 +115,7 @@ prepare(struct seen *s, unsigned char *buf, size_t len, enum tr_input kind)
 
 /* new_daemon - a loop over the fixture's store */
 static struct tr_daemon *
-new_daemon(struct fixture *fx, unsigned queue_limit)
+new_daemon(struct tu_store *fx, unsigned queue_limit)
 {
 	struct tr_daemon_settings ds;
 	struct tr_daemon *d;
@@ -150,17 +135,17 @@ new_daemon(struct fixture *fx, unsigned queue_limit)
 static void
 test_group_commit(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_daemon *d = new_daemon(fx, 100);
 	struct tr_daemon_stats st;
 	struct seen s[4];
 	size_t i;
 
-	prepare(&s[0], report(fx, 1), fx->reportlen, TR_INPUT_REPORT);
-	prepare(&s[1], report(fx, 1), fx->reportlen, TR_INPUT_REPORT);
+	prepare(&s[0], report(fx, 1), rfc_reportlen, TR_INPUT_REPORT);
+	prepare(&s[1], report(fx, 1), rfc_reportlen, TR_INPUT_REPORT);
 	prepare(&s[2], (unsigned char *)strdup("Subject: hi\r\n\r\nno report\r\n"),
 	    26, TR_INPUT_MESSAGE);
-	prepare(&s[3], report(fx, 2), fx->reportlen, TR_INPUT_REPORT);
+	prepare(&s[3], report(fx, 2), rfc_reportlen, TR_INPUT_REPORT);
 	for (i = 0; i < 4; i++)
 		assert_int_equal(tr_daemon_submit(d, &s[i].job), 0);
 	tr_daemon_shutdown(d);
@@ -189,14 +174,14 @@ test_group_commit(void **state)
 static void
 test_queue_limit(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_daemon *d = new_daemon(fx, 2);
 	struct tr_daemon_stats st;
 	struct seen s[3];
 	size_t i;
 
 	for (i = 0; i < 3; i++)
-		prepare(&s[i], report(fx, (unsigned)i + 10), fx->reportlen,
+		prepare(&s[i], report(fx, (unsigned)i + 10), rfc_reportlen,
 		    TR_INPUT_REPORT);
 	assert_int_equal(tr_daemon_submit(d, &s[0].job), 0);
 	assert_int_equal(tr_daemon_submit(d, &s[1].job), 0);
@@ -218,7 +203,7 @@ test_queue_limit(void **state)
 }
 
 struct sender {
-	struct fixture *fx;
+	struct tu_store *fx;
 	struct tr_daemon *d;
 	unsigned first;
 	int stored;
@@ -237,7 +222,7 @@ sender(void *arg)
 		buf = report(sd->fx, sd->first + i);
 		memset(&job, 0, sizeof(job));
 		job.buf = buf;
-		job.len = sd->fx->reportlen;
+		job.len = rfc_reportlen;
 		job.kind = TR_INPUT_REPORT;
 		job.origin.way_in = "milter";
 		if (tr_daemon_submit_wait(sd->d, &job) == 0 &&
@@ -272,7 +257,7 @@ stopper(void *arg)
 static void
 test_threads(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_daemon *d = new_daemon(fx, 1000);
 	struct tr_daemon_stats st;
 	struct sender sd[NTHREADS];
@@ -352,7 +337,7 @@ gate_pass(void *arg)
 
 /* A commit held at the gate while a client keeps talking to the loop. */
 struct slow {
-	struct fixture *fx;
+	struct tu_store *fx;
 	struct tr_daemon *d;
 	struct gate g;
 	struct seen a, b;		/* a: held at the gate; b: meanwhile */
@@ -498,7 +483,7 @@ client(void *arg)
 static void
 test_slow_commit(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_daemon_settings ds;
 	struct tr_daemon_stats st;
 	struct slow sl;
@@ -514,8 +499,8 @@ test_slow_commit(void **state)
 	sl.task.arg = &sl;
 	sl.cancelled.fn = cancelled_task;
 	sl.cancelled.arg = &sl;
-	prepare(&sl.a, report(fx, 21), fx->reportlen, TR_INPUT_REPORT);
-	prepare(&sl.b, report(fx, 22), fx->reportlen, TR_INPUT_REPORT);
+	prepare(&sl.a, report(fx, 21), rfc_reportlen, TR_INPUT_REPORT);
+	prepare(&sl.b, report(fx, 22), rfc_reportlen, TR_INPUT_REPORT);
 	sl.a.job.done = sl.b.job.done = slow_done;
 	sl.a.job.done_arg = sl.b.job.done_arg = &sl;
 
@@ -579,6 +564,45 @@ test_slow_commit(void **state)
 	free(sl.b.buf);
 }
 
+/* test_release_without_hold - a release with no hold is our own bug: the
+ * process logs a panic and aborts rather than carrying on */
+static void
+test_release_without_hold(void **state)
+{
+	struct tu_store *fx = *state;
+	struct rlimit no_core = { 0, 0 };
+	struct tr_daemon *d;
+	unsigned char *log;
+	size_t len;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		setrlimit(RLIMIT_CORE, &no_core);
+		/* the panic's copy on standard error is not the test's output */
+		if (freopen("/dev/null", "w", stderr) == NULL ||
+		    tr_log_open(fx->log, TR_LOG_ERROR) != 0)
+			_exit(3);
+		d = new_daemon(fx, 10);
+		tr_daemon_hold(d);
+		tr_daemon_release(d);
+		tr_daemon_release(d);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGABRT);
+	log = tu_read(fx->log, &len);
+	assert_non_null(strstr((char *)log, "\"event\":\"panic\""));
+	assert_non_null(strstr((char *)log,
+	    "\"msg\":\"tr_daemon_release without a hold\""));
+	assert_non_null(strstr((char *)log,
+	    "\"function\":\"tr_daemon_release\""));
+	free(log);
+}
+
 int
 main(void)
 {
@@ -588,6 +612,7 @@ main(void)
 		T(test_queue_limit),
 		T(test_threads),
 		T(test_slow_commit),
+		T(test_release_without_hold),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,7 +8,7 @@
 #include <event2/event.h>
 #include <sqlite3.h>
 
-#include "testutil.h"
+#include "store_fixture.h"
 
 #include "pipeline.h"
 #include "quarantine.h"
@@ -20,18 +20,11 @@
 /* Every message of the corpus is received at this time. */
 #define RECEIVED	1795132800	/* 2026-11-20T00:00:00Z */
 
-struct fixture {
-	char dir[256];
-	char db[512];
-	struct tr_store *st;
-	struct tr_limits limits;
-};
-
 /* ingest_one - analyse and record one message, as tlsrptd ingest does */
 static int
 ingest_one(void *arg, const struct tr_source_msg *m)
 {
-	struct fixture *fx = arg;
+	struct tu_store *fx = arg;
 	struct tr_analysis a;
 	struct tr_verdict v;
 	struct tr_origin o;
@@ -54,16 +47,9 @@ ingest_one(void *arg, const struct tr_source_msg *m)
 static int
 setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct tu_store *fx = tu_store_new("query");
 	struct tr_error err;
 
-	assert_non_null(fx);
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/tlsrptd-query-XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
-	snprintf(fx->db, sizeof(fx->db), "%s/q.db", fx->dir);
-	tr_limits_default(&fx->limits);
-	if (tr_store_open(fx->db, 0, &fx->st, &err) != TR_OK)
-		fail_msg("open: %s", err.msg);
 	assert_int_equal(tr_store_begin(fx->st, &err), TR_OK);
 	assert_int_equal(tr_source_walk(TESTDIR "/corpus", ingest_one, fx), 0);
 	assert_int_equal(tr_store_commit(fx->st, &err), TR_OK);
@@ -74,11 +60,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct fixture *fx = *state;
-
-	tr_store_close(fx->st);
-	tu_rmtree(fx->dir);
-	free(fx);
+	tu_store_free(*state);
 	return 0;
 }
 
@@ -108,7 +90,7 @@ expect(struct tr_table *t, enum tr_format f, const char *want)
 }
 
 static int64_t
-q_int(struct fixture *fx, const char *sql)
+q_int(struct tu_store *fx, const char *sql)
 {
 	sqlite3_stmt *s;
 	int64_t v;
@@ -125,7 +107,7 @@ q_int(struct fixture *fx, const char *sql)
 static void
 test_corpus_loaded(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 
 	assert_int_equal(q_int(fx, "SELECT count(*) FROM reports"), 23);
 	assert_int_equal(q_int(fx, "SELECT count(*) FROM quarantine"), 13);
@@ -136,7 +118,7 @@ test_corpus_loaded(void **state)
 static void
 test_summary_period(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_query_filter f = { .limit = 1000 };
 	struct tr_error err;
 	struct tr_table *t;
@@ -197,7 +179,7 @@ test_summary_period(void **state)
 static void
 test_summary_by_day(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_query_filter f = { .limit = 3, .domain = "example.com" };
 	struct tr_error err;
 	struct tr_table *t;
@@ -230,7 +212,7 @@ test_summary_by_day(void **state)
 static void
 test_failures(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_query_filter f = { .limit = 1000 };
 	struct tr_error err;
 	struct tr_table *t;
@@ -298,7 +280,7 @@ test_failures(void **state)
 
 /* put - store a report built here */
 static int64_t
-put(struct fixture *fx, struct tr_report *r)
+put(struct tu_store *fx, struct tr_report *r)
 {
 	struct tr_origin o = { .way_in = "file", .received_at = RECEIVED };
 	struct tr_error err;
@@ -316,7 +298,7 @@ put(struct fixture *fx, struct tr_report *r)
 static void
 test_double_count(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_failure fail = { .result_type = "certificate-expired",
 	    .result_type_known = 1, .receiving_mx_hostname = "mx.dc.example",
 	    .sending_mta_ip = "192.0.2.9", .failed_session_count = 40 };
@@ -370,7 +352,7 @@ test_double_count(void **state)
 static void
 test_reports(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_query_filter f = { .limit = 10, .org = "microsoft" };
 	struct tr_query_report r;
 	struct tr_error err;
@@ -416,7 +398,7 @@ test_reports(void **state)
 static void
 test_quarantine_list_show(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_query_filter f = { .limit = 2 };
 	struct tr_query_qitem q;
 	struct tr_error err;
@@ -454,7 +436,7 @@ test_quarantine_list_show(void **state)
 static void
 test_retry(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_origin o = { .way_in = "milter", .source = "4XyZ1",
 	    .envelope_from = "noreply@example.net", .received_at = RECEIVED };
 	struct tr_retry_result res;
@@ -513,7 +495,7 @@ test_retry(void **state)
 static void
 test_prune_exact(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_retention r = { .report_days = 365, .quarantine_days = 0 };
 	struct tr_pruned done = { 0 }, count;
 	struct tr_error err;
@@ -575,7 +557,7 @@ pruner_ran(const struct tr_pruned *run, void *arg)
 static void
 test_pruner_loop(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_pruner_settings s;
 	struct event_base *base = event_base_new();
 	struct tr_pruner *p;

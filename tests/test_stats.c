@@ -6,7 +6,7 @@
 
 #include <sqlite3.h>
 
-#include "testutil.h"
+#include "store_fixture.h"
 
 #include "daemon.h"
 #include "limits.h"
@@ -15,46 +15,25 @@
 #include "stats.h"
 #include "store.h"
 
-struct fixture {
-	char dir[256];
-	char db[512];
-	struct tr_store *st;
-	struct tr_limits limits;
-};
-
 static int
 setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
-	struct tr_error err;
-
-	assert_non_null(fx);
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/tlsrptd-stats-XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
-	snprintf(fx->db, sizeof(fx->db), "%s/tlsrptd.db", fx->dir);
-	if (tr_store_open(fx->db, 0, &fx->st, &err) != TR_OK)
-		fail_msg("open: %s", err.msg);
-	tr_limits_default(&fx->limits);
+	*state = tu_store_new("stats");
 	assert_int_equal(tr_log_open("/dev/null", TR_LOG_ERROR), 0);
-	*state = fx;
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	struct fixture *fx = *state;
-
-	tr_store_close(fx->st);
-	tu_rmtree(fx->dir);
-	free(fx);
+	tu_store_free(*state);
 	tr_log_close();
 	return 0;
 }
 
 /* record - analyse and record buf in its own transaction */
 static void
-record(struct fixture *fx, const unsigned char *buf, size_t len,
+record(struct tu_store *fx, const unsigned char *buf, size_t len,
     enum tr_input kind, const char *hint, struct tr_verdict *v)
 {
 	struct tr_analysis a;
@@ -155,7 +134,7 @@ check_tallies(sqlite3 *db, const struct tr_verdict *v)
 static void
 test_tallies_match_views(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_verdict v;
 	glob_t g;
 	unsigned char *buf;
@@ -208,7 +187,7 @@ test_tallies_pick_a_policy_type(void **state)
 	    /* one type twice: added up, an unknown result-type */
 	    POLICY("sts", "c.example", 1, 1, "made-up-type", 1) ","
 	    POLICY("sts", "c.example", 2, 3, "certificate-expired", 3) "]}";
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_verdict v;
 
 	record(fx, (const unsigned char *)json, strlen(json), TR_INPUT_REPORT,
@@ -242,7 +221,7 @@ test_tallies_pick_a_policy_type(void **state)
 static void
 test_duplicate_and_failed(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_verdict v;
 	struct tr_error why;
 	unsigned char *buf;

@@ -9,7 +9,7 @@
 
 #include <sqlite3.h>
 
-#include "testutil.h"
+#include "store_fixture.h"
 
 #include "error.h"
 #include "notes.h"
@@ -20,29 +20,13 @@
 /* -Iinclude puts our limits.h before the system's, so no TPATH. */
 #define TPATH 1024
 
-struct fixture {
-	char dir[256];
-	char db[TPATH];
-	struct tr_store *st;
-};
-
 static const char raw_json[] = "{\"organization-name\":\"Example Org\"}";
 
 /* setup - a fresh directory and an open, empty store in it */
 static int
 setup(void **state)
 {
-	struct fixture *fx;
-	struct tr_error err;
-
-	fx = calloc(1, sizeof(*fx));
-	assert_non_null(fx);
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/tlsrptd-store-XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
-	snprintf(fx->db, sizeof(fx->db), "%s/tlsrptd.db", fx->dir);
-	if (tr_store_open(fx->db, 0, &fx->st, &err) != TR_OK)
-		fail_msg("open: %s", err.msg);
-	*state = fx;
+	*state = tu_store_new("store");
 	return 0;
 }
 
@@ -50,11 +34,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct fixture *fx = *state;
-
-	tr_store_close(fx->st);
-	tu_rmtree(fx->dir);
-	free(fx);
+	tu_store_free(*state);
 	return 0;
 }
 
@@ -235,7 +215,7 @@ raw_exec(const char *path, const char *sql)
 static void
 test_open_fresh(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 
 	assert_int_equal(tr_store_schema_version(), 4);
@@ -266,7 +246,7 @@ test_open_fresh(void **state)
 static void
 test_migrate_v1(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_store *st;
 	struct tr_error err;
 	char path[TPATH], sql[32768];
@@ -313,7 +293,7 @@ test_migrate_v1(void **state)
 static void
 test_put_readback(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 	struct tr_failure f1[2] = {
 		{ .result_type = "certificate-expired", .result_type_known = 1,
@@ -482,7 +462,7 @@ test_put_readback(void **state)
 static void
 test_no_meta(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 	struct tr_policy p[1];
 	struct tr_report r;
@@ -502,7 +482,7 @@ test_no_meta(void **state)
 static void
 test_duplicate(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 	static const char other_raw[] = "{\"second\":\"copy\"}";
 	struct tr_failure f[1] = {
@@ -544,7 +524,7 @@ test_duplicate(void **state)
 static void
 test_same_id_other_org(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 	struct tr_policy p[1];
 	struct tr_report r;
@@ -568,7 +548,7 @@ test_same_id_other_org(void **state)
 static void
 test_quarantine(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 	static const unsigned char raw[] = "From: a@example.org\r\n\r\n"
 	    "body\0after the NUL \xff\xfe end";
@@ -651,7 +631,7 @@ test_quarantine(void **state)
 static void
 test_notes_json(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 	struct tr_policy p[1];
 	struct tr_report r;
@@ -697,7 +677,7 @@ test_notes_json(void **state)
 static void
 test_microsoft_no_double_count(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 	struct tr_policy p[2];
 	struct tr_report r;
@@ -743,7 +723,7 @@ test_microsoft_no_double_count(void **state)
 static void
 test_double_report_takes_larger(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 	struct tr_failure f[1] = {
 		{ .result_type = "validation-failure", .result_type_known = 1,
@@ -783,7 +763,7 @@ test_double_report_takes_larger(void **state)
 static void
 test_reports_add_up(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 	struct tr_policy p[1];
 	struct tr_report r;
@@ -826,7 +806,7 @@ test_reports_add_up(void **state)
 static void
 test_failure_rate(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 	struct tr_policy p[3];
 	struct tr_report r;
@@ -859,7 +839,7 @@ test_failure_rate(void **state)
 static void
 test_huge_counts(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 	struct tr_policy p[1];
 	struct tr_report r;
@@ -880,7 +860,7 @@ test_huge_counts(void **state)
 static void
 test_no_policies(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 	struct tr_report r;
 
@@ -896,7 +876,7 @@ test_no_policies(void **state)
 static void
 test_cascade(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 	struct tr_failure f[1] = {
 		{ .result_type = "validation-failure", .result_type_known = 1,
@@ -934,7 +914,7 @@ put_quarantine_simple(struct tr_store *st)
 static void
 test_rollback(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 	struct tr_failure f[1] = {
 		{ .result_type = "validation-failure", .result_type_known = 1,
@@ -971,7 +951,7 @@ test_rollback(void **state)
 static void
 test_reopen(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_policy p[1];
 	struct tr_report r;
 	struct tr_error err;
@@ -998,7 +978,7 @@ test_reopen(void **state)
 static void
 test_old_page_size(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_policy p[1];
 	struct tr_report r;
 	struct tr_error err;
@@ -1055,7 +1035,7 @@ expect_refused(const char *path, int flags, const char *msg, int nowal)
 static void
 test_foreign_refused(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	char path[TPATH], msg[TPATH + 128];
 
 	snprintf(path, sizeof(path), "%s/other.db", fx->dir);
@@ -1087,7 +1067,7 @@ test_foreign_refused(void **state)
 static void
 test_not_sqlite_refused(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	char path[TPATH], msg[TPATH + 128];
 	FILE *f;
 	int i;
@@ -1115,7 +1095,7 @@ test_not_sqlite_refused(void **state)
 static void
 test_future_version_refused(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	char msg[TPATH + 128];
 
 	tr_store_close(fx->st);
@@ -1131,7 +1111,7 @@ test_future_version_refused(void **state)
 static void
 test_readonly_missing(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_store *st = (struct tr_store *)&st;
 	struct tr_error err;
 	char path[TPATH];
@@ -1181,7 +1161,7 @@ expect_put_fails(struct tr_store *st, const char *path)
 static void
 test_readonly_writes_fail(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_policy p[1];
 	struct tr_report r;
 	struct tr_store *ro;
@@ -1278,7 +1258,7 @@ expect_consistent(sqlite3 *db, size_t np)
 static void
 test_storage_full(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 	struct tr_failure f[1] = {
 		{ .result_type = "validation-failure", .result_type_known = 1,
@@ -1360,7 +1340,7 @@ test_storage_full(void **state)
 static void
 test_txn_lost_detected(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 	struct tr_policy p[1];
 	struct tr_report r;
@@ -1390,7 +1370,7 @@ test_txn_lost_detected(void **state)
 static void
 test_busy(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	struct tr_policy p[1];
 	struct tr_report r;
 	struct tr_origin o = origin();
@@ -1446,7 +1426,7 @@ test_memory_db(void **state)
 static void
 test_bulk(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 	struct tr_failure f[1] = {
 		{ .result_type = "certificate-expired", .result_type_known = 1,
@@ -1583,7 +1563,7 @@ populate_sample(struct tr_store *st)
 static void
 test_doc_queries(void **state)
 {
-	struct fixture *fx = *state;
+	struct tu_store *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 	const char *sample = getenv("TLSRPTD_SAMPLE_DB");
 	struct tr_store *extra;

@@ -1,4 +1,10 @@
 /* test_table.c - the output writer: alignment, UTF-8 widths, escapes, CSV, JSON */
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <signal.h>
+#include <unistd.h>
+
 #include "testutil.h"
 
 #include "table.h"
@@ -158,6 +164,64 @@ test_format_parse(void **state)
 	assert_int_equal(tr_format_parse("xml", &f), -1);
 }
 
+/* aborts - whether fn(t) makes a child process abort */
+static int
+aborts(void (*fn)(struct tr_table *))
+{
+	struct rlimit no_core = { 0, 0 };
+	struct tr_table *t;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		setrlimit(RLIMIT_CORE, &no_core);
+		/* the panic line goes to standard error: not into the output */
+		if (freopen("/dev/null", "w", stderr) == NULL)
+			_exit(3);
+		if ((t = tr_table_new(cols, 3)) == NULL)
+			_exit(3);
+		fn(t);
+		tr_table_free(t);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+static void
+full_row(struct tr_table *t)
+{
+	tr_table_row(t);
+	tr_table_text(t, "a");
+	tr_table_int(t, 1);
+	tr_table_real(t, 0.5);
+}
+
+static void
+past_the_row(struct tr_table *t)
+{
+	full_row(t);
+	tr_table_null(t);
+}
+
+static void
+before_a_row(struct tr_table *t)
+{
+	tr_table_text(t, "a");
+}
+
+/* test_misuse - a value outside a row is a bug in the caller: a panic,
+ * not an error to pass on as if memory had run out */
+static void
+test_misuse(void **state)
+{
+	assert_false(aborts(full_row));
+	assert_true(aborts(past_the_row));
+	assert_true(aborts(before_a_row));
+}
+
 int
 main(void)
 {
@@ -168,6 +232,7 @@ main(void)
 		cmocka_unit_test(test_empty_and_record),
 		cmocka_unit_test(test_width),
 		cmocka_unit_test(test_format_parse),
+		cmocka_unit_test(test_misuse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -321,29 +321,6 @@ check_eq "idle clients: all cut at http_timeout" "$(printf 'cut\n%.0s' $(seq 1 4
 check_grep "connection limit: logged" "http_max_connections (40) reached" "$tlog"
 
 # --- storage failure: 503 with Retry-After, nothing kept, then stored ---------
-cat > "$T/lock.py" <<'EOF'
-# lock.py DB READY GO - hold the database's write lock until GO exists
-import os, sqlite3, sys, time
-db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
-db.execute("BEGIN IMMEDIATE")
-open(sys.argv[2], "w").close()
-while not os.path.exists(sys.argv[3]):
-    time.sleep(0.05)
-db.execute("ROLLBACK")
-EOF
-# lock_db - hold the write lock (in the background) until unlock_db
-lock_db() {
-	rm -f "$T/locked" "$T/go"
-	python3 "$T/lock.py" "$db" "$T/locked" "$T/go" &
-	lockpid=$!
-	i=0
-	while [ ! -f "$T/locked" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-}
-unlock_db() {
-	touch "$T/go"
-	wait "$lockpid" || true
-	lockpid=""
-}
 
 f=$(mk storage-1 gz)
 n=$(count reports)

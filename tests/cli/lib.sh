@@ -45,14 +45,53 @@ need() {
 # count TABLE [WHERE] - rows in the database $db
 count() { sql "$db" "SELECT count(*) FROM $1 ${2:+WHERE $2}"; }
 
-# wait_for TEXT FILE [N] - until FILE has N (1) lines with TEXT, 30 s at most
+# wait_for TEXT FILE [N] - until FILE has N (1) lines with TEXT. After 30 s
+# it fails the test: a failed check naming what it waited for, FILE's last
+# lines, and a non-zero return (which ends a script running under set -e)
 wait_for() {
 	_i=0
-	while [ "$(grep -cF -- "$1" "$2" 2> /dev/null || true)" -lt "${3:-1}" ] &&
-	    [ $_i -lt 300 ]; do
+	while :; do
+		_n=$(grep -cF -- "$1" "$2" 2> /dev/null) || true
+		[ "${_n:-0}" -lt "${3:-1}" ] || return 0
+		if [ $_i -ge 300 ]; then
+			fail "waited 30 s for ${3:-1} line(s) with [$1] in $2," \
+			    "found ${_n:-0}; its last lines:"
+			tail -n 20 "$2" 2> /dev/null | cut -c1-400 |
+			    sed 's/^/  | /' >&2 || true
+			return 1
+		fi
 		sleep 0.1
 		_i=$((_i + 1))
 	done
+}
+
+# lock_db - hold the write lock of the database $db (in the background, pid
+# in $lockpid) until unlock_db. Returns once the holder has written a marker
+# after its BEGIN IMMEDIATE, so the lock is held; fails like wait_for when
+# the lock is not had within 30 s. (The holder waits for a file, not for the
+# end of its input: a pipe's write end would be inherited by every process
+# started in the background meanwhile, and the lock would outlive unlock_db.)
+lock_db() {
+	rm -f "$T/locked" "$T/unlock"
+	cat > "$T/lock.sql" <<EOF
+.timeout 30000
+BEGIN IMMEDIATE;
+.output $T/locked
+SELECT 'write lock held';
+.output stdout
+.system while [ ! -e '$T/unlock' ]; do sleep 0.05; done
+ROLLBACK;
+EOF
+	sqlite3 -bail "$db" < "$T/lock.sql" > "$T/lock.out" 2>&1 &
+	lockpid=$!
+	wait_for "write lock held" "$T/locked"
+}
+
+# unlock_db - let the lock_db holder roll back and end
+unlock_db() {
+	touch "$T/unlock"
+	wait "$lockpid" || true
+	lockpid=""
 }
 
 # nstarted - whole "started" lines in the daemon's log $tlog so far (the

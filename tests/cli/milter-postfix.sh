@@ -32,6 +32,7 @@ db="$T/db/tlsrptd.db"
 tlog="$T/log/tlsrptd.log"
 maillog="$T/log/maillog"
 tpid=""
+lockpid=""
 mounted=0
 
 # cleanup - whatever happened: stop both daemons, unmount, remove
@@ -39,6 +40,7 @@ cleanup() {
 	if [ -n "$tpid" ] && kill -0 "$tpid" 2> /dev/null; then
 		kill -KILL "$tpid" 2> /dev/null || true
 	fi
+	[ -z "$lockpid" ] || kill -KILL "$lockpid" 2> /dev/null || true
 	postfix -c "$T/conf" stop > /dev/null 2>&1 || true
 	[ "$mounted" -eq 0 ] || umount "$T/db" 2> /dev/null || true
 	rm -rf "$T"
@@ -185,12 +187,7 @@ if [ "$failure_mode" = full ]; then
 	sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' > /dev/null
 	dd if=/dev/zero of="$T/db/filler" bs=64k > /dev/null 2>&1 || true
 else
-	mkfifo "$T/lockfifo"
-	sqlite3 "$db" < "$T/lockfifo" > /dev/null 2>&1 &
-	lockpid=$!
-	exec 3> "$T/lockfifo"
-	echo "BEGIN IMMEDIATE;" >&3
-	sleep 0.5
+	lock_db
 fi
 send "$T/mail/storage-1.eml" tlsrpt@tlsrpt.test
 check_eq "storage failure: swaks fails after DATA" 26 "$rc"
@@ -202,8 +199,7 @@ check_grep "storage failure: tempfail log line" '"outcome":"tempfail","way_in":"
 if [ "$failure_mode" = full ]; then
 	rm -f "$T/db/filler"
 else
-	exec 3>&-
-	wait "$lockpid" || true
+	unlock_db
 fi
 check_eq "storage failure: nothing kept" "$before" "$(count reports)"
 send "$T/mail/storage-1.eml" tlsrpt@tlsrpt.test

@@ -147,20 +147,13 @@ check_eq "unknown rcpt: nothing stored" 0 "$(count reports "report_id = 'pf-othe
 
 # --- storage failure: Postfix defers, its next try delivers it once ----------
 report_mail pf-storage > "$T/mail/pf-storage.eml"
-mkfifo "$T/lockfifo"
-sqlite3 "$db" < "$T/lockfifo" > /dev/null 2>&1 &
-lockpid=$!
-exec 3> "$T/lockfifo"
-echo "BEGIN IMMEDIATE; SELECT 1;" >&3
-sleep 0.5
+lock_db
 send "$T/mail/pf-storage.eml" tlsrpt@tlsrpt.test
 check_eq "storage failure: Postfix took it" 0 "$rc"
 wait_for "$qid: to=<tlsrpt@tlsrpt.test>" "$maillog"
 check_eq "storage failure: deferred with 451 4.3.0" 1 \
     "$(delivery "$qid" | grep -c 'status=deferred (host 127.0.0.1\[127.0.0.1\] said: 451 4.3.0 tlsrptd: cannot store the report now')"
-exec 3>&-
-wait "$lockpid" || true
-lockpid=""
+unlock_db
 check_eq "storage failure: nothing stored" 0 "$(count reports "report_id = 'pf-storage'")"
 i=0
 while ! delivery "$qid" | grep -q 'status=sent' && [ $i -lt 300 ]; do

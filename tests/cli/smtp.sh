@@ -222,12 +222,7 @@ check_eq "reject invalid: still quarantined" 2 "$(count quarantine)"
 
 # --- storage failure: 451 4.3.0, nothing kept, then stored -------------------
 report_mail storage-1 > "$T/mail/storage-1.eml"
-mkfifo "$T/lockfifo"
-sqlite3 "$db" < "$T/lockfifo" > /dev/null 2>&1 &
-lockpid=$!
-exec 3> "$T/lockfifo"
-echo "BEGIN IMMEDIATE; SELECT 1;" >&3
-sleep 0.5
+lock_db
 send "$T/mail/storage-1.eml" tlsrpt@tlsrpt.test
 check_eq "storage failure: swaks fails after the data" 26 "$rc"
 case "$reply" in
@@ -235,9 +230,7 @@ case "$reply" in
 *) fail "storage failure: reply [$reply], expected 451 4.3.0 tlsrptd: ..." ;;
 esac
 check_grep "storage failure: tempfail log line" '"outcome":"tempfail","way_in":"smtp"' "$tlog"
-exec 3>&-
-wait "$lockpid" || true
-lockpid=""
+unlock_db
 check_eq "storage failure: nothing kept" 0 "$(count reports "report_id = 'storage-1'")"
 send "$T/mail/storage-1.eml" tlsrpt@tlsrpt.test
 check_eq "storage fixed: swaks status" 0 "$rc"
