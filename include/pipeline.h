@@ -64,11 +64,10 @@ enum tr_outcome {
 
 /*
  * What one newly stored report says about one policy domain, for metrics
- * and alerts. The sessions are counted once, as in the report_domain_sessions
- * view: of the policy types the report gives for the domain, the one with
- * the most sessions (ties: the most failures, then the first name); the
- * failures by result-type are that policy type's failure details. Counts
- * saturate at INT64_MAX.
+ * and alerts, counted as tr_domain_count counts (the report_domains table):
+ * sts or tlsa once, no-policy-found added; the failures by result-type are
+ * every failure detail of the domain's policies, a detail repeated under
+ * both sts and tlsa counted once. Counts saturate at INT64_MAX.
  */
 struct tr_tally {
 	char *policy_domain;		/* NULL when the report names none */

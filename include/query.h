@@ -42,9 +42,9 @@ enum tr_query_by {
 /*
  * tr_query_summary - sessions, failures, failure rate, reports and
  * reporting organizations per policy domain (and per day with TR_BY_DAY),
- * worst failure rate first (latest day first by day). The same sessions
- * reported under two policy types of one domain by one report are counted
- * once (report_domains).
+ * worst failure rate first (latest day first by day). Sessions are counted
+ * by the one rule of docs/schema.md "Counting" (report_domains): sts and
+ * tlsa of one report and domain once, no-policy-found added.
  */
 enum tr_err tr_query_summary(struct tr_store *st,
     const struct tr_query_filter *f, enum tr_query_by by,
@@ -53,7 +53,8 @@ enum tr_err tr_query_summary(struct tr_store *st,
 /*
  * tr_query_failures - failed sessions grouped by the dims chosen (at least
  * one TR_DIM_*), largest first, with the reports they came from and the
- * first and last day seen; counted once like the summary. With explain and
+ * first and last day seen: every failure detail of every policy, a detail
+ * repeated under a report's sts and tlsa policy once. With explain and
  * TR_DIM_TYPE, two more columns say what the result type means and its
  * usual fix.
  */

@@ -188,10 +188,8 @@ report_fields(const struct tr_report *r, int64_t rowid, enum tr_put put)
 	json_object_object_add(o, "id", json_object_new_int64(rowid));
 	add_str(o, "start", r->start_datetime);
 	add_str(o, "end", r->end_datetime);
-	for (i = 0; i < r->npolicies; i++) {
-		ok = tr_count_add(ok, r->policies[i].successful_sessions);
-		failed = tr_count_add(failed, r->policies[i].failed_sessions);
-	}
+	/* counted as the store and the queries count them */
+	tr_domain_totals(r->domains, r->ndomains, &ok, &failed);
 	json_object_object_add(o, "policies",
 	    json_object_new_int64((int64_t)r->npolicies));
 	json_object_object_add(o, "successful_sessions", json_object_new_int64(ok));
@@ -233,9 +231,12 @@ tally_report(const struct tr_report *r, struct tr_verdict *v)
 			    r->start_datetime);
 		t->successful = d->successful;
 		t->failed = d->failed;
+		/* every detail of every policy, a repeat counted once */
 		for (j = 0; j < d->npolicies; j++) {
 			p = d->policies[j];
 			for (k = 0; k < p->nfailures; k++) {
+				if (p->failures[k].repeated)
+					continue;
 				ti = tr_result_type_index(
 				    p->failures[k].result_type);
 				if (ti < 0)

@@ -115,6 +115,7 @@ static const struct tr_column report_failure_cols[] = {
 	{ "receiving_mx_helo", TR_COL_TEXT, 40 },
 	{ "failure_reason_code", TR_COL_TEXT, 40 },
 	{ "additional_information", TR_COL_TEXT, 60 },
+	{ "counted", TR_COL_TEXT, 0 },
 };
 
 static const struct tr_column report_note_cols[] = {
@@ -411,10 +412,10 @@ tr_query_failures(struct tr_store *st, const struct tr_query_filter *f,
 		k++;
 	}
 	/*
-	 * Only the failure details of the policy type each (report, domain)
-	 * is counted under: Microsoft's tlsa and sts copies of the same
-	 * failures count once. Driven by the failure details, which are
-	 * few beside the reports.
+	 * Every failure detail of every policy, but a detail that a report
+	 * lists under both its sts and its tlsa policy of a domain (Microsoft)
+	 * once: the repeat is marked when stored (src/domain_count.c).
+	 * Driven by the failure details, which are few beside the reports.
 	 */
 	append(sql, "CAST(total(f.failed_sessions) AS INTEGER) AS failed, "
 	    "count(DISTINCT s.report_ref) AS reports, "
@@ -424,7 +425,7 @@ tr_query_failures(struct tr_store *st, const struct tr_query_filter *f,
 	    "JOIN policies p ON p.id = f.policy_ref "
 	    "JOIN report_domains s ON s.report_ref = p.report_ref "
 	    "AND s.policy_domain IS p.policy_domain "
-	    "AND s.policy_type IS p.policy_type WHERE 1", sizeof(sql));
+	    "WHERE f.repeated = 0", sizeof(sql));
 	add_filters(sql, sizeof(sql), f, "s", "start_time",
 	    "s.policy_domain = :domain");
 	append(sql, " GROUP BY ", sizeof(sql));
@@ -517,7 +518,8 @@ tr_query_report_show(struct tr_store *st, int64_t id,
 		goto out;
 	*found = 1;
 	if ((e = by_id(st, "SELECT p.position, p.policy_type, p.policy_domain, "
-	    "CASE WHEN EXISTS (SELECT 1 FROM report_domains s "
+	    "CASE WHEN p.policy_type NOT IN ('sts', 'tlsa') "
+	    "OR EXISTS (SELECT 1 FROM report_domains s "
 	    "WHERE s.report_ref = p.report_ref "
 	    "AND s.policy_domain IS p.policy_domain "
 	    "AND s.policy_type IS p.policy_type) THEN 'yes' ELSE 'no' END, "
@@ -530,7 +532,9 @@ tr_query_report_show(struct tr_store *st, int64_t id,
 	if ((e = by_id(st, "SELECT p.position, f.result_type, "
 	    "f.failed_sessions, f.receiving_mx_hostname, f.receiving_ip, "
 	    "f.sending_mta_ip, f.receiving_mx_helo, f.failure_reason_code, "
-	    "f.additional_information FROM failure_details f "
+	    "f.additional_information, "
+	    "CASE WHEN f.repeated THEN 'repeat' ELSE 'yes' END "
+	    "FROM failure_details f "
 	    "JOIN policies p ON p.id = f.policy_ref WHERE p.report_ref = ?1 "
 	    "ORDER BY p.position, f.id", id, report_failure_cols,
 	    NCOLS(report_failure_cols), &out->failures, "reports show",

@@ -76,8 +76,8 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_INS_FAILURE] = "INSERT INTO failure_details (policy_ref, "
 	    "result_type, result_type_known, sending_mta_ip, "
 	    "receiving_mx_hostname, receiving_mx_helo, receiving_ip, "
-	    "failed_sessions, additional_information, failure_reason_code) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	    "failed_sessions, additional_information, failure_reason_code, "
+	    "repeated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 	[S_INS_DOMAIN] = "INSERT INTO report_domains (report_ref, "
 	    "policy_domain, policy_type, start_time, organization_name, "
 	    "successful_sessions, failed_sessions) "
@@ -288,6 +288,7 @@ put_failure(struct tr_store *st, int64_t pid, const struct tr_failure *f,
 	rc |= sqlite3_bind_int64(fs, 8, f->failed_session_count);
 	rc |= bind_text(fs, 9, f->additional_information);
 	rc |= bind_text(fs, 10, f->failure_reason_code);
+	rc |= sqlite3_bind_int(fs, 11, f->repeated != 0);
 	if (rc != SQLITE_OK)
 		return dberr(st, rc, "binding a failure detail", err);
 	return run(st, S_INS_FAILURE, "storing a failure detail", err);
@@ -458,8 +459,10 @@ tr_store_put_report(struct tr_store *st, const struct tr_report *r,
 		*result = TR_PUT_DUPLICATE;
 	} else {
 		id = sqlite3_last_insert_rowid(st->db);
-		if (put_policies(st, r, id, err) != TR_OK ||
-		    put_domains(st, r, id, err) != TR_OK)
+		/* the domains first: counting them marks the repeated
+		 * failure details of a report built without them */
+		if (put_domains(st, r, id, err) != TR_OK ||
+		    put_policies(st, r, id, err) != TR_OK)
 			goto undo;
 		*result = TR_PUT_STORED;
 	}

@@ -317,16 +317,16 @@ static void
 test_double_count(void **state)
 {
 	struct fixture *fx = *state;
-	struct tr_failure fail = { .result_type = "certificate-expired",
+	struct tr_failure fail[2] = { { .result_type = "certificate-expired",
 	    .result_type_known = 1, .receiving_mx_hostname = "mx.dc.example",
-	    .sending_mta_ip = "192.0.2.9", .failed_session_count = 40 };
+	    .sending_mta_ip = "192.0.2.9", .failed_session_count = 40 } };
 	struct tr_policy pol[2] = {
 		{ .policy_type = "tlsa", .policy_domain = "dc.example",
 		  .successful_sessions = 960, .failed_sessions = 40,
-		  .failures = &fail, .nfailures = 1 },
+		  .failures = &fail[0], .nfailures = 1 },
 		{ .policy_type = "sts", .policy_domain = "dc.example",
 		  .successful_sessions = 960, .failed_sessions = 40,
-		  .failures = &fail, .nfailures = 1 },
+		  .failures = &fail[1], .nfailures = 1 },
 	};
 	struct tr_report r = { .organization_name = "Microsoft Corporation",
 	    .report_id = "dc-1", .start_datetime = "2026-11-19T00:00:00Z",
@@ -337,6 +337,7 @@ test_double_count(void **state)
 	struct tr_table *t;
 	int more;
 
+	fail[1] = fail[0];
 	put(fx, &r);
 	/* a second sender sees other sessions of the same domain */
 	r.organization_name = "Google Inc.";
