@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "report.h"
+#include "report_fields.h"
 
 /* ---- helpers ---- */
 
@@ -457,9 +458,10 @@ static const struct invalid_exp invalid[] = {
 	{ "tls-rpt-monitor__microsoft-report.json", NULL, TR_ERR_SCHEMA,
 	    "policies[0].failure-details[0].sending-mta-ip: not an IPv4 or "
 	    "IPv6 address: \"x.x.x.x\"" },
-	/* the first fault in document order is reported */
+	/* a missing policy-domain is noted, not a fault: no count is */
 	{ "mail-auth__rpt03.json", NULL, TR_ERR_SCHEMA,
-	    "policies[0].policy: missing required field \"policy-domain\"" },
+	    "policies[0].summary: missing required field "
+	    "\"total-failure-session-count\"" },
 	{ "mail-auth__rpt03.json", "example.org", TR_ERR_SCHEMA,
 	    "policies[0].summary: missing required field "
 	    "\"total-failure-session-count\"" },
@@ -836,11 +838,20 @@ test_dev9_policy_domain(void **state)
 	NOTES(r, "policies[0].policy.policy-domain: missing, using "
 	    "\"example.org\"");
 	tr_report_free(r);
-	/* no fallback: an error; "" counts as none */
-	bad(s, TR_ERR_SCHEMA,
-	    "policies[0].policy: missing required field \"policy-domain\"");
-	bad_len(s, strlen(s), NULL, "", TR_ERR_SCHEMA,
-	    "policies[0].policy: missing required field \"policy-domain\"");
+	/* no fallback and no other policy: stored under no domain, noted;
+	 * a fallback of "" counts as none */
+	r = ok(s);
+	assert_null(r->policies[0].policy_domain);
+	NOTES(r, "policies[0].policy.policy-domain: missing",
+	    "policies[0].policy.policy-domain: unknown: no other policy "
+	    "names one; stored under no domain");
+	assert_int_equal(r->ndomains, 1);
+	assert_null(r->domains[0].policy_domain);
+	assert_int_equal(r->domains[0].successful, 1);
+	tr_report_free(r);
+	r = ok_fb(s, "");
+	assert_null(r->policies[0].policy_domain);
+	tr_report_free(r);
 	free(s);
 
 	s = doc_policy("\"policy-type\":\"no-policy-found\","
@@ -850,8 +861,22 @@ test_dev9_policy_domain(void **state)
 	NOTES(r, "policies[0].policy.policy-domain: null, using "
 	    "\"example.org\"");
 	tr_report_free(r);
-	bad(s, TR_ERR_SCHEMA, "policies[0].policy.policy-domain: expected a "
-	    "string, got null");
+	r = ok(s);
+	assert_null(r->policies[0].policy_domain);
+	NOTES(r, "policies[0].policy.policy-domain: null",
+	    "policies[0].policy.policy-domain: unknown: no other policy "
+	    "names one; stored under no domain");
+	tr_report_free(r);
+	free(s);
+
+	/* "" is as good as missing: the fallback */
+	s = doc_policy("\"policy-type\":\"no-policy-found\","
+	    "\"policy-domain\":\"\"");
+	r = ok_fb(s, "example.org");
+	assert_string_equal(r->policies[0].policy_domain, "example.org");
+	NOTES(r, "policies[0].policy.policy-domain: empty, using "
+	    "\"example.org\"");
+	tr_report_free(r);
 	free(s);
 
 	/* a domain that is there wins over the fallback, normalised */
@@ -862,6 +887,131 @@ test_dev9_policy_domain(void **state)
 	NOTES(r, NULL);
 	tr_report_free(r);
 	free(s);
+}
+
+/* test_dev19_domain_from_others - Postfix over HTTPS: a no-policy-found
+ * policy without policy-domain next to policies that name one domain takes
+ * it; next to policies of several domains it stays without one */
+static void
+test_dev19_domain_from_others(void **state)
+{
+	static const char one[] = "{\"organization-name\":\"Org\","
+	    "\"date-range\":{\"start-datetime\":\"2026-11-20T00:00:00Z\","
+	    "\"end-datetime\":\"2026-11-21T00:00:00Z\"},"
+	    "\"contact-info\":\"c@example.org\",\"report-id\":\"r1\","
+	    "\"policies\":[{\"policy\":{\"policy-type\":\"no-policy-found\"},"
+	    "\"summary\":{\"total-successful-session-count\":30,"
+	    "\"total-failure-session-count\":2}},"
+	    "{\"policy\":{\"policy-type\":\"tlsa\",\"policy-domain\":"
+	    "\"Example.NET\"},\"summary\":{\"total-successful-session-count\":"
+	    "85,\"total-failure-session-count\":0}}]}";
+	struct tr_report *r;
+	char *s;
+
+	r = ok(one);
+	assert_string_equal(r->policies[0].policy_domain, "example.net");
+	NOTES(r, "policies[0].policy.policy-domain: missing",
+	    "policies[0].policy.policy-domain: using \"example.net\", the "
+	    "domain of the report's other policies");
+	/* counted with the tlsa sessions: no-policy-found is added */
+	assert_int_equal(r->ndomains, 1);
+	assert_int_equal(r->domains[0].successful, 115);
+	assert_int_equal(r->domains[0].failed, 2);
+	tr_report_free(r);
+
+	/* the header or the file name comes first */
+	r = ok_fb(one, "example.org");
+	assert_string_equal(r->policies[0].policy_domain, "example.org");
+	assert_int_equal(r->ndomains, 2);
+	tr_report_free(r);
+
+	s = replace(one, "0}}]}", "0}},{\"policy\":"
+	    "{\"policy-type\":\"sts\",\"policy-domain\":\"example.com\"},"
+	    "\"summary\":{\"total-successful-session-count\":1,"
+	    "\"total-failure-session-count\":0}}]}");
+	r = ok(s);
+	assert_null(r->policies[0].policy_domain);
+	NOTES(r, "policies[0].policy.policy-domain: missing",
+	    "policies[0].policy.policy-domain: unknown: the other policies "
+	    "name several; stored under no domain");
+	assert_int_equal(r->ndomains, 3);
+	assert_null(r->domains[0].policy_domain);
+	assert_int_equal(r->domains[0].successful, 30);
+	tr_report_free(r);
+	free(s);
+}
+
+/* test_dev21_empty_optional - "" in an optional failure-detail field reads
+ * as absent, with a note; the same field left out gives no note */
+static void
+test_dev21_empty_optional(void **state)
+{
+	struct tr_report *r;
+	char *s;
+
+	s = doc_detail("{\"result-type\":\"certificate-expired\","
+	    "\"sending-mta-ip\":\"\",\"receiving-ip\":\"\","
+	    "\"receiving-mx-hostname\":\"\",\"receiving-mx-helo\":\"\","
+	    "\"failure-reason-code\":\"\",\"additional-information\":\"\","
+	    "\"failed-session-count\":1}");
+	r = ok(s);
+	assert_null(r->policies[0].failures[0].sending_mta_ip);
+	assert_null(r->policies[0].failures[0].receiving_ip);
+	assert_null(r->policies[0].failures[0].receiving_mx_hostname);
+	assert_null(r->policies[0].failures[0].receiving_mx_helo);
+	assert_null(r->policies[0].failures[0].failure_reason_code);
+	assert_null(r->policies[0].failures[0].additional_information);
+	NOTES(r, "policies[0].failure-details[0].sending-mta-ip: empty, read "
+	    "as absent",
+	    "policies[0].failure-details[0].receiving-mx-hostname: empty, "
+	    "read as absent",
+	    "policies[0].failure-details[0].receiving-mx-helo: empty, read "
+	    "as absent",
+	    "policies[0].failure-details[0].receiving-ip: empty, read as "
+	    "absent",
+	    "policies[0].failure-details[0].additional-information: empty, "
+	    "read as absent",
+	    "policies[0].failure-details[0].failure-reason-code: empty, read "
+	    "as absent");
+	tr_report_free(r);
+	free(s);
+}
+
+/* test_dev22_drifted_names - the drift table: receiving-mx-host-name is
+ * read as receiving-mx-hostname, noted, not reported unknown; the RFC name
+ * wins when both are there */
+static void
+test_dev22_drifted_names(void **state)
+{
+	struct tr_report *r;
+	char *s;
+
+	s = doc_detail("{\"result-type\":\"starttls-not-supported\","
+	    "\"receiving-mx-host-name\":\"mx1.example.com\","
+	    "\"failed-session-count\":1}");
+	r = ok(s);
+	assert_string_equal(r->policies[0].failures[0].receiving_mx_hostname,
+	    "mx1.example.com");
+	NOTES(r, "policies[0].failure-details[0]: \"receiving-mx-host-name\" "
+	    "read as \"receiving-mx-hostname\"");
+	tr_report_free(r);
+	free(s);
+
+	s = doc_detail("{\"result-type\":\"starttls-not-supported\","
+	    "\"receiving-mx-host-name\":\"mx1.example.com\","
+	    "\"receiving-mx-hostname\":\"mx2.example.com\","
+	    "\"failed-session-count\":1}");
+	r = ok(s);
+	assert_string_equal(r->policies[0].failures[0].receiving_mx_hostname,
+	    "mx2.example.com");
+	NOTES(r, "policies[0].failure-details[0]: \"receiving-mx-host-name\" "
+	    "ignored, \"receiving-mx-hostname\" present");
+	tr_report_free(r);
+	free(s);
+	assert_string_equal(tr_rf_rfc_name("receiving-mx-host-name"),
+	    "receiving-mx-hostname");
+	assert_string_equal(tr_rf_rfc_name("email-address"), "contact-info");
+	assert_null(tr_rf_rfc_name("receiving-mx-hostname"));
 }
 
 /* test_dev10_empty_arrays - [] everywhere, and no failure-details at all */
@@ -1739,6 +1889,8 @@ test_range_fields(void **state)
 static void
 test_policy_fields(void **state)
 {
+	struct tr_report *r;
+
 	bad_free(doc("{" SUMMARY("1", "0") "}"), TR_ERR_SCHEMA,
 	    "policies[0]: missing required field \"policy\"");
 	bad_free(doc("{" POLICY_STS "}"), TR_ERR_SCHEMA,
@@ -1780,9 +1932,10 @@ test_policy_fields(void **state)
 	    "\"policy-domain\":\"example.com\""), TR_ERR_SCHEMA,
 	    "policies[0].policy.mx-host-pattern: expected an array of "
 	    "strings, got true");
-	bad_free(doc_policy("\"policy-type\":\"sts\",\"policy-domain\":\"\""),
-	    TR_ERR_SCHEMA, "policies[0].policy.policy-domain: expected a "
-	    "non-empty string, got \"\"");
+	/* "" is no domain (noted; test_dev9_policy_domain), not a fault */
+	r = ok_free(doc_policy("\"policy-type\":\"sts\",\"policy-domain\":\"\""));
+	assert_null(r->policies[0].policy_domain);
+	tr_report_free(r);
 	bad_free(doc_policy("\"policy-type\":\"sts\",\"policy-domain\":\".\""),
 	    TR_ERR_SCHEMA, "policies[0].policy.policy-domain: expected a "
 	    "domain name, got \".\"");
@@ -1898,9 +2051,9 @@ test_failure_errors(void **state)
 	    TR_ERR_SCHEMA, "policies[0].failure-details[0].sending-mta-ip: "
 	    "not an IPv4 or IPv6 address: \"256.0.0.1\"");
 	bad_free(doc_detail("{\"result-type\":\"dane-required\","
-	    "\"sending-mta-ip\":\"\",\"failed-session-count\":1}"),
+	    "\"sending-mta-ip\":\" \",\"failed-session-count\":1}"),
 	    TR_ERR_SCHEMA, "policies[0].failure-details[0].sending-mta-ip: "
-	    "not an IPv4 or IPv6 address: \"\"");
+	    "not an IPv4 or IPv6 address: \" \"");
 	bad_free(doc_detail("{\"result-type\":\"dane-required\","
 	    "\"sending-mta-ip\":3232235777,\"failed-session-count\":1}"),
 	    TR_ERR_SCHEMA, "policies[0].failure-details[0].sending-mta-ip: "
@@ -1934,6 +2087,9 @@ main(void)
 		cmocka_unit_test(test_dev7_field_names),
 		cmocka_unit_test(test_dev8_contact_info),
 		cmocka_unit_test(test_dev9_policy_domain),
+		cmocka_unit_test(test_dev19_domain_from_others),
+		cmocka_unit_test(test_dev21_empty_optional),
+		cmocka_unit_test(test_dev22_drifted_names),
 		cmocka_unit_test(test_dev10_empty_arrays),
 		cmocka_unit_test(test_dev11_sum_mismatch),
 		cmocka_unit_test(test_dev12_range_ends),
