@@ -25,6 +25,11 @@ struct tr_item {
 	const char *filename;		/* part filename or NULL */
 	struct tr_report *report;	/* NULL when invalid */
 	struct tr_error err;		/* why, when report is NULL */
+	/* when invalid, what makes a retry of it the same quarantine row */
+	char content_sha256[65];	/* hex SHA-256 of the decompressed
+					 * bytes ("" when none were hashed) */
+	char *organization_name;	/* read from JSON the report check */
+	char *report_id;		/* refused, when it has them; or NULL */
 };
 
 struct tr_analysis {

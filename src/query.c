@@ -131,6 +131,7 @@ static const struct tr_column quarantine_cols[] = {
 	{ "reason_class", TR_COL_TEXT, 0 },
 	{ "reason", TR_COL_TEXT, 60 },
 	{ "bytes", TR_COL_INT, 0 },
+	{ "seen", TR_COL_INT, 0 },
 };
 
 static const struct tr_column qitem_cols[] = {
@@ -147,6 +148,11 @@ static const struct tr_column qitem_cols[] = {
 	{ "reason", TR_COL_TEXT, 0 },
 	{ "bytes", TR_COL_INT, 0 },
 	{ "sha256", TR_COL_TEXT, 0 },
+	{ "times_seen", TR_COL_INT, 0 },
+	{ "last_seen_at", TR_COL_TEXT, 0 },
+	{ "content_sha256", TR_COL_TEXT, 0 },
+	{ "organization", TR_COL_TEXT, 0 },
+	{ "report_id", TR_COL_TEXT, 0 },
 };
 
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
@@ -593,7 +599,7 @@ tr_query_quarantine(struct tr_store *st, const struct tr_query_filter *f,
 
 	snprintf(sql, sizeof(sql), "SELECT q.id, q.received_at, q.way_in, "
 	    "q.source, coalesce(q.envelope_from, q.mail_from), q.reason_class, "
-	    "q.reason, length(q.raw) FROM quarantine q WHERE 1");
+	    "q.reason, length(q.raw), q.times_seen FROM quarantine q WHERE 1");
 	add_filters(sql, sizeof(sql), &(struct tr_query_filter){
 	    .since = f->since, .until = f->until }, "q", "received_at", NULL);
 	append(sql, " ORDER BY q.received_at DESC, q.id DESC LIMIT :limit",
@@ -616,7 +622,9 @@ tr_query_quarantine_show(struct tr_store *st, int64_t id,
 	*found = 0;
 	e = by_id(st, "SELECT id, received_at, way_in, source, envelope_from, "
 	    "envelope_to, message_id, mail_from, subject, reason_class, "
-	    "reason, length(raw), raw_sha256 FROM quarantine WHERE id = ?1",
+	    "reason, length(raw), raw_sha256, times_seen, last_seen_at, "
+	    "content_sha256, organization_name, report_id FROM quarantine "
+	    "WHERE id = ?1",
 	    id, qitem_cols, NCOLS(qitem_cols), &out->info, "quarantine show",
 	    err);
 	if (e != TR_OK || tr_table_nrows(out->info) == 0)

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <sqlite3.h>
+#include <zlib.h>
 
 #include "testutil.h"
 
@@ -241,6 +242,92 @@ test_tallies_pick_a_policy_type(void **state)
 	tr_verdict_free(&v);
 }
 
+/* gzip_at - json gzipped with mtime in its header (a sender's retry made
+ * at another second); returns the length, the bytes in out */
+static size_t
+gzip_at(const char *json, unsigned long mtime, unsigned char *out,
+    size_t outsz)
+{
+	z_stream z;
+	gz_header h;
+
+	memset(&z, 0, sizeof(z));
+	memset(&h, 0, sizeof(h));
+	h.time = mtime;
+	h.os = 3;
+	assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8,
+	    Z_DEFAULT_STRATEGY), Z_OK);
+	assert_int_equal(deflateSetHeader(&z, &h), Z_OK);
+	z.next_in = (unsigned char *)json;
+	z.avail_in = (uInt)strlen(json);
+	z.next_out = out;
+	z.avail_out = (uInt)outsz;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	deflateEnd(&z);
+	return outsz - z.avail_out;
+}
+
+/* test_quarantine_one_row_per_content - retries of one invalid report in
+ * gzip bodies that differ only in their header time are one quarantine
+ * row, counted; so is another copy of the same organization and
+ * report-id; another report is a row of its own */
+static void
+test_quarantine_one_row_per_content(void **state)
+{
+#define BAD(id, extra) "{\"organization-name\":\"Org\",\"report-id\":\"" \
+	id "\",\"date-range\":{\"start-datetime\":\"2026-03-04T00:00:00Z\"," \
+	"\"end-datetime\":\"2026-03-04T23:59:59Z\"},\"policies\":[{\"policy\":" \
+	"{\"policy-type\":\"sts\",\"policy-domain\":\"a.example\"}," \
+	"\"summary\":{\"total-successful-session-count\":1" extra "}}]}"
+	struct fixture *fx = *state;
+	sqlite3 *db = tr_store_db(fx->st);
+	unsigned char gz1[1024], gz2[1024];
+	size_t n1, n2;
+	struct tr_verdict v;
+	int64_t first;
+	const char *other = BAD("q-1", ",\"x\":1");
+	const char *third = BAD("q-2", "");
+
+	n1 = gzip_at(BAD("q-1", ""), 1700000000, gz1, sizeof(gz1));
+	n2 = gzip_at(BAD("q-1", ""), 1700000007, gz2, sizeof(gz2));
+	assert_true(n1 != n2 || memcmp(gz1, gz2, n1) != 0);
+
+	record(fx, gz1, n1, TR_INPUT_REPORT, NULL, &v);
+	assert_int_equal(v.outcome, TR_OUTCOME_QUARANTINED);
+	first = v.quarantine_id;
+	assert_true(first > 0);
+	tr_verdict_free(&v);
+	record(fx, gz2, n2, TR_INPUT_REPORT, NULL, &v);
+	assert_int_equal(v.outcome, TR_OUTCOME_QUARANTINED);
+	assert_int_equal(v.quarantine_id, first);
+	tr_verdict_free(&v);
+	assert_int_equal(sql_i64(db, "SELECT count(*) FROM quarantine WHERE "
+	    "?1 IS ?2", NULL, NULL, NULL), 1);
+	assert_int_equal(sql_i64(db, "SELECT times_seen FROM quarantine WHERE "
+	    "?1 IS ?2", NULL, NULL, NULL), 2);
+	assert_int_equal(sql_i64(db, "SELECT last_seen_at IS NOT NULL AND "
+	    "organization_name = 'Org' AND report_id = 'q-1' AND "
+	    "length(content_sha256) = 64 FROM quarantine WHERE ?1 IS ?2",
+	    NULL, NULL, NULL), 1);
+
+	/* other bytes, the same report key */
+	record(fx, (const unsigned char *)other, strlen(other),
+	    TR_INPUT_REPORT, NULL, &v);
+	assert_int_equal(v.quarantine_id, first);
+	tr_verdict_free(&v);
+	assert_int_equal(sql_i64(db, "SELECT times_seen FROM quarantine WHERE "
+	    "?1 IS ?2", NULL, NULL, NULL), 3);
+
+	/* another report */
+	record(fx, (const unsigned char *)third, strlen(third),
+	    TR_INPUT_REPORT, NULL, &v);
+	assert_true(v.quarantine_id != first);
+	tr_verdict_free(&v);
+	assert_int_equal(sql_i64(db, "SELECT count(*) FROM quarantine WHERE "
+	    "?1 IS ?2", NULL, NULL, NULL), 2);
+#undef BAD
+}
+
 /* test_duplicate_and_failed - no tallies for what was not newly stored */
 static void
 test_duplicate_and_failed(void **state)
@@ -420,6 +507,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tallies_pick_a_policy_type,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_quarantine_one_row_per_content, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_and_failed,
 		    setup, teardown),
 		cmocka_unit_test(test_stats_families),

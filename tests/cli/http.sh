@@ -232,6 +232,20 @@ check_eq "invalid report: quarantine reason" "schema	http" "$(col \
     "SELECT reason_class, way_in FROM quarantine ORDER BY id DESC LIMIT 1")"
 check_grep "invalid report: log line" '"outcome":"quarantined","way_in":"http"' "$tlog"
 
+# a sender retrying one invalid gzip body: the gzip header's time differs,
+# the content does not: one quarantine row, seen twice
+n=$(count quarantine)
+for t in 1700000000 1700000099; do
+	python3 -c 'import gzip, sys; sys.stdout.buffer.write(gzip.compress(
+	    b"{\"organization-name\":\"Bad\",\"report-id\":\"bad-gz\"}",
+	    mtime=int(sys.argv[1])))' "$t" > "$T/req/invalid-$t.gz"
+	post "$H/tlsrpt" application/tlsrpt+gzip "$T/req/invalid-$t.gz"
+	check_eq "invalid gzip retry $t: status" 400 "$code"
+done
+check_eq "invalid gzip retries: one row" $((n + 1)) "$(count quarantine)"
+check_eq "invalid gzip retries: seen twice" 2 "$(col \
+    "SELECT times_seen FROM quarantine WHERE report_id = 'bad-gz'")"
+
 : > "$T/req/empty"
 post "$H/tlsrpt" application/tlsrpt+json "$T/req/empty"
 check_eq "empty body: status" 400 "$code"
