@@ -47,6 +47,15 @@ int tr_domain_count(const struct tr_policy *policies, size_t npolicies,
  * sessions may be the same sessions, counted once */
 int tr_policy_types_overlap(const char *type);
 
+/*
+ * tr_domain_owner - which of the site's domains[0..n) (lower case, no final
+ * dot) the policy domain d counts under: the longest that d equals or ends
+ * in after a dot, so that a tlsa policy named after the MX host
+ * mx1.example.net counts under example.net. NULL when none (or d is NULL).
+ */
+const char *tr_domain_owner(const char *d, const char *const *domains,
+    size_t n);
+
 /* tr_domain_totals - a report's sessions: the n domains' counts added
  * (saturating), as the log line and the report lists give them */
 void tr_domain_totals(const struct tr_domain_count *d, size_t n,

@@ -56,6 +56,13 @@ void tr_analysis_free(struct tr_analysis *a);
  * memory) becomes an invalid item with TR_ERR_NOMEM */
 void tr_analysis_note(struct tr_analysis *a, const char *note);
 
+/* tr_analysis_own_domains - every valid report none of whose policy
+ * domains is one of domains[0..n) or below one (tr_domain_owner) becomes
+ * an invalid item, TR_ERR_NOT_OURS ("not-ours"); a report naming no domain
+ * at all stays, as nothing says it is not ours */
+void tr_analysis_own_domains(struct tr_analysis *a, const char *const *domains,
+    size_t n);
+
 enum tr_outcome {
 	TR_OUTCOME_STORED,	/* at least one report newly stored */
 	TR_OUTCOME_DUPLICATE,	/* every report was already stored */

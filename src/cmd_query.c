@@ -735,6 +735,11 @@ cmd_query(int argc, char **argv)
 		tr_cmd_db_free(&o.db);
 		return rc;
 	}
+	/* the site's domains gather the policy domains below them */
+	if (o.db.have_cfg && o.db.cfg.domains.n > 0) {
+		o.f.own_domains = (const char *const *)o.db.cfg.domains.v;
+		o.f.nown_domains = o.db.cfg.domains.n;
+	}
 	if (strcmp(q, "summary") == 0)
 		rc = q_summary(&o, st, argc);
 	else if (strcmp(q, "failures") == 0)
@@ -784,7 +789,9 @@ const struct tr_cmd tr_cmd_query = {
 	    "  -c FILE         take the database (and limits) from a tlsrptd.conf\n"
 	    "  --format F      table (aligned, the default), json or csv\n"
 	    "  --limit N       rows at most (default 1000)\n"
-	    "  --domain D      one policy domain\n"
+	    "  --domain D      one policy domain; with -c and domains set there,\n"
+	    "                  one of them with the policy domains below it\n"
+	    "                  (a tlsa policy named after mx1.D counts under D)\n"
 	    "  --org TEXT      organizations whose name contains TEXT (any case)\n"
 	    "  --since T       reports whose period starts at T or later; T is\n"
 	    "                  YYYY-MM-DD (UTC) or an RFC 3339 date-time\n"

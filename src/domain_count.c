@@ -234,6 +234,28 @@ tr_domain_count(const struct tr_policy *policies, size_t npolicies,
 	return 0;
 }
 
+/* tr_domain_owner - the longest listed domain d equals or ends in */
+const char *
+tr_domain_owner(const char *d, const char *const *domains, size_t n)
+{
+	const char *best = NULL;
+	size_t i, dl, ol, bl = 0;
+
+	if (d == NULL)
+		return NULL;
+	dl = strlen(d);
+	for (i = 0; i < n; i++) {
+		ol = strlen(domains[i]);
+		if (ol > dl || ol <= bl ||
+		    strcmp(d + dl - ol, domains[i]) != 0 ||
+		    (ol < dl && d[dl - ol - 1] != '.'))
+			continue;
+		best = domains[i];
+		bl = ol;
+	}
+	return best;
+}
+
 /* tr_domain_totals - a report's sessions: its domains' counts added */
 void
 tr_domain_totals(const struct tr_domain_count *d, size_t n,

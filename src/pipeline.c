@@ -202,6 +202,60 @@ tr_analysis_note(struct tr_analysis *a, const char *note)
 	}
 }
 
+/* not_ours - whether r names domains and none of them is ours */
+static int
+not_ours(const struct tr_report *r, const char *const *domains, size_t n)
+{
+	size_t i, named = 0;
+
+	for (i = 0; i < r->ndomains; i++) {
+		if (r->domains[i].policy_domain == NULL)
+			continue;
+		named++;
+		if (tr_domain_owner(r->domains[i].policy_domain, domains, n) !=
+		    NULL)
+			return 0;
+	}
+	return named > 0;
+}
+
+/* tr_analysis_own_domains - reports about other sites' domains out */
+void
+tr_analysis_own_domains(struct tr_analysis *a, const char *const *domains,
+    size_t n)
+{
+	struct tr_item *item;
+	struct tr_report *r;
+	size_t i, j, len;
+	int first;
+
+	for (i = 0; i < a->nitems; i++) {
+		item = &a->items[i];
+		if ((r = item->report) == NULL || !not_ours(r, domains, n))
+			continue;
+		len = (size_t)snprintf(item->err.msg, sizeof(item->err.msg),
+		    "the report is about");
+		for (j = 0, first = 1; j < r->ndomains &&
+		    len < sizeof(item->err.msg); j++) {
+			if (r->domains[j].policy_domain == NULL)
+				continue;
+			len += (size_t)snprintf(item->err.msg + len,
+			    sizeof(item->err.msg) - len, "%s %s",
+			    first ? "" : ",", r->domains[j].policy_domain);
+			first = 0;
+		}
+		if (len < sizeof(item->err.msg))
+			snprintf(item->err.msg + len, sizeof(item->err.msg) -
+			    len, ", none of them in domains (tlsrptd.conf)");
+		item->err.code = TR_ERR_NOT_OURS;
+		hash_content((const unsigned char *)r->raw, r->rawlen, item);
+		item->organization_name = strdup(r->organization_name);
+		item->report_id = strdup(r->report_id);
+		tr_report_free(r);
+		item->report = NULL;
+	}
+}
+
 /* tr_analysis_free - release an analysis */
 void
 tr_analysis_free(struct tr_analysis *a)

@@ -157,6 +157,52 @@ static const struct tr_column qitem_cols[] = {
 
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * The domain a report_domains row s counts under: with the site's domains
+ * (:own, a JSON array), the longest it equals or ends in after a dot, as
+ * tr_domain_owner does; else its policy domain. Domains are compared as
+ * stored: lower case, no final dot.
+ */
+#define OWNER_SQL \
+	"coalesce((SELECT o.value FROM json_each(:own) o " \
+	"WHERE s.policy_domain = o.value OR substr(s.policy_domain, " \
+	"-length(o.value) - 1) = '.' || o.value " \
+	"ORDER BY length(o.value) DESC LIMIT 1), s.policy_domain)"
+
+/* domain_sql - the domain column of s for f */
+static const char *
+domain_sql(const struct tr_query_filter *f)
+{
+	return f != NULL && f->nown_domains > 0 ? OWNER_SQL : "s.policy_domain";
+}
+
+/* own_json - f's own domains as a JSON array of strings (free it); they
+ * are LDH names (config.c checks them), so need no escaping. NULL when
+ * there are none or out of memory (*nomem set). */
+static char *
+own_json(const struct tr_query_filter *f, int *nomem)
+{
+	size_t i, n = 3;
+	char *j, *p;
+
+	*nomem = 0;
+	if (f == NULL || f->nown_domains == 0)
+		return NULL;
+	for (i = 0; i < f->nown_domains; i++)
+		n += strlen(f->own_domains[i]) + 3;
+	if ((p = j = malloc(n)) == NULL) {
+		*nomem = 1;
+		return NULL;
+	}
+	*p++ = '[';
+	for (i = 0; i < f->nown_domains; i++)
+		p += sprintf(p, "%s\"%s\"", i > 0 ? "," : "",
+		    f->own_domains[i]);
+	*p++ = ']';
+	*p = '\0';
+	return j;
+}
+
 /* dberr - TR_ERR_STORE naming the question and SQLite's error */
 static enum tr_err
 dberr(sqlite3 *db, int rc, const char *what, struct tr_error *err)
@@ -222,14 +268,25 @@ prepare(struct tr_store *st, const char *sql, const struct tr_query_filter *f,
     sqlite3_stmt **stmt, const char *what, struct tr_error *err)
 {
 	sqlite3 *db = tr_store_db(st);
-	int rc, i;
+	char *own;
+	int rc, i, oom;
 
 	rc = sqlite3_prepare_v2(db, sql, -1, stmt, NULL);
 	if (rc != SQLITE_OK)
 		return dberr(db, rc, what, err);
 	if (f == NULL)
 		return TR_OK;
-	rc = bind_named(*stmt, ":domain", f->domain);
+	rc = SQLITE_OK;
+	if ((own = own_json(f, &oom)) != NULL &&
+	    (i = sqlite3_bind_parameter_index(*stmt, ":own")) != 0)
+		rc = sqlite3_bind_text(*stmt, i, own, -1, SQLITE_TRANSIENT);
+	free(own);
+	if (oom) {
+		sqlite3_finalize(*stmt);
+		*stmt = NULL;
+		return nomem(what, err);
+	}
+	rc |= bind_named(*stmt, ":domain", f->domain);
 	rc |= bind_named(*stmt, ":org", f->org);
 	rc |= bind_named(*stmt, ":since", f->since);
 	rc |= bind_named(*stmt, ":until", f->until);
@@ -335,8 +392,11 @@ run(struct tr_store *st, const char *sql, const struct tr_query_filter *f,
 	"= 0 THEN NULL ELSE total(s.failed_sessions) / " \
 	"(total(s.successful_sessions) + total(s.failed_sessions)) END " \
 	"AS failure_rate, " \
-	"count(DISTINCT s.organization_name) AS organizations, " \
-	"count(*) AS reports"
+	"count(DISTINCT s.organization_name) AS organizations, "
+/* one row per report and policy domain, but a domain gathering its MX
+ * names may hold two rows of one report */
+#define REPORTS_SQL(f) ((f) != NULL && (f)->nown_domains > 0 ? \
+	"count(DISTINCT s.report_ref) AS reports" : "count(*) AS reports")
 
 /* tr_query_summary - per domain (and day), counted once */
 enum tr_err
@@ -344,26 +404,26 @@ tr_query_summary(struct tr_store *st, const struct tr_query_filter *f,
     enum tr_query_by by, struct tr_table **out, int *more,
     struct tr_error *err)
 {
-	char sql[SQL_MAX];
+	char sql[SQL_MAX], dom[SQL_MAX / 4];
+	const char *d = domain_sql(f);
 
 	if (by == TR_BY_DAY)
 		snprintf(sql, sizeof(sql), "SELECT substr(s.start_time, 1, 10) "
-		    "AS day, s.policy_domain, " SESSIONS_SQL
-		    " FROM report_domains s WHERE 1");
+		    "AS day, %s AS dom, " SESSIONS_SQL "%s"
+		    " FROM report_domains s WHERE 1", d, REPORTS_SQL(f));
 	else
-		snprintf(sql, sizeof(sql), "SELECT s.policy_domain, "
-		    SESSIONS_SQL ", substr(min(s.start_time), 1, 10), "
+		snprintf(sql, sizeof(sql), "SELECT %s AS dom, "
+		    SESSIONS_SQL "%s, substr(min(s.start_time), 1, 10), "
 		    "substr(max(s.start_time), 1, 10) "
-		    "FROM report_domains s WHERE 1");
-	add_filters(sql, sizeof(sql), f, "s", "start_time",
-	    "s.policy_domain = :domain");
+		    "FROM report_domains s WHERE 1", d, REPORTS_SQL(f));
+	snprintf(dom, sizeof(dom), "%s = :domain", d);
+	add_filters(sql, sizeof(sql), f, "s", "start_time", dom);
 	if (by == TR_BY_DAY)
-		append(sql, " GROUP BY day, s.policy_domain "
-		    "ORDER BY day DESC, s.policy_domain LIMIT :limit",
-		    sizeof(sql));
+		append(sql, " GROUP BY day, dom "
+		    "ORDER BY day DESC, dom LIMIT :limit", sizeof(sql));
 	else
-		append(sql, " GROUP BY s.policy_domain ORDER BY "
-		    "failure_rate DESC, failed DESC, s.policy_domain "
+		append(sql, " GROUP BY dom ORDER BY "
+		    "failure_rate DESC, failed DESC, dom "
 		    "LIMIT :limit", sizeof(sql));
 	if (by == TR_BY_DAY)
 		return run(st, sql, f, summary_day_cols,
@@ -395,7 +455,7 @@ tr_query_failures(struct tr_store *st, const struct tr_query_filter *f,
     struct tr_error *err)
 {
 	const struct tr_column *cols;
-	char sql[SQL_MAX], group[512] = "";
+	char sql[SQL_MAX], group[512] = "", col[32], dom[SQL_MAX / 4];
 	size_t i, ncols;
 	int type_col = -1, k = 0;
 
@@ -410,11 +470,12 @@ tr_query_failures(struct tr_store *st, const struct tr_query_filter *f,
 			continue;
 		if (dims_def[i].dim == TR_DIM_TYPE)
 			type_col = k;
-		append(sql, dims_def[i].expr, sizeof(sql));
-		append(sql, ", ", sizeof(sql));
-		if (k > 0)
-			append(group, ", ", sizeof(group));
-		append(group, dims_def[i].expr, sizeof(group));
+		append(sql, dims_def[i].dim == TR_DIM_DOMAIN ? domain_sql(f) :
+		    dims_def[i].expr, sizeof(sql));
+		snprintf(col, sizeof(col), " AS c%d, ", k);
+		append(sql, col, sizeof(sql));
+		snprintf(col, sizeof(col), "%sc%d", k > 0 ? ", " : "", k);
+		append(group, col, sizeof(group));
 		k++;
 	}
 	/*
@@ -432,8 +493,8 @@ tr_query_failures(struct tr_store *st, const struct tr_query_filter *f,
 	    "JOIN report_domains s ON s.report_ref = p.report_ref "
 	    "AND s.policy_domain IS p.policy_domain "
 	    "WHERE f.repeated = 0", sizeof(sql));
-	add_filters(sql, sizeof(sql), f, "s", "start_time",
-	    "s.policy_domain = :domain");
+	snprintf(dom, sizeof(dom), "%s = :domain", domain_sql(f));
+	add_filters(sql, sizeof(sql), f, "s", "start_time", dom);
 	append(sql, " GROUP BY ", sizeof(sql));
 	append(sql, group, sizeof(sql));
 	append(sql, " ORDER BY failed DESC, ", sizeof(sql));
@@ -449,7 +510,7 @@ enum tr_err
 tr_query_reports(struct tr_store *st, const struct tr_query_filter *f,
     struct tr_table **out, int *more, struct tr_error *err)
 {
-	char sql[SQL_MAX];
+	char sql[SQL_MAX], dom[SQL_MAX / 2];
 
 	snprintf(sql, sizeof(sql), "SELECT r.id, r.organization_name, "
 	    "r.report_id, r.start_time, r.end_time, "
@@ -462,9 +523,9 @@ tr_query_reports(struct tr_store *st, const struct tr_query_filter *f,
 	    "FROM report_domains WHERE report_ref = r.id), "
 	    "coalesce(json_array_length(r.conformance_notes), 0) "
 	    "FROM reports r WHERE 1");
-	add_filters(sql, sizeof(sql), f, "r", "start_time",
-	    "r.id IN (SELECT report_ref FROM report_domains "
-	    "WHERE policy_domain = :domain)");
+	snprintf(dom, sizeof(dom), "r.id IN (SELECT s.report_ref FROM "
+	    "report_domains s WHERE %s = :domain)", domain_sql(f));
+	add_filters(sql, sizeof(sql), f, "r", "start_time", dom);
 	append(sql, " ORDER BY r.start_time DESC, r.id DESC LIMIT :limit",
 	    sizeof(sql));
 	return run(st, sql, f, reports_cols, NCOLS(reports_cols), -1, out, more,

@@ -387,6 +387,29 @@ test_golden(void **state)
 	assert_int_equal(nfail, 0);
 }
 
+/* test_owner - the longest listed domain a policy domain equals or ends
+ * in after a dot */
+static void
+test_owner(void **state)
+{
+	static const char *const own[] = { "example.net", "sub.example.net",
+	    "example.com" };
+
+	assert_string_equal(tr_domain_owner("example.net", own, 3),
+	    "example.net");
+	assert_string_equal(tr_domain_owner("mx1.example.net", own, 3),
+	    "example.net");
+	assert_string_equal(tr_domain_owner("mx.sub.example.net", own, 3),
+	    "sub.example.net");
+	assert_string_equal(tr_domain_owner("sub.example.net", own, 3),
+	    "sub.example.net");
+	assert_null(tr_domain_owner("badexample.net", own, 3));
+	assert_null(tr_domain_owner("example.org", own, 3));
+	assert_null(tr_domain_owner("net", own, 3));
+	assert_null(tr_domain_owner(NULL, own, 3));
+	assert_null(tr_domain_owner("example.net", own, 0));
+}
+
 /* test_totals - the report's totals are its domains' counts added */
 static void
 test_totals(void **state)
@@ -428,6 +451,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_golden, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_totals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_owner, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -328,6 +328,55 @@ test_quarantine_one_row_per_content(void **state)
 #undef BAD
 }
 
+/* test_not_ours - with the site's domains, a report about none of them is
+ * quarantined as not-ours; one about an MX host below them is ours */
+static void
+test_not_ours(void **state)
+{
+#define REPORT(id, domain) "{\"organization-name\":\"T\",\"report-id\":\"" \
+	id "\",\"contact-info\":\"t@t.example\",\"date-range\":" \
+	"{\"start-datetime\":\"2026-03-04T00:00:00Z\"," \
+	"\"end-datetime\":\"2026-03-04T23:59:59Z\"},\"policies\":[" \
+	POLICY("tlsa", domain, 5, 0, "dane-required", 0) "]}"
+	static const char ours[] = REPORT("o-1", "mx1.example.net");
+	static const char theirs[] = REPORT("t-1", "example.org");
+	static const char *const own[] = { "example.net" };
+	struct fixture *fx = *state;
+	struct tr_analysis a;
+	struct tr_origin o;
+	struct tr_verdict v;
+	struct tr_error err;
+
+	memset(&o, 0, sizeof(o));
+	o.way_in = "https";
+	o.received_at = 1700000000;
+	assert_int_equal(tr_store_begin(fx->st, &err), TR_OK);
+	tr_analyse((const unsigned char *)ours, strlen(ours), TR_INPUT_REPORT,
+	    NULL, &fx->limits, &a);
+	tr_analysis_own_domains(&a, own, 1);
+	assert_int_equal(tr_record(fx->st, &a, (const unsigned char *)ours,
+	    strlen(ours), &o, &v), TR_OK);
+	assert_int_equal(v.outcome, TR_OUTCOME_STORED);
+	tr_verdict_free(&v);
+	tr_analysis_free(&a);
+	tr_analyse((const unsigned char *)theirs, strlen(theirs),
+	    TR_INPUT_REPORT, NULL, &fx->limits, &a);
+	tr_analysis_own_domains(&a, own, 1);
+	assert_int_equal(tr_record(fx->st, &a, (const unsigned char *)theirs,
+	    strlen(theirs), &o, &v), TR_OK);
+	assert_int_equal(v.outcome, TR_OUTCOME_QUARANTINED);
+	assert_int_equal(v.err.code, TR_ERR_NOT_OURS);
+	assert_string_equal(v.err.msg, "the report is about example.org, none "
+	    "of them in domains (tlsrptd.conf)");
+	tr_verdict_free(&v);
+	tr_analysis_free(&a);
+	assert_int_equal(tr_store_commit(fx->st, &err), TR_OK);
+	assert_int_equal(sql_i64(tr_store_db(fx->st), "SELECT count(*) FROM "
+	    "quarantine WHERE reason_class = 'not-ours' AND report_id = 't-1' "
+	    "AND ?1 IS ?2", NULL, NULL, NULL), 1);
+#undef REPORT
+}
+
 /* test_duplicate_and_failed - no tallies for what was not newly stored */
 static void
 test_duplicate_and_failed(void **state)
@@ -509,6 +558,7 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_quarantine_one_row_per_content, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_ours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_and_failed,
 		    setup, teardown),
 		cmocka_unit_test(test_stats_families),
