@@ -130,7 +130,8 @@ enum tr_err tr_rf_string(struct tr_rctx *c, struct tr_rf_obj *ob,
 enum tr_err tr_rf_count(struct tr_rctx *c, struct tr_rf_obj *ob,
     const char *key, int64_t *out);
 
-/* tr_rf_ip - read an optional IPv4 or IPv6 address (inet_pton syntax) */
+/* tr_rf_ip - read an optional IPv4 or IPv6 address (inet_pton syntax); a
+ * string that is none is noted and read as absent */
 enum tr_err tr_rf_ip(struct tr_rctx *c, struct tr_rf_obj *ob,
     const char *key, const char **out);
 

@@ -461,8 +461,11 @@ tr_rf_ip(struct tr_rctx *c, struct tr_rf_obj *ob, const char *key,
 	if (inet_pton(AF_INET, *out, addr) == 1 ||
 	    inet_pton(AF_INET6, *out, addr) == 1)
 		return TR_OK;
-	return tr_rf_fail(c, TR_ERR_SCHEMA, key,
-	    "not an IPv4 or IPv6 address: %s", quote(*out, buf, sizeof(buf)));
+	/* an optional field: the counts around it are still good */
+	e = tr_rf_note(c, key, "not an IPv4 or IPv6 address: %s, read as "
+	    "absent", quote(*out, buf, sizeof(buf)));
+	*out = NULL;
+	return e;
 }
 
 /* tr_rf_domain - lower-cased copy without the trailing dot */
