@@ -158,22 +158,34 @@ static const struct tr_column qitem_cols[] = {
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
- * The domain a report_domains row s counts under: with the site's domains
- * (:own, a JSON array), the longest it equals or ends in after a dot, as
- * tr_domain_owner does; else its policy domain. Domains are compared as
- * stored: lower case, no final dot.
+ * With the site's domains (:own, a JSON array): owners maps each distinct
+ * policy domain (pd) to the domain it counts under (dom), the longest
+ * listed one it equals or ends in after a dot, as tr_domain_owner does,
+ * else itself. Worked out once per distinct policy domain, which are few
+ * beside the rows; report_domains rows s join it as w. Domains are compared
+ * as stored: lower case, no final dot.
  */
-#define OWNER_SQL \
-	"coalesce((SELECT o.value FROM json_each(:own) o " \
-	"WHERE s.policy_domain = o.value OR substr(s.policy_domain, " \
+#define OWNERS_CTE \
+	"WITH owners(pd, dom) AS MATERIALIZED (SELECT p.pd, " \
+	"coalesce((SELECT o.value " \
+	"FROM json_each(:own) o WHERE p.pd = o.value OR substr(p.pd, " \
 	"-length(o.value) - 1) = '.' || o.value " \
-	"ORDER BY length(o.value) DESC LIMIT 1), s.policy_domain)"
+	"ORDER BY length(o.value) DESC LIMIT 1), p.pd) " \
+	"FROM (SELECT DISTINCT policy_domain AS pd FROM report_domains) p) "
+#define OWNERS_JOIN	" JOIN owners w ON w.pd IS s.policy_domain"
+
+/* owned - whether f gathers policy domains under the site's domains */
+static int
+owned(const struct tr_query_filter *f)
+{
+	return f != NULL && f->nown_domains > 0;
+}
 
 /* domain_sql - the domain column of s for f */
 static const char *
 domain_sql(const struct tr_query_filter *f)
 {
-	return f != NULL && f->nown_domains > 0 ? OWNER_SQL : "s.policy_domain";
+	return owned(f) ? "w.dom" : "s.policy_domain";
 }
 
 /* own_json - f's own domains as a JSON array of strings (free it); they
@@ -395,7 +407,7 @@ run(struct tr_store *st, const char *sql, const struct tr_query_filter *f,
 	"count(DISTINCT s.organization_name) AS organizations, "
 /* one row per report and policy domain, but a domain gathering its MX
  * names may hold two rows of one report */
-#define REPORTS_SQL(f) ((f) != NULL && (f)->nown_domains > 0 ? \
+#define REPORTS_SQL(f) (owned(f) ? \
 	"count(DISTINCT s.report_ref) AS reports" : "count(*) AS reports")
 
 /* tr_query_summary - per domain (and day), counted once */
@@ -408,14 +420,16 @@ tr_query_summary(struct tr_store *st, const struct tr_query_filter *f,
 	const char *d = domain_sql(f);
 
 	if (by == TR_BY_DAY)
-		snprintf(sql, sizeof(sql), "SELECT substr(s.start_time, 1, 10) "
-		    "AS day, %s AS dom, " SESSIONS_SQL "%s"
-		    " FROM report_domains s WHERE 1", d, REPORTS_SQL(f));
+		snprintf(sql, sizeof(sql), "%sSELECT substr(s.start_time, 1, "
+		    "10) AS day, %s AS dom, " SESSIONS_SQL "%s"
+		    " FROM report_domains s%s WHERE 1", owned(f) ? OWNERS_CTE :
+		    "", d, REPORTS_SQL(f), owned(f) ? OWNERS_JOIN : "");
 	else
-		snprintf(sql, sizeof(sql), "SELECT %s AS dom, "
+		snprintf(sql, sizeof(sql), "%sSELECT %s AS dom, "
 		    SESSIONS_SQL "%s, substr(min(s.start_time), 1, 10), "
 		    "substr(max(s.start_time), 1, 10) "
-		    "FROM report_domains s WHERE 1", d, REPORTS_SQL(f));
+		    "FROM report_domains s%s WHERE 1", owned(f) ? OWNERS_CTE :
+		    "", d, REPORTS_SQL(f), owned(f) ? OWNERS_JOIN : "");
 	snprintf(dom, sizeof(dom), "%s = :domain", d);
 	add_filters(sql, sizeof(sql), f, "s", "start_time", dom);
 	if (by == TR_BY_DAY)
@@ -464,7 +478,7 @@ tr_query_failures(struct tr_store *st, const struct tr_query_filter *f,
 		return tr_error_set(err, TR_ERR_SCHEMA, "failures: no "
 		    "dimension to group by");
 	explain = explain && (dims & TR_DIM_TYPE);
-	snprintf(sql, sizeof(sql), "SELECT ");
+	snprintf(sql, sizeof(sql), "%sSELECT ", owned(f) ? OWNERS_CTE : "");
 	for (i = 0; i < NDIMS; i++) {
 		if (!(dims & dims_def[i].dim))
 			continue;
@@ -491,8 +505,10 @@ tr_query_failures(struct tr_store *st, const struct tr_query_filter *f,
 	    "FROM failure_details f "
 	    "JOIN policies p ON p.id = f.policy_ref "
 	    "JOIN report_domains s ON s.report_ref = p.report_ref "
-	    "AND s.policy_domain IS p.policy_domain "
-	    "WHERE f.repeated = 0", sizeof(sql));
+	    "AND s.policy_domain IS p.policy_domain", sizeof(sql));
+	if (owned(f))
+		append(sql, OWNERS_JOIN, sizeof(sql));
+	append(sql, " WHERE f.repeated = 0", sizeof(sql));
 	snprintf(dom, sizeof(dom), "%s = :domain", domain_sql(f));
 	add_filters(sql, sizeof(sql), f, "s", "start_time", dom);
 	append(sql, " GROUP BY ", sizeof(sql));
@@ -512,7 +528,7 @@ tr_query_reports(struct tr_store *st, const struct tr_query_filter *f,
 {
 	char sql[SQL_MAX], dom[SQL_MAX / 2];
 
-	snprintf(sql, sizeof(sql), "SELECT r.id, r.organization_name, "
+	snprintf(sql, sizeof(sql), "%sSELECT r.id, r.organization_name, "
 	    "r.report_id, r.start_time, r.end_time, "
 	    "(SELECT group_concat(policy_domain, ' ') FROM "
 	    "(SELECT policy_domain FROM report_domains WHERE report_ref = r.id "
@@ -522,9 +538,10 @@ tr_query_reports(struct tr_store *st, const struct tr_query_filter *f,
 	    "(SELECT CAST(total(failed_sessions) AS INTEGER) "
 	    "FROM report_domains WHERE report_ref = r.id), "
 	    "coalesce(json_array_length(r.conformance_notes), 0) "
-	    "FROM reports r WHERE 1");
+	    "FROM reports r WHERE 1", owned(f) ? OWNERS_CTE : "");
 	snprintf(dom, sizeof(dom), "r.id IN (SELECT s.report_ref FROM "
-	    "report_domains s WHERE %s = :domain)", domain_sql(f));
+	    "report_domains s%s WHERE %s = :domain)", owned(f) ? OWNERS_JOIN :
+	    "", domain_sql(f));
 	add_filters(sql, sizeof(sql), f, "r", "start_time", dom);
 	append(sql, " ORDER BY r.start_time DESC, r.id DESC LIMIT :limit",
 	    sizeof(sql));
