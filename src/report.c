@@ -490,32 +490,49 @@ parse_policy(struct tr_rctx *c, struct json_object *o, struct tr_policy *p)
 	return tr_rf_unknown(c, &ob, item_keys);
 }
 
+/* at_or_below - whether domain d is p or a name below it */
+static int
+at_or_below(const char *d, const char *p)
+{
+	size_t dl = strlen(d), pl = strlen(p);
+
+	return dl >= pl && strcmp(d + dl - pl, p) == 0 &&
+	    (dl == pl || d[dl - pl - 1] == '.');
+}
+
 /*
  * resolve_domains - a policy left without a domain (no header or file name
  * to take it from: an HTTPS POST) takes the one domain the report's other
- * policies all name; when they name none or several, it stays without one
- * (stored under NULL) rather than losing its sessions. Noted either way.
+ * policies all name, or are at or below (Postfix names a tlsa policy after
+ * the MX host, mx1.example.net, beside an sts policy for example.net); when
+ * they name none or unrelated ones, it stays without one (stored under
+ * NULL) rather than losing its sessions. Noted either way.
  */
 static enum tr_err
 resolve_domains(struct tr_rctx *c)
 {
 	char buf[TR_RF_QUOTE_MAX * 4 + 16];
 	struct tr_report *r = c->r;
-	const char *one = NULL;
+	const char *one = NULL, *d;
 	size_t i, mark, missing = 0;
 	enum tr_err e;
 	int several = 0;
 
+	/* the shortest domain named: the only one all others can be below */
 	for (i = 0; i < r->npolicies; i++) {
-		if (r->policies[i].policy_domain == NULL)
+		d = r->policies[i].policy_domain;
+		if (d == NULL)
 			missing++;
-		else if (one == NULL)
-			one = r->policies[i].policy_domain;
-		else if (strcmp(one, r->policies[i].policy_domain) != 0)
-			several = 1;
+		else if (one == NULL || strlen(d) < strlen(one))
+			one = d;
 	}
 	if (missing == 0)
 		return TR_OK;
+	for (i = 0; one != NULL && i < r->npolicies; i++) {
+		d = r->policies[i].policy_domain;
+		if (d != NULL && !at_or_below(d, one))
+			several = 1;
+	}
 	if (one != NULL)
 		tr_quote(buf, sizeof(buf), one, strlen(one), TR_RF_QUOTE_MAX);
 	for (i = 0; i < r->npolicies; i++) {

@@ -929,7 +929,7 @@ test_dev19_domain_from_others(void **state)
 	    "\"Example.NET\"},\"summary\":{\"total-successful-session-count\":"
 	    "85,\"total-failure-session-count\":0}}]}";
 	struct tr_report *r;
-	char *s;
+	char *s, *t;
 
 	r = ok(one);
 	assert_string_equal(r->policies[0].policy_domain, "example.net");
@@ -961,6 +961,24 @@ test_dev19_domain_from_others(void **state)
 	assert_null(r->domains[0].policy_domain);
 	assert_int_equal(r->domains[0].successful, 30);
 	tr_report_free(r);
+	free(s);
+
+	/* Postfix: tlsa under the MX name, sts under the domain above it */
+	s = replace(one, "0}}]}", "0}},{\"policy\":"
+	    "{\"policy-type\":\"sts\",\"policy-domain\":\"example.net\"},"
+	    "\"summary\":{\"total-successful-session-count\":1,"
+	    "\"total-failure-session-count\":0}}]}");
+	t = replace(s, "\"Example.NET\"", "\"mx1.example.net\"");
+	r = ok(t);
+	assert_string_equal(r->policies[0].policy_domain, "example.net");
+	NOTES(r, "policies[0].policy.policy-domain: missing",
+	    "policies[0].policy.policy-domain: using \"example.net\", the "
+	    "domain of the report's other policies");
+	assert_int_equal(r->ndomains, 2);
+	assert_string_equal(r->domains[0].policy_domain, "example.net");
+	assert_int_equal(r->domains[0].successful, 31);
+	tr_report_free(r);
+	free(t);
 	free(s);
 }
 
