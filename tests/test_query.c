@@ -319,6 +319,77 @@ put(struct fixture *fx, struct tr_report *r)
 	return id;
 }
 
+/* test_own_domains - with the site's domains, a tlsa policy named after
+ * the MX host counts under the domain: summary, failures and reports */
+static void
+test_own_domains(void **state)
+{
+	static const char *const own[] = { "pf.example", "sub.pf.example" };
+	struct fixture *fx = *state;
+	struct tr_failure fail = { .result_type = "validation-failure",
+	    .result_type_known = 1, .receiving_mx_hostname = "mx1.pf.example",
+	    .failed_session_count = 1 };
+	struct tr_policy pol[3] = {
+		{ .policy_type = "no-policy-found", .policy_domain = "pf.example",
+		  .successful_sessions = 32 },
+		{ .policy_type = "tlsa", .policy_domain = "mx1.pf.example",
+		  .successful_sessions = 85 },
+		{ .policy_type = "sts", .policy_domain = "pf.example",
+		  .successful_sessions = 10, .failed_sessions = 1,
+		  .failures = &fail, .nfailures = 1 },
+	};
+	struct tr_report r = { .organization_name = "mail.example.org",
+	    .report_id = "pf-1", .start_datetime = "2026-11-21T00:00:00Z",
+	    .end_datetime = "2026-11-22T00:00:00Z", .policies = pol,
+	    .npolicies = 3, .raw = "{}", .rawlen = 2 };
+	struct tr_query_filter f = { .limit = 10, .org = "mail.example.org" };
+	struct tr_error err;
+	struct tr_table *t;
+	int more;
+
+	put(fx, &r);
+	/* as reported: two domains */
+	assert_int_equal(tr_query_summary(fx->st, &f, TR_BY_PERIOD, &t, &more,
+	    &err), TR_OK);
+	expect(t, TR_FORMAT_CSV,
+	    "domain,sessions,failed,failure_rate,organizations,reports,first_day,last_day\r\n"
+	    "pf.example,43,1,0.023256,1,1,2026-11-21,2026-11-21\r\n"
+	    "mx1.pf.example,85,0,0,1,1,2026-11-21,2026-11-21\r\n");
+	tr_table_free(t);
+	/* with the site's domains: one, the report once */
+	f.own_domains = own;
+	f.nown_domains = 2;
+	f.domain = "pf.example";
+	assert_int_equal(tr_query_summary(fx->st, &f, TR_BY_PERIOD, &t, &more,
+	    &err), TR_OK);
+	expect(t, TR_FORMAT_CSV,
+	    "domain,sessions,failed,failure_rate,organizations,reports,first_day,last_day\r\n"
+	    "pf.example,128,1,0.007812,1,1,2026-11-21,2026-11-21\r\n");
+	tr_table_free(t);
+	assert_int_equal(tr_query_summary(fx->st, &f, TR_BY_DAY, &t, &more,
+	    &err), TR_OK);
+	expect(t, TR_FORMAT_CSV,
+	    "day,domain,sessions,failed,failure_rate,organizations,reports\r\n"
+	    "2026-11-21,pf.example,128,1,0.007812,1,1\r\n");
+	tr_table_free(t);
+	assert_int_equal(tr_query_failures(fx->st, &f, TR_DIM_DOMAIN |
+	    TR_DIM_TYPE, 0, &t, &more, &err), TR_OK);
+	expect(t, TR_FORMAT_CSV,
+	    "result_type,domain,failed,reports,first_day,last_day\r\n"
+	    "validation-failure,pf.example,1,1,2026-11-21,2026-11-21\r\n");
+	tr_table_free(t);
+	assert_int_equal(tr_query_reports(fx->st, &f, &t, &more, &err),
+	    TR_OK);
+	assert_int_equal(tr_table_nrows(t), 1);
+	tr_table_free(t);
+	/* the MX name alone is not one of them */
+	f.domain = "mx1.pf.example";
+	assert_int_equal(tr_query_summary(fx->st, &f, TR_BY_PERIOD, &t, &more,
+	    &err), TR_OK);
+	assert_int_equal(tr_table_nrows(t), 0);
+	tr_table_free(t);
+}
+
 /* test_double_count - Microsoft reports the same sessions and failures
  * under tlsa and sts: summary and failures count them once */
 static void
@@ -621,6 +692,7 @@ main(void)
 		T(test_summary_by_day),
 		T(test_failures),
 		T(test_double_count),
+		T(test_own_domains),
 		T(test_reports),
 		T(test_quarantine_list_show),
 		T(test_retry),
