@@ -49,9 +49,11 @@ int tr_policy_types_overlap(const char *type);
 
 /*
  * tr_domain_owner - which of the site's domains[0..n) (lower case, no final
- * dot) the policy domain d counts under: the longest that d equals or ends
- * in after a dot, so that a tlsa policy named after the MX host
- * mx1.example.net counts under example.net. NULL when none (or d is NULL).
+ * dot) the policy domain d counts under. An entry "host=domain" names an MX
+ * host elsewhere that belongs to domain: d equal to host counts under
+ * domain. Otherwise the longest entry that d equals or ends in after a dot,
+ * so that a tlsa policy named after the MX host mx1.example.net counts under
+ * example.net. NULL when none (or d is NULL).
  */
 const char *tr_domain_owner(const char *d, const char *const *domains,
     size_t n);

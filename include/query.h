@@ -19,10 +19,11 @@ struct tr_query_filter {
 	const char *since;	/* UTC "YYYY-MM-DDTHH:MM:SSZ", inclusive, or NULL */
 	const char *until;	/* the same, exclusive, or NULL */
 	size_t limit;		/* rows at most (1 or more) */
-	/* The site's own domains (lower case, no final dot), or none: each
-	 * policy domain then counts under the longest of them it equals or
-	 * ends in (tr_domain_owner: mx1.example.net under example.net), in
-	 * the domain column and for domain; others stay as they are. */
+	/* The site's own domains (lower case, no final dot; "host=domain"
+	 * names an MX host elsewhere), or none: each policy domain then counts
+	 * under its owner (tr_domain_owner: mx1.example.net under
+	 * example.net), in the domain column and for domain; others stay as
+	 * they are. */
 	const char *const *own_domains;
 	size_t nown_domains;
 };

@@ -663,24 +663,45 @@ valid_listen(const char *s, size_t len, int *badport)
 	return 1;
 }
 
-/* add_domain - one domain of K_DOMAINS: lower-cased, without a final dot,
- * kept once */
+/* copy_domain - v[0..n) lower-cased without a final dot into d (256
+ * bytes); its length, or -1 when it is no domain name */
+static ssize_t
+copy_domain(const char *v, size_t n, char *d)
+{
+	size_t i;
+
+	if (n > 0 && v[n - 1] == '.')
+		n--;
+	if (n >= 256 || !valid_domain(v, n))
+		return -1;
+	for (i = 0; i < n; i++)
+		d[i] = (char)tolower((unsigned char)v[i]);
+	d[n] = '\0';
+	return (ssize_t)n;
+}
+
+/* add_domain - one entry of K_DOMAINS, "domain" or "host=domain" (an MX
+ * host name elsewhere that belongs to domain): lower-cased, without final
+ * dots, kept once */
 static enum tr_err
 add_domain(const struct origin *o, const struct key *k,
     struct tr_strlist *l, const char *v, size_t n)
 {
-	char q[QUOTE_MAX * 4 + 8], d[256];
-	size_t i;
+	char q[QUOTE_MAX * 4 + 8], d[520];
+	const char *eq = memchr(v, '=', n);
+	ssize_t a, b = 0;
 
 	tr_quote(q, sizeof(q), v, n, QUOTE_MAX);
-	if (n > 0 && v[n - 1] == '.')
-		n--;
-	if (n >= sizeof(d) || !valid_domain(v, n))
-		return bad(o, "%s: %s is not a domain name", k->name, q);
-	for (i = 0; i < n; i++)
-		d[i] = (char)tolower((unsigned char)v[i]);
-	d[n] = '\0';
-	return strlist_add(o, k, l, d, n);
+	if (eq == NULL)
+		a = copy_domain(v, n, d);
+	else if ((a = copy_domain(v, (size_t)(eq - v), d)) != -1 &&
+	    (b = copy_domain(eq + 1, n - (size_t)(eq - v) - 1,
+	    d + a + 1)) != -1)
+		d[a] = '=';
+	if (a == -1 || b == -1)
+		return bad(o, "%s: %s is not a domain name or host=domain",
+		    k->name, q);
+	return strlist_add(o, k, l, d, (size_t)(a + (eq != NULL ? 1 + b : 0)));
 }
 
 /* set_addrs - K_LISTEN, K_IPLIST and K_DOMAINS: values separated by commas

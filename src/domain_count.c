@@ -234,17 +234,25 @@ tr_domain_count(const struct tr_policy *policies, size_t npolicies,
 	return 0;
 }
 
-/* tr_domain_owner - the longest listed domain d equals or ends in */
+/* tr_domain_owner - a host=domain entry for d, else the longest listed
+ * domain d equals or ends in */
 const char *
 tr_domain_owner(const char *d, const char *const *domains, size_t n)
 {
-	const char *best = NULL;
+	const char *best = NULL, *eq;
 	size_t i, dl, ol, bl = 0;
 
 	if (d == NULL)
 		return NULL;
 	dl = strlen(d);
+	for (i = 0; i < n; i++)
+		if ((eq = strchr(domains[i], '=')) != NULL &&
+		    (size_t)(eq - domains[i]) == dl &&
+		    memcmp(domains[i], d, dl) == 0)
+			return eq + 1;
 	for (i = 0; i < n; i++) {
+		if (strchr(domains[i], '=') != NULL)
+			continue;
 		ol = strlen(domains[i]);
 		if (ol > dl || ol <= bl ||
 		    strcmp(d + dl - ol, domains[i]) != 0 ||

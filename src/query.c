@@ -159,18 +159,20 @@ static const struct tr_column qitem_cols[] = {
 
 /*
  * With the site's domains (:own, a JSON array): owners maps each distinct
- * policy domain (pd) to the domain it counts under (dom), the longest
- * listed one it equals or ends in after a dot, as tr_domain_owner does,
- * else itself. Worked out once per distinct policy domain, which are few
+ * policy domain (pd) to the domain it counts under (dom) as tr_domain_owner
+ * does: a "host=domain" entry for it, else the longest listed domain it
+ * equals or ends in after a dot, else itself. Worked out once per distinct policy domain, which are few
  * beside the rows; report_domains rows s join it as w. Domains are compared
  * as stored: lower case, no final dot.
  */
 #define OWNERS_CTE \
 	"WITH owners(pd, dom) AS MATERIALIZED (SELECT p.pd, " \
-	"coalesce((SELECT o.value " \
-	"FROM json_each(:own) o WHERE p.pd = o.value OR substr(p.pd, " \
-	"-length(o.value) - 1) = '.' || o.value " \
-	"ORDER BY length(o.value) DESC LIMIT 1), p.pd) " \
+	"coalesce((SELECT substr(o.value, instr(o.value, '=') + 1) " \
+	"FROM json_each(:own) o WHERE instr(o.value, '=') > 0 AND " \
+	"substr(o.value, 1, instr(o.value, '=') - 1) = p.pd LIMIT 1), " \
+	"(SELECT o.value FROM json_each(:own) o WHERE instr(o.value, '=') = 0 " \
+	"AND (p.pd = o.value OR substr(p.pd, -length(o.value) - 1) = " \
+	"'.' || o.value) ORDER BY length(o.value) DESC LIMIT 1), p.pd) " \
 	"FROM (SELECT DISTINCT policy_domain AS pd FROM report_domains) p) "
 #define OWNERS_JOIN	" JOIN owners w ON w.pd IS s.policy_domain"
 

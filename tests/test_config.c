@@ -139,11 +139,20 @@ test_domains(void **state __attribute__((unused)))
 	assert_int_equal(c.quarantine_not_ours, 1);
 	dump_reload(&c);
 	tr_config_free(&c);
+	load_ok("domains = example.com MX.Hoster.example.=Example.COM.\n", &c);
+	assert_int_equal(c.domains.n, 2);
+	assert_string_equal(c.domains.v[1], "mx.hoster.example=example.com");
+	dump_reload(&c);
+	tr_config_free(&c);
+	load_err("domains = mx.hoster.example=\n", "1: domains: "
+	    "\"mx.hoster.example=\" is not a domain name or host=domain");
+	load_err("domains = =example.com\n", "1: domains: \"=example.com\" "
+	    "is not a domain name or host=domain");
 	load_ok("domains = example.com\ndomains = none\n", &c);
 	assert_int_equal(c.domains.n, 0);
 	tr_config_free(&c);
 	load_err("domains = exa mple..com\n", "1: domains: \"mple..com\" is "
-	    "not a domain name");
+	    "not a domain name or host=domain");
 	load_err("quarantine_not_ours = maybe\n", "1: quarantine_not_ours: "
 	    "\"maybe\" is not one of no, yes");
 }

@@ -393,7 +393,8 @@ static void
 test_owner(void **state)
 {
 	static const char *const own[] = { "example.net", "sub.example.net",
-	    "example.com" };
+	    "example.com", "mx.hoster.example=example.com",
+	    "mx2.example.net=example.com" };
 
 	assert_string_equal(tr_domain_owner("example.net", own, 3),
 	    "example.net");
@@ -408,6 +409,14 @@ test_owner(void **state)
 	assert_null(tr_domain_owner("net", own, 3));
 	assert_null(tr_domain_owner(NULL, own, 3));
 	assert_null(tr_domain_owner("example.net", own, 0));
+	/* an MX host elsewhere, named; a host=domain entry wins */
+	assert_string_equal(tr_domain_owner("mx.hoster.example", own, 5),
+	    "example.com");
+	assert_string_equal(tr_domain_owner("mx2.example.net", own, 5),
+	    "example.com");
+	assert_null(tr_domain_owner("a.mx.hoster.example", own, 5));
+	assert_null(tr_domain_owner("hoster.example", own, 5));
+	assert_null(tr_domain_owner("mx.hoster.example=example.com", own, 5));
 }
 
 /* test_totals - the report's totals are its domains' counts added */

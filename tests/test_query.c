@@ -324,14 +324,17 @@ put(struct fixture *fx, struct tr_report *r)
 static void
 test_own_domains(void **state)
 {
-	static const char *const own[] = { "pf.example", "sub.pf.example" };
+	static const char *const own[] = { "pf.example", "sub.pf.example",
+	    "mx.hoster.example=pf.example" };
 	struct fixture *fx = *state;
 	struct tr_failure fail = { .result_type = "validation-failure",
 	    .result_type_known = 1, .receiving_mx_hostname = "mx1.pf.example",
 	    .failed_session_count = 1 };
-	struct tr_policy pol[3] = {
+	struct tr_policy pol[4] = {
 		{ .policy_type = "no-policy-found", .policy_domain = "pf.example",
 		  .successful_sessions = 32 },
+		{ .policy_type = "tlsa", .policy_domain = "mx.hoster.example",
+		  .successful_sessions = 1000 },
 		{ .policy_type = "tlsa", .policy_domain = "mx1.pf.example",
 		  .successful_sessions = 85 },
 		{ .policy_type = "sts", .policy_domain = "pf.example",
@@ -341,7 +344,7 @@ test_own_domains(void **state)
 	struct tr_report r = { .organization_name = "mail.example.org",
 	    .report_id = "pf-1", .start_datetime = "2026-11-21T00:00:00Z",
 	    .end_datetime = "2026-11-22T00:00:00Z", .policies = pol,
-	    .npolicies = 3, .raw = "{}", .rawlen = 2 };
+	    .npolicies = 4, .raw = "{}", .rawlen = 2 };
 	struct tr_query_filter f = { .limit = 10, .org = "mail.example.org" };
 	struct tr_error err;
 	struct tr_table *t;
@@ -354,23 +357,24 @@ test_own_domains(void **state)
 	expect(t, TR_FORMAT_CSV,
 	    "domain,sessions,failed,failure_rate,organizations,reports,first_day,last_day\r\n"
 	    "pf.example,43,1,0.023256,1,1,2026-11-21,2026-11-21\r\n"
+	    "mx.hoster.example,1000,0,0,1,1,2026-11-21,2026-11-21\r\n"
 	    "mx1.pf.example,85,0,0,1,1,2026-11-21,2026-11-21\r\n");
 	tr_table_free(t);
 	/* with the site's domains: one, the report once */
 	f.own_domains = own;
-	f.nown_domains = 2;
+	f.nown_domains = 3;
 	f.domain = "pf.example";
 	assert_int_equal(tr_query_summary(fx->st, &f, TR_BY_PERIOD, &t, &more,
 	    &err), TR_OK);
 	expect(t, TR_FORMAT_CSV,
 	    "domain,sessions,failed,failure_rate,organizations,reports,first_day,last_day\r\n"
-	    "pf.example,128,1,0.007812,1,1,2026-11-21,2026-11-21\r\n");
+	    "pf.example,1128,1,0.000887,1,1,2026-11-21,2026-11-21\r\n");
 	tr_table_free(t);
 	assert_int_equal(tr_query_summary(fx->st, &f, TR_BY_DAY, &t, &more,
 	    &err), TR_OK);
 	expect(t, TR_FORMAT_CSV,
 	    "day,domain,sessions,failed,failure_rate,organizations,reports\r\n"
-	    "2026-11-21,pf.example,128,1,0.007812,1,1\r\n");
+	    "2026-11-21,pf.example,1128,1,0.000887,1,1\r\n");
 	tr_table_free(t);
 	assert_int_equal(tr_query_failures(fx->st, &f, TR_DIM_DOMAIN |
 	    TR_DIM_TYPE, 0, &t, &more, &err), TR_OK);

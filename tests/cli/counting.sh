@@ -95,7 +95,7 @@ log = $tlog
 rua = tlsrpt@example.com
 milter_socket = none
 http_listen = 127.0.0.1:$port
-domains = example.com
+domains = example.com, mx.hoster.example=example.com
 quarantine_not_ours = yes
 EOF
 daemon_start -c "$T/d.conf"
@@ -106,9 +106,12 @@ post() {
 check_eq "ours: 200" 200 "$(post "$T/google.json")"
 check_eq "not ours: 400" 400 "$(post "$T/microsoft.json")"
 check_grep "not ours: says why" "not-ours" "$T/body"
+sed -e 's/"policy-domain":"example.net"/"policy-domain":"mx.hoster.example"/g' \
+    -e 's/1337+example.net/1337+hosted/' "$T/microsoft.json" > "$T/hosted.json"
+check_eq "an MX host of ours elsewhere (host=domain): 200" 200 "$(post "$T/hosted.json")"
 daemon_stop
 db="$T/d.db"
-check_eq "ours: stored" 1 "$(count reports)"
+check_eq "ours: stored" 2 "$(count reports)"
 check_eq "not ours: quarantined as not-ours" "not-ours	Microsoft Corporation	1337+example.net" \
     "$(sql "$db" "SELECT reason_class, organization_name, report_id FROM quarantine")"
 daemon_finish
