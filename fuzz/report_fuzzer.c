@@ -6,6 +6,7 @@
 
 #include <json-c/json.h>
 
+#include "domain_count.h"
 #include "report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -36,6 +37,49 @@ check_list(const char *json)
 	json_object_put(o);
 }
 
+/* check_domains - the counting model's invariants: every policy in one
+ * domain, a domain's sessions those of its counted policies, a repeat only
+ * under sts or tlsa */
+static void
+check_domains(const struct tr_report *r)
+{
+	const struct tr_domain_count *d;
+	const struct tr_policy *p;
+	int64_t ok, failed;
+	size_t i, j, k, n = 0;
+
+	if ((r->npolicies > 0) != (r->ndomains > 0))
+		__builtin_trap();
+	for (i = 0; i < r->ndomains; i++) {
+		d = &r->domains[i];
+		if (d->ncounted < 1 || d->ncounted > d->npolicies)
+			__builtin_trap();
+		ok = failed = 0;
+		for (j = 0; j < d->npolicies; j++) {
+			p = d->policies[j];
+			if ((p->policy_domain == NULL) !=
+			    (d->policy_domain == NULL) ||
+			    (p->policy_domain != NULL &&
+			    strcmp(p->policy_domain, d->policy_domain) != 0))
+				__builtin_trap();
+			if (j < d->ncounted) {
+				ok = tr_count_add(ok, p->successful_sessions);
+				failed = tr_count_add(failed,
+				    p->failed_sessions);
+			}
+			for (k = 0; k < p->nfailures; k++)
+				if (p->failures[k].repeated &&
+				    !tr_policy_types_overlap(p->policy_type))
+					__builtin_trap();
+		}
+		if (ok != d->successful || failed != d->failed)
+			__builtin_trap();
+		n += d->npolicies;
+	}
+	if (n != r->npolicies)
+		__builtin_trap();
+}
+
 /* LLVMFuzzerTestOneInput - one input through tr_report_parse; a report
  * must be complete and self-contained, an error must say what and where */
 int
@@ -61,7 +105,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(buf, data, size);
 	buf[size] = '\0';
-	rc = tr_report_parse(buf, size, &lim, "fallback.example", &r, &err);
+	/* without a fallback domain half the time: the report's other
+	 * policies, or none, give a missing one */
+	rc = tr_report_parse(buf, size, &lim, size % 2 ? NULL :
+	    "fallback.example", &r, &err);
 	/* the report must outlive the caller's buffer */
 	free(buf);
 	if (rc != TR_OK) {
@@ -78,8 +125,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sum += touch(r->contact_info);
 	for (i = 0; i < r->npolicies; i++) {
 		p = &r->policies[i];
-		if (p->policy_type == NULL || p->policy_domain == NULL ||
-		    p->policy_domain[0] == '\0' || p->successful_sessions < 0 ||
+		if (p->policy_type == NULL || (p->policy_domain == NULL &&
+		    size % 2 == 0) || (p->policy_domain != NULL &&
+		    p->policy_domain[0] == '\0') || p->successful_sessions < 0 ||
 		    p->failed_sessions < 0)
 			__builtin_trap();
 		check_list(p->policy_string_json);
@@ -99,6 +147,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    touch(f->failure_reason_code);
 		}
 	}
+	check_domains(r);
 	for (i = 0; i < r->notes.n; i++)
 		sum += touch(r->notes.v[i]);
 	(void)sum;

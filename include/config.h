@@ -72,6 +72,11 @@ struct tr_config {
 	char *alert_command;		/* alert_command: run with the alert on stdin */
 	unsigned retention_days;	/* retention_days: reports; 0 = keep */
 	unsigned quarantine_retention_days;	/* quarantine_retention_days */
+
+	/* The site's own domains: a policy domain counts under the longest
+	 * listed domain it equals or ends in (an MX name under its domain) */
+	struct tr_strlist domains;	/* domains: lower case, no final dot */
+	int quarantine_not_ours;	/* quarantine_not_ours: 1 = yes */
 };
 
 /* tr_config_defaults - the built-in defaults (see tlsrptd.conf(5)) */

@@ -74,6 +74,12 @@ struct tr_daemon_settings {
 	 * a transaction) */
 	void (*after_commit)(const struct tr_verdict *v, size_t n, void *arg);
 	void *after_commit_arg;
+
+	/* With not_ours_domains set (n > 0), a report about none of these
+	 * domains is quarantined as "not-ours" (tr_analysis_own_domains).
+	 * The strings must outlive the daemon. */
+	const char *const *not_ours_domains;
+	size_t n_not_ours_domains;
 };
 
 /* Why tr_daemon_submit refused a job (errno values). */

@@ -31,6 +31,7 @@ enum tr_err {
 	TR_ERR_REPORT_LIMIT,	/* too many policies / failure details / reports */
 	TR_ERR_STORE,		/* the database failed (temporary) */
 	TR_ERR_IO,		/* reading input failed */
+	TR_ERR_NOT_OURS,	/* a report about domains this site does not list */
 	TR_ERR__COUNT
 };
 

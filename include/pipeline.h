@@ -25,6 +25,11 @@ struct tr_item {
 	const char *filename;		/* part filename or NULL */
 	struct tr_report *report;	/* NULL when invalid */
 	struct tr_error err;		/* why, when report is NULL */
+	/* when invalid, what makes a retry of it the same quarantine row */
+	char content_sha256[65];	/* hex SHA-256 of the decompressed
+					 * bytes ("" when none were hashed) */
+	char *organization_name;	/* read from JSON the report check */
+	char *report_id;		/* refused, when it has them; or NULL */
 };
 
 struct tr_analysis {
@@ -51,6 +56,13 @@ void tr_analysis_free(struct tr_analysis *a);
  * memory) becomes an invalid item with TR_ERR_NOMEM */
 void tr_analysis_note(struct tr_analysis *a, const char *note);
 
+/* tr_analysis_own_domains - every valid report none of whose policy
+ * domains is one of domains[0..n) or below one (tr_domain_owner) becomes
+ * an invalid item, TR_ERR_NOT_OURS ("not-ours"); a report naming no domain
+ * at all stays, as nothing says it is not ours */
+void tr_analysis_own_domains(struct tr_analysis *a, const char *const *domains,
+    size_t n);
+
 enum tr_outcome {
 	TR_OUTCOME_STORED,	/* at least one report newly stored */
 	TR_OUTCOME_DUPLICATE,	/* every report was already stored */
@@ -64,11 +76,10 @@ enum tr_outcome {
 
 /*
  * What one newly stored report says about one policy domain, for metrics
- * and alerts. The sessions are counted once, as in the report_domain_sessions
- * view: of the policy types the report gives for the domain, the one with
- * the most sessions (ties: the most failures, then the first name); the
- * failures by result-type are that policy type's failure details. Counts
- * saturate at INT64_MAX.
+ * and alerts, counted as tr_domain_count counts (the report_domains table):
+ * sts or tlsa once, no-policy-found added; the failures by result-type are
+ * every failure detail of the domain's policies, a detail repeated under
+ * both sts and tlsa counted once. Counts saturate at INT64_MAX.
  */
 struct tr_tally {
 	char *policy_domain;		/* NULL when the report names none */

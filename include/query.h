@@ -19,6 +19,13 @@ struct tr_query_filter {
 	const char *since;	/* UTC "YYYY-MM-DDTHH:MM:SSZ", inclusive, or NULL */
 	const char *until;	/* the same, exclusive, or NULL */
 	size_t limit;		/* rows at most (1 or more) */
+	/* The site's own domains (lower case, no final dot; "host=domain"
+	 * names an MX host elsewhere), or none: each policy domain then counts
+	 * under its owner (tr_domain_owner: mx1.example.net under
+	 * example.net), in the domain column and for domain; others stay as
+	 * they are. */
+	const char *const *own_domains;
+	size_t nown_domains;
 };
 
 enum tr_query_by {
@@ -42,9 +49,9 @@ enum tr_query_by {
 /*
  * tr_query_summary - sessions, failures, failure rate, reports and
  * reporting organizations per policy domain (and per day with TR_BY_DAY),
- * worst failure rate first (latest day first by day). The same sessions
- * reported under two policy types of one domain by one report are counted
- * once (report_domains).
+ * worst failure rate first (latest day first by day). Sessions are counted
+ * by the one rule of docs/schema.md "Counting" (report_domains): sts and
+ * tlsa of one report and domain once, no-policy-found added.
  */
 enum tr_err tr_query_summary(struct tr_store *st,
     const struct tr_query_filter *f, enum tr_query_by by,
@@ -53,7 +60,8 @@ enum tr_err tr_query_summary(struct tr_store *st,
 /*
  * tr_query_failures - failed sessions grouped by the dims chosen (at least
  * one TR_DIM_*), largest first, with the reports they came from and the
- * first and last day seen; counted once like the summary. With explain and
+ * first and last day seen: every failure detail of every policy, a detail
+ * repeated under a report's sts and tlsa policy once. With explain and
  * TR_DIM_TYPE, two more columns say what the result type means and its
  * usual fix.
  */

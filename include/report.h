@@ -21,6 +21,9 @@ struct tr_failure {
 	int64_t failed_session_count;
 	const char *additional_information;
 	const char *failure_reason_code;
+	int repeated;			/* 1: the same detail is listed under the
+					 * domain's other policy type (sts/tlsa)
+					 * of this report: counted once there */
 };
 
 struct tr_policy {
@@ -35,16 +38,21 @@ struct tr_policy {
 };
 
 /*
- * A report's sessions for one policy domain, counted once: the policy type
- * with the most sessions for it (see domain_count.h for the rule).
+ * A report's sessions for one policy domain, counted once (see
+ * domain_count.h for the rule): the sts or tlsa type with the most
+ * sessions, plus the no-policy-found sessions.
  */
 struct tr_domain_count {
 	const char *policy_domain;	/* NULL when the policies name none */
-	const char *policy_type;	/* the type counted */
+	const char *policy_type;	/* the sts/tlsa type counted, else
+					 * "no-policy-found" */
 	int64_t successful;		/* its sessions, saturating at INT64_MAX */
 	int64_t failed;
-	const struct tr_policy *const *policies; /* the counted type's policies */
+	const struct tr_policy *const *policies; /* every policy of the domain,
+					 * by type, then report order */
 	size_t npolicies;
+	size_t ncounted;		/* the first ncounted of policies are
+					 * those whose sessions count */
 };
 
 struct tr_report {

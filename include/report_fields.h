@@ -98,12 +98,18 @@ enum tr_err tr_rf_note(struct tr_rctx *c, const char *key, const char *fmt, ...)
 const char *tr_rf_describe(struct json_object *v, char *buf, size_t bufsz);
 
 /*
- * tr_rf_get - look key up (alias, may be NULL, is an old name read in its
- * place, with a note); 1 when present (*v NULL for JSON null), 0 when absent.
- * *name is the name found, for messages. TR_ERR_NOMEM is returned as -1.
+ * tr_rf_get - look key up, or when absent a drifted name of it (the table
+ * in report_fields.c: "receiving-mx-host-name" for "receiving-mx-hostname"),
+ * read in its place with a note; 1 when present (*v NULL for JSON null), 0
+ * when absent. *name is the name found, for messages. TR_ERR_NOMEM is
+ * returned as -1.
  */
 int tr_rf_get(struct tr_rctx *c, struct tr_rf_obj *ob, const char *key,
-    const char *alias, struct json_object **v, const char **name);
+    struct json_object **v, const char **name);
+
+/* tr_rf_rfc_name - the RFC 8460 name a drifted field name stands for, or
+ * NULL when name is not in the table */
+const char *tr_rf_rfc_name(const char *name);
 
 /* tr_rf_object - the object at key; absent, null or not an object: error */
 enum tr_err tr_rf_object(struct tr_rctx *c, struct tr_rf_obj *ob,
@@ -115,16 +121,17 @@ enum tr_err tr_rf_check_string(struct tr_rctx *c, const char *key,
 
 /*
  * tr_rf_string - read a string field (pointing into the tree) into *out;
- * absent or an optional null (noted) leaves NULL.
+ * absent, or an optional null or "" (noted), leaves NULL.
  */
 enum tr_err tr_rf_string(struct tr_rctx *c, struct tr_rf_obj *ob,
-    const char *key, const char *alias, int flags, const char **out);
+    const char *key, int flags, const char **out);
 
 /* tr_rf_count - read a required count: a JSON integer in 0..TR_RF_COUNT_MAX */
 enum tr_err tr_rf_count(struct tr_rctx *c, struct tr_rf_obj *ob,
     const char *key, int64_t *out);
 
-/* tr_rf_ip - read an optional IPv4 or IPv6 address (inet_pton syntax) */
+/* tr_rf_ip - read an optional IPv4 or IPv6 address (inet_pton syntax); a
+ * string that is none is noted and read as absent */
 enum tr_err tr_rf_ip(struct tr_rctx *c, struct tr_rf_obj *ob,
     const char *key, const char **out);
 

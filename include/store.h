@@ -66,11 +66,31 @@ enum tr_err tr_store_put_report(struct tr_store *st, const struct tr_report *r,
 
 /* tr_store_put_quarantine - keep a message that is not a valid report, with
  * the reason class (tr_err_name) and exact reason. The same bytes again are
- * a duplicate (*result, may be NULL): *rowid is then the earlier row. */
+ * a duplicate (*result, may be NULL): *rowid is then the earlier row, whose
+ * times_seen and last_seen_at count the arrival and whose reason is
+ * renewed. */
 enum tr_err tr_store_put_quarantine(struct tr_store *st,
     const struct tr_origin *o, const unsigned char *raw, size_t rawlen,
     const char *reason_class, const char *reason, enum tr_put *result,
     int64_t *rowid, struct tr_error *err);
+
+/* What else makes a quarantined message the same as one already kept;
+ * every field may be NULL. */
+struct tr_quarantine_key {
+	const char *content_sha256;	/* hex SHA-256 of the decompressed
+					 * report part(s) */
+	const char *organization_name;	/* with report_id, when readable */
+	const char *report_id;
+};
+
+/* tr_store_put_quarantine_keyed - tr_store_put_quarantine, where the same
+ * content or the same organization-name and report-id as a kept row is a
+ * duplicate as well (key may be NULL) */
+enum tr_err tr_store_put_quarantine_keyed(struct tr_store *st,
+    const struct tr_origin *o, const unsigned char *raw, size_t rawlen,
+    const struct tr_quarantine_key *key, const char *reason_class,
+    const char *reason, enum tr_put *result, int64_t *rowid,
+    struct tr_error *err);
 
 /* tr_store_db - the underlying sqlite3 handle (for queries) */
 struct sqlite3 *tr_store_db(struct tr_store *st);

@@ -735,6 +735,11 @@ cmd_query(int argc, char **argv)
 		tr_cmd_db_free(&o.db);
 		return rc;
 	}
+	/* the site's domains gather the policy domains below them */
+	if (o.db.have_cfg && o.db.cfg.domains.n > 0) {
+		o.f.own_domains = (const char *const *)o.db.cfg.domains.v;
+		o.f.nown_domains = o.db.cfg.domains.n;
+	}
 	if (strcmp(q, "summary") == 0)
 		rc = q_summary(&o, st, argc);
 	else if (strcmp(q, "failures") == 0)
@@ -762,9 +767,11 @@ const struct tr_cmd tr_cmd_query = {
 	    "               rate, reporting organizations and reports, worst\n"
 	    "               first; --by day gives one row per domain and day. The\n"
 	    "               same sessions reported under two policies of a domain\n"
-	    "               by one report (tlsa and sts) are counted once.\n"
+	    "               by one report (tlsa and sts) are counted once,\n"
+	    "               no-policy-found sessions are added.\n"
 	    "  failures     failed sessions by result type, receiving MX, sending\n"
-	    "               IP and organization, largest first, with the days\n"
+	    "               IP and organization, largest first (every policy's\n"
+	    "               failure details, a tlsa/sts repeat once), with the days\n"
 	    "               first and last seen and what each result type means\n"
 	    "               and how it is usually fixed; --by picks the columns\n"
 	    "               to group by (default type,mx,ip,org).\n"
@@ -782,7 +789,9 @@ const struct tr_cmd tr_cmd_query = {
 	    "  -c FILE         take the database (and limits) from a tlsrptd.conf\n"
 	    "  --format F      table (aligned, the default), json or csv\n"
 	    "  --limit N       rows at most (default 1000)\n"
-	    "  --domain D      one policy domain\n"
+	    "  --domain D      one policy domain; with -c and domains set there,\n"
+	    "                  one of them with the policy domains below it\n"
+	    "                  (a tlsa policy named after mx1.D counts under D)\n"
 	    "  --org TEXT      organizations whose name contains TEXT (any case)\n"
 	    "  --since T       reports whose period starts at T or later; T is\n"
 	    "                  YYYY-MM-DD (UTC) or an RFC 3339 date-time\n"

@@ -386,6 +386,10 @@ cmd_run(int argc, char **argv)
 	ds.stats = r.stats;
 	ds.after_commit = after_commit;
 	ds.after_commit_arg = &r;
+	if (r.cfg.quarantine_not_ours && r.cfg.domains.n > 0) {
+		ds.not_ours_domains = (const char *const *)r.cfg.domains.v;
+		ds.n_not_ours_domains = r.cfg.domains.n;
+	}
 	if ((r.d = tr_daemon_new(r.st, &ds)) == NULL) {
 		status = TR_EXIT_SOFTWARE;
 		goto out;

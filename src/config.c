@@ -21,6 +21,7 @@
 #define ADDR_MAX	320		/* RFC 5321: 64 local + @ + 255 domain */
 #define QUOTE_MAX	64		/* bytes of a bad value echoed in a message */
 #define LISTEN_MAX	32		/* addresses in one listen list */
+#define DOMAINS_MAX	10000		/* domains, all lines together */
 #define PATH_BYTES	4096		/* Linux PATH_BYTES, with its NUL */
 /* <limits.h> is shadowed by the project's own limits.h under -Iinclude */
 #define NUM_MAX		(~0ULL)
@@ -41,6 +42,7 @@ enum ktype {
 	K_SOCKET,	/* unix:PATH, inet:PORT@HOST, inet6:PORT@HOST or none */
 	K_LISTEN,	/* listen addresses that accumulate: struct tr_strlist */
 	K_IPLIST,	/* IP address literals that accumulate: struct tr_strlist */
+	K_DOMAINS,	/* domain names that accumulate: struct tr_strlist */
 	K_HOST,		/* a domain name (smtp_hostname) */
 	K_URLPATH,	/* an absolute URL path (http_path) */
 	K_TOKEN,	/* an HTTP header name */
@@ -64,6 +66,9 @@ static const char *const after_choices[] = {
 };
 static const char *const invalid_choices[] = {
 	"accept", "reject", NULL		/* = enum tr_on_invalid */
+};
+static const char *const yesno_choices[] = {
+	"no", "yes", NULL			/* = 0, 1 */
 };
 
 #define KB	1024ULL
@@ -134,6 +139,9 @@ static const struct key keys[] = {
 	    NULL, "100" },
 	{ "alert_command", K_PATH, OFF(alert_command), 0, 0, NULL, NULL },
 	{ "retention_days", K_UINT, OFF(retention_days), 0, 36500, NULL, "0" },
+	{ "domains", K_DOMAINS, OFF(domains), 0, 0, NULL, NULL },
+	{ "quarantine_not_ours", K_ENUM, OFF(quarantine_not_ours), 0, 0,
+	  yesno_choices, "no" },
 	{ "quarantine_retention_days", K_UINT, OFF(quarantine_retention_days),
 	    0, 36500, NULL, "0" },
 };
@@ -564,8 +572,9 @@ strlist_add(const struct origin *o, const struct key *k, struct tr_strlist *l,
 	for (i = 0; i < l->n; i++)
 		if (strlen(l->v[i]) == len && memcmp(l->v[i], v, len) == 0)
 			return TR_OK;
-	if (l->n >= LISTEN_MAX)
-		return bad(o, "%s: more than %d values", k->name, LISTEN_MAX);
+	if (l->n >= (k->type == K_DOMAINS ? DOMAINS_MAX : LISTEN_MAX))
+		return bad(o, "%s: more than %d values", k->name,
+		    k->type == K_DOMAINS ? DOMAINS_MAX : LISTEN_MAX);
 	if ((s = strndup(v, len)) == NULL)
 		return nomem(o);
 	if ((n = reallocarray(l->v, l->n + 1, sizeof(*n))) == NULL) {
@@ -654,8 +663,49 @@ valid_listen(const char *s, size_t len, int *badport)
 	return 1;
 }
 
-/* set_addrs - K_LISTEN and K_IPLIST: values separated by commas and/or
- * spaces, added to the list; "none" empties it */
+/* copy_domain - v[0..n) lower-cased without a final dot into d (256
+ * bytes); its length, or -1 when it is no domain name */
+static ssize_t
+copy_domain(const char *v, size_t n, char *d)
+{
+	size_t i;
+
+	if (n > 0 && v[n - 1] == '.')
+		n--;
+	if (n >= 256 || !valid_domain(v, n))
+		return -1;
+	for (i = 0; i < n; i++)
+		d[i] = (char)tolower((unsigned char)v[i]);
+	d[n] = '\0';
+	return (ssize_t)n;
+}
+
+/* add_domain - one entry of K_DOMAINS, "domain" or "host=domain" (an MX
+ * host name elsewhere that belongs to domain): lower-cased, without final
+ * dots, kept once */
+static enum tr_err
+add_domain(const struct origin *o, const struct key *k,
+    struct tr_strlist *l, const char *v, size_t n)
+{
+	char q[QUOTE_MAX * 4 + 8], d[520];
+	const char *eq = memchr(v, '=', n);
+	ssize_t a, b = 0;
+
+	tr_quote(q, sizeof(q), v, n, QUOTE_MAX);
+	if (eq == NULL)
+		a = copy_domain(v, n, d);
+	else if ((a = copy_domain(v, (size_t)(eq - v), d)) != -1 &&
+	    (b = copy_domain(eq + 1, n - (size_t)(eq - v) - 1,
+	    d + a + 1)) != -1)
+		d[a] = '=';
+	if (a == -1 || b == -1)
+		return bad(o, "%s: %s is not a domain name or host=domain",
+		    k->name, q);
+	return strlist_add(o, k, l, d, (size_t)(a + (eq != NULL ? 1 + b : 0)));
+}
+
+/* set_addrs - K_LISTEN, K_IPLIST and K_DOMAINS: values separated by commas
+ * and/or spaces, added to the list; "none" empties it */
 static enum tr_err
 set_addrs(const struct origin *o, const struct key *k, struct tr_config *c,
     const char *v)
@@ -681,6 +731,9 @@ set_addrs(const struct origin *o, const struct key *k, struct tr_config *c,
 				return bad(o, "%s: %s is not an IP address",
 				    k->name, q);
 			e = strlist_add(o, k, l, v, n);
+		} else if (k->type == K_DOMAINS) {
+			if ((e = add_domain(o, k, l, v, n)) != TR_OK)
+				return e;
 		} else if (n > 5 && strncmp(v, "unix:", 5) == 0) {
 			if ((e = unix_spec(o, k, v, n, &s)) != TR_OK)
 				return e;
@@ -817,6 +870,7 @@ set(const struct origin *o, const struct key *k, struct tr_config *c,
 		return set_socket(o, k, c, v);
 	case K_LISTEN:
 	case K_IPLIST:
+	case K_DOMAINS:
 		return set_addrs(o, k, c, v);
 	case K_HOST:
 		return set_host(o, k, c, v);
@@ -928,7 +982,8 @@ parse_line(struct origin *o, const char *s, const char *e,
 		return bad(o, "unknown key %s", q);
 	}
 	if (seen[i] != 0 && keys[i].type != K_LIST &&
-	    keys[i].type != K_LISTEN && keys[i].type != K_IPLIST)
+	    keys[i].type != K_LISTEN && keys[i].type != K_IPLIST &&
+	    keys[i].type != K_DOMAINS)
 		return bad(o, "%s given twice (first at line %u)",
 		    keys[i].name, seen[i]);
 	if (seen[i] == 0)
@@ -1092,6 +1147,10 @@ tr_config_check_run(const struct tr_config *c, struct tr_error *err)
 	if (c->https_listen.n > 0 && c->tls_certificate == NULL)
 		return tr_error_set(err, TR_ERR_SCHEMA, "%s: https_listen "
 		    "needs tls_certificate and tls_key", name);
+	if (c->quarantine_not_ours && c->domains.n == 0)
+		return tr_error_set(err, TR_ERR_SCHEMA, "%s: "
+		    "quarantine_not_ours needs domains: without them every "
+		    "report would be quarantined", name);
 	return TR_OK;
 }
 
@@ -1122,6 +1181,7 @@ tr_config_free(struct tr_config *c)
 	free(c->http_proxy_header);
 	strlist_free(&c->metrics_listen);
 	free(c->alert_command);
+	strlist_free(&c->domains);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -1270,7 +1330,8 @@ tr_config_dump(const struct tr_config *c, FILE *f)
 			}
 			break;
 		case K_LISTEN:
-		case K_IPLIST: {
+		case K_IPLIST:
+		case K_DOMAINS: {
 			const struct tr_strlist *l = fp;
 
 			if (l->n == 0)

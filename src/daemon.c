@@ -20,6 +20,8 @@ struct tr_daemon {
 	struct event_base *base;
 	struct tr_store *st;
 	struct tr_limits limits;
+	const char *const *own_domains;	/* quarantine the others, when n > 0 */
+	size_t nown_domains;
 	unsigned queue_limit;
 	unsigned shutdown_timeout;
 
@@ -138,6 +140,8 @@ process_job(struct tr_daemon *d, struct tr_job *job, struct tr_verdict *v,
 	tr_analyse(job->buf, job->len, job->kind, job->hint, &d->limits, &a);
 	if (job->note != NULL)
 		tr_analysis_note(&a, job->note);
+	if (d->nown_domains > 0)
+		tr_analysis_own_domains(&a, d->own_domains, d->nown_domains);
 	rc = tr_record(d->st, &a, job->buf, job->len, &o, v);
 	tr_analysis_free(&a);
 	*took = now() - t0;
@@ -534,6 +538,8 @@ tr_daemon_new(struct tr_store *st, const struct tr_daemon_settings *s)
 	}
 	d->st = st;
 	d->limits = *s->limits;
+	d->own_domains = s->not_ours_domains;
+	d->nown_domains = s->n_not_ours_domains;
 	d->queue_limit = s->queue_limit > 0 ? s->queue_limit : 1;
 	d->shutdown_timeout = s->shutdown_timeout;
 	d->on_stopping = s->on_stopping;

@@ -23,6 +23,7 @@ static const char *const names[TR_ERR__COUNT] = {
 	[TR_ERR_UTF8] = "invalid-utf8",
 	[TR_ERR_SCHEMA] = "schema",
 	[TR_ERR_REPORT_LIMIT] = "report-limit",
+	[TR_ERR_NOT_OURS] = "not-ours",
 	[TR_ERR_STORE] = "store-failed",
 	[TR_ERR_IO] = "io-error",
 };

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <json-c/json.h>
+#include <openssl/evp.h>
 
 #include "domain_count.h"
 #include "gunzip.h"
@@ -38,6 +39,62 @@ fallback_domain(const struct tr_msgmeta *meta, const char *filename)
 	return domain_from_filename(filename);
 }
 
+/* hash_content - the hex SHA-256 of an invalid part's bytes, for the
+ * quarantine: the same content arriving again is the same row */
+static void
+hash_content(const unsigned char *data, size_t len, struct tr_item *item)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	item->content_sha256[0] = '\0';
+	if (EVP_Digest(data != NULL ? data : (const unsigned char *)"", len,
+	    md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+		return;
+	for (i = 0; i < mdlen; i++)
+		snprintf(item->content_sha256 + 2 * i, 3, "%02x", md[i]);
+}
+
+/* string_member - a copy of o's string member key, or NULL */
+static char *
+string_member(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    json_object_get_string_len(v) == 0 ||
+	    json_object_get_string_len(v) > 1024)
+		return NULL;
+	return strndup(json_object_get_string(v),
+	    (size_t)json_object_get_string_len(v));
+}
+
+/*
+ * refused_key - the organization-name and report-id of JSON that parsed
+ * but was refused (a schema error), so that the sender's retries of one
+ * report keep to one quarantine row. Depth-limited like the real parse.
+ */
+static void
+refused_key(const unsigned char *json, size_t len,
+    const struct tr_limits *limits, struct tr_item *item)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+
+	if (item->err.code != TR_ERR_SCHEMA || len > (size_t)INT32_MAX ||
+	    (tok = json_tokener_new_ex((int)limits->max_json_depth)) == NULL)
+		return;
+	o = json_tokener_parse_ex(tok, (const char *)json, (int)len);
+	if (o != NULL && json_object_is_type(o, json_type_object)) {
+		item->organization_name = string_member(o,
+		    "organization-name");
+		item->report_id = string_member(o, "report-id");
+	}
+	json_object_put(o);
+	json_tokener_free(tok);
+}
+
 /* analyse_payload - decompress as needed and validate one report body */
 static void
 analyse_payload(const unsigned char *data, size_t len, enum tr_payload kind,
@@ -62,13 +119,19 @@ analyse_payload(const unsigned char *data, size_t len, enum tr_payload kind,
 			break;
 		}
 		/* the parser keeps a copy of its own: no need for one here */
-		tr_report_parse((const char *)data, len, limits, fallback,
-		    &item->report, &item->err);
+		if (tr_report_parse((const char *)data, len, limits, fallback,
+		    &item->report, &item->err) != TR_OK) {
+			hash_content(data, len, item);
+			refused_key(data, len, limits, item);
+		}
 		return;
 	}
-	if (rc == TR_OK)
-		tr_report_parse((const char *)json, jsonlen, limits, fallback,
-		    &item->report, &item->err);
+	if (rc == TR_OK && tr_report_parse((const char *)json, jsonlen,
+	    limits, fallback, &item->report, &item->err) != TR_OK) {
+		/* decompressed: a retry's gzip header differs, this not */
+		hash_content(json, jsonlen, item);
+		refused_key(json, jsonlen, limits, item);
+	}
 	free(json);
 }
 
@@ -139,14 +202,71 @@ tr_analysis_note(struct tr_analysis *a, const char *note)
 	}
 }
 
+/* not_ours - whether r names domains and none of them is ours */
+static int
+not_ours(const struct tr_report *r, const char *const *domains, size_t n)
+{
+	size_t i, named = 0;
+
+	for (i = 0; i < r->ndomains; i++) {
+		if (r->domains[i].policy_domain == NULL)
+			continue;
+		named++;
+		if (tr_domain_owner(r->domains[i].policy_domain, domains, n) !=
+		    NULL)
+			return 0;
+	}
+	return named > 0;
+}
+
+/* tr_analysis_own_domains - reports about other sites' domains out */
+void
+tr_analysis_own_domains(struct tr_analysis *a, const char *const *domains,
+    size_t n)
+{
+	struct tr_item *item;
+	struct tr_report *r;
+	size_t i, j, len;
+	int first;
+
+	for (i = 0; i < a->nitems; i++) {
+		item = &a->items[i];
+		if ((r = item->report) == NULL || !not_ours(r, domains, n))
+			continue;
+		len = (size_t)snprintf(item->err.msg, sizeof(item->err.msg),
+		    "the report is about");
+		for (j = 0, first = 1; j < r->ndomains &&
+		    len < sizeof(item->err.msg); j++) {
+			if (r->domains[j].policy_domain == NULL)
+				continue;
+			len += (size_t)snprintf(item->err.msg + len,
+			    sizeof(item->err.msg) - len, "%s %s",
+			    first ? "" : ",", r->domains[j].policy_domain);
+			first = 0;
+		}
+		if (len < sizeof(item->err.msg))
+			snprintf(item->err.msg + len, sizeof(item->err.msg) -
+			    len, ", none of them in domains (tlsrptd.conf)");
+		item->err.code = TR_ERR_NOT_OURS;
+		hash_content((const unsigned char *)r->raw, r->rawlen, item);
+		item->organization_name = strdup(r->organization_name);
+		item->report_id = strdup(r->report_id);
+		tr_report_free(r);
+		item->report = NULL;
+	}
+}
+
 /* tr_analysis_free - release an analysis */
 void
 tr_analysis_free(struct tr_analysis *a)
 {
 	size_t i;
 
-	for (i = 0; i < a->nitems; i++)
+	for (i = 0; i < a->nitems; i++) {
 		tr_report_free(a->items[i].report);
+		free(a->items[i].organization_name);
+		free(a->items[i].report_id);
+	}
 	free(a->items);
 	tr_mime_result_free(&a->mime);
 	memset(a, 0, sizeof(*a));
@@ -188,10 +308,8 @@ report_fields(const struct tr_report *r, int64_t rowid, enum tr_put put)
 	json_object_object_add(o, "id", json_object_new_int64(rowid));
 	add_str(o, "start", r->start_datetime);
 	add_str(o, "end", r->end_datetime);
-	for (i = 0; i < r->npolicies; i++) {
-		ok = tr_count_add(ok, r->policies[i].successful_sessions);
-		failed = tr_count_add(failed, r->policies[i].failed_sessions);
-	}
+	/* counted as the store and the queries count them */
+	tr_domain_totals(r->domains, r->ndomains, &ok, &failed);
 	json_object_object_add(o, "policies",
 	    json_object_new_int64((int64_t)r->npolicies));
 	json_object_object_add(o, "successful_sessions", json_object_new_int64(ok));
@@ -233,9 +351,12 @@ tally_report(const struct tr_report *r, struct tr_verdict *v)
 			    r->start_datetime);
 		t->successful = d->successful;
 		t->failed = d->failed;
+		/* every detail of every policy, a repeat counted once */
 		for (j = 0; j < d->npolicies; j++) {
 			p = d->policies[j];
 			for (k = 0; k < p->nfailures; k++) {
+				if (p->failures[k].repeated)
+					continue;
 				ti = tr_result_type_index(
 				    p->failures[k].result_type);
 				if (ti < 0)
@@ -322,6 +443,58 @@ quarantine_reason(const struct tr_analysis *a, struct tr_error *why)
 	snprintf(why->msg, sizeof(why->msg), "%s", buf);
 }
 
+/*
+ * quarantine_key - what makes this message's quarantine row: the content
+ * of its one invalid part (or a hash of its invalid parts' hashes), and the
+ * report key of the first that has one; a message without a report part
+ * has no key but its bytes
+ */
+static void
+quarantine_key(const struct tr_analysis *a, struct tr_quarantine_key *k,
+    char *hex)
+{
+	EVP_MD_CTX *ctx;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, j;
+	size_t i, n = 0;
+	const struct tr_item *it, *one = NULL;
+
+	memset(k, 0, sizeof(*k));
+	for (i = 0; i < a->nitems; i++) {
+		it = &a->items[i];
+		if (it->report != NULL || it->content_sha256[0] == '\0')
+			continue;
+		if (one == NULL)
+			one = it;
+		if (k->report_id == NULL && it->report_id != NULL &&
+		    it->organization_name != NULL) {
+			k->organization_name = it->organization_name;
+			k->report_id = it->report_id;
+		}
+		n++;
+	}
+	if (n == 0)
+		return;
+	if (n == 1) {
+		k->content_sha256 = one->content_sha256;
+		return;
+	}
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return;
+	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1) {
+		for (i = 0; i < a->nitems; i++)
+			if (a->items[i].report == NULL)
+				EVP_DigestUpdate(ctx, a->items[i].content_sha256,
+				    strlen(a->items[i].content_sha256));
+		if (EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen == 32) {
+			for (j = 0; j < mdlen; j++)
+				snprintf(hex + 2 * j, 3, "%02x", md[j]);
+			k->content_sha256 = hex;
+		}
+	}
+	EVP_MD_CTX_free(ctx);
+}
+
 /* tr_record - store the valid reports; quarantine what is not valid */
 enum tr_err
 tr_record(struct tr_store *st, const struct tr_analysis *a,
@@ -330,6 +503,8 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 {
 	struct tr_origin o = *origin;
 	struct json_object *reports = NULL, *invalid = NULL, *it_fields;
+	struct tr_quarantine_key qkey;
+	char qhex[65];
 	struct tr_error serr;
 	enum tr_put put, qput = TR_PUT_STORED;
 	int64_t rowid;
@@ -381,7 +556,8 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 		 * it was without letting one message fill the database */
 		if (v->err.code == TR_ERR_TOO_LARGE && rawlen > QUARANTINE_HEAD)
 			rawlen = QUARANTINE_HEAD;
-		if (tr_store_put_quarantine(st, &o, raw, rawlen,
+		quarantine_key(a, &qkey, qhex);
+		if (tr_store_put_quarantine_keyed(st, &o, raw, rawlen, &qkey,
 		    tr_err_name(v->err.code), v->err.msg, &qput,
 		    &v->quarantine_id, &serr) != TR_OK)
 			goto store_failed;

@@ -76,7 +76,8 @@ tr_quarantine_delete(struct tr_store *st, int64_t id, int *found,
 /* The stored fields of one quarantined message. */
 struct qrow {
 	char *received_at, *way_in, *source, *envelope_from, *envelope_to;
-	char *reason_class;
+	char *reason_class, *last_seen_at;
+	int64_t times_seen;
 	unsigned char *raw;
 	size_t rawlen;
 };
@@ -98,6 +99,7 @@ qrow_free(struct qrow *q)
 	free(q->envelope_from);
 	free(q->envelope_to);
 	free(q->reason_class);
+	free(q->last_seen_at);
 	free(q->raw);
 }
 
@@ -112,8 +114,8 @@ qrow_read(sqlite3 *db, int64_t id, struct qrow *q, int *found,
 	memset(q, 0, sizeof(*q));
 	*found = 0;
 	rc = sqlite3_prepare_v2(db, "SELECT received_at, way_in, source, "
-	    "envelope_from, envelope_to, reason_class, raw FROM quarantine "
-	    "WHERE id = ?1", -1, &stmt, NULL);
+	    "envelope_from, envelope_to, reason_class, raw, times_seen, "
+	    "last_seen_at FROM quarantine WHERE id = ?1", -1, &stmt, NULL);
 	if (rc != SQLITE_OK)
 		return tr_schema_dberror(err, db, rc, "quarantine", "reading");
 	sqlite3_bind_int64(stmt, 1, id);
@@ -126,6 +128,8 @@ qrow_read(sqlite3 *db, int64_t id, struct qrow *q, int *found,
 		q->envelope_from = col_dup(stmt, 3);
 		q->envelope_to = col_dup(stmt, 4);
 		q->reason_class = col_dup(stmt, 5);
+		q->times_seen = sqlite3_column_int64(stmt, 7);
+		q->last_seen_at = col_dup(stmt, 8);
 		q->rawlen = (size_t)sqlite3_column_bytes(stmt, 6);
 		if ((q->raw = malloc(q->rawlen + 1)) != NULL && q->rawlen > 0)
 			memcpy(q->raw, sqlite3_column_blob(stmt, 6), q->rawlen);
@@ -142,6 +146,29 @@ qrow_read(sqlite3 *db, int64_t id, struct qrow *q, int *found,
 		return TR_ERR_STORE;
 	}
 	sqlite3_finalize(stmt);
+	return TR_OK;
+}
+
+/* restore_seen - row id's times_seen and last_seen_at as q read them */
+static enum tr_err
+restore_seen(sqlite3 *db, int64_t id, const struct qrow *q,
+    struct tr_error *err)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "UPDATE quarantine SET times_seen = ?2, "
+	    "last_seen_at = ?3 WHERE id = ?1", -1, &stmt, NULL);
+	if (rc != SQLITE_OK)
+		return tr_schema_dberror(err, db, rc, "quarantine", "preparing");
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, q->times_seen);
+	if (q->last_seen_at != NULL)
+		sqlite3_bind_text(stmt, 3, q->last_seen_at, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return tr_schema_dberror(err, db, rc, "quarantine", "writing");
 	return TR_OK;
 }
 
@@ -201,14 +228,14 @@ tr_quarantine_retry(struct tr_store *st, int64_t id,
 		goto out;
 	}
 	/* Still invalid: the same bytes are the same row; keep today's
-	 * reason. A row the pipeline could not find again stays as it is. */
+	 * reason. Recording it counted an arrival that was not one: the
+	 * row's count and last arrival are put back. A row the pipeline
+	 * could not find again stays as it is. */
 	res->outcome = v.stored + v.duplicates > 0 ? TR_RETRY_PARTLY :
 	    TR_RETRY_INVALID;
 	res->reason = v.err;
 	if (v.quarantine_id == id)
-		e = exec_id(db, "UPDATE quarantine SET reason_class = ?2, "
-		    "reason = ?3 WHERE id = ?1", id, tr_err_name(v.err.code),
-		    v.err.msg, NULL, err);
+		e = restore_seen(db, id, &q, err);
 out:
 	tr_verdict_free(&v);
 	tr_analysis_free(&a);

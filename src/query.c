@@ -115,6 +115,7 @@ static const struct tr_column report_failure_cols[] = {
 	{ "receiving_mx_helo", TR_COL_TEXT, 40 },
 	{ "failure_reason_code", TR_COL_TEXT, 40 },
 	{ "additional_information", TR_COL_TEXT, 60 },
+	{ "counted", TR_COL_TEXT, 0 },
 };
 
 static const struct tr_column report_note_cols[] = {
@@ -130,6 +131,7 @@ static const struct tr_column quarantine_cols[] = {
 	{ "reason_class", TR_COL_TEXT, 0 },
 	{ "reason", TR_COL_TEXT, 60 },
 	{ "bytes", TR_COL_INT, 0 },
+	{ "seen", TR_COL_INT, 0 },
 };
 
 static const struct tr_column qitem_cols[] = {
@@ -146,9 +148,74 @@ static const struct tr_column qitem_cols[] = {
 	{ "reason", TR_COL_TEXT, 0 },
 	{ "bytes", TR_COL_INT, 0 },
 	{ "sha256", TR_COL_TEXT, 0 },
+	{ "times_seen", TR_COL_INT, 0 },
+	{ "last_seen_at", TR_COL_TEXT, 0 },
+	{ "content_sha256", TR_COL_TEXT, 0 },
+	{ "organization", TR_COL_TEXT, 0 },
+	{ "report_id", TR_COL_TEXT, 0 },
 };
 
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * With the site's domains (:own, a JSON array): owners maps each distinct
+ * policy domain (pd) to the domain it counts under (dom) as tr_domain_owner
+ * does: a "host=domain" entry for it, else the longest listed domain it
+ * equals or ends in after a dot, else itself. Worked out once per distinct policy domain, which are few
+ * beside the rows; report_domains rows s join it as w. Domains are compared
+ * as stored: lower case, no final dot.
+ */
+#define OWNERS_CTE \
+	"WITH owners(pd, dom) AS MATERIALIZED (SELECT p.pd, " \
+	"coalesce((SELECT substr(o.value, instr(o.value, '=') + 1) " \
+	"FROM json_each(:own) o WHERE instr(o.value, '=') > 0 AND " \
+	"substr(o.value, 1, instr(o.value, '=') - 1) = p.pd LIMIT 1), " \
+	"(SELECT o.value FROM json_each(:own) o WHERE instr(o.value, '=') = 0 " \
+	"AND (p.pd = o.value OR substr(p.pd, -length(o.value) - 1) = " \
+	"'.' || o.value) ORDER BY length(o.value) DESC LIMIT 1), p.pd) " \
+	"FROM (SELECT DISTINCT policy_domain AS pd FROM report_domains) p) "
+#define OWNERS_JOIN	" JOIN owners w ON w.pd IS s.policy_domain"
+
+/* owned - whether f gathers policy domains under the site's domains */
+static int
+owned(const struct tr_query_filter *f)
+{
+	return f != NULL && f->nown_domains > 0;
+}
+
+/* domain_sql - the domain column of s for f */
+static const char *
+domain_sql(const struct tr_query_filter *f)
+{
+	return owned(f) ? "w.dom" : "s.policy_domain";
+}
+
+/* own_json - f's own domains as a JSON array of strings (free it); they
+ * are LDH names (config.c checks them), so need no escaping. NULL when
+ * there are none or out of memory (*nomem set). */
+static char *
+own_json(const struct tr_query_filter *f, int *nomem)
+{
+	size_t i, n = 3;
+	char *j, *p;
+
+	*nomem = 0;
+	if (f == NULL || f->nown_domains == 0)
+		return NULL;
+	for (i = 0; i < f->nown_domains; i++)
+		n += strlen(f->own_domains[i]) + 3;
+	if ((p = j = malloc(n)) == NULL) {
+		*nomem = 1;
+		return NULL;
+	}
+	*p++ = '[';
+	for (i = 0; i < f->nown_domains; i++)
+		p += sprintf(p, "%s\"%s\"", i > 0 ? "," : "",
+		    f->own_domains[i]);
+	*p++ = ']';
+	*p = '\0';
+	return j;
+}
 
 /* dberr - TR_ERR_STORE naming the question and SQLite's error */
 static enum tr_err
@@ -215,14 +282,25 @@ prepare(struct tr_store *st, const char *sql, const struct tr_query_filter *f,
     sqlite3_stmt **stmt, const char *what, struct tr_error *err)
 {
 	sqlite3 *db = tr_store_db(st);
-	int rc, i;
+	char *own;
+	int rc, i, oom;
 
 	rc = sqlite3_prepare_v2(db, sql, -1, stmt, NULL);
 	if (rc != SQLITE_OK)
 		return dberr(db, rc, what, err);
 	if (f == NULL)
 		return TR_OK;
-	rc = bind_named(*stmt, ":domain", f->domain);
+	rc = SQLITE_OK;
+	if ((own = own_json(f, &oom)) != NULL &&
+	    (i = sqlite3_bind_parameter_index(*stmt, ":own")) != 0)
+		rc = sqlite3_bind_text(*stmt, i, own, -1, SQLITE_TRANSIENT);
+	free(own);
+	if (oom) {
+		sqlite3_finalize(*stmt);
+		*stmt = NULL;
+		return nomem(what, err);
+	}
+	rc |= bind_named(*stmt, ":domain", f->domain);
 	rc |= bind_named(*stmt, ":org", f->org);
 	rc |= bind_named(*stmt, ":since", f->since);
 	rc |= bind_named(*stmt, ":until", f->until);
@@ -328,8 +406,11 @@ run(struct tr_store *st, const char *sql, const struct tr_query_filter *f,
 	"= 0 THEN NULL ELSE total(s.failed_sessions) / " \
 	"(total(s.successful_sessions) + total(s.failed_sessions)) END " \
 	"AS failure_rate, " \
-	"count(DISTINCT s.organization_name) AS organizations, " \
-	"count(*) AS reports"
+	"count(DISTINCT s.organization_name) AS organizations, "
+/* one row per report and policy domain, but a domain gathering its MX
+ * names may hold two rows of one report */
+#define REPORTS_SQL(f) (owned(f) ? \
+	"count(DISTINCT s.report_ref) AS reports" : "count(*) AS reports")
 
 /* tr_query_summary - per domain (and day), counted once */
 enum tr_err
@@ -337,26 +418,28 @@ tr_query_summary(struct tr_store *st, const struct tr_query_filter *f,
     enum tr_query_by by, struct tr_table **out, int *more,
     struct tr_error *err)
 {
-	char sql[SQL_MAX];
+	char sql[SQL_MAX], dom[SQL_MAX / 4];
+	const char *d = domain_sql(f);
 
 	if (by == TR_BY_DAY)
-		snprintf(sql, sizeof(sql), "SELECT substr(s.start_time, 1, 10) "
-		    "AS day, s.policy_domain, " SESSIONS_SQL
-		    " FROM report_domains s WHERE 1");
+		snprintf(sql, sizeof(sql), "%sSELECT substr(s.start_time, 1, "
+		    "10) AS day, %s AS dom, " SESSIONS_SQL "%s"
+		    " FROM report_domains s%s WHERE 1", owned(f) ? OWNERS_CTE :
+		    "", d, REPORTS_SQL(f), owned(f) ? OWNERS_JOIN : "");
 	else
-		snprintf(sql, sizeof(sql), "SELECT s.policy_domain, "
-		    SESSIONS_SQL ", substr(min(s.start_time), 1, 10), "
+		snprintf(sql, sizeof(sql), "%sSELECT %s AS dom, "
+		    SESSIONS_SQL "%s, substr(min(s.start_time), 1, 10), "
 		    "substr(max(s.start_time), 1, 10) "
-		    "FROM report_domains s WHERE 1");
-	add_filters(sql, sizeof(sql), f, "s", "start_time",
-	    "s.policy_domain = :domain");
+		    "FROM report_domains s%s WHERE 1", owned(f) ? OWNERS_CTE :
+		    "", d, REPORTS_SQL(f), owned(f) ? OWNERS_JOIN : "");
+	snprintf(dom, sizeof(dom), "%s = :domain", d);
+	add_filters(sql, sizeof(sql), f, "s", "start_time", dom);
 	if (by == TR_BY_DAY)
-		append(sql, " GROUP BY day, s.policy_domain "
-		    "ORDER BY day DESC, s.policy_domain LIMIT :limit",
-		    sizeof(sql));
+		append(sql, " GROUP BY day, dom "
+		    "ORDER BY day DESC, dom LIMIT :limit", sizeof(sql));
 	else
-		append(sql, " GROUP BY s.policy_domain ORDER BY "
-		    "failure_rate DESC, failed DESC, s.policy_domain "
+		append(sql, " GROUP BY dom ORDER BY "
+		    "failure_rate DESC, failed DESC, dom "
 		    "LIMIT :limit", sizeof(sql));
 	if (by == TR_BY_DAY)
 		return run(st, sql, f, summary_day_cols,
@@ -388,7 +471,7 @@ tr_query_failures(struct tr_store *st, const struct tr_query_filter *f,
     struct tr_error *err)
 {
 	const struct tr_column *cols;
-	char sql[SQL_MAX], group[512] = "";
+	char sql[SQL_MAX], group[512] = "", col[32], dom[SQL_MAX / 4];
 	size_t i, ncols;
 	int type_col = -1, k = 0;
 
@@ -397,24 +480,25 @@ tr_query_failures(struct tr_store *st, const struct tr_query_filter *f,
 		return tr_error_set(err, TR_ERR_SCHEMA, "failures: no "
 		    "dimension to group by");
 	explain = explain && (dims & TR_DIM_TYPE);
-	snprintf(sql, sizeof(sql), "SELECT ");
+	snprintf(sql, sizeof(sql), "%sSELECT ", owned(f) ? OWNERS_CTE : "");
 	for (i = 0; i < NDIMS; i++) {
 		if (!(dims & dims_def[i].dim))
 			continue;
 		if (dims_def[i].dim == TR_DIM_TYPE)
 			type_col = k;
-		append(sql, dims_def[i].expr, sizeof(sql));
-		append(sql, ", ", sizeof(sql));
-		if (k > 0)
-			append(group, ", ", sizeof(group));
-		append(group, dims_def[i].expr, sizeof(group));
+		append(sql, dims_def[i].dim == TR_DIM_DOMAIN ? domain_sql(f) :
+		    dims_def[i].expr, sizeof(sql));
+		snprintf(col, sizeof(col), " AS c%d, ", k);
+		append(sql, col, sizeof(sql));
+		snprintf(col, sizeof(col), "%sc%d", k > 0 ? ", " : "", k);
+		append(group, col, sizeof(group));
 		k++;
 	}
 	/*
-	 * Only the failure details of the policy type each (report, domain)
-	 * is counted under: Microsoft's tlsa and sts copies of the same
-	 * failures count once. Driven by the failure details, which are
-	 * few beside the reports.
+	 * Every failure detail of every policy, but a detail that a report
+	 * lists under both its sts and its tlsa policy of a domain (Microsoft)
+	 * once: the repeat is marked when stored (src/domain_count.c).
+	 * Driven by the failure details, which are few beside the reports.
 	 */
 	append(sql, "CAST(total(f.failed_sessions) AS INTEGER) AS failed, "
 	    "count(DISTINCT s.report_ref) AS reports, "
@@ -423,10 +507,12 @@ tr_query_failures(struct tr_store *st, const struct tr_query_filter *f,
 	    "FROM failure_details f "
 	    "JOIN policies p ON p.id = f.policy_ref "
 	    "JOIN report_domains s ON s.report_ref = p.report_ref "
-	    "AND s.policy_domain IS p.policy_domain "
-	    "AND s.policy_type IS p.policy_type WHERE 1", sizeof(sql));
-	add_filters(sql, sizeof(sql), f, "s", "start_time",
-	    "s.policy_domain = :domain");
+	    "AND s.policy_domain IS p.policy_domain", sizeof(sql));
+	if (owned(f))
+		append(sql, OWNERS_JOIN, sizeof(sql));
+	append(sql, " WHERE f.repeated = 0", sizeof(sql));
+	snprintf(dom, sizeof(dom), "%s = :domain", domain_sql(f));
+	add_filters(sql, sizeof(sql), f, "s", "start_time", dom);
 	append(sql, " GROUP BY ", sizeof(sql));
 	append(sql, group, sizeof(sql));
 	append(sql, " ORDER BY failed DESC, ", sizeof(sql));
@@ -442,9 +528,9 @@ enum tr_err
 tr_query_reports(struct tr_store *st, const struct tr_query_filter *f,
     struct tr_table **out, int *more, struct tr_error *err)
 {
-	char sql[SQL_MAX];
+	char sql[SQL_MAX], dom[SQL_MAX / 2];
 
-	snprintf(sql, sizeof(sql), "SELECT r.id, r.organization_name, "
+	snprintf(sql, sizeof(sql), "%sSELECT r.id, r.organization_name, "
 	    "r.report_id, r.start_time, r.end_time, "
 	    "(SELECT group_concat(policy_domain, ' ') FROM "
 	    "(SELECT policy_domain FROM report_domains WHERE report_ref = r.id "
@@ -454,10 +540,11 @@ tr_query_reports(struct tr_store *st, const struct tr_query_filter *f,
 	    "(SELECT CAST(total(failed_sessions) AS INTEGER) "
 	    "FROM report_domains WHERE report_ref = r.id), "
 	    "coalesce(json_array_length(r.conformance_notes), 0) "
-	    "FROM reports r WHERE 1");
-	add_filters(sql, sizeof(sql), f, "r", "start_time",
-	    "r.id IN (SELECT report_ref FROM report_domains "
-	    "WHERE policy_domain = :domain)");
+	    "FROM reports r WHERE 1", owned(f) ? OWNERS_CTE : "");
+	snprintf(dom, sizeof(dom), "r.id IN (SELECT s.report_ref FROM "
+	    "report_domains s%s WHERE %s = :domain)", owned(f) ? OWNERS_JOIN :
+	    "", domain_sql(f));
+	add_filters(sql, sizeof(sql), f, "r", "start_time", dom);
 	append(sql, " ORDER BY r.start_time DESC, r.id DESC LIMIT :limit",
 	    sizeof(sql));
 	return run(st, sql, f, reports_cols, NCOLS(reports_cols), -1, out, more,
@@ -517,7 +604,8 @@ tr_query_report_show(struct tr_store *st, int64_t id,
 		goto out;
 	*found = 1;
 	if ((e = by_id(st, "SELECT p.position, p.policy_type, p.policy_domain, "
-	    "CASE WHEN EXISTS (SELECT 1 FROM report_domains s "
+	    "CASE WHEN p.policy_type NOT IN ('sts', 'tlsa') "
+	    "OR EXISTS (SELECT 1 FROM report_domains s "
 	    "WHERE s.report_ref = p.report_ref "
 	    "AND s.policy_domain IS p.policy_domain "
 	    "AND s.policy_type IS p.policy_type) THEN 'yes' ELSE 'no' END, "
@@ -530,7 +618,9 @@ tr_query_report_show(struct tr_store *st, int64_t id,
 	if ((e = by_id(st, "SELECT p.position, f.result_type, "
 	    "f.failed_sessions, f.receiving_mx_hostname, f.receiving_ip, "
 	    "f.sending_mta_ip, f.receiving_mx_helo, f.failure_reason_code, "
-	    "f.additional_information FROM failure_details f "
+	    "f.additional_information, "
+	    "CASE WHEN f.repeated THEN 'repeat' ELSE 'yes' END "
+	    "FROM failure_details f "
 	    "JOIN policies p ON p.id = f.policy_ref WHERE p.report_ref = ?1 "
 	    "ORDER BY p.position, f.id", id, report_failure_cols,
 	    NCOLS(report_failure_cols), &out->failures, "reports show",
@@ -589,7 +679,7 @@ tr_query_quarantine(struct tr_store *st, const struct tr_query_filter *f,
 
 	snprintf(sql, sizeof(sql), "SELECT q.id, q.received_at, q.way_in, "
 	    "q.source, coalesce(q.envelope_from, q.mail_from), q.reason_class, "
-	    "q.reason, length(q.raw) FROM quarantine q WHERE 1");
+	    "q.reason, length(q.raw), q.times_seen FROM quarantine q WHERE 1");
 	add_filters(sql, sizeof(sql), &(struct tr_query_filter){
 	    .since = f->since, .until = f->until }, "q", "received_at", NULL);
 	append(sql, " ORDER BY q.received_at DESC, q.id DESC LIMIT :limit",
@@ -612,7 +702,9 @@ tr_query_quarantine_show(struct tr_store *st, int64_t id,
 	*found = 0;
 	e = by_id(st, "SELECT id, received_at, way_in, source, envelope_from, "
 	    "envelope_to, message_id, mail_from, subject, reason_class, "
-	    "reason, length(raw), raw_sha256 FROM quarantine WHERE id = ?1",
+	    "reason, length(raw), raw_sha256, times_seen, last_seen_at, "
+	    "content_sha256, organization_name, report_id FROM quarantine "
+	    "WHERE id = ?1",
 	    id, qitem_cols, NCOLS(qitem_cols), &out->info, "quarantine show",
 	    err);
 	if (e != TR_OK || tr_table_nrows(out->info) == 0)

@@ -58,10 +58,11 @@ static const char *const result_types[] = {
 _Static_assert(sizeof(result_types) / sizeof(result_types[0]) ==
     TR_RESULT_TYPES + 1, "TR_RESULT_TYPES is the registry's size");
 
-/* Known names per object, RFC names and the old ones we map. */
+/* Known names per object, as RFC 8460 spells them; the drifted names
+ * senders use instead are mapped by the table in report_fields.c. */
 static const char *const top_keys[] = {
-	"organization-name", "date-range", "contact-info", "email-address",
-	"report-id", "policies", NULL
+	"organization-name", "date-range", "contact-info", "report-id",
+	"policies", NULL
 };
 static const char *const range_keys[] = {
 	"start-datetime", "end-datetime", NULL
@@ -70,8 +71,7 @@ static const char *const item_keys[] = {
 	"policy", "summary", "failure-details", NULL
 };
 static const char *const policy_keys[] = {
-	"policy-type", "policy-string", "policy-domain", "mx-host",
-	"mx-host-pattern", NULL
+	"policy-type", "policy-string", "policy-domain", "mx-host", NULL
 };
 static const char *const summary_keys[] = {
 	"total-successful-session-count", "total-failure-session-count", NULL
@@ -79,8 +79,7 @@ static const char *const summary_keys[] = {
 static const char *const failure_keys[] = {
 	"result-type", "sending-mta-ip", "receiving-mx-hostname",
 	"receiving-mx-helo", "receiving-ip", "failed-session-count",
-	"additional-information", "additional-info-uri",
-	"failure-reason-code", "failure-error-code", NULL
+	"additional-information", "failure-reason-code", NULL
 };
 
 /* tr_result_type_index - a result-type's place in the registry, or -1 */
@@ -203,7 +202,7 @@ read_datetime(struct tr_rctx *c, struct tr_rf_obj *ob, const char *key,
 	const char *s, *why;
 	enum tr_err e;
 
-	if ((e = tr_rf_string(c, ob, key, NULL, TR_RF_REQUIRED, &s)) != TR_OK)
+	if ((e = tr_rf_string(c, ob, key, TR_RF_REQUIRED, &s)) != TR_OK)
 		return e;
 	if (tr_dt_parse(s, strlen(s), dt, &why) == -1) {
 		tr_quote(buf, sizeof(buf), s, strlen(s), TR_RF_QUOTE_MAX);
@@ -265,7 +264,7 @@ parse_failure(struct tr_rctx *c, struct json_object *o, struct tr_failure *f)
 		    tr_rf_describe(o, buf, sizeof(buf)));
 	ob.o = o;
 	ob.found = 0;
-	if ((e = tr_rf_string(c, &ob, "result-type", NULL,
+	if ((e = tr_rf_string(c, &ob, "result-type",
 	    TR_RF_REQUIRED | TR_RF_NONEMPTY, &f->result_type)) != TR_OK)
 		return e;
 	/* the registry grows by expert review: keep what we do not know */
@@ -281,17 +280,17 @@ parse_failure(struct tr_rctx *c, struct json_object *o, struct tr_failure *f)
 	}
 	if ((e = tr_rf_ip(c, &ob, "sending-mta-ip", &f->sending_mta_ip)) !=
 	    TR_OK ||
-	    (e = tr_rf_string(c, &ob, "receiving-mx-hostname", NULL, 0,
+	    (e = tr_rf_string(c, &ob, "receiving-mx-hostname", 0,
 	    &f->receiving_mx_hostname)) != TR_OK ||
-	    (e = tr_rf_string(c, &ob, "receiving-mx-helo", NULL, 0,
+	    (e = tr_rf_string(c, &ob, "receiving-mx-helo", 0,
 	    &f->receiving_mx_helo)) != TR_OK ||
 	    (e = tr_rf_ip(c, &ob, "receiving-ip", &f->receiving_ip)) != TR_OK ||
 	    (e = tr_rf_count(c, &ob, "failed-session-count",
 	    &f->failed_session_count)) != TR_OK ||
-	    (e = tr_rf_string(c, &ob, "additional-information",
-	    "additional-info-uri", 0, &f->additional_information)) != TR_OK ||
-	    (e = tr_rf_string(c, &ob, "failure-reason-code",
-	    "failure-error-code", 0, &f->failure_reason_code)) != TR_OK)
+	    (e = tr_rf_string(c, &ob, "additional-information", 0,
+	    &f->additional_information)) != TR_OK ||
+	    (e = tr_rf_string(c, &ob, "failure-reason-code", 0,
+	    &f->failure_reason_code)) != TR_OK)
 		return e;
 	return tr_rf_unknown(c, &ob, failure_keys);
 }
@@ -304,13 +303,13 @@ parse_policy_fields(struct tr_rctx *c, struct json_object *o,
 	char buf[TR_RF_QUOTE_MAX * 4 + 16];
 	struct json_object *v;
 	struct tr_rf_obj ob;
-	const char *name, *t;
+	const char *name, *t, *what;
 	enum tr_err e;
 	int has;
 
 	ob.o = o;
 	ob.found = 0;
-	if ((e = tr_rf_string(c, &ob, "policy-type", NULL,
+	if ((e = tr_rf_string(c, &ob, "policy-type",
 	    TR_RF_REQUIRED | TR_RF_NONEMPTY, &t)) != TR_OK)
 		return e;
 	if (strcmp(t, "tlsa") != 0 && strcmp(t, "sts") != 0 &&
@@ -322,7 +321,7 @@ parse_policy_fields(struct tr_rctx *c, struct json_object *o,
 	}
 	p->policy_type = t;
 
-	if ((has = tr_rf_get(c, &ob, "policy-string", NULL, &v, &name)) == -1)
+	if ((has = tr_rf_get(c, &ob, "policy-string", &v, &name)) == -1)
 		return TR_ERR_NOMEM;
 	if (has && v == NULL)
 		e = tr_rf_note(c, name, "null, read as absent");
@@ -332,30 +331,31 @@ parse_policy_fields(struct tr_rctx *c, struct json_object *o,
 	if (e != TR_OK)
 		return e;
 
-	if ((has = tr_rf_get(c, &ob, "policy-domain", NULL, &v, &name)) == -1)
+	if ((has = tr_rf_get(c, &ob, "policy-domain", &v, &name)) == -1)
 		return TR_ERR_NOMEM;
-	if (!has || v == NULL) {
-		/* Postfix + libtlsrpt 0.5.0 leave it out on no-policy-found */
-		if (c->fallback_domain == NULL) {
-			if (!has)
-				return tr_rf_fail(c, TR_ERR_SCHEMA, NULL,
-				    "missing required field \"policy-domain\"");
-			return tr_rf_fail(c, TR_ERR_SCHEMA, name,
-			    "expected a string, got null");
-		}
+	if (has && v != NULL && (e = tr_rf_check_string(c, name, v, 0)) !=
+	    TR_OK)
+		return e;
+	if (!has || v == NULL || json_object_get_string_len(v) == 0) {
+		/*
+		 * Postfix + libtlsrpt leave it out on no-policy-found. The
+		 * counts can still be read: take the TLS-Report-Domain header
+		 * or the file name's domain here, else what the report's
+		 * other policies name (resolve_domains), else none.
+		 */
+		what = !has ? "missing" : v == NULL ? "null" : "empty";
+		if (c->fallback_domain == NULL)
+			return tr_rf_note(c, "policy-domain", "%s", what);
 		if ((p->policy_domain = tr_rf_domain(c, c->fallback_domain,
 		    strlen(c->fallback_domain), 0)) == NULL)
 			return tr_error_set(c->err, TR_ERR_NOMEM,
 			    "out of memory");
 		tr_quote(buf, sizeof(buf), p->policy_domain,
 		    strlen(p->policy_domain), TR_RF_QUOTE_MAX);
-		if ((e = tr_rf_note(c, "policy-domain", "%s, using %s",
-		    has ? "null" : "missing", buf)) != TR_OK)
+		if ((e = tr_rf_note(c, "policy-domain", "%s, using %s", what,
+		    buf)) != TR_OK)
 			return e;
 	} else {
-		if ((e = tr_rf_check_string(c, name, v, TR_RF_NONEMPTY)) !=
-		    TR_OK)
-			return e;
 		if ((p->policy_domain = tr_rf_domain(c,
 		    json_object_get_string(v),
 		    (size_t)json_object_get_string_len(v), 1)) == NULL)
@@ -367,8 +367,7 @@ parse_policy_fields(struct tr_rctx *c, struct json_object *o,
 			    tr_rf_describe(v, buf, sizeof(buf)));
 	}
 
-	if ((has = tr_rf_get(c, &ob, "mx-host", "mx-host-pattern", &v,
-	    &name)) == -1)
+	if ((has = tr_rf_get(c, &ob, "mx-host", &v, &name)) == -1)
 		return TR_ERR_NOMEM;
 	if (has && v == NULL)
 		e = tr_rf_note(c, name, "null, read as absent");
@@ -411,7 +410,7 @@ parse_details(struct tr_rctx *c, struct tr_rf_obj *ob, struct tr_policy *p)
 	void *mem;
 	int has, over = 0;
 
-	if ((has = tr_rf_get(c, ob, "failure-details", NULL, &v, &name)) == -1)
+	if ((has = tr_rf_get(c, ob, "failure-details", &v, &name)) == -1)
 		return TR_ERR_NOMEM;
 	if (!has)
 		return TR_OK;
@@ -491,6 +490,72 @@ parse_policy(struct tr_rctx *c, struct json_object *o, struct tr_policy *p)
 	return tr_rf_unknown(c, &ob, item_keys);
 }
 
+/* at_or_below - whether domain d is p or a name below it */
+static int
+at_or_below(const char *d, const char *p)
+{
+	size_t dl = strlen(d), pl = strlen(p);
+
+	return dl >= pl && strcmp(d + dl - pl, p) == 0 &&
+	    (dl == pl || d[dl - pl - 1] == '.');
+}
+
+/*
+ * resolve_domains - a policy left without a domain (no header or file name
+ * to take it from: an HTTPS POST) takes the one domain the report's other
+ * policies all name, or are at or below (Postfix names a tlsa policy after
+ * the MX host, mx1.example.net, beside an sts policy for example.net); when
+ * they name none or unrelated ones, it stays without one (stored under
+ * NULL) rather than losing its sessions. Noted either way.
+ */
+static enum tr_err
+resolve_domains(struct tr_rctx *c)
+{
+	char buf[TR_RF_QUOTE_MAX * 4 + 16];
+	struct tr_report *r = c->r;
+	const char *one = NULL, *d;
+	size_t i, mark, missing = 0;
+	enum tr_err e;
+	int several = 0;
+
+	/* the shortest domain named: the only one all others can be below */
+	for (i = 0; i < r->npolicies; i++) {
+		d = r->policies[i].policy_domain;
+		if (d == NULL)
+			missing++;
+		else if (one == NULL || strlen(d) < strlen(one))
+			one = d;
+	}
+	if (missing == 0)
+		return TR_OK;
+	for (i = 0; one != NULL && i < r->npolicies; i++) {
+		d = r->policies[i].policy_domain;
+		if (d != NULL && !at_or_below(d, one))
+			several = 1;
+	}
+	if (one != NULL)
+		tr_quote(buf, sizeof(buf), one, strlen(one), TR_RF_QUOTE_MAX);
+	for (i = 0; i < r->npolicies; i++) {
+		if (r->policies[i].policy_domain != NULL)
+			continue;
+		mark = tr_rf_push(c, "policies", i);
+		tr_rf_push(c, "policy", TR_RF_NOINDEX);
+		if (one != NULL && !several) {
+			r->policies[i].policy_domain = one;
+			e = tr_rf_note(c, "policy-domain", "using %s, the "
+			    "domain of the report's other policies", buf);
+		} else
+			e = tr_rf_note(c, "policy-domain", "unknown: %s; "
+			    "stored under no domain", one == NULL ? "no other "
+			    "policy names one" : "the other policies name "
+			    "several");
+		tr_rf_pop(c, mark);
+		if (e != TR_OK)
+			return e;
+	}
+	return TR_OK;
+}
+
 /* parse_policies - the policies array, within max_policies */
 static enum tr_err
 parse_policies(struct tr_rctx *c, struct tr_rf_obj *top)
@@ -504,7 +569,7 @@ parse_policies(struct tr_rctx *c, struct tr_rf_obj *top)
 	void *mem;
 	int has;
 
-	if ((has = tr_rf_get(c, top, "policies", NULL, &v, &name)) == -1)
+	if ((has = tr_rf_get(c, top, "policies", &v, &name)) == -1)
 		return TR_ERR_NOMEM;
 	if (!has)
 		return tr_rf_fail(c, TR_ERR_SCHEMA, NULL,
@@ -529,7 +594,7 @@ parse_policies(struct tr_rctx *c, struct tr_rf_obj *top)
 		tr_rf_pop(c, mark);
 		r->npolicies++;
 	}
-	return TR_OK;
+	return resolve_domains(c);
 }
 
 /* parse_report - the top-level object, in RFC 8460 section 4.4 order */
@@ -545,14 +610,13 @@ parse_report(struct tr_rctx *c, struct report_priv *p)
 
 	top.o = p->root;
 	top.found = 0;
-	if ((e = tr_rf_string(c, &top, "organization-name", NULL,
+	if ((e = tr_rf_string(c, &top, "organization-name",
 	    TR_RF_REQUIRED | TR_RF_NONEMPTY, &r->organization_name)) != TR_OK ||
 	    (e = parse_range(c, &top, p)) != TR_OK)
 		return e;
 
 	/* smaller senders leave contact-info out or send null */
-	if ((has = tr_rf_get(c, &top, "contact-info", "email-address", &v,
-	    &name)) == -1)
+	if ((has = tr_rf_get(c, &top, "contact-info", &v, &name)) == -1)
 		return TR_ERR_NOMEM;
 	if (!has)
 		e = tr_rf_note(c, "contact-info", "missing");
@@ -563,7 +627,7 @@ parse_report(struct tr_rctx *c, struct report_priv *p)
 	if (e != TR_OK)
 		return e;
 
-	if ((e = tr_rf_string(c, &top, "report-id", NULL,
+	if ((e = tr_rf_string(c, &top, "report-id",
 	    TR_RF_REQUIRED | TR_RF_NONEMPTY, &r->report_id)) != TR_OK ||
 	    (e = parse_policies(c, &top)) != TR_OK)
 		return e;

@@ -254,30 +254,70 @@ quote(const char *s, char *buf, size_t bufsz)
 	return buf;
 }
 
-/* tr_rf_get - look key (or its old name alias) up */
+/*
+ * Field names senders write instead of RFC 8460's (drafts, typos), each
+ * read as the RFC name with a note. One table, so that every object of the
+ * report reads them alike and tr_rf_unknown does not call them unknown.
+ */
+static const struct {
+	const char *drifted;
+	const char *rfc;
+} drift_names[] = {
+	{ "email-address", "contact-info" },		/* early drafts */
+	{ "mx-host-pattern", "mx-host" },		/* early drafts */
+	{ "additional-info-uri", "additional-information" },
+	{ "failure-error-code", "failure-reason-code" },	/* drafts */
+	{ "receiving-mx-host-name", "receiving-mx-hostname" },	/* SocketLabs */
+};
+#define NDRIFT (sizeof(drift_names) / sizeof(drift_names[0]))
+
+/* tr_rf_rfc_name - the RFC name a drifted field name stands for, or NULL */
+const char *
+tr_rf_rfc_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NDRIFT; i++)
+		if (strcmp(name, drift_names[i].drifted) == 0)
+			return drift_names[i].rfc;
+	return NULL;
+}
+
+/* tr_rf_get - look key (or a drifted name of it) up */
 int
 tr_rf_get(struct tr_rctx *c, struct tr_rf_obj *ob, const char *key,
-    const char *alias, struct json_object **v, const char **name)
+    struct json_object **v, const char **name)
 {
 	struct json_object *av;
-	int has_key, has_alias;
+	const char *alias = NULL;
+	int has_key;
+	size_t i;
 
 	has_key = json_object_object_get_ex(ob->o, key, v);
-	has_alias = alias != NULL &&
-	    json_object_object_get_ex(ob->o, alias, &av);
-	ob->found += (size_t)has_key + (size_t)has_alias;
+	ob->found += (size_t)has_key;
 	*name = key;
-	if (has_key) {
-		if (has_alias && tr_rf_note(c, NULL,
-		    "\"%s\" ignored, \"%s\" present", alias, key) != TR_OK)
-			return -1;
-		return 1;
+	for (i = 0; i < NDRIFT; i++) {
+		if (strcmp(drift_names[i].rfc, key) != 0 ||
+		    !json_object_object_get_ex(ob->o, drift_names[i].drifted,
+		    &av))
+			continue;
+		ob->found++;
+		if (has_key || alias != NULL) {
+			if (tr_rf_note(c, NULL, "\"%s\" ignored, \"%s\" "
+			    "present", drift_names[i].drifted, has_key ? key :
+			    alias) != TR_OK)
+				return -1;
+			continue;
+		}
+		alias = drift_names[i].drifted;
+		*v = av;
 	}
-	if (!has_alias)
+	if (has_key)
+		return 1;
+	if (alias == NULL)
 		return 0;
 	if (tr_rf_note(c, NULL, "\"%s\" read as \"%s\"", alias, key) != TR_OK)
 		return -1;
-	*v = av;
 	*name = alias;
 	return 1;
 }
@@ -291,7 +331,7 @@ tr_rf_object(struct tr_rctx *c, struct tr_rf_obj *ob, const char *key,
 	const char *name;
 	int has;
 
-	if ((has = tr_rf_get(c, ob, key, NULL, out, &name)) == -1)
+	if ((has = tr_rf_get(c, ob, key, out, &name)) == -1)
 		return TR_ERR_NOMEM;
 	if (!has)
 		return tr_rf_fail(c, TR_ERR_SCHEMA, NULL,
@@ -334,7 +374,7 @@ tr_rf_check_string(struct tr_rctx *c, const char *key, struct json_object *v,
 /* tr_rf_string - read a string field (pointing into the tree) */
 enum tr_err
 tr_rf_string(struct tr_rctx *c, struct tr_rf_obj *ob, const char *key,
-    const char *alias, int flags, const char **out)
+    int flags, const char **out)
 {
 	struct json_object *v;
 	const char *name;
@@ -342,7 +382,7 @@ tr_rf_string(struct tr_rctx *c, struct tr_rf_obj *ob, const char *key,
 	int has;
 
 	*out = NULL;
-	if ((has = tr_rf_get(c, ob, key, alias, &v, &name)) == -1)
+	if ((has = tr_rf_get(c, ob, key, &v, &name)) == -1)
 		return TR_ERR_NOMEM;
 	if (!has) {
 		if (flags & TR_RF_REQUIRED)
@@ -354,6 +394,9 @@ tr_rf_string(struct tr_rctx *c, struct tr_rf_obj *ob, const char *key,
 		return tr_rf_note(c, name, "null, read as absent");
 	if ((e = tr_rf_check_string(c, name, v, flags)) != TR_OK)
 		return e;
+	/* an optional field sent empty says as much as one left out */
+	if (!(flags & TR_RF_REQUIRED) && json_object_get_string_len(v) == 0)
+		return tr_rf_note(c, name, "empty, read as absent");
 	*out = json_object_get_string(v);
 	return TR_OK;
 }
@@ -370,7 +413,7 @@ tr_rf_count(struct tr_rctx *c, struct tr_rf_obj *ob, const char *key,
 	int64_t i;
 	int has;
 
-	if ((has = tr_rf_get(c, ob, key, NULL, &v, &name)) == -1)
+	if ((has = tr_rf_get(c, ob, key, &v, &name)) == -1)
 		return TR_ERR_NOMEM;
 	if (!has)
 		return tr_rf_fail(c, TR_ERR_SCHEMA, NULL,
@@ -412,14 +455,17 @@ tr_rf_ip(struct tr_rctx *c, struct tr_rf_obj *ob, const char *key,
 	unsigned char addr[sizeof(struct in6_addr)];
 	enum tr_err e;
 
-	if ((e = tr_rf_string(c, ob, key, NULL, 0, out)) != TR_OK ||
+	if ((e = tr_rf_string(c, ob, key, 0, out)) != TR_OK ||
 	    *out == NULL)
 		return e;
 	if (inet_pton(AF_INET, *out, addr) == 1 ||
 	    inet_pton(AF_INET6, *out, addr) == 1)
 		return TR_OK;
-	return tr_rf_fail(c, TR_ERR_SCHEMA, key,
-	    "not an IPv4 or IPv6 address: %s", quote(*out, buf, sizeof(buf)));
+	/* an optional field: the counts around it are still good */
+	e = tr_rf_note(c, key, "not an IPv4 or IPv6 address: %s, read as "
+	    "absent", quote(*out, buf, sizeof(buf)));
+	*out = NULL;
+	return e;
 }
 
 /* tr_rf_domain - lower-cased copy without the trailing dot */
@@ -621,7 +667,7 @@ tr_rf_unknown(struct tr_rctx *c, struct tr_rf_obj *ob,
 {
 	char buf[TR_RF_QUOTE_MAX * 4 + 16];
 	struct lh_entry *ent;
-	const char *k;
+	const char *k, *rfc;
 	enum tr_err e;
 	size_t i;
 
@@ -631,8 +677,11 @@ tr_rf_unknown(struct tr_rctx *c, struct tr_rf_obj *ob,
 	for (ent = lh_table_head(json_object_get_object(ob->o)); ent != NULL;
 	    ent = lh_entry_next(ent)) {
 		k = (const char *)lh_entry_k(ent);
+		/* a drifted name was read (or noted) as its RFC name */
+		rfc = tr_rf_rfc_name(k);
 		for (i = 0; known[i] != NULL; i++)
-			if (strcmp(k, known[i]) == 0)
+			if (strcmp(k, known[i]) == 0 ||
+			    (rfc != NULL && strcmp(rfc, known[i]) == 0))
 				break;
 		if (known[i] == NULL && (e = tr_rf_note(c, NULL,
 		    "unknown field %s ignored", quote(k, buf, sizeof(buf)))) !=

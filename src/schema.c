@@ -12,6 +12,12 @@
  * so "sqlite3 tlsrptd.db .schema" shows an operator what each column means.
  * docs/schema.md says the same at more length; keep the two in step.
  */
+/* The fields that make two failure details the same detail (as
+ * cmp_failure in src/domain_count.c). */
+#define TR_SCHEMA_DETAIL_KEY "f.result_type, f.sending_mta_ip, " \
+	"f.receiving_mx_hostname, f.receiving_mx_helo, f.receiving_ip, " \
+	"f.additional_information, f.failure_reason_code, f.failed_sessions"
+
 const char *const tr_schema_migrations[] = {
 	/* version 1: reports, policies, failure details, quarantine, views */
 	"CREATE TABLE tlsrptd_meta (\n"
@@ -308,6 +314,73 @@ const char *const tr_schema_migrations[] = {
 	 */
 	"DROP TRIGGER IF EXISTS policies_report_domains;\n"
 	"DROP TRIGGER IF EXISTS policies_report_domains_null;\n",
+
+	/*
+	 * version 5: the counting rule of src/domain_count.c (docs/schema.md,
+	 * "Counting"): sts and tlsa once, no-policy-found added; failure
+	 * details of the type not counted are kept unless they repeat one of
+	 * the counted type. report_domains is recomputed from the policies, the
+	 * repeats marked; the quarantine keeps one row per content.
+	 */
+	"ALTER TABLE failure_details ADD COLUMN\n"
+	"    repeated INTEGER NOT NULL DEFAULT 0; -- 1: the same detail is listed under the domain's counted sts/tlsa policy: counted once, there\n"
+	"\n"
+	"ALTER TABLE quarantine ADD COLUMN\n"
+	"    times_seen INTEGER NOT NULL DEFAULT 1; -- how often this content arrived\n"
+	"ALTER TABLE quarantine ADD COLUMN\n"
+	"    last_seen_at TEXT; -- when it last arrived, UTC 'YYYY-MM-DDTHH:MM:SSZ'; NULL: only once\n"
+	"ALTER TABLE quarantine ADD COLUMN\n"
+	"    content_sha256 TEXT; -- hex SHA-256 of the decompressed report(s), or of raw when there was none to decompress\n"
+	"ALTER TABLE quarantine ADD COLUMN\n"
+	"    organization_name TEXT; -- organization-name, when the JSON could be read that far\n"
+	"ALTER TABLE quarantine ADD COLUMN\n"
+	"    report_id TEXT; -- report-id, the same\n"
+	"CREATE UNIQUE INDEX quarantine_content ON quarantine (content_sha256)\n"
+	"    WHERE content_sha256 IS NOT NULL;\n"
+	"CREATE UNIQUE INDEX quarantine_report ON quarantine (organization_name,\n"
+	"    report_id) WHERE report_id IS NOT NULL;\n"
+	"\n"
+	"DELETE FROM report_domains;\n"
+	"INSERT INTO report_domains (report_ref, policy_domain, policy_type,\n"
+	"       start_time, organization_name, successful_sessions, failed_sessions)\n"
+	"WITH per_type AS (\n"
+	"    SELECT report_ref, policy_domain, policy_type,\n"
+	"           policy_type IN ('sts', 'tlsa') AS overlap,\n"
+	"           total(successful_sessions) AS ok,\n"
+	"           total(failed_sessions) AS failed\n"
+	"      FROM policies\n"
+	"     GROUP BY report_ref, policy_domain, policy_type\n"
+	"), ranked AS (\n"
+	"    SELECT *, CASE WHEN overlap THEN row_number() OVER (\n"
+	"               PARTITION BY report_ref, policy_domain, overlap\n"
+	"               ORDER BY ok + failed DESC, failed DESC, policy_type)\n"
+	"           ELSE 0 END AS pick\n"
+	"      FROM per_type\n"
+	")\n"
+	"SELECT t.report_ref, t.policy_domain,\n"
+	"       coalesce(max(CASE WHEN t.pick = 1 THEN t.policy_type END),\n"
+	"                min(t.policy_type)),\n"
+	"       r.start_time, r.organization_name,\n"
+	"       CAST(total(CASE WHEN t.pick <= 1 THEN t.ok END) AS INTEGER),\n"
+	"       CAST(total(CASE WHEN t.pick <= 1 THEN t.failed END) AS INTEGER)\n"
+	"  FROM ranked t JOIN reports r ON r.id = t.report_ref\n"
+	" GROUP BY t.report_ref, t.policy_domain;\n"
+	"\n"
+	"UPDATE failure_details SET repeated = 1 WHERE id IN (\n"
+	"    SELECT id FROM (\n"
+	"        SELECT f.id, p.policy_type IS s.policy_type AS counted,\n"
+	"               row_number() OVER (PARTITION BY p.report_ref,\n"
+	"                   p.policy_domain, p.policy_type, " TR_SCHEMA_DETAIL_KEY "\n"
+	"                   ORDER BY p.position, f.id) AS k,\n"
+	"               total(p.policy_type IS s.policy_type) OVER (\n"
+	"                   PARTITION BY p.report_ref, p.policy_domain,\n"
+	"                   " TR_SCHEMA_DETAIL_KEY ") AS n\n"
+	"          FROM failure_details f\n"
+	"          JOIN policies p ON p.id = f.policy_ref\n"
+	"          JOIN report_domains s ON s.report_ref = p.report_ref\n"
+	"           AND s.policy_domain IS p.policy_domain\n"
+	"         WHERE p.policy_type IN ('sts', 'tlsa'))\n"
+	"     WHERE NOT counted AND k <= n);\n",
 };
 
 const int tr_schema_latest =

@@ -42,6 +42,7 @@ enum stmt_id {
 	S_INS_DOMAIN,
 	S_INS_QUARANTINE,
 	S_FIND_QUARANTINE,
+	S_SEEN_QUARANTINE,
 	S__COUNT
 };
 
@@ -76,18 +77,26 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_INS_FAILURE] = "INSERT INTO failure_details (policy_ref, "
 	    "result_type, result_type_known, sending_mta_ip, "
 	    "receiving_mx_hostname, receiving_mx_helo, receiving_ip, "
-	    "failed_sessions, additional_information, failure_reason_code) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	    "failed_sessions, additional_information, failure_reason_code, "
+	    "repeated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 	[S_INS_DOMAIN] = "INSERT INTO report_domains (report_ref, "
 	    "policy_domain, policy_type, start_time, organization_name, "
 	    "successful_sessions, failed_sessions) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[S_INS_QUARANTINE] = "INSERT INTO quarantine (received_at, way_in, "
 	    "source, envelope_from, envelope_to, message_id, mail_from, "
-	    "subject, reason_class, reason, raw, raw_sha256) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
-	    "ON CONFLICT (raw_sha256) DO NOTHING",
-	[S_FIND_QUARANTINE] = "SELECT id FROM quarantine WHERE raw_sha256 = ?1",
+	    "subject, reason_class, reason, raw, raw_sha256, content_sha256, "
+	    "organization_name, report_id) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	    "?14, ?15)",
+	/* the same bytes, the same content, or the same report's key */
+	[S_FIND_QUARANTINE] = "SELECT id FROM quarantine WHERE raw_sha256 = ?1 "
+	    "UNION ALL SELECT id FROM quarantine WHERE content_sha256 = ?2 "
+	    "UNION ALL SELECT id FROM quarantine WHERE organization_name = ?3 "
+	    "AND report_id = ?4 LIMIT 1",
+	[S_SEEN_QUARANTINE] = "UPDATE quarantine SET times_seen = "
+	    "times_seen + 1, last_seen_at = ?2, reason_class = ?3, reason = ?4 "
+	    "WHERE id = ?1",
 };
 
 struct tr_store {
@@ -288,6 +297,7 @@ put_failure(struct tr_store *st, int64_t pid, const struct tr_failure *f,
 	rc |= sqlite3_bind_int64(fs, 8, f->failed_session_count);
 	rc |= bind_text(fs, 9, f->additional_information);
 	rc |= bind_text(fs, 10, f->failure_reason_code);
+	rc |= sqlite3_bind_int(fs, 11, f->repeated != 0);
 	if (rc != SQLITE_OK)
 		return dberr(st, rc, "binding a failure detail", err);
 	return run(st, S_INS_FAILURE, "storing a failure detail", err);
@@ -458,8 +468,10 @@ tr_store_put_report(struct tr_store *st, const struct tr_report *r,
 		*result = TR_PUT_DUPLICATE;
 	} else {
 		id = sqlite3_last_insert_rowid(st->db);
-		if (put_policies(st, r, id, err) != TR_OK ||
-		    put_domains(st, r, id, err) != TR_OK)
+		/* the domains first: counting them marks the repeated
+		 * failure details of a report built without them */
+		if (put_domains(st, r, id, err) != TR_OK ||
+		    put_policies(st, r, id, err) != TR_OK)
 			goto undo;
 		*result = TR_PUT_STORED;
 	}
@@ -475,6 +487,46 @@ undo:
 	return TR_ERR_STORE;
 }
 
+/* sha256_hex - hex SHA-256 of buf[0..len) into hex (65 bytes); -1 on error */
+static int
+sha256_hex(const unsigned char *buf, size_t len, char *hex)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	if (EVP_Digest(buf != NULL ? buf : (const unsigned char *)"", len, md,
+	    &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+		return -1;
+	for (i = 0; i < mdlen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+/* find_quarantined - the row holding raw, content or the report's key */
+static enum tr_err
+find_quarantined(struct tr_store *st, const char *raw_hex,
+    const char *content_hex, const struct tr_quarantine_key *key,
+    int64_t *id, struct tr_error *err)
+{
+	sqlite3_stmt *find = st->stmt[S_FIND_QUARANTINE];
+	int rc;
+
+	*id = 0;
+	rc = bind_text(find, 1, raw_hex);
+	rc |= bind_text(find, 2, content_hex);
+	rc |= bind_text(find, 3, key != NULL ? key->organization_name : NULL);
+	rc |= bind_text(find, 4, key != NULL ? key->report_id : NULL);
+	if (rc != SQLITE_OK)
+		return dberr(st, rc, "binding a quarantine lookup", err);
+	rc = sqlite3_step(find);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(find, 0);
+	sqlite3_reset(find);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dberr(st, rc, "finding a quarantined message", err);
+	return TR_OK;
+}
+
 /* tr_store_put_quarantine - keep a message that is not a valid report */
 enum tr_err
 tr_store_put_quarantine(struct tr_store *st, const struct tr_origin *o,
@@ -482,14 +534,26 @@ tr_store_put_quarantine(struct tr_store *st, const struct tr_origin *o,
     const char *reason, enum tr_put *result, int64_t *rowid,
     struct tr_error *err)
 {
+	return tr_store_put_quarantine_keyed(st, o, raw, rawlen, NULL,
+	    reason_class, reason, result, rowid, err);
+}
+
+/* tr_store_put_quarantine_keyed - one row per content: a new one, or the
+ * earlier one seen once more */
+enum tr_err
+tr_store_put_quarantine_keyed(struct tr_store *st, const struct tr_origin *o,
+    const unsigned char *raw, size_t rawlen,
+    const struct tr_quarantine_key *key, const char *reason_class,
+    const char *reason, enum tr_put *result, int64_t *rowid,
+    struct tr_error *err)
+{
 	static const struct tr_msgmeta nometa;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	char hex[2 * EVP_MAX_MD_SIZE + 1];
-	unsigned int mdlen = 0, i;
-	sqlite3_stmt *find;
+	char hex[65];
+	const char *content;
 	sqlite3_stmt *stmt = st->stmt[S_INS_QUARANTINE];
 	const struct tr_msgmeta *m;
 	char received[32];
+	int64_t id;
 	int rc;
 
 	if (stmt == NULL)
@@ -500,6 +564,38 @@ tr_store_put_quarantine(struct tr_store *st, const struct tr_origin *o,
 		return tr_error_set(err, TR_ERR_STORE, "%s: received_at %lld "
 		    "is out of range", st->path, (long long)o->received_at);
 	m = o->meta != NULL ? o->meta : &nometa;
+	if (reason_class == NULL)
+		reason_class = "unknown";
+	if (reason == NULL)
+		reason = "";
+
+	/* the content hash makes a second copy of the same message (ingest run
+	 * twice, a sender's retry, a gzip of it made at another time) the
+	 * same row instead of a new one */
+	if (sha256_hex(raw, rawlen, hex) == -1)
+		return tr_error_set(err, TR_ERR_STORE, "%s: SHA-256 failed",
+		    st->path);
+	content = key != NULL && key->content_sha256 != NULL ?
+	    key->content_sha256 : hex;
+	if (find_quarantined(st, hex, content, key, &id, err) != TR_OK)
+		return TR_ERR_STORE;
+	if (id != 0) {
+		stmt = st->stmt[S_SEEN_QUARANTINE];
+		rc = sqlite3_bind_int64(stmt, 1, id);
+		rc |= bind_text(stmt, 2, received);
+		rc |= bind_text(stmt, 3, reason_class);
+		rc |= bind_text(stmt, 4, reason);
+		if (rc != SQLITE_OK)
+			return dberr(st, rc, "binding a quarantine update",
+			    err);
+		if (run(st, S_SEEN_QUARANTINE, "counting a quarantined "
+		    "message", err) != TR_OK)
+			return TR_ERR_STORE;
+		*rowid = id;
+		if (result != NULL)
+			*result = TR_PUT_DUPLICATE;
+		return TR_OK;
+	}
 
 	/* The quarantine is the last resort: never lose a message for want
 	 * of a label, so missing ones get a placeholder. */
@@ -511,44 +607,28 @@ tr_store_put_quarantine(struct tr_store *st, const struct tr_origin *o,
 	rc |= bind_text(stmt, 6, m->message_id);
 	rc |= bind_text(stmt, 7, m->from);
 	rc |= bind_text(stmt, 8, m->subject);
-	rc |= bind_text(stmt, 9, reason_class != NULL ? reason_class :
-	    "unknown");
-	rc |= bind_text(stmt, 10, reason != NULL ? reason : "");
+	rc |= bind_text(stmt, 9, reason_class);
+	rc |= bind_text(stmt, 10, reason);
 	/* A NULL pointer would bind SQL NULL; an empty message is x''. */
 	if (raw != NULL && rawlen > 0)
 		rc |= sqlite3_bind_blob64(stmt, 11, raw, rawlen,
 		    SQLITE_STATIC);
 	else
 		rc |= sqlite3_bind_zeroblob(stmt, 11, 0);
-	/* the content hash makes a second copy of the same message (ingest run
-	 * twice, a sender's retry) a duplicate instead of a new row */
-	if (EVP_Digest(raw != NULL ? raw : (const unsigned char *)"", rawlen,
-	    md, &mdlen, EVP_sha256(), NULL) != 1)
-		return tr_error_set(err, TR_ERR_STORE, "%s: SHA-256 failed",
-		    st->path);
-	for (i = 0; i < mdlen; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	rc |= bind_text(stmt, 12, hex);
+	rc |= bind_text(stmt, 13, content);
+	/* the key only when whole: half of it would match nothing anyway */
+	rc |= bind_text(stmt, 14, key != NULL && key->report_id != NULL ?
+	    key->organization_name : NULL);
+	rc |= bind_text(stmt, 15, key != NULL &&
+	    key->organization_name != NULL ? key->report_id : NULL);
 	if (rc != SQLITE_OK)
 		return dberr(st, rc, "binding a quarantined message", err);
 	if (run(st, S_INS_QUARANTINE, "quarantining a message", err) != TR_OK)
 		return TR_ERR_STORE;
-	if (sqlite3_changes(st->db) > 0) {
-		*rowid = sqlite3_last_insert_rowid(st->db);
-		if (result != NULL)
-			*result = TR_PUT_STORED;
-		return TR_OK;
-	}
-	find = st->stmt[S_FIND_QUARANTINE];
-	if ((rc = bind_text(find, 1, hex)) != SQLITE_OK)
-		return dberr(st, rc, "binding a quarantine lookup", err);
-	rc = sqlite3_step(find);
-	*rowid = rc == SQLITE_ROW ? sqlite3_column_int64(find, 0) : 0;
-	sqlite3_reset(find);
-	if (rc != SQLITE_ROW)
-		return dberr(st, rc, "finding a quarantined message", err);
+	*rowid = sqlite3_last_insert_rowid(st->db);
 	if (result != NULL)
-		*result = TR_PUT_DUPLICATE;
+		*result = TR_PUT_STORED;
 	return TR_OK;
 }
 

@@ -151,6 +151,61 @@ test_top_result_types(void **state)
 	assert_int_equal(d.top[2].failed, 3);
 }
 
+/* test_top_counts_every_detail - Microsoft's tlsa + sts report counts 4
+ * sessions, not 8 (tlsa: a tie, with more failures); the certificate-expired
+ * detail both list counts once, the dane-required failure only the tlsa
+ * policy lists is not hidden; Google's no-policy-found session the same day
+ * is added */
+static void
+test_top_counts_every_detail(void **state)
+{
+	static const char ms[] = "{\"organization-name\":\"Microsoft "
+	    "Corporation\",\"date-range\":{\"start-datetime\":"
+	    "\"2026-11-20T00:00:00Z\",\"end-datetime\":\"2026-11-20T23:59:59Z\"},"
+	    "\"contact-info\":\"tlsrpt-noreply@microsoft.com\",\"report-id\":"
+	    "\"1+a.example\",\"policies\":["
+	    "{\"policy\":{\"policy-type\":\"tlsa\",\"policy-domain\":"
+	    "\"a.example\"},\"summary\":{\"total-successful-session-count\":1,"
+	    "\"total-failure-session-count\":3},\"failure-details\":["
+	    "{\"result-type\":\"certificate-expired\",\"receiving-mx-hostname\":"
+	    "\"mx.a.example\",\"failed-session-count\":2},"
+	    "{\"result-type\":\"dane-required\",\"receiving-mx-hostname\":"
+	    "\"mx.a.example\",\"failed-session-count\":1}]},"
+	    "{\"policy\":{\"policy-type\":\"sts\",\"policy-domain\":"
+	    "\"a.example\"},\"summary\":{\"total-successful-session-count\":2,"
+	    "\"total-failure-session-count\":2},\"failure-details\":["
+	    "{\"result-type\":\"certificate-expired\",\"receiving-mx-hostname\":"
+	    "\"mx.a.example\",\"failed-session-count\":2}]}]}";
+	static const char google[] = "{\"organization-name\":\"Google Inc.\","
+	    "\"date-range\":{\"start-datetime\":\"2026-11-20T00:00:00Z\","
+	    "\"end-datetime\":\"2026-11-20T23:59:59Z\"},\"contact-info\":"
+	    "\"smtp-tls-reporting@google.com\",\"report-id\":\"g1\","
+	    "\"policies\":[{\"policy\":{\"policy-type\":\"no-policy-found\","
+	    "\"policy-domain\":\"a.example\"},\"summary\":"
+	    "{\"total-successful-session-count\":1,"
+	    "\"total-failure-session-count\":0}}]}";
+	struct tu_store *fx = *state;
+	struct tr_alert_day d;
+	struct tr_verdict v;
+	struct tr_error err;
+
+	record(fx, ms, strlen(ms), &v);
+	tr_verdict_free(&v);
+	record(fx, google, strlen(google), &v);
+	tr_verdict_free(&v);
+	assert_int_equal(tr_alert_read_day(tr_store_db(fx->st), "a.example",
+	    "2026-11-20", &d, &err), TR_OK);
+	assert_int_equal(d.reports, 2);
+	/* tlsa 1/3 and sts 2/2 tie at 4: the more failures, tlsa; plus 1/0 */
+	assert_int_equal(d.successful, 2);
+	assert_int_equal(d.failed, 3);
+	assert_int_equal(d.ntop, 2);
+	assert_string_equal(d.top[0].result_type, "certificate-expired");
+	assert_int_equal(d.top[0].failed, 2);
+	assert_string_equal(d.top[1].result_type, "dane-required");
+	assert_int_equal(d.top[1].failed, 1);
+}
+
 /* test_due - the threshold and the minimum, at their edges */
 static void
 test_due(void **state)
@@ -430,6 +485,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_read_day_matches_domain_daily),
 		T(test_top_result_types),
+		T(test_top_counts_every_detail),
 		cmocka_unit_test(test_due),
 		T(test_claim_once),
 		cmocka_unit_test(test_fields),

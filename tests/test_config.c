@@ -116,6 +116,47 @@ test_empty_file_is_defaults(void **state __attribute__((unused)))
 	tr_config_free(&d);
 }
 
+static void dump_reload(const struct tr_config *c);
+
+/* test_domains - the site's domains: lower case, no final dot, kept once,
+ * accumulating over lines; none empties them; a bad name is refused */
+static void
+test_domains(void **state __attribute__((unused)))
+{
+	struct tr_config c;
+
+	load_ok("", &c);
+	assert_int_equal(c.domains.n, 0);
+	assert_int_equal(c.quarantine_not_ours, 0);
+	tr_config_free(&c);
+	load_ok("domains = Example.COM., example.net\n"
+	    "domains = example.com mx.example.org\n"
+	    "quarantine_not_ours = yes\n", &c);
+	assert_int_equal(c.domains.n, 3);
+	assert_string_equal(c.domains.v[0], "example.com");
+	assert_string_equal(c.domains.v[1], "example.net");
+	assert_string_equal(c.domains.v[2], "mx.example.org");
+	assert_int_equal(c.quarantine_not_ours, 1);
+	dump_reload(&c);
+	tr_config_free(&c);
+	load_ok("domains = example.com MX.Hoster.example.=Example.COM.\n", &c);
+	assert_int_equal(c.domains.n, 2);
+	assert_string_equal(c.domains.v[1], "mx.hoster.example=example.com");
+	dump_reload(&c);
+	tr_config_free(&c);
+	load_err("domains = mx.hoster.example=\n", "1: domains: "
+	    "\"mx.hoster.example=\" is not a domain name or host=domain");
+	load_err("domains = =example.com\n", "1: domains: \"=example.com\" "
+	    "is not a domain name or host=domain");
+	load_ok("domains = example.com\ndomains = none\n", &c);
+	assert_int_equal(c.domains.n, 0);
+	tr_config_free(&c);
+	load_err("domains = exa mple..com\n", "1: domains: \"mple..com\" is "
+	    "not a domain name or host=domain");
+	load_err("quarantine_not_ours = maybe\n", "1: quarantine_not_ours: "
+	    "\"maybe\" is not one of no, yes");
+}
+
 static void
 test_every_key(void **state __attribute__((unused)))
 {
@@ -456,6 +497,18 @@ test_check_run(void **state __attribute__((unused)))
 	assert_string_equal(err.msg, want);
 	tr_config_free(&c);
 
+	load_ok("rua = @example.com\nquarantine_not_ours = yes\n", &c);
+	assert_int_equal(tr_config_check_run(&c, &err), TR_ERR_SCHEMA);
+	snprintf(want, sizeof(want), "%s/t.conf: quarantine_not_ours needs "
+	    "domains: without them every report would be quarantined",
+	    tmpdir);
+	assert_string_equal(err.msg, want);
+	tr_config_free(&c);
+	load_ok("rua = @example.com\nquarantine_not_ours = yes\n"
+	    "domains = example.com\n", &c);
+	assert_int_equal(tr_config_check_run(&c, &err), TR_OK);
+	tr_config_free(&c);
+
 	load_ok("rua = @example.com\n", &c);
 	assert_int_equal(tr_config_check_run(&c, &err), TR_OK);
 	tr_config_free(&c);
@@ -646,6 +699,10 @@ same(const struct tr_config *a, const struct tr_config *b)
 	assert_int_equal(a->smtp_timeout, b->smtp_timeout);
 	assert_true(a->alert_failure_rate == b->alert_failure_rate);
 	assert_int_equal(a->retention_days, b->retention_days);
+	assert_int_equal(a->domains.n, b->domains.n);
+	for (i = 0; i < a->domains.n; i++)
+		assert_string_equal(a->domains.v[i], b->domains.v[i]);
+	assert_int_equal(a->quarantine_not_ours, b->quarantine_not_ours);
 }
 
 /* dump_reload - dump c to a file, load that, compare */
@@ -770,6 +827,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_empty_file_is_defaults),
 		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_domains),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_error_messages),

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "report.h"
+#include "report_fields.h"
 
 /* ---- helpers ---- */
 
@@ -212,7 +213,7 @@ struct corpus_exp {
 	const char *org, *id, *start, *end;
 	size_t npol;
 	struct pol_exp pol[3];
-	const char *notes[4];
+	const char *notes[6];
 };
 
 #define GOOGLE "Google Inc."
@@ -236,6 +237,11 @@ static const struct corpus_exp corpus[] = {
 	      { "tlsa", "random.net", 2, 0, 0 } },
 	    { "policies[1].policy.policy-string: one JSON-encoded array "
 	      "string, expanded", NULL } },
+	{ "dmarc-report-viewer__no-contact.json", "server.com", "123_456",
+	    "2026-01-11T00:00:00Z", "2026-01-12T00:00:00Z", 1,
+	    { { "sts", "server.com", 1, 0, 0 } },
+	    { "contact-info: null, read as absent",
+	      "policies[0].policy.mx-host: \"mx:\" prefix removed", NULL } },
 	{ "dmarc-report-viewer__no-policy.json", GOOGLE,
 	    "2025-03-27T00:00:00Z_foo-bar.io", "2025-03-27T00:00:00Z",
 	    "2025-03-27T23:59:59Z", 1,
@@ -282,6 +288,17 @@ static const struct corpus_exp corpus[] = {
 	    "2024-02-25T00:00:00Z", "2024-02-25T23:59:59Z", 2,
 	    { { "tlsa", "unknown.mox.example", 1, 0, 0 },
 	      { "sts", "unknown.xmox.nl", 1, 0, 0 } }, { NULL } },
+	{ "parsedmarc__empty_failure_detail_fields.json", "Reporter Example",
+	    "2024-06-01T00:00:00Z_example.com", "2024-06-01T00:00:00Z",
+	    "2024-06-01T23:59:59Z", 1, { { "sts", "example.com", 0, 1, 1 } },
+	    { "policies[0].failure-details[0].sending-mta-ip: empty, read as "
+	      "absent",
+	      "policies[0].failure-details[0].receiving-mx-hostname: empty, "
+	      "read as absent",
+	      "policies[0].failure-details[0].receiving-ip: empty, read as "
+	      "absent",
+	      "policies[0].failure-details[0].additional-information: empty, "
+	      "read as absent", NULL } },
 	{ "parsedmarc__mail.ru.json", "Mail.ru",
 	    "b28254de-7b2e-be36-bb5c-4c3b92da8b25@mail.ru",
 	    "2024-02-22T00:00:00Z", "2024-02-23T00:00:00Z", 1,
@@ -453,13 +470,10 @@ struct invalid_exp {
 };
 
 static const struct invalid_exp invalid[] = {
-	/* the other quirks (Testing, additional-info-uri, 3 > 2) are notes */
-	{ "tls-rpt-monitor__microsoft-report.json", NULL, TR_ERR_SCHEMA,
-	    "policies[0].failure-details[0].sending-mta-ip: not an IPv4 or "
-	    "IPv6 address: \"x.x.x.x\"" },
-	/* the first fault in document order is reported */
+	/* a missing policy-domain is noted, not a fault: no count is */
 	{ "mail-auth__rpt03.json", NULL, TR_ERR_SCHEMA,
-	    "policies[0].policy: missing required field \"policy-domain\"" },
+	    "policies[0].summary: missing required field "
+	    "\"total-failure-session-count\"" },
 	{ "mail-auth__rpt03.json", "example.org", TR_ERR_SCHEMA,
 	    "policies[0].summary: missing required field "
 	    "\"total-failure-session-count\"" },
@@ -533,8 +547,19 @@ test_microsoft_monitor_quirks(void **state)
 	size_t len;
 	char *fixed;
 
+	/* as it is: the anonymised address is noted and left out */
 	buf = tu_read("corpus/invalid/tls-rpt-monitor__microsoft-report.json",
 	    &len);
+	r = ok((const char *)buf);
+	assert_null(r->policies[0].failures[0].sending_mta_ip);
+	NOTES(r, "policies[0].failure-details[0].sending-mta-ip: not an IPv4 "
+	    "or IPv6 address: \"x.x.x.x\", read as absent",
+	    "policies[0].failure-details[0]: unknown result-type \"Testing\"",
+	    "policies[0].failure-details[0]: \"additional-info-uri\" read as "
+	    "\"additional-information\"",
+	    "policies[0]: failed-session-count of the failure-details adds up "
+	    "to 3, total-failure-session-count is 2");
+	tr_report_free(r);
 	fixed = replace((const char *)buf, "x.x.x.x", "192.0.2.7");
 	free(buf);
 	r = ok_free(fixed);
@@ -836,11 +861,20 @@ test_dev9_policy_domain(void **state)
 	NOTES(r, "policies[0].policy.policy-domain: missing, using "
 	    "\"example.org\"");
 	tr_report_free(r);
-	/* no fallback: an error; "" counts as none */
-	bad(s, TR_ERR_SCHEMA,
-	    "policies[0].policy: missing required field \"policy-domain\"");
-	bad_len(s, strlen(s), NULL, "", TR_ERR_SCHEMA,
-	    "policies[0].policy: missing required field \"policy-domain\"");
+	/* no fallback and no other policy: stored under no domain, noted;
+	 * a fallback of "" counts as none */
+	r = ok(s);
+	assert_null(r->policies[0].policy_domain);
+	NOTES(r, "policies[0].policy.policy-domain: missing",
+	    "policies[0].policy.policy-domain: unknown: no other policy "
+	    "names one; stored under no domain");
+	assert_int_equal(r->ndomains, 1);
+	assert_null(r->domains[0].policy_domain);
+	assert_int_equal(r->domains[0].successful, 1);
+	tr_report_free(r);
+	r = ok_fb(s, "");
+	assert_null(r->policies[0].policy_domain);
+	tr_report_free(r);
 	free(s);
 
 	s = doc_policy("\"policy-type\":\"no-policy-found\","
@@ -850,8 +884,22 @@ test_dev9_policy_domain(void **state)
 	NOTES(r, "policies[0].policy.policy-domain: null, using "
 	    "\"example.org\"");
 	tr_report_free(r);
-	bad(s, TR_ERR_SCHEMA, "policies[0].policy.policy-domain: expected a "
-	    "string, got null");
+	r = ok(s);
+	assert_null(r->policies[0].policy_domain);
+	NOTES(r, "policies[0].policy.policy-domain: null",
+	    "policies[0].policy.policy-domain: unknown: no other policy "
+	    "names one; stored under no domain");
+	tr_report_free(r);
+	free(s);
+
+	/* "" is as good as missing: the fallback */
+	s = doc_policy("\"policy-type\":\"no-policy-found\","
+	    "\"policy-domain\":\"\"");
+	r = ok_fb(s, "example.org");
+	assert_string_equal(r->policies[0].policy_domain, "example.org");
+	NOTES(r, "policies[0].policy.policy-domain: empty, using "
+	    "\"example.org\"");
+	tr_report_free(r);
 	free(s);
 
 	/* a domain that is there wins over the fallback, normalised */
@@ -862,6 +910,149 @@ test_dev9_policy_domain(void **state)
 	NOTES(r, NULL);
 	tr_report_free(r);
 	free(s);
+}
+
+/* test_dev19_domain_from_others - Postfix over HTTPS: a no-policy-found
+ * policy without policy-domain next to policies that name one domain takes
+ * it; next to policies of several domains it stays without one */
+static void
+test_dev19_domain_from_others(void **state)
+{
+	static const char one[] = "{\"organization-name\":\"Org\","
+	    "\"date-range\":{\"start-datetime\":\"2026-11-20T00:00:00Z\","
+	    "\"end-datetime\":\"2026-11-21T00:00:00Z\"},"
+	    "\"contact-info\":\"c@example.org\",\"report-id\":\"r1\","
+	    "\"policies\":[{\"policy\":{\"policy-type\":\"no-policy-found\"},"
+	    "\"summary\":{\"total-successful-session-count\":30,"
+	    "\"total-failure-session-count\":2}},"
+	    "{\"policy\":{\"policy-type\":\"tlsa\",\"policy-domain\":"
+	    "\"Example.NET\"},\"summary\":{\"total-successful-session-count\":"
+	    "85,\"total-failure-session-count\":0}}]}";
+	struct tr_report *r;
+	char *s, *t;
+
+	r = ok(one);
+	assert_string_equal(r->policies[0].policy_domain, "example.net");
+	NOTES(r, "policies[0].policy.policy-domain: missing",
+	    "policies[0].policy.policy-domain: using \"example.net\", the "
+	    "domain of the report's other policies");
+	/* counted with the tlsa sessions: no-policy-found is added */
+	assert_int_equal(r->ndomains, 1);
+	assert_int_equal(r->domains[0].successful, 115);
+	assert_int_equal(r->domains[0].failed, 2);
+	tr_report_free(r);
+
+	/* the header or the file name comes first */
+	r = ok_fb(one, "example.org");
+	assert_string_equal(r->policies[0].policy_domain, "example.org");
+	assert_int_equal(r->ndomains, 2);
+	tr_report_free(r);
+
+	s = replace(one, "0}}]}", "0}},{\"policy\":"
+	    "{\"policy-type\":\"sts\",\"policy-domain\":\"example.com\"},"
+	    "\"summary\":{\"total-successful-session-count\":1,"
+	    "\"total-failure-session-count\":0}}]}");
+	r = ok(s);
+	assert_null(r->policies[0].policy_domain);
+	NOTES(r, "policies[0].policy.policy-domain: missing",
+	    "policies[0].policy.policy-domain: unknown: the other policies "
+	    "name several; stored under no domain");
+	assert_int_equal(r->ndomains, 3);
+	assert_null(r->domains[0].policy_domain);
+	assert_int_equal(r->domains[0].successful, 30);
+	tr_report_free(r);
+	free(s);
+
+	/* Postfix: tlsa under the MX name, sts under the domain above it */
+	s = replace(one, "0}}]}", "0}},{\"policy\":"
+	    "{\"policy-type\":\"sts\",\"policy-domain\":\"example.net\"},"
+	    "\"summary\":{\"total-successful-session-count\":1,"
+	    "\"total-failure-session-count\":0}}]}");
+	t = replace(s, "\"Example.NET\"", "\"mx1.example.net\"");
+	r = ok(t);
+	assert_string_equal(r->policies[0].policy_domain, "example.net");
+	NOTES(r, "policies[0].policy.policy-domain: missing",
+	    "policies[0].policy.policy-domain: using \"example.net\", the "
+	    "domain of the report's other policies");
+	assert_int_equal(r->ndomains, 2);
+	assert_string_equal(r->domains[0].policy_domain, "example.net");
+	assert_int_equal(r->domains[0].successful, 31);
+	tr_report_free(r);
+	free(t);
+	free(s);
+}
+
+/* test_dev21_empty_optional - "" in an optional failure-detail field reads
+ * as absent, with a note; the same field left out gives no note */
+static void
+test_dev21_empty_optional(void **state)
+{
+	struct tr_report *r;
+	char *s;
+
+	s = doc_detail("{\"result-type\":\"certificate-expired\","
+	    "\"sending-mta-ip\":\"\",\"receiving-ip\":\"\","
+	    "\"receiving-mx-hostname\":\"\",\"receiving-mx-helo\":\"\","
+	    "\"failure-reason-code\":\"\",\"additional-information\":\"\","
+	    "\"failed-session-count\":1}");
+	r = ok(s);
+	assert_null(r->policies[0].failures[0].sending_mta_ip);
+	assert_null(r->policies[0].failures[0].receiving_ip);
+	assert_null(r->policies[0].failures[0].receiving_mx_hostname);
+	assert_null(r->policies[0].failures[0].receiving_mx_helo);
+	assert_null(r->policies[0].failures[0].failure_reason_code);
+	assert_null(r->policies[0].failures[0].additional_information);
+	NOTES(r, "policies[0].failure-details[0].sending-mta-ip: empty, read "
+	    "as absent",
+	    "policies[0].failure-details[0].receiving-mx-hostname: empty, "
+	    "read as absent",
+	    "policies[0].failure-details[0].receiving-mx-helo: empty, read "
+	    "as absent",
+	    "policies[0].failure-details[0].receiving-ip: empty, read as "
+	    "absent",
+	    "policies[0].failure-details[0].additional-information: empty, "
+	    "read as absent",
+	    "policies[0].failure-details[0].failure-reason-code: empty, read "
+	    "as absent");
+	tr_report_free(r);
+	free(s);
+}
+
+/* test_dev22_drifted_names - the drift table: receiving-mx-host-name is
+ * read as receiving-mx-hostname, noted, not reported unknown; the RFC name
+ * wins when both are there */
+static void
+test_dev22_drifted_names(void **state)
+{
+	struct tr_report *r;
+	char *s;
+
+	s = doc_detail("{\"result-type\":\"starttls-not-supported\","
+	    "\"receiving-mx-host-name\":\"mx1.example.com\","
+	    "\"failed-session-count\":1}");
+	r = ok(s);
+	assert_string_equal(r->policies[0].failures[0].receiving_mx_hostname,
+	    "mx1.example.com");
+	NOTES(r, "policies[0].failure-details[0]: \"receiving-mx-host-name\" "
+	    "read as \"receiving-mx-hostname\"");
+	tr_report_free(r);
+	free(s);
+
+	s = doc_detail("{\"result-type\":\"starttls-not-supported\","
+	    "\"receiving-mx-host-name\":\"mx1.example.com\","
+	    "\"receiving-mx-hostname\":\"mx2.example.com\","
+	    "\"failed-session-count\":1}");
+	r = ok(s);
+	assert_string_equal(r->policies[0].failures[0].receiving_mx_hostname,
+	    "mx2.example.com");
+	NOTES(r, "policies[0].failure-details[0]: \"receiving-mx-host-name\" "
+	    "ignored, \"receiving-mx-hostname\" present");
+	tr_report_free(r);
+	free(s);
+	assert_string_equal(tr_rf_rfc_name("receiving-mx-host-name"),
+	    "receiving-mx-hostname");
+	assert_string_equal(tr_rf_rfc_name("email-address"), "contact-info");
+	assert_null(tr_rf_rfc_name("receiving-mx-hostname"));
 }
 
 /* test_dev10_empty_arrays - [] everywhere, and no failure-details at all */
@@ -1735,10 +1926,32 @@ test_range_fields(void **state)
 	    "date-range.end-datetime: not an RFC 3339 date-time: \"\"");
 }
 
+/* ip_noted - a failure detail whose field holds value, not an address:
+ * stored without it, noted */
+static void
+ip_noted(const char *field, const char *value)
+{
+	struct tr_report *r;
+	char *s, note[256];
+
+	assert_true(asprintf(&s, "{\"result-type\":\"dane-required\","
+	    "\"%s\":\"%s\",\"failed-session-count\":1}", field, value) > 0);
+	r = ok_free(doc_detail(s));
+	free(s);
+	assert_null(r->policies[0].failures[0].sending_mta_ip);
+	assert_null(r->policies[0].failures[0].receiving_ip);
+	snprintf(note, sizeof(note), "policies[0].failure-details[0].%s: not "
+	    "an IPv4 or IPv6 address: \"%s\", read as absent", field, value);
+	NOTES(r, note);
+	tr_report_free(r);
+}
+
 /* test_policy_fields - the policy object */
 static void
 test_policy_fields(void **state)
 {
+	struct tr_report *r;
+
 	bad_free(doc("{" SUMMARY("1", "0") "}"), TR_ERR_SCHEMA,
 	    "policies[0]: missing required field \"policy\"");
 	bad_free(doc("{" POLICY_STS "}"), TR_ERR_SCHEMA,
@@ -1780,9 +1993,10 @@ test_policy_fields(void **state)
 	    "\"policy-domain\":\"example.com\""), TR_ERR_SCHEMA,
 	    "policies[0].policy.mx-host-pattern: expected an array of "
 	    "strings, got true");
-	bad_free(doc_policy("\"policy-type\":\"sts\",\"policy-domain\":\"\""),
-	    TR_ERR_SCHEMA, "policies[0].policy.policy-domain: expected a "
-	    "non-empty string, got \"\"");
+	/* "" is no domain (noted; test_dev9_policy_domain), not a fault */
+	r = ok_free(doc_policy("\"policy-type\":\"sts\",\"policy-domain\":\"\""));
+	assert_null(r->policies[0].policy_domain);
+	tr_report_free(r);
 	bad_free(doc_policy("\"policy-type\":\"sts\",\"policy-domain\":\".\""),
 	    TR_ERR_SCHEMA, "policies[0].policy.policy-domain: expected a "
 	    "domain name, got \".\"");
@@ -1877,30 +2091,12 @@ test_failure_errors(void **state)
 	bad_free(doc_detail("{\"result-type\":\"dane-required\"}"),
 	    TR_ERR_SCHEMA, "policies[0].failure-details[0]: missing required "
 	    "field \"failed-session-count\"");
-	bad_free(doc_detail("{\"result-type\":\"dane-required\","
-	    "\"sending-mta-ip\":\"x.x.x.x\",\"failed-session-count\":1}"),
-	    TR_ERR_SCHEMA, "policies[0].failure-details[0].sending-mta-ip: "
-	    "not an IPv4 or IPv6 address: \"x.x.x.x\"");
-	bad_free(doc_detail("{\"result-type\":\"dane-required\","
-	    "\"receiving-ip\":\"2001:db8:::1\",\"failed-session-count\":1}"),
-	    TR_ERR_SCHEMA, "policies[0].failure-details[0].receiving-ip: "
-	    "not an IPv4 or IPv6 address: \"2001:db8:::1\"");
-	bad_free(doc_detail("{\"result-type\":\"dane-required\","
-	    "\"receiving-ip\":\"fe80::1%eth0\",\"failed-session-count\":1}"),
-	    TR_ERR_SCHEMA, "policies[0].failure-details[0].receiving-ip: "
-	    "not an IPv4 or IPv6 address: \"fe80::1%eth0\"");
-	bad_free(doc_detail("{\"result-type\":\"dane-required\","
-	    "\"sending-mta-ip\":\"192.0.2.1 \",\"failed-session-count\":1}"),
-	    TR_ERR_SCHEMA, "policies[0].failure-details[0].sending-mta-ip: "
-	    "not an IPv4 or IPv6 address: \"192.0.2.1 \"");
-	bad_free(doc_detail("{\"result-type\":\"dane-required\","
-	    "\"sending-mta-ip\":\"256.0.0.1\",\"failed-session-count\":1}"),
-	    TR_ERR_SCHEMA, "policies[0].failure-details[0].sending-mta-ip: "
-	    "not an IPv4 or IPv6 address: \"256.0.0.1\"");
-	bad_free(doc_detail("{\"result-type\":\"dane-required\","
-	    "\"sending-mta-ip\":\"\",\"failed-session-count\":1}"),
-	    TR_ERR_SCHEMA, "policies[0].failure-details[0].sending-mta-ip: "
-	    "not an IPv4 or IPv6 address: \"\"");
+	ip_noted("sending-mta-ip", "x.x.x.x");
+	ip_noted("receiving-ip", "2001:db8:::1");
+	ip_noted("receiving-ip", "fe80::1%eth0");
+	ip_noted("sending-mta-ip", "192.0.2.1 ");
+	ip_noted("sending-mta-ip", "256.0.0.1");
+	ip_noted("sending-mta-ip", " ");
 	bad_free(doc_detail("{\"result-type\":\"dane-required\","
 	    "\"sending-mta-ip\":3232235777,\"failed-session-count\":1}"),
 	    TR_ERR_SCHEMA, "policies[0].failure-details[0].sending-mta-ip: "
@@ -1934,6 +2130,9 @@ main(void)
 		cmocka_unit_test(test_dev7_field_names),
 		cmocka_unit_test(test_dev8_contact_info),
 		cmocka_unit_test(test_dev9_policy_domain),
+		cmocka_unit_test(test_dev19_domain_from_others),
+		cmocka_unit_test(test_dev21_empty_optional),
+		cmocka_unit_test(test_dev22_drifted_names),
 		cmocka_unit_test(test_dev10_empty_arrays),
 		cmocka_unit_test(test_dev11_sum_mismatch),
 		cmocka_unit_test(test_dev12_range_ends),

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <sqlite3.h>
+#include <zlib.h>
 
 #include "store_fixture.h"
 
@@ -72,20 +73,20 @@ sql_i64(sqlite3 *db, const char *q, const char *a, const char *b,
 	return v;
 }
 
-/* The failed sessions of the policy type report_domain_sessions picked. */
+/* The failed sessions of every detail of the domain, repeats once. */
 #define Q_FAILED_BY_TYPE \
 	"SELECT coalesce(sum(f.failed_sessions), 0) " \
 	"  FROM report_domain_sessions s JOIN policies p " \
 	"    ON p.report_ref = s.report_ref " \
 	"   AND p.policy_domain = s.policy_domain " \
-	"   AND p.policy_type IS s.policy_type " \
 	"  JOIN failure_details f ON f.policy_ref = p.id " \
+	"   AND f.repeated = 0 " \
 	" WHERE s.report_ref = ?1 AND s.policy_domain = ?2 AND "
 
 /*
  * check_tallies - each tally of v (the newest report's) is what the
  * report_domain_sessions view says for the report and domain, its failures
- * by result-type those of the policy type the view picked. Returns the
+ * by result-type every detail of the domain not marked a repeat. Returns the
  * number of domains reported under more than one policy type.
  */
 static size_t
@@ -201,13 +202,16 @@ test_tallies_pick_a_policy_type(void **state)
 	assert_int_equal(v.tallies[0].failed, 2);
 	assert_int_equal(v.tallies[0].failed_by_type[
 	    tr_result_type_index("dane-required")], 2);
+	/* the sts policy's own failure is not hidden */
 	assert_int_equal(v.tallies[0].failed_by_type[
-	    tr_result_type_index("sts-policy-invalid")], 0);
+	    tr_result_type_index("sts-policy-invalid")], 1);
 	assert_string_equal(v.tallies[1].policy_domain, "b.example");
 	assert_int_equal(v.tallies[1].successful, 4);
 	assert_int_equal(v.tallies[1].failed, 2);
 	assert_int_equal(v.tallies[1].failed_by_type[
 	    tr_result_type_index("certificate-expired")], 2);
+	assert_int_equal(v.tallies[1].failed_by_type[
+	    tr_result_type_index("tlsa-invalid")], 1);
 	assert_string_equal(v.tallies[2].policy_domain, "c.example");
 	assert_int_equal(v.tallies[2].successful, 3);
 	assert_int_equal(v.tallies[2].failed, 4);
@@ -215,6 +219,141 @@ test_tallies_pick_a_policy_type(void **state)
 	assert_int_equal(v.tallies[2].failed_by_type[
 	    tr_result_type_index("certificate-expired")], 3);
 	tr_verdict_free(&v);
+}
+
+/* gzip_at - json gzipped with mtime in its header (a sender's retry made
+ * at another second); returns the length, the bytes in out */
+static size_t
+gzip_at(const char *json, unsigned long mtime, unsigned char *out,
+    size_t outsz)
+{
+	z_stream z;
+	gz_header h;
+
+	memset(&z, 0, sizeof(z));
+	memset(&h, 0, sizeof(h));
+	h.time = mtime;
+	h.os = 3;
+	assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8,
+	    Z_DEFAULT_STRATEGY), Z_OK);
+	assert_int_equal(deflateSetHeader(&z, &h), Z_OK);
+	z.next_in = (unsigned char *)json;
+	z.avail_in = (uInt)strlen(json);
+	z.next_out = out;
+	z.avail_out = (uInt)outsz;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	deflateEnd(&z);
+	return outsz - z.avail_out;
+}
+
+/* test_quarantine_one_row_per_content - retries of one invalid report in
+ * gzip bodies that differ only in their header time are one quarantine
+ * row, counted; so is another copy of the same organization and
+ * report-id; another report is a row of its own */
+static void
+test_quarantine_one_row_per_content(void **state)
+{
+#define BAD(id, extra) "{\"organization-name\":\"Org\",\"report-id\":\"" \
+	id "\",\"date-range\":{\"start-datetime\":\"2026-03-04T00:00:00Z\"," \
+	"\"end-datetime\":\"2026-03-04T23:59:59Z\"},\"policies\":[{\"policy\":" \
+	"{\"policy-type\":\"sts\",\"policy-domain\":\"a.example\"}," \
+	"\"summary\":{\"total-successful-session-count\":1" extra "}}]}"
+	struct tu_store *fx = *state;
+	sqlite3 *db = tr_store_db(fx->st);
+	unsigned char gz1[1024], gz2[1024];
+	size_t n1, n2;
+	struct tr_verdict v;
+	int64_t first;
+	const char *other = BAD("q-1", ",\"x\":1");
+	const char *third = BAD("q-2", "");
+
+	n1 = gzip_at(BAD("q-1", ""), 1700000000, gz1, sizeof(gz1));
+	n2 = gzip_at(BAD("q-1", ""), 1700000007, gz2, sizeof(gz2));
+	assert_true(n1 != n2 || memcmp(gz1, gz2, n1) != 0);
+
+	record(fx, gz1, n1, TR_INPUT_REPORT, NULL, &v);
+	assert_int_equal(v.outcome, TR_OUTCOME_QUARANTINED);
+	first = v.quarantine_id;
+	assert_true(first > 0);
+	tr_verdict_free(&v);
+	record(fx, gz2, n2, TR_INPUT_REPORT, NULL, &v);
+	assert_int_equal(v.outcome, TR_OUTCOME_QUARANTINED);
+	assert_int_equal(v.quarantine_id, first);
+	tr_verdict_free(&v);
+	assert_int_equal(sql_i64(db, "SELECT count(*) FROM quarantine WHERE "
+	    "?1 IS ?2", NULL, NULL, NULL), 1);
+	assert_int_equal(sql_i64(db, "SELECT times_seen FROM quarantine WHERE "
+	    "?1 IS ?2", NULL, NULL, NULL), 2);
+	assert_int_equal(sql_i64(db, "SELECT last_seen_at IS NOT NULL AND "
+	    "organization_name = 'Org' AND report_id = 'q-1' AND "
+	    "length(content_sha256) = 64 FROM quarantine WHERE ?1 IS ?2",
+	    NULL, NULL, NULL), 1);
+
+	/* other bytes, the same report key */
+	record(fx, (const unsigned char *)other, strlen(other),
+	    TR_INPUT_REPORT, NULL, &v);
+	assert_int_equal(v.quarantine_id, first);
+	tr_verdict_free(&v);
+	assert_int_equal(sql_i64(db, "SELECT times_seen FROM quarantine WHERE "
+	    "?1 IS ?2", NULL, NULL, NULL), 3);
+
+	/* another report */
+	record(fx, (const unsigned char *)third, strlen(third),
+	    TR_INPUT_REPORT, NULL, &v);
+	assert_true(v.quarantine_id != first);
+	tr_verdict_free(&v);
+	assert_int_equal(sql_i64(db, "SELECT count(*) FROM quarantine WHERE "
+	    "?1 IS ?2", NULL, NULL, NULL), 2);
+#undef BAD
+}
+
+/* test_not_ours - with the site's domains, a report about none of them is
+ * quarantined as not-ours; one about an MX host below them is ours */
+static void
+test_not_ours(void **state)
+{
+#define REPORT(id, domain) "{\"organization-name\":\"T\",\"report-id\":\"" \
+	id "\",\"contact-info\":\"t@t.example\",\"date-range\":" \
+	"{\"start-datetime\":\"2026-03-04T00:00:00Z\"," \
+	"\"end-datetime\":\"2026-03-04T23:59:59Z\"},\"policies\":[" \
+	POLICY("tlsa", domain, 5, 0, "dane-required", 0) "]}"
+	static const char ours[] = REPORT("o-1", "mx1.example.net");
+	static const char theirs[] = REPORT("t-1", "example.org");
+	static const char *const own[] = { "example.net" };
+	struct tu_store *fx = *state;
+	struct tr_analysis a;
+	struct tr_origin o;
+	struct tr_verdict v;
+	struct tr_error err;
+
+	memset(&o, 0, sizeof(o));
+	o.way_in = "https";
+	o.received_at = 1700000000;
+	assert_int_equal(tr_store_begin(fx->st, &err), TR_OK);
+	tr_analyse((const unsigned char *)ours, strlen(ours), TR_INPUT_REPORT,
+	    NULL, &fx->limits, &a);
+	tr_analysis_own_domains(&a, own, 1);
+	assert_int_equal(tr_record(fx->st, &a, (const unsigned char *)ours,
+	    strlen(ours), &o, &v), TR_OK);
+	assert_int_equal(v.outcome, TR_OUTCOME_STORED);
+	tr_verdict_free(&v);
+	tr_analysis_free(&a);
+	tr_analyse((const unsigned char *)theirs, strlen(theirs),
+	    TR_INPUT_REPORT, NULL, &fx->limits, &a);
+	tr_analysis_own_domains(&a, own, 1);
+	assert_int_equal(tr_record(fx->st, &a, (const unsigned char *)theirs,
+	    strlen(theirs), &o, &v), TR_OK);
+	assert_int_equal(v.outcome, TR_OUTCOME_QUARANTINED);
+	assert_int_equal(v.err.code, TR_ERR_NOT_OURS);
+	assert_string_equal(v.err.msg, "the report is about example.org, none "
+	    "of them in domains (tlsrptd.conf)");
+	tr_verdict_free(&v);
+	tr_analysis_free(&a);
+	assert_int_equal(tr_store_commit(fx->st, &err), TR_OK);
+	assert_int_equal(sql_i64(tr_store_db(fx->st), "SELECT count(*) FROM "
+	    "quarantine WHERE reason_class = 'not-ours' AND report_id = 't-1' "
+	    "AND ?1 IS ?2", NULL, NULL, NULL), 1);
+#undef REPORT
 }
 
 /* test_duplicate_and_failed - no tallies for what was not newly stored */
@@ -396,6 +535,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tallies_pick_a_policy_type,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_quarantine_one_row_per_content, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_ours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_and_failed,
 		    setup, teardown),
 		cmocka_unit_test(test_stats_families),

@@ -218,7 +218,7 @@ test_open_fresh(void **state)
 	struct tu_store *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 
-	assert_int_equal(tr_store_schema_version(), 4);
+	assert_int_equal(tr_store_schema_version(), 5);
 	assert_int_equal(q_int(db, "PRAGMA user_version"),
 	    tr_store_schema_version());
 	q_text_eq(db, "SELECT value FROM tlsrptd_meta WHERE key = "
@@ -269,7 +269,7 @@ test_migrate_v1(void **state)
 	if (tr_store_open(path, 0, &st, &err) != TR_OK)
 		fail_msg("open: %s", err.msg);
 	db = tr_store_db(st);
-	assert_int_equal(q_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(q_int(db, "PRAGMA user_version"), 5);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM report_domains"), 2);
 	q_text_eq(db, "SELECT policy_type || ' ' || successful_sessions || ' ' "
 	    "|| failed_sessions || ' ' || organization_name || ' ' || "
@@ -286,6 +286,78 @@ test_migrate_v1(void **state)
 	assert_int_equal(sqlite3_exec(db, "DELETE FROM reports", NULL, NULL,
 	    NULL), SQLITE_OK);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM report_domains"), 0);
+	tr_store_close(st);
+}
+
+/* test_migrate_v4 - version 5 recounts report_domains of a version 4
+ * database (no-policy-found added, sts/tlsa once), marks the failure
+ * details a report repeats under its second type, and gives the
+ * quarantine its counter */
+static void
+test_migrate_v4(void **state)
+{
+	struct tu_store *fx = *state;
+	struct tr_store *st;
+	struct tr_error err;
+	char path[TPATH], sql[65536];
+	size_t n;
+	int v;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/v4.db", fx->dir);
+	n = (size_t)snprintf(sql, sizeof(sql), "BEGIN; ");
+	for (v = 0; v < 4; v++)
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%s\n",
+		    tr_schema_migrations[v]);
+	n += (size_t)snprintf(sql + n, sizeof(sql) - n,
+	    "PRAGMA user_version = 4; "
+	    "INSERT INTO reports (id, organization_name, report_id, "
+	    "start_time, end_time, way_in, received_at, raw_json) VALUES "
+	    "(1, 'Google Inc.', 'g1', '2026-11-20T00:00:00Z', "
+	    "'2026-11-20T23:59:59Z', 'file', '2026-11-21T00:00:00Z', '{}'), "
+	    "(2, 'Microsoft Corporation', 'm1', '2026-11-20T00:00:00Z', "
+	    "'2026-11-20T23:59:59Z', 'file', '2026-11-21T00:00:00Z', '{}'); "
+	    "INSERT INTO policies (id, report_ref, position, policy_type, "
+	    "policy_domain, successful_sessions, failed_sessions) VALUES "
+	    "(1, 1, 0, 'no-policy-found', 'example.com', 1, 0), "
+	    "(2, 1, 1, 'sts', 'example.com', 0, 6), "
+	    "(3, 1, 2, 'sts', 'example.com', 0, 7), "
+	    "(4, 2, 0, 'tlsa', 'example.net', 0, 4), "
+	    "(5, 2, 1, 'sts', 'example.net', 0, 4); "
+	    "INSERT INTO failure_details (policy_ref, result_type, "
+	    "result_type_known, receiving_mx_hostname, failed_sessions) VALUES "
+	    "(2, 'certificate-expired', 1, 'mx.example.com', 6), "
+	    "(3, 'certificate-expired', 1, 'mx.example.com', 7), "
+	    "(4, 'dane-required', 1, 'mx.example.net', 1), "
+	    "(4, 'certificate-expired', 1, 'mx.example.net', 3), "
+	    "(5, 'certificate-expired', 1, 'mx.example.net', 3); "
+	    /* what version 4 counted: the type with the most sessions */
+	    "INSERT INTO report_domains VALUES "
+	    "(1, 'example.com', 'sts', '2026-11-20T00:00:00Z', 'Google Inc.', "
+	    "0, 13), (2, 'example.net', 'sts', '2026-11-20T00:00:00Z', "
+	    "'Microsoft Corporation', 0, 4); "
+	    "INSERT INTO quarantine (received_at, way_in, reason_class, reason, "
+	    "raw, raw_sha256) VALUES ('2026-11-21T00:00:00Z', 'https', "
+	    "'schema', 'x', x'7b7d', 'ab'); COMMIT;");
+	assert_true(n < sizeof(sql));
+	raw_exec(path, sql);
+	if (tr_store_open(path, 0, &st, &err) != TR_OK)
+		fail_msg("open: %s", err.msg);
+	db = tr_store_db(st);
+	assert_int_equal(q_int(db, "PRAGMA user_version"), 5);
+	q_text_eq(db, "SELECT group_concat(policy_domain || ' ' || policy_type "
+	    "|| ' ' || successful_sessions || '/' || failed_sessions, '; ') "
+	    "FROM (SELECT * FROM report_domains ORDER BY report_ref)",
+	    "example.com sts 1/13; example.net sts 0/4");
+	/* the tlsa copy of the sts detail is a repeat, dane-required is not */
+	q_text_eq(db, "SELECT group_concat(result_type || ' ' || repeated, "
+	    "'; ') FROM (SELECT * FROM failure_details WHERE policy_ref IN "
+	    "(4, 5) ORDER BY id)", "dane-required 0; certificate-expired 1; "
+	    "certificate-expired 0");
+	assert_int_equal(q_int(db, "SELECT sum(repeated) FROM "
+	    "failure_details"), 1);
+	assert_int_equal(q_int(db, "SELECT times_seen FROM quarantine"), 1);
+	q_text_eq(db, "PRAGMA integrity_check", "ok");
 	tr_store_close(st);
 }
 
@@ -1495,7 +1567,7 @@ populate_sample(struct tr_store *st)
 		  .result_type_known = 1, .sending_mta_ip = "203.0.113.5",
 		  .receiving_mx_hostname = "mx2.example.com",
 		  .failed_session_count = 2 },
-	};
+	}, fb_copy[1];
 	static const unsigned char reply[] = "Subject: Re: your TLS report\r\n"
 	    "\r\nThanks!\r\n";
 	struct tr_policy p[3];
@@ -1539,7 +1611,9 @@ populate_sample(struct tr_store *st)
 		p[0].failures = fb;
 		p[0].nfailures = 1;
 		p[1] = pol("sts", "example.com", 80, 2);
-		p[1].failures = fb;
+		/* a copy, as a parsed report has: the repeat is marked */
+		fb_copy[0] = fb[0];
+		p[1].failures = fb_copy;
 		p[1].nfailures = 1;
 		mkreport(&r, "Microsoft Corporation", rid, start[d], p, 2);
 		r.end_datetime = end[d];
@@ -1612,6 +1686,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_open_fresh),
 		T(test_migrate_v1),
+		T(test_migrate_v4),
 		T(test_put_readback),
 		T(test_no_meta),
 		T(test_duplicate),

@@ -1,6 +1,7 @@
 #!/bin/sh
 # golden.sh - every corpus file, ingested alone into a fresh database, gives the
-# outcome and per-policy counts recorded in tests/golden/corpus.expected.
+# outcome, per-policy counts and the counted sessions per domain (with the
+# failure details that count) recorded in tests/golden/corpus.expected.
 # Regenerate the file with GOLDEN_UPDATE=1 and review the diff by hand.
 . "$(dirname "$0")/lib.sh"
 
@@ -24,7 +25,15 @@ for f in * invalid/*; do
 		    FROM policies p ORDER BY p.report_ref, p.position" | paste -sd ';' -)
 		notes=$(sql "$db" "SELECT coalesce(json_array_length(conformance_notes), 0)
 		    FROM reports" | paste -sd ',' -)
-		detail="$detail notes=$notes"
+		# what the counting model makes of them: per report and domain
+		counted=$(sql "$db" "SELECT coalesce(policy_domain, '-') || ' ' ||
+		    successful_sessions || '/' || failed_sessions || ' fd=' ||
+		    (SELECT count(*) FROM failure_details f JOIN policies p
+		      ON p.id = f.policy_ref WHERE p.report_ref = d.report_ref
+		     AND p.policy_domain IS d.policy_domain AND f.repeated = 0)
+		    FROM report_domains d ORDER BY report_ref, policy_domain" |
+		    paste -sd ';' -)
+		detail="$detail notes=$notes counted=$counted"
 	fi
 	printf '%s\t%s\t%s\n' "$f" "$outcome" "$detail" >> "$actual"
 done

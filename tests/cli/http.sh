@@ -3,6 +3,7 @@
 # with curl over plain HTTP, TLS (a throwaway certificate) and a unix
 # socket: RFC media types stored, tolerated ones stored with a note, wrong
 # type 415, oversize 413, invalid report 400 and quarantined, duplicate 200,
+# a Postfix report without policy-domain 200 with its counts,
 # 405/404/501, the health check, the proxy header believed only from a
 # trusted peer, a storage failure answered 503 with nothing kept, many
 # concurrent clients, clients that dribble a byte at a time or just hold a
@@ -165,6 +166,45 @@ check_eq "duplicate: reply" "already stored" "$(cat "$T/body")"
 check_eq "duplicate: stored once" "$n" "$(count reports)"
 check_grep "duplicate: log line" '"outcome":"duplicate","way_in":"http"' "$tlog"
 
+# --- a Postfix (libtlsrpt) report: no policy-domain on no-policy-found ------
+# No header, no file name over HTTP: the domain comes from the report's
+# other policy, and none of its 117 sessions is lost.
+cat > "$T/req/postfix.py" <<'EOF'
+import gzip, json, sys
+r = {"organization-name": "mail.example.org",
+     "date-range": {"start-datetime": "2026-11-20T00:00:00Z",
+                    "end-datetime": "2026-11-21T00:00:00Z"},
+     "contact-info": "postmaster@example.org", "report-id": sys.argv[2],
+     "policies": [
+         {"policy": {"policy-type": "no-policy-found"},
+          "summary": {"total-successful-session-count": 32,
+                      "total-failure-session-count": 0}},
+         {"policy": {"policy-type": "tlsa",
+                     "policy-string": ["3 1 1 0123456789abcdef"],
+                     "policy-domain": "mx1.example.net",
+                     "mx-host": ["mx1.example.net"]},
+          "summary": {"total-successful-session-count": 85,
+                      "total-failure-session-count": 0}}]}
+open(sys.argv[1], "wb").write(gzip.compress(json.dumps(r).encode()))
+EOF
+python3 "$T/req/postfix.py" "$T/req/postfix.json.gz" postfix-1
+post "$H/tlsrpt" application/tlsrpt+gzip "$T/req/postfix.json.gz"
+check_eq "postfix report: status" 200 "$code"
+check_eq "postfix report: reply" "stored" "$(cat "$T/body")"
+check_eq "postfix report: both policies under the MX name" \
+    "no-policy-found mx1.example.net 32;tlsa mx1.example.net 85" \
+    "$(col "SELECT group_concat(policy_type || ' ' || policy_domain || ' ' ||
+        successful_sessions, ';') FROM (SELECT p.* FROM policies p JOIN
+        reports r ON r.id = p.report_ref WHERE r.report_id = 'postfix-1'
+        ORDER BY p.position)")"
+check_eq "postfix report: 117 sessions counted" "117" \
+    "$("$TLSRPTD" query --db "$db" --format csv --domain mx1.example.net \
+        summary | sed -n '2p' | cut -d, -f2)"
+check_eq "postfix report: noted" 1 "$(count reports "report_id = 'postfix-1'
+    AND conformance_notes LIKE '%policy-domain: using %mx1.example.net%, the domain of the report''s other policies%'")"
+check_grep "postfix report: log line counts 117" \
+    '"end":"2026-11-21T00:00:00Z","policies":2,"successful_sessions":117,"failed_sessions":0,"notes":["policies[0].policy.policy-domain: missing"' "$tlog"
+
 # --- refusals ---------------------------------------------------------------
 post "$H/tlsrpt" text/plain "$T/req/json-1.json"
 check_eq "wrong type: status" 415 "$code"
@@ -191,6 +231,20 @@ check_eq "invalid report: quarantined" $((n + 1)) "$(count quarantine)"
 check_eq "invalid report: quarantine reason" "schema	http" "$(col \
     "SELECT reason_class, way_in FROM quarantine ORDER BY id DESC LIMIT 1")"
 check_grep "invalid report: log line" '"outcome":"quarantined","way_in":"http"' "$tlog"
+
+# a sender retrying one invalid gzip body: the gzip header's time differs,
+# the content does not: one quarantine row, seen twice
+n=$(count quarantine)
+for t in 1700000000 1700000099; do
+	python3 -c 'import gzip, sys; sys.stdout.buffer.write(gzip.compress(
+	    b"{\"organization-name\":\"Bad\",\"report-id\":\"bad-gz\"}",
+	    mtime=int(sys.argv[1])))' "$t" > "$T/req/invalid-$t.gz"
+	post "$H/tlsrpt" application/tlsrpt+gzip "$T/req/invalid-$t.gz"
+	check_eq "invalid gzip retry $t: status" 400 "$code"
+done
+check_eq "invalid gzip retries: one row" $((n + 1)) "$(count quarantine)"
+check_eq "invalid gzip retries: seen twice" 2 "$(col \
+    "SELECT times_seen FROM quarantine WHERE report_id = 'bad-gz'")"
 
 : > "$T/req/empty"
 post "$H/tlsrpt" application/tlsrpt+json "$T/req/empty"
