@@ -33,10 +33,14 @@ tr_log_level_parse(const char *s)
 	return -1;
 }
 
+/* open_path - the log file; a symbolic link in its place is refused, not
+ * followed (tlsrptd run opens it as the daemon's user, in a directory that
+ * user owns, so nobody else can plant one) */
 static int
 open_path(const char *path)
 {
-	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+	    O_NOFOLLOW | O_NOCTTY, 0640);
 }
 
 /* tr_log_open - choose the target and level */
