@@ -25,8 +25,9 @@ io_error(const char *path, tr_source_cb cb, void *arg, const char *what)
 	memset(&m, 0, sizeof(m));
 	m.name = path;
 	m.filename = path;
-	tr_error_set(&m.err, TR_ERR_IO, "%s: %s: %s", path, what,
-	    strerror(errno));
+	/* out of memory (or descriptors) is not the input's fault */
+	tr_error_set(&m.err, errno == ENOMEM ? TR_ERR_NOMEM : TR_ERR_IO,
+	    "%s: %s: %s", path, what, strerror(errno));
 	return cb(arg, &m);
 }
 
