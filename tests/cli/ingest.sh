@@ -146,4 +146,15 @@ check_eq "forwarded report mail: exit status" 0 "$rc"
 check_eq "forwarded report mail: its report and the enclosed one stored" 2 \
     "$(sql "$T/fwd.db" "SELECT count(*) FROM reports")"
 
+# --- the log is UTF-8 whatever the headers hold: 8-bit bytes are escaped ----
+printf 'From: Andr\351 <reports@example.org>\nSubject: caf\351 \377 report\nMessage-ID: <latin1@example.org>\nContent-Type: text/plain\n\nnot a report\n' > "$T/latin1.eml"
+rc=0; "$TLSRPTD" ingest --db "$T/latin1.db" "$T/latin1.eml" > "$T/log13" 2>&1 || rc=$?
+check_eq "8-bit headers: quarantined as no report" 1 "$rc"
+check_eq "8-bit headers: every log line is strict UTF-8 JSON" ok "$(python3 -c '
+import json, sys
+for line in open(sys.argv[1], "rb"):
+    json.loads(line.decode("utf-8"))
+print("ok")' "$T/log13" 2>&1 | tail -n 1)"
+check_grep "8-bit headers: the bytes are escaped" 'caf\ufffd \ufffd report' "$T/log13"
+
 finish
