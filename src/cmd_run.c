@@ -281,6 +281,8 @@ start_extras(struct run *r)
 		as.threshold = r->cfg.alert_failure_rate;
 		as.min_sessions = r->cfg.alert_min_sessions;
 		as.command = r->cfg.alert_command;
+		as.max_per_report = r->cfg.alert_max_per_report;
+		as.max_per_hour = r->cfg.alert_max_per_hour;
 		if ((r->alerter = tr_alerter_new(tr_daemon_base(r->d), r->st,
 		    &as, r->stats)) == NULL)
 			return -1;
