@@ -13,7 +13,9 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: $(basename "$0") needs root"
 	exit 0
 fi
-need setpriv python3
+need setpriv
+# the attacker runs as nobody: a python3 outside root's home
+[ -x /usr/bin/python3 ] || { echo "FAIL: /usr/bin/python3 is missing" >&2; exit 1; }
 
 RUN_AS=nobody
 ROUNDS=${FAULT_ROUNDS:-30}
@@ -66,7 +68,7 @@ while True:
         n += 1
 EOP
 setpriv --reuid="$RUN_AS" --regid="$(id -g "$RUN_AS")" --clear-groups -- \
-    python3 "$T/attack.py" "$victim" "$T/run/lmtp.sock" "$T/run/milter.sock" \
+    /usr/bin/python3 "$T/attack.py" "$victim" "$T/run/lmtp.sock" "$T/run/milter.sock" \
     "$tlog" &
 apid=$!
 
