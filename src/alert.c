@@ -248,6 +248,7 @@ struct tr_alerter {
 	time_t hour_start;		/* the current hour's window */
 	unsigned hour_count;		/* alerts raised in it */
 	size_t held_back;		/* due, left for a later report */
+	int stopping;			/* tr_alerter_free: start nothing */
 };
 
 static int start_command(struct tr_alerter *, const char *, const char *,
@@ -555,6 +556,8 @@ start_pending(struct tr_alerter *a)
 	struct timeval tv = { TR_ALERT_RETRY, 0 };
 	size_t i, done = 0;
 
+	if (a->stopping)
+		return;
 	while (done < a->npending && a->nrunning < TR_ALERT_MAX_RUNNING) {
 		struct pending *p = &a->pending[done];
 
@@ -801,6 +804,7 @@ tr_alerter_free(struct tr_alerter *a)
 
 	if (a == NULL)
 		return;
+	a->stopping = 1;
 	/* a last look: some may have ended without a SIGCHLD seen yet */
 	if (a->nrunning > 0)
 		on_sigchld(SIGCHLD, EV_SIGNAL, a);
