@@ -5,7 +5,8 @@
  * run also checks the push parser against the one-shot tr_gunzip_buf: the
  * same code, and on success the same bytes. The only allowed difference is
  * the ratio cap, which is checked whenever zlib returns and may fire at one
- * split and not another. The same bytes then go through tr_unzip_json.
+ * split and not another. The same bytes then go through tr_unzip_json and
+ * tr_unzip_each, which must agree on the first report member.
  * Seeds in fuzz/corpus/gunzip therefore start with one split byte (0x80,
  * about the middle) before the gzip or zip data; SOURCES.tsv there says
  * where each came from.
@@ -29,6 +30,39 @@ check_output(const unsigned char *out, size_t outlen,
 		abort();
 }
 
+/* Members seen by each_member. */
+struct walk {
+	const struct tr_limits *lim;
+	int nreports;
+	enum tr_err first;		/* the first report member's result */
+	size_t firstlen;
+};
+
+/* each_member - tr_unzip_each callback: a report member has its JSON or
+ * its reason; any other member neither */
+static enum tr_err
+each_member(void *arg, const struct tr_zip_member *m)
+{
+	struct walk *w = arg;
+
+	if (m->name == NULL)
+		abort();
+	if (!m->report) {
+		if (m->json != NULL)
+			abort();
+		return TR_OK;
+	}
+	if (m->json != NULL)
+		check_output(m->json, m->len, w->lim);
+	else if (m->err.code == TR_OK || m->err.msg[0] == '\0')
+		abort();
+	if (w->nreports++ == 0) {
+		w->first = m->json != NULL ? TR_OK : m->err.code;
+		w->firstlen = m->len;
+	}
+	return TR_OK;
+}
+
 /* LLVMFuzzerTestOneInput - split feed vs one shot, then unzip */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -36,6 +70,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tr_limits lim;
 	struct tr_error err, err1;
 	struct tr_gunzip *gz;
+	struct walk w;
 	unsigned char *out = NULL, *out1 = NULL;
 	size_t outlen = 0, outlen1 = 0, split;
 	enum tr_err rc, rc1, frc;
@@ -83,5 +118,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else if (out != NULL || err.code != rc)
 		abort();
 	free(out);
+
+	memset(&w, 0, sizeof(w));
+	w.lim = &lim;
+	rc1 = tr_unzip_each(data, size, &lim, each_member, &w, &err1);
+	if (rc1 != TR_OK && err1.code != rc1)
+		abort();
+	/* a directory error may lie past the first member: only when the
+	 * whole walk succeeded must the first member agree */
+	if (rc1 == TR_OK && (w.nreports == 0 || w.first != rc ||
+	    (rc == TR_OK && w.firstlen != outlen)))
+		abort();
 	return 0;
 }

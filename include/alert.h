@@ -18,12 +18,18 @@ struct sqlite3;
 #define TR_ALERT_MAX_CHECKS	1000	/* domain-days checked per commit */
 #define TR_ALERT_MAX_RUNNING	8	/* alert commands at once */
 #define TR_ALERT_COMMAND_TIMEOUT 60	/* seconds before a command is killed */
+#define TR_ALERT_MAX_PENDING	1000	/* commands waiting for a slot */
+#define TR_ALERT_RETRY		30	/* seconds between tries to start them */
+#define TR_ALERT_MAX_PER_REPORT	20	/* default alert_max_per_report */
+#define TR_ALERT_MAX_PER_HOUR	200	/* default alert_max_per_hour */
 
 struct tr_alert_settings {
 	double threshold;		/* percent, > 0 (alert_failure_rate) */
 	unsigned min_sessions;		/* alert_min_sessions */
 	const char *command;		/* alert_command, or NULL */
 	unsigned command_timeout;	/* seconds; 0: TR_ALERT_COMMAND_TIMEOUT */
+	unsigned max_per_report;	/* alerts one report may raise; 0: default */
+	unsigned max_per_hour;		/* alerts in any hour; 0: default */
 };
 
 /* A policy domain's day, its sessions counted once (domain_daily). */
@@ -71,11 +77,16 @@ struct json_object *tr_alert_fields(const struct tr_alert_day *d,
 /*
  * The daemon's alerter: after each commit it looks at the domain-days of
  * the newly stored reports (at most TR_ALERT_MAX_CHECKS per commit), logs a
- * failure_rate_alert for each that is due and not yet claimed, and runs
+ * failure_rate_alert for each that is due and not yet claimed (at most
+ * max_per_report from one report and max_per_hour in an hour; a due day
+ * over a bound stays unclaimed, for a later report of the day), and runs
  * the command: posix_spawn without a shell, the alert on its standard
  * input through a non-blocking pipe, standard output and error to
  * /dev/null, killed after the timeout, reaped on SIGCHLD, its end logged
- * as an alert_command event. Loop thread only.
+ * as an alert_command event. A command that cannot start (too many
+ * running, spawn failed) waits and starts when a command ends or every
+ * TR_ALERT_RETRY seconds; one that never ran (queue full, daemon stopped)
+ * has its alert unrecorded, so it is raised again. Loop thread only.
  */
 struct tr_alerter;
 
@@ -89,6 +100,9 @@ void tr_alerter_check(struct tr_alerter *a, const struct tr_verdict *v,
 
 /* tr_alerter_running - alert commands not yet reaped */
 size_t tr_alerter_running(const struct tr_alerter *a);
+
+/* tr_alerter_waiting - alert commands waiting to start */
+size_t tr_alerter_waiting(const struct tr_alerter *a);
 
 /* tr_alerter_free - stop watching; commands still running are left to
  * finish on their own (logged) */

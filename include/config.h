@@ -70,6 +70,8 @@ struct tr_config {
 	double alert_failure_rate;	/* alert_failure_rate: percent, 0 = off */
 	unsigned alert_min_sessions;	/* alert_min_sessions */
 	char *alert_command;		/* alert_command: run with the alert on stdin */
+	unsigned alert_max_per_report;	/* alert_max_per_report */
+	unsigned alert_max_per_hour;	/* alert_max_per_hour */
 	unsigned retention_days;	/* retention_days: reports; 0 = keep */
 	unsigned quarantine_retention_days;	/* quarantine_retention_days */
 

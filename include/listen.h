@@ -11,7 +11,9 @@
  * for a listen address as tlsrptd.conf(5) has them: "IPv4:PORT",
  * "[IPv6]:PORT", "*:PORT" (IPv6 and IPv4 together; IPv4 alone on a host
  * without IPv6) or "unix:PATH". A unix socket is mode 0660 from the start
- * and given to uid/gid when either is not -1; a socket file nobody answers
+ * and, when either of uid/gid is not -1, created as that user and group
+ * (effective ids while root: never chown()ed by name, so its directory must
+ * be writable by the user); a socket file nobody answers
  * on (left by a killed daemon) is replaced, while a live socket or a file
  * that is not a socket is an error. Returns the descriptor, or -1 with
  * TR_ERR_IO (TR_ERR_NOMEM) and a message that starts with the address;

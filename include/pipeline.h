@@ -19,10 +19,12 @@ enum tr_input {
 	TR_INPUT_REPORT,	/* a bare report body: JSON, gzip or zip (HTTPS, .json, .json.gz) */
 };
 
-/* One report part of a message: parsed, or the reason it is not a report. */
+/* One report of a message (a part, or a member of a zip part): parsed, or
+ * the reason it is not a report. */
 struct tr_item {
 	unsigned part;			/* leaf part index in the message */
 	const char *filename;		/* part filename or NULL */
+	char *member;			/* zip member name (owned), or NULL */
 	struct tr_report *report;	/* NULL when invalid */
 	struct tr_error err;		/* why, when report is NULL */
 	/* when invalid, what makes a retry of it the same quarantine row */
@@ -41,7 +43,10 @@ struct tr_analysis {
 
 /*
  * tr_analyse - the pure half of the pipeline: MIME extraction (for a message),
- * decompression and report validation of every report part, within limits.
+ * decompression and report validation of every report part, within limits:
+ * one item per report part, one per .json member of a zip part (members
+ * that are not reports are noted on the message's reports), at most
+ * limits->max_reports in all.
  * hint (may be NULL) is a filename or media type used to find the policy
  * domain when a report lacks one. Knows nothing of storage. Free with
  * tr_analysis_free.
@@ -104,7 +109,10 @@ const char *tr_outcome_name(enum tr_outcome o);
 /*
  * tr_record - the storing half, inside the caller's open transaction: every
  * valid report is stored (or found a duplicate); invalid parts and messages
- * without a valid report are quarantined with the exact reason. A message
+ * without a valid report are quarantined with the exact reason. An analysis
+ * that failed anywhere for want of a resource (TR_ERR_NOMEM: a temporary
+ * error) keeps nothing and gives a TEMPFAIL verdict with TR_OK: the sender
+ * retries, and the message is never quarantined for it. A message
  * with both valid and invalid parts stores the valid ones and quarantines
  * the message for the others. On a store error the verdict is TEMPFAIL and
  * TR_ERR_STORE is returned: the transaction then holds part of the message,

@@ -14,7 +14,8 @@ struct tr_source_msg {
 	enum tr_input kind;	/* message, or a bare report body */
 	const char *name;	/* "path", or "path#N" for the Nth mbox message */
 	const char *filename;	/* the file's path (report-domain hint) */
-	struct tr_error err;	/* TR_ERR_IO when the input could not be read */
+	struct tr_error err;	/* TR_ERR_IO when the input could not be read,
+				 * TR_ERR_NOMEM when out of memory */
 };
 
 /* return non-zero from the callback to stop the walk */

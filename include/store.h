@@ -24,6 +24,7 @@ struct tr_origin {
 
 enum tr_store_flags {
 	TR_STORE_READONLY = 1,		/* open for queries; no migration */
+	TR_STORE_GROUP_READ = 2,	/* a new database is 0640, not 0600 */
 };
 
 /*
@@ -32,7 +33,9 @@ enum tr_store_flags {
  * current version and prepare every statement. A file that is not a SQLite
  * database, or a SQLite database that is not ours (tables but no tlsrptd
  * schema version) or is from a newer tlsrptd, is refused with a clear message
- * (TR_ERR_STORE).
+ * (TR_ERR_STORE). A database that does not exist yet is created 0600 (0640
+ * with TR_STORE_GROUP_READ), without following a link in its place; SQLite
+ * gives its -wal and -shm files the database's mode.
  */
 enum tr_err tr_store_open(const char *path, int flags, struct tr_store **out,
     struct tr_error *err);

@@ -225,6 +225,13 @@ struct child {
 	char day[11];
 };
 
+/* An alert whose command could not start yet: it runs when it can. */
+struct pending {
+	char *domain;
+	char day[11];
+	char *input;			/* the alert, one JSON line */
+};
+
 struct tr_alerter {
 	struct event_base *base;
 	struct tr_store *st;
@@ -234,7 +241,18 @@ struct tr_alerter {
 	struct event *sigchld;
 	struct child *running[TR_ALERT_MAX_RUNNING];
 	size_t nrunning;
+	struct pending *pending;	/* TR_ALERT_MAX_PENDING, oldest first */
+	size_t npending;
+	struct event *retry;		/* tries the pending ones again */
+	time_t hour_start;		/* the current hour's window */
+	unsigned hour_count;		/* alerts raised in it */
+	size_t held_back;		/* due, left for a later report */
+	int stopping;			/* tr_alerter_free: start nothing */
 };
+
+static int start_command(struct tr_alerter *, const char *, const char *,
+    char **);
+static void start_pending(struct tr_alerter *);
 
 /* close_input - done writing (or cannot): the command sees end of file */
 static void
@@ -365,12 +383,18 @@ on_sigchld(evutil_socket_t sig, short what, void *arg)
 		child_free(c);
 		a->running[i] = a->running[--a->nrunning];
 	}
+	/* a slot is free: the commands that waited for one go first */
+	start_pending(a);
 }
 
-/* run_command - spawn alert_command with the alert on its stdin */
-static void
-run_command(struct tr_alerter *a, struct json_object *alert,
-    const struct tr_alert_day *d)
+/*
+ * start_command - spawn alert_command with *input (one JSON line, taken on
+ * success) on its stdin. -1 when it cannot start now (too many running, no
+ * memory, no pipe, spawn failed: logged), for the caller to keep it.
+ */
+static int
+start_command(struct tr_alerter *a, const char *domain, const char *day,
+    char **input)
 {
 	static const int dflt[] = { SIGPIPE, SIGCHLD, SIGHUP, SIGINT,
 	    SIGTERM, SIGUSR1, SIGUSR2, SIGALRM };
@@ -380,42 +404,36 @@ run_command(struct tr_alerter *a, struct json_object *alert,
 	struct child *c;
 	sigset_t set;
 	char *argv[2];
-	const char *s;
 	size_t i;
 	int p[2], rc;
 
 	if (a->nrunning == TR_ALERT_MAX_RUNNING) {
-		log_command(a, d->policy_domain, d->day, 0, "skipped", 0,
-		    "too many alert commands still running");
+		log_command(a, domain, day, 0, "skipped", 0,
+		    "too many alert commands still running; it runs when one "
+		    "ends");
 		tr_stats_alert_command(a->stats, "skipped");
-		return;
+		return -1;
 	}
 	/* posix_spawn may report a failed exec only as exit status 127 */
 	if (access(a->command, X_OK) == -1) {
-		log_command(a, d->policy_domain, d->day, 0, "error", 0,
-		    strerror(errno));
+		log_command(a, domain, day, 0, "error", 0, strerror(errno));
 		tr_stats_alert_command(a->stats, "error");
-		return;
+		return -1;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		goto nomem;
 	c->a = a;
 	c->fd = -1;
-	snprintf(c->day, sizeof(c->day), "%s", d->day);
-	s = json_object_to_json_string_ext(alert, JSON_C_TO_STRING_PLAIN);
-	if ((c->domain = strdup(d->policy_domain)) == NULL ||
-	    asprintf(&c->input, "%s\n", s) == -1) {
-		c->input = NULL;
+	snprintf(c->day, sizeof(c->day), "%s", day);
+	if ((c->domain = strdup(domain)) == NULL) {
 		child_free(c);
 		goto nomem;
 	}
-	c->len = strlen(c->input);
 	if (pipe2(p, O_CLOEXEC) == -1) {
-		log_command(a, d->policy_domain, d->day, 0, "error", 0,
-		    strerror(errno));
+		log_command(a, domain, day, 0, "error", 0, strerror(errno));
 		tr_stats_alert_command(a->stats, "error");
 		child_free(c);
-		return;
+		return -1;
 	}
 
 	posix_spawn_file_actions_init(&fa);
@@ -444,12 +462,14 @@ run_command(struct tr_alerter *a, struct json_object *alert,
 	close(p[0]);
 	c->fd = p[1];
 	if (rc != 0) {
-		log_command(a, d->policy_domain, d->day, 0, "error", 0,
-		    strerror(rc));
+		log_command(a, domain, day, 0, "error", 0, strerror(rc));
 		tr_stats_alert_command(a->stats, "error");
 		child_free(c);
-		return;
+		return -1;
 	}
+	c->input = *input;
+	*input = NULL;
+	c->len = strlen(c->input);
 	a->running[a->nrunning++] = c;
 	if ((c->timer = evtimer_new(a->base, time_up, c)) != NULL)
 		evtimer_add(c->timer, &tv);
@@ -457,11 +477,135 @@ run_command(struct tr_alerter *a, struct json_object *alert,
 		close_input(c);
 	else
 		write_input(c->fd, EV_WRITE, c);
-	return;
+	return 0;
 nomem:
-	log_command(a, d->policy_domain, d->day, 0, "error", 0,
-	    "out of memory");
+	log_command(a, domain, day, 0, "error", 0, "out of memory");
 	tr_stats_alert_command(a->stats, "error");
+	return -1;
+}
+
+/* unclaim - forget that a domain's day alerted, so that its next report
+ * raises the alert (and runs the command) again; best effort */
+static void
+unclaim(struct tr_alerter *a, const char *domain, const char *day)
+{
+	sqlite3 *db = tr_store_db(a->st);
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, "DELETE FROM alerts WHERE policy_domain = "
+	    "?1 AND day = ?2", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_DONE) {
+			sqlite3_finalize(st);
+			return;
+		}
+	}
+	sqlite3_finalize(st);
+	log_warnx("alert for %s on %s: its command never ran and the alert "
+	    "could not be unrecorded: %s", domain, day, sqlite3_errmsg(db));
+}
+
+/* pending_free - release a pending entry's strings */
+static void
+pending_free(struct pending *p)
+{
+	free(p->domain);
+	free(p->input);
+	memset(p, 0, sizeof(*p));
+}
+
+/* keep_pending - a command that could not start waits for a free slot
+ * (or the retry timer); when even the queue is full the alert is
+ * unrecorded instead, never recorded as done without its command */
+static void
+keep_pending(struct tr_alerter *a, const char *domain, const char *day,
+    char **input)
+{
+	struct timeval tv = { TR_ALERT_RETRY, 0 };
+	struct pending *p;
+
+	if (a->npending == TR_ALERT_MAX_PENDING ||
+	    (a->pending == NULL && (a->pending = calloc(TR_ALERT_MAX_PENDING,
+	    sizeof(*a->pending))) == NULL)) {
+		log_warnx("alert for %s on %s: %d alert commands already wait "
+		    "to run; the next report of the day raises it again",
+		    domain, day, TR_ALERT_MAX_PENDING);
+		unclaim(a, domain, day);
+		return;
+	}
+	p = &a->pending[a->npending];
+	if ((p->domain = strdup(domain)) == NULL) {
+		unclaim(a, domain, day);
+		return;
+	}
+	snprintf(p->day, sizeof(p->day), "%s", day);
+	p->input = *input;
+	*input = NULL;
+	a->npending++;
+	if (a->retry != NULL && !evtimer_pending(a->retry, NULL))
+		evtimer_add(a->retry, &tv);
+}
+
+/* start_pending - start the waiting commands, oldest first, while they
+ * start */
+static void
+start_pending(struct tr_alerter *a)
+{
+	struct timeval tv = { TR_ALERT_RETRY, 0 };
+	size_t i, done = 0;
+
+	if (a->stopping)
+		return;
+	while (done < a->npending && a->nrunning < TR_ALERT_MAX_RUNNING) {
+		struct pending *p = &a->pending[done];
+
+		if (start_command(a, p->domain, p->day, &p->input) == -1)
+			break;
+		pending_free(p);
+		done++;
+	}
+	if (done > 0) {
+		for (i = done; i < a->npending; i++)
+			a->pending[i - done] = a->pending[i];
+		a->npending -= done;
+		memset(&a->pending[a->npending], 0, done * sizeof(*a->pending));
+	}
+	if (a->npending > 0 && a->retry != NULL &&
+	    !evtimer_pending(a->retry, NULL))
+		evtimer_add(a->retry, &tv);
+}
+
+/* retry_pending - the retry timer */
+static void
+retry_pending(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	start_pending(arg);
+}
+
+/* run_command - the command for a newly raised alert: now, or when it can */
+static void
+run_command(struct tr_alerter *a, struct json_object *alert,
+    const struct tr_alert_day *d)
+{
+	const char *s = json_object_to_json_string_ext(alert,
+	    JSON_C_TO_STRING_PLAIN);
+	char *input = NULL;
+
+	if (s == NULL || asprintf(&input, "%s\n", s) == -1) {
+		log_command(a, d->policy_domain, d->day, 0, "error", 0,
+		    "out of memory");
+		tr_stats_alert_command(a->stats, "error");
+		unclaim(a, d->policy_domain, d->day);
+		return;
+	}
+	/* behind the ones already waiting, so the oldest alert runs first */
+	if (a->npending > 0 || start_command(a, d->policy_domain, d->day,
+	    &input) == -1)
+		keep_pending(a, d->policy_domain, d->day, &input);
+	free(input);
 }
 
 /* tr_alerter_new - watch commits on base; NULL on failure (logged) */
@@ -481,6 +625,10 @@ tr_alerter_new(struct event_base *base, struct tr_store *st,
 	a->stats = stats;
 	if (a->s.command_timeout == 0)
 		a->s.command_timeout = TR_ALERT_COMMAND_TIMEOUT;
+	if (a->s.max_per_report == 0)
+		a->s.max_per_report = TR_ALERT_MAX_PER_REPORT;
+	if (a->s.max_per_hour == 0)
+		a->s.max_per_hour = TR_ALERT_MAX_PER_HOUR;
 	if (s->command != NULL) {
 		if ((a->command = strdup(s->command)) == NULL) {
 			log_warn("alerts");
@@ -489,7 +637,8 @@ tr_alerter_new(struct event_base *base, struct tr_store *st,
 		}
 		a->s.command = a->command;
 		if ((a->sigchld = evsignal_new(base, SIGCHLD, on_sigchld,
-		    a)) == NULL || event_add(a->sigchld, NULL) == -1) {
+		    a)) == NULL || event_add(a->sigchld, NULL) == -1 ||
+		    (a->retry = evtimer_new(base, retry_pending, a)) == NULL) {
 			log_warnx("alerts: cannot watch SIGCHLD");
 			tr_alerter_free(a);
 			return NULL;
@@ -502,11 +651,29 @@ tr_alerter_new(struct event_base *base, struct tr_store *st,
 struct check {
 	const char *domain;
 	const char *day;
+	size_t verdict;			/* the report that brought it */
 };
 
-/* raise_alert - one domain-day: due and not yet claimed, then log and run */
-static void
-raise_alert(struct tr_alerter *a, const char *domain, const char *day)
+/* hour_full - whether this hour's alerts are used up (the window starts
+ * with the first alert after the last one ended) */
+static int
+hour_full(struct tr_alerter *a)
+{
+	time_t now = time(NULL);
+
+	if (now - a->hour_start >= 3600 || now < a->hour_start) {
+		a->hour_start = now;
+		a->hour_count = 0;
+	}
+	return a->hour_count >= a->s.max_per_hour;
+}
+
+/* raise_alert - one domain-day: due and not yet claimed, then log and run;
+ * 1 when raised. A due day over a bound is left unclaimed, for a later
+ * report of the day to raise. */
+static int
+raise_alert(struct tr_alerter *a, const char *domain, const char *day,
+    int report_full)
 {
 	struct tr_alert_day d;
 	struct tr_error err;
@@ -515,18 +682,23 @@ raise_alert(struct tr_alerter *a, const char *domain, const char *day)
 
 	if (tr_alert_read_day(db, domain, day, &d, &err) != TR_OK) {
 		log_warnx("%s", err.msg);
-		return;
+		return 0;
 	}
 	if (!tr_alert_due(&d, &a->s))
-		return;
+		return 0;
+	if (report_full || hour_full(a)) {
+		a->held_back++;
+		return 0;
+	}
 	switch (tr_alert_claim(db, &d, a->s.threshold, &err)) {
 	case -1:
 		log_warnx("failure_rate_alert for %s on %s not raised: %s",
 		    domain, day, err.msg);
-		return;
+		return 0;
 	case 0:
-		return;		/* raised before, maybe before a restart */
+		return 0;	/* raised before, maybe before a restart */
 	}
+	a->hour_count++;
 	f = tr_alert_fields(&d, &a->s);
 	tr_stats_alert(a->stats);
 	if (a->command != NULL) {
@@ -536,6 +708,7 @@ raise_alert(struct tr_alerter *a, const char *domain, const char *day)
 		json_object_object_del(f, "event");
 	}
 	tr_log_event(TR_LOG_WARN, "failure_rate_alert", f);
+	return 1;
 }
 
 /* tr_alerter_check - every stored domain-day of a committed batch */
@@ -543,7 +716,8 @@ void
 tr_alerter_check(struct tr_alerter *a, const struct tr_verdict *v, size_t n)
 {
 	struct check *c;
-	size_t i, j, k, nc = 0;
+	size_t i, j, k, nc = 0, held;
+	unsigned raised = 0;
 	int capped = 0;
 
 	if (a == NULL || a->s.threshold <= 0)
@@ -579,14 +753,31 @@ tr_alerter_check(struct tr_alerter *a, const struct tr_verdict *v, size_t n)
 			}
 			c[nc].domain = t->policy_domain;
 			c[nc].day = t->day;
+			c[nc].verdict = i;
 			nc++;
 		}
 	if (capped)
 		log_warnx("alerts: more than %d domain-days in one commit; "
 		    "the others are checked with their next report",
 		    TR_ALERT_MAX_CHECKS);
-	for (k = 0; k < nc; k++)
-		raise_alert(a, c[k].domain, c[k].day);
+	/*
+	 * At most max_per_report alerts from one report and max_per_hour in
+	 * all: a report naming a thousand domains must not drown the alerts
+	 * (and the commands) of the others. What is held back stays
+	 * unclaimed and alerts with a later report of its day.
+	 */
+	held = a->held_back;
+	for (k = 0; k < nc; k++) {
+		if (k == 0 || c[k].verdict != c[k - 1].verdict)
+			raised = 0;
+		raised += (unsigned)raise_alert(a, c[k].domain, c[k].day,
+		    raised >= a->s.max_per_report);
+	}
+	if (a->held_back > held)
+		log_warnx("alerts: %zu due alert%s held back (at most %u per "
+		    "report, %u per hour); a later report of the day raises "
+		    "them", a->held_back - held, a->held_back - held == 1 ?
+		    "" : "s", a->s.max_per_report, a->s.max_per_hour);
 	free(c);
 }
 
@@ -597,6 +788,13 @@ tr_alerter_running(const struct tr_alerter *a)
 	return a != NULL ? a->nrunning : 0;
 }
 
+/* tr_alerter_waiting - commands waiting to start */
+size_t
+tr_alerter_waiting(const struct tr_alerter *a)
+{
+	return a != NULL ? a->npending : 0;
+}
+
 /* tr_alerter_free - stop watching; running commands finish on their own */
 void
 tr_alerter_free(struct tr_alerter *a)
@@ -605,6 +803,7 @@ tr_alerter_free(struct tr_alerter *a)
 
 	if (a == NULL)
 		return;
+	a->stopping = 1;
 	/* a last look: some may have ended without a SIGCHLD seen yet */
 	if (a->nrunning > 0)
 		on_sigchld(SIGCHLD, EV_SIGNAL, a);
@@ -613,6 +812,18 @@ tr_alerter_free(struct tr_alerter *a)
 		    a->command, (long)a->running[i]->pid);
 		child_free(a->running[i]);
 	}
+	/* commands that never ran: their alerts are raised again after a
+	 * restart, by the next report of the day */
+	for (i = 0; i < a->npending; i++) {
+		log_warnx("alert for %s on %s: alert_command did not run before "
+		    "the stop; the next report of the day raises it again",
+		    a->pending[i].domain, a->pending[i].day);
+		unclaim(a, a->pending[i].domain, a->pending[i].day);
+		pending_free(&a->pending[i]);
+	}
+	free(a->pending);
+	if (a->retry != NULL)
+		event_free(a->retry);
 	if (a->sigchld != NULL)
 		event_free(a->sigchld);
 	free(a->command);

@@ -185,13 +185,22 @@ tr_apool_push(struct tr_apool *p, const struct tr_source_msg *m)
 	if ((it.raw = malloc(m->len + 1)) == NULL ||
 	    (m->name != NULL && (it.name = strdup(m->name)) == NULL) ||
 	    (m->filename != NULL && (it.filename = strdup(m->filename)) == NULL)) {
+		/* not dropped: the consumer reports it (a temporary failure),
+		 * under its name when even that could be kept */
 		free(it.raw);
-		free(it.name);
-		return -1;
+		free(it.filename);
+		it.raw = NULL;
+		it.filename = NULL;
+		it.len = 0;
+		tr_error_set(&it.ioerr, TR_ERR_NOMEM, "out of memory for a "
+		    "message of %zu bytes", m->len);
+		if (it.name == NULL && m->name != NULL)
+			it.name = strdup(m->name);
+	} else {
+		if (m->len > 0)
+			memcpy(it.raw, m->buf, m->len);
+		it.raw[m->len] = '\0';
 	}
-	if (m->len > 0)
-		memcpy(it.raw, m->buf, m->len);
-	it.raw[m->len] = '\0';
 
 	pthread_mutex_lock(&p->mtx);
 	/* one item always fits, however large, so a big message cannot wedge */

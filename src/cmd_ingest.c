@@ -36,6 +36,7 @@ struct ingest {
 	double batch_started, started, last_progress;
 	int progress;
 	unsigned long messages, stored, duplicates, quarantined, errors;
+	unsigned long tempfailed;	/* analysis out of memory: run again */
 	int store_failed;
 };
 
@@ -79,7 +80,7 @@ count(struct ingest *in, const struct tr_verdict *v)
 		in->quarantined++;
 		break;
 	case TR_OUTCOME_TEMPFAIL:
-		in->errors++;
+		in->tempfailed++;
 		break;
 	}
 	/* a stored message with an invalid extra part was quarantined too */
@@ -145,11 +146,17 @@ record_one(struct ingest *in, struct tr_apool_item *it)
 
 	in->messages++;
 	if (it->ioerr.code != TR_OK) {
-		in->errors++;
+		/* out of memory says nothing of the input: run again */
+		if (it->ioerr.code == TR_ERR_NOMEM)
+			in->tempfailed++;
+		else
+			in->errors++;
 		f = json_object_new_object();
-		json_object_object_add(f, "outcome", json_object_new_string("error"));
+		json_object_object_add(f, "outcome", json_object_new_string(
+		    it->ioerr.code == TR_ERR_NOMEM ? "tempfail" : "error"));
 		json_object_object_add(f, "way_in", json_object_new_string("file"));
-		json_object_object_add(f, "source", json_object_new_string(it->name));
+		json_object_object_add(f, "source", json_object_new_string(
+		    it->name != NULL ? it->name : "-"));
 		json_object_object_add(f, "reason_class",
 		    json_object_new_string(tr_err_name(it->ioerr.code)));
 		json_object_object_add(f, "reason",
@@ -332,6 +339,7 @@ cmd_ingest(int argc, char **argv)
 	json_object_object_add(f, "duplicates", json_object_new_int64((int64_t)in.duplicates));
 	json_object_object_add(f, "quarantined", json_object_new_int64((int64_t)in.quarantined));
 	json_object_object_add(f, "errors", json_object_new_int64((int64_t)in.errors));
+	json_object_object_add(f, "tempfailed", json_object_new_int64((int64_t)in.tempfailed));
 	json_object_object_add(f, "seconds", json_object_new_double(now() - in.started));
 	tr_log_event(in.store_failed ? TR_LOG_ERROR : TR_LOG_INFO, "ingest_done", f);
 
@@ -342,6 +350,11 @@ cmd_ingest(int argc, char **argv)
 		fprintf(stderr, "tlsrptd ingest: storing failed; nothing of the "
 		    "failed batch was kept, run the same command again\n");
 		status = TR_EXIT_IOERR;
+	} else if (in.tempfailed > 0) {
+		fprintf(stderr, "tlsrptd ingest: %lu message%s could not be "
+		    "analysed for want of memory; run the same command again\n",
+		    in.tempfailed, in.tempfailed == 1 ? "" : "s");
+		status = TR_EXIT_TEMPFAIL;
 	} else if (in.errors > 0)
 		status = TR_EXIT_NOINPUT;
 	else if (in.quarantined > 0)
@@ -371,6 +384,7 @@ const struct tr_cmd tr_cmd_ingest = {
 	    "Exit status: 0 every message stored or already stored; 1 some were\n"
 	    "quarantined; 64 usage error; 66 an input could not be read; 74 the\n"
 	    "database could not be opened or written (run again: nothing of the\n"
-	    "failed batch was kept).\n",
+	    "failed batch was kept); 75 some messages could not be analysed for\n"
+	    "want of memory and were not kept (run again).\n",
 	.exec = cmd_ingest,
 };

@@ -21,6 +21,7 @@
 #include "http.h"
 #include "log.h"
 #include "milter.h"
+#include "privilege.h"
 #include "retention.h"
 #include "stats.h"
 #include "smtp.h"
@@ -198,6 +199,24 @@ drop_privileges(const struct run *r)
 	return 0;
 }
 
+/* open_log - the log, opened (and created) as the daemon's user even while
+ * still root: root never writes through a link planted by someone else,
+ * and the file is the user's to reopen after rotation */
+static int
+open_log(const struct run *r)
+{
+	struct tr_ids ids;
+	int rc, e;
+
+	if (tr_ids_assume(r->uid, r->gid, &ids) == -1)
+		return -1;
+	rc = tr_log_open(r->cfg.log_target, r->cfg.log_level);
+	e = errno;
+	tr_ids_restore(&ids);
+	errno = e;
+	return rc;
+}
+
 /* block_stop_signals - blocked before any thread exists, so that every
  * thread inherits the mask; unblocked on the loop's thread once the loop's
  * signal events are in place, so that it alone takes them */
@@ -265,6 +284,8 @@ start_extras(struct run *r)
 		as.threshold = r->cfg.alert_failure_rate;
 		as.min_sessions = r->cfg.alert_min_sessions;
 		as.command = r->cfg.alert_command;
+		as.max_per_report = r->cfg.alert_max_per_report;
+		as.max_per_hour = r->cfg.alert_max_per_hour;
 		if ((r->alerter = tr_alerter_new(tr_daemon_base(r->d), r->st,
 		    &as, r->stats)) == NULL)
 			return -1;
@@ -323,7 +344,7 @@ cmd_run(int argc, char **argv)
 		tr_config_free(&r.cfg);
 		return TR_EXIT_CONFIG;
 	}
-	if (tr_log_open(r.cfg.log_target, r.cfg.log_level) == -1) {
+	if (open_log(&r) == -1) {
 		fprintf(stderr, "tlsrptd run: cannot open log %s: %s\n",
 		    r.cfg.log_target, strerror(errno));
 		tr_config_free(&r.cfg);
@@ -364,7 +385,8 @@ cmd_run(int argc, char **argv)
 	}
 	/* Opened as the final user: the -wal and -shm files SQLite creates
 	 * next to the database must belong to whoever writes them later. */
-	if (tr_store_open(r.cfg.database, 0, &r.st, &err) != TR_OK) {
+	if (tr_store_open(r.cfg.database, r.cfg.group != NULL ?
+	    TR_STORE_GROUP_READ : 0, &r.st, &err) != TR_OK) {
 		log_warnx("%s", err.msg);
 		fprintf(stderr, "tlsrptd run: %s\n", err.msg);
 		status = TR_EXIT_IOERR;

@@ -1,6 +1,7 @@
 /* config.c - tlsrptd.conf: a table of keys, each value checked at load */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 
 #include "config.h"
@@ -138,6 +141,10 @@ static const struct key keys[] = {
 	{ "alert_min_sessions", K_UINT, OFF(alert_min_sessions), 1, 1000000000,
 	    NULL, "100" },
 	{ "alert_command", K_PATH, OFF(alert_command), 0, 0, NULL, NULL },
+	{ "alert_max_per_report", K_UINT, OFF(alert_max_per_report), 1, 100000,
+	    NULL, "20" },
+	{ "alert_max_per_hour", K_UINT, OFF(alert_max_per_hour), 1, 1000000,
+	    NULL, "200" },
 	{ "retention_days", K_UINT, OFF(retention_days), 0, 36500, NULL, "0" },
 	{ "domains", K_DOMAINS, OFF(domains), 0, 0, NULL, NULL },
 	{ "quarantine_not_ours", K_ENUM, OFF(quarantine_not_ours), 0, 0,
@@ -1067,6 +1074,38 @@ tr_config_load_buf(const char *buf, size_t len, const char *name,
 	return e;
 }
 
+/*
+ * trusted_file - refuse a configuration that someone other than root or
+ * the user running us could have written: it names the commands, files and
+ * sockets the daemon uses while still root (alert_command, log, database),
+ * so a file writable by group or others, or owned by another user, would
+ * hand root to them. Checked on the open descriptor: what is read is what
+ * was checked.
+ */
+static enum tr_err
+trusted_file(const char *path, int fd, struct tr_error *err)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) == -1)
+		return tr_error_set(err, TR_ERR_IO, "%s: cannot stat: %s",
+		    path, strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return tr_error_set(err, TR_ERR_IO, "%s: not a regular file",
+		    path);
+	if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return tr_error_set(err, TR_ERR_IO, "%s: writable by %s (mode "
+		    "%04o): refusing a configuration others could change; "
+		    "chmod go-w it", path, (sb.st_mode & S_IWOTH) != 0 ?
+		    "anyone" : "its group", (unsigned)(sb.st_mode & 07777));
+	if (sb.st_uid != 0 && sb.st_uid != geteuid())
+		return tr_error_set(err, TR_ERR_IO, "%s: owned by uid %lu, "
+		    "neither root nor the user running tlsrptd (uid %lu): "
+		    "refusing a configuration another user could change",
+		    path, (unsigned long)sb.st_uid, (unsigned long)geteuid());
+	return TR_OK;
+}
+
 /* read_file - the whole file at path, bounded, into a new buffer */
 static enum tr_err
 read_file(const char *path, char **bufp, size_t *lenp, struct tr_error *err)
@@ -1074,10 +1113,20 @@ read_file(const char *path, char **bufp, size_t *lenp, struct tr_error *err)
 	char *buf;
 	size_t len = 0, n;
 	FILE *f;
+	int fd;
 
-	if ((f = fopen(path, "r")) == NULL)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
 		return tr_error_set(err, TR_ERR_IO, "%s: cannot open: %s", path,
 		    strerror(errno));
+	if (trusted_file(path, fd, err) != TR_OK) {
+		close(fd);
+		return err->code;
+	}
+	if ((f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return tr_error_set(err, TR_ERR_NOMEM, "%s: out of memory",
+		    path);
+	}
 	if ((buf = malloc(FILE_MAX_BYTES + 1)) == NULL) {
 		fclose(f);
 		return tr_error_set(err, TR_ERR_NOMEM, "%s: out of memory",

@@ -28,6 +28,7 @@
 #include <openssl/ssl.h>
 
 #include "http.h"
+#include "http_framing.h"
 #include "http_request.h"
 #include "listen.h"
 #include "log.h"
@@ -57,6 +58,7 @@ struct conn {
 	struct tr_http *h;
 	struct lsock *ls;
 	struct bufferevent *bev;
+	struct tr_http_guard *guard;	/* on bev's input while it lives */
 	struct evhttp_connection *evcon; /* NULL until adopted */
 	struct event *ev;		/* adoption, then the request deadline */
 	struct hjob *job;		/* a report awaiting its commit */
@@ -237,6 +239,9 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 {
 	struct conn *c = arg;
 
+	/* the bufferevent goes right after this callback */
+	tr_http_guard_detach(c->guard);
+	c->guard = NULL;
 	conn_unhash(c);
 	c->evcon = NULL;
 	c->closed = 1;
@@ -279,6 +284,10 @@ conn_event(evutil_socket_t fd, short what, void *arg)
 		bufferevent_getcb(c->bev, NULL, NULL, NULL, &cbarg);
 		/* our extra reference kept the bufferevent: no callback
 		 * argument means evhttp gave the connection up already */
+		if (cbarg == NULL) {
+			tr_http_guard_detach(c->guard);
+			c->guard = NULL;
+		}
 		bufferevent_decref(c->bev);
 		if (cbarg == NULL) {
 			conn_free(c);
@@ -329,6 +338,13 @@ new_conn(struct event_base *base, void *arg)
 		c->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL)
 		goto fail;
+	/* evhttp reads through the framing guard (http_framing.h): two
+	 * Content-Lengths get 400, chunk extensions are ignored */
+	if ((c->guard = tr_http_guard_attach(c->bev, MAX_HEADERS)) == NULL) {
+		bufferevent_free(c->bev);
+		ssl = NULL;	/* freed with its bufferevent */
+		goto fail;
+	}
 	bufferevent_incref(c->bev);
 	event_active(c->ev, 0, 0);
 	TAILQ_INSERT_TAIL(&h->conns, c, entry);
@@ -739,8 +755,11 @@ tr_http_free(struct tr_http *h)
 			evhttp_free(h->ls[i].eh);	/* calls conn_closed */
 	/* accepted as the loop ended, never adopted: only ours is left */
 	while ((c = TAILQ_FIRST(&h->conns)) != NULL) {
-		if (c->evcon == NULL)
+		if (c->evcon == NULL) {
+			tr_http_guard_detach(c->guard);
+			c->guard = NULL;
 			bufferevent_decref(c->bev);
+		}
 		conn_free(c);
 	}
 	for (i = 0; i < h->nls; i++) {

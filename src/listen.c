@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "listen.h"
+#include "privilege.h"
 
 #define SOCK_FLAGS	(SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC)
 
@@ -33,10 +34,10 @@ fail(int fd, struct tr_error *err, const char *spec, const char *what)
 	return -1;
 }
 
-/* open_unix - a listening unix socket at path */
+/* bind_unix - a listening unix socket at path, with the current ids */
 static int
-open_unix(const char *spec, const char *path, int backlog, uid_t uid,
-    gid_t gid, struct tr_error *err)
+bind_unix(const char *spec, const char *path, int backlog,
+    struct tr_error *err)
 {
 	struct sockaddr_un sun;
 	struct stat sb;
@@ -80,8 +81,37 @@ open_unix(const char *spec, const char *path, int backlog, uid_t uid,
 	umask(old);
 	if (rc == -1 || listen(fd, backlog) == -1)
 		return fail(fd, err, spec, "cannot listen");
-	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
-	    chown(path, uid, gid) == -1) {
+	return fd;
+}
+
+/* open_unix - a listening unix socket at path, created by its owner */
+static int
+open_unix(const char *spec, const char *path, int backlog, uid_t uid,
+    gid_t gid, struct tr_error *err)
+{
+	struct tr_ids ids;
+	int fd;
+
+	/*
+	 * A socket cannot be given away through its descriptor: fchown()
+	 * and fchmod() on it change the socket, not the file bind() made,
+	 * and changing the file by name after bind() follows whatever link
+	 * the user who may write the directory put there meanwhile. So the
+	 * file is made by the daemon's user and group in the first place
+	 * (effective ids for the time of bind) and nothing is changed by
+	 * name: the directory must be writable by that user, as it is for
+	 * /run/tlsrptd (RuntimeDirectory=) or one the daemon created.
+	 */
+	if (tr_ids_assume(uid, gid, &ids) == -1)
+		return fail(-1, err, spec, "cannot take the user's ids");
+	fd = bind_unix(spec, path, backlog, err);
+	tr_ids_restore(&ids);
+	if (fd == -1)
+		return -1;
+	/* not root: the group may still be one of ours to give; lchown
+	 * never follows a link and we can only give away our own files */
+	if (!ids.switched && gid != (gid_t)-1 && gid != getegid() &&
+	    lchown(path, (uid_t)-1, gid) == -1) {
 		fail(fd, err, spec, "chown");
 		unlink(path);
 		return -1;

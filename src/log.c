@@ -33,10 +33,14 @@ tr_log_level_parse(const char *s)
 	return -1;
 }
 
+/* open_path - the log file; a symbolic link in its place is refused, not
+ * followed (tlsrptd run opens it as the daemon's user, in a directory that
+ * user owns, so nobody else can plant one) */
 static int
 open_path(const char *path)
 {
-	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+	    O_NOFOLLOW | O_NOCTTY, 0640);
 }
 
 /* tr_log_open - choose the target and level */
@@ -117,6 +121,85 @@ write_all(int fd, const char *s, size_t len)
 	}
 }
 
+/* utf8_seq - length of the valid UTF-8 sequence at p[0..n) (RFC 3629: no
+ * overlong forms, no surrogates, nothing past U+10FFFF), 0 when invalid */
+static size_t
+utf8_seq(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+	unsigned lo = 0x80, hi = 0xbf;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3;
+		if (p[0] == 0xe0)
+			lo = 0xa0;
+		else if (p[0] == 0xed)
+			hi = 0x9f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		if (p[0] == 0xf0)
+			lo = 0x90;
+		else if (p[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/*
+ * utf8_line - s[0..len) with every byte that is not part of valid UTF-8
+ * replaced by the escape \ufffd, in a new buffer with room for a newline;
+ * NULL when s is valid already (or out of memory: then the line is dropped
+ * by the caller rather than written invalid). json-c copies string bytes as
+ * they are, and header values (Subject, From...) come from the sender in
+ * any charset: a strict JSON reader refuses the whole line for one such
+ * byte. Such bytes can only sit inside JSON strings, where the six-byte
+ * escape is valid, so the finished line is cleaned once here rather than
+ * every field at every place that adds one.
+ */
+static char *
+utf8_line(const char *s, size_t len, size_t *outlen, int *bad)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k, nbad = 0, o = 0;
+	char *out;
+
+	*bad = 0;
+	while (i < len) {
+		if ((k = utf8_seq(p + i, len - i)) == 0) {
+			nbad++;
+			k = 1;
+		}
+		i += k;
+	}
+	if (nbad == 0)
+		return NULL;
+	*bad = 1;
+	if ((out = malloc(len + nbad * 5 + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < len; i += k) {
+		if ((k = utf8_seq(p + i, len - i)) == 0) {
+			memcpy(out + o, "\\ufffd", 6);
+			o += 6;
+			k = 1;
+		} else {
+			memcpy(out + o, s + i, k);
+			o += k;
+		}
+	}
+	*outlen = o;
+	return out;
+}
+
 /* tr_log_event - write one JSON object as one line; consumes fields */
 void
 tr_log_event(enum tr_loglevel level, const char *event,
@@ -129,7 +212,7 @@ tr_log_event(enum tr_loglevel level, const char *event,
 	const char *s;
 	size_t len;
 	char *buf;
-	int saved_errno = errno;
+	int saved_errno = errno, bad;
 
 	if (!tr_log_enabled(level)) {
 		json_object_put(fields);
@@ -153,8 +236,10 @@ tr_log_event(enum tr_loglevel level, const char *event,
 	}
 	s = json_object_to_json_string_length(line,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	if ((buf = malloc(len + 1)) != NULL) {
+	buf = utf8_line(s, len, &len, &bad);
+	if (buf == NULL && !bad && (buf = malloc(len + 1)) != NULL)
 		memcpy(buf, s, len);
+	if (buf != NULL) {
 		buf[len] = '\n';
 		pthread_mutex_lock(&log_mtx);
 		write_all(log_fd, buf, len + 1);

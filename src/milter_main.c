@@ -1,5 +1,6 @@
 /* milter_main.c - the milter's socket and thread: bind, run smfi_main, stop */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -17,6 +18,7 @@
 
 #include "log.h"
 #include "milter.h"
+#include "privilege.h"
 
 /* Written before the milter thread starts, read after it has ended;
  * stop_requested is the one field two threads touch at once. */
@@ -50,13 +52,16 @@ unix_path(const char *spec)
  * make_parent - create the socket's directory when it is missing (0750,
  * owned by the daemon's user): a fresh /run/tlsrptd outside systemd, or
  * var/ of the development configuration. One level only: a missing
- * grandparent is a configuration mistake worth reporting.
+ * grandparent is a configuration mistake worth reporting. The directory is
+ * given away through a descriptor opened without following links, so a
+ * link swapped in after mkdir() is refused rather than followed.
  */
 static enum tr_err
 make_parent(const char *path, uid_t uid, gid_t gid, struct tr_error *err)
 {
 	char dir[4096];
 	char *slash;
+	int fd;
 
 	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
 		return tr_error_set(err, TR_ERR_IO, "milter: socket path too "
@@ -70,9 +75,19 @@ make_parent(const char *path, uid_t uid, gid_t gid, struct tr_error *err)
 		return tr_error_set(err, TR_ERR_IO, "milter: cannot create %s: "
 		    "%s", dir, strerror(errno));
 	}
-	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(dir, uid, gid) == -1)
-		return tr_error_set(err, TR_ERR_IO, "milter: chown %s: %s", dir,
+	if (uid == (uid_t)-1 && gid == (gid_t)-1)
+		return TR_OK;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return tr_error_set(err, TR_ERR_IO, "milter: cannot open %s: %s",
+		    dir, strerror(errno));
+	if (fchown(fd, uid, gid) == -1) {
+		tr_error_set(err, TR_ERR_IO, "milter: chown %s: %s", dir,
 		    strerror(errno));
+		close(fd);
+		return TR_ERR_IO;
+	}
+	close(fd);
 	return TR_OK;
 }
 
@@ -81,6 +96,7 @@ enum tr_err
 tr_milter_listen(const struct tr_config *cfg, uid_t uid, gid_t gid,
     struct tr_error *err)
 {
+	struct tr_ids ids;
 	const char *path;
 	mode_t old;
 	int rc;
@@ -94,23 +110,31 @@ tr_milter_listen(const struct tr_config *cfg, uid_t uid, gid_t gid,
 	path = unix_path(cfg->milter_socket);
 	if (path != NULL && make_parent(path, uid, gid, err) != TR_OK)
 		return err->code;
-	/* The socket is created with the umask: make it 0660 from the
-	 * start, not after a window where anyone may connect. */
+	/*
+	 * libmilter binds the socket itself, by name. It is created 0660
+	 * (umask) and by the daemon's user and group (effective ids while
+	 * root), so nothing is chmod()ed or chown()ed by name afterwards:
+	 * that would follow a link swapped in by whoever may write the
+	 * directory (see listen.c).
+	 */
+	if (tr_ids_assume(uid, gid, &ids) == -1)
+		return tr_error_set(err, TR_ERR_IO, "milter: cannot take the "
+		    "ids of the user: %s", strerror(errno));
 	old = umask(0117);
 	rc = smfi_opensocket(true);
 	umask(old);
+	tr_ids_restore(&ids);
 	if (rc != MI_SUCCESS)
 		return tr_error_set(err, TR_ERR_IO, "milter: cannot listen on "
-		    "%s (does its directory exist and is it writable?)",
-		    cfg->milter_socket);
+		    "%s (does its directory exist and is it writable%s?)",
+		    cfg->milter_socket, ids.switched ? " by the user" : "");
 	if (path != NULL) {
 		if ((M.sockpath = strdup(path)) == NULL)
 			return tr_error_set(err, TR_ERR_NOMEM, "out of memory");
-		if (chmod(path, 0660) == -1)
-			return tr_error_set(err, TR_ERR_IO, "milter: chmod %s: "
-			    "%s", path, strerror(errno));
-		if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
-		    chown(path, uid, gid) == -1)
+		/* not root: lchown never follows a link, and only gives away
+		 * a file of our own to a group of ours */
+		if (!ids.switched && gid != (gid_t)-1 && gid != getegid() &&
+		    lchown(path, (uid_t)-1, gid) == -1)
 			return tr_error_set(err, TR_ERR_IO, "milter: chown %s: "
 			    "%s", path, strerror(errno));
 	}

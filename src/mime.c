@@ -630,7 +630,7 @@ leaf(struct ctx *c, const struct entity *e, const char *sec)
 		    "message has more than %u MIME parts",
 		    c->lim->max_mime_parts);
 	seen_type(c, e);
-	/* text is the human-readable part; message/rfc822 is not descended */
+	/* text is the human-readable part; message/rfc822 went to enclosed() */
 	if (type_is(e, "text", NULL) || type_is(e, "message", NULL))
 		return TR_OK;
 	if ((rc = filename_of(c, e, &fn)) != TR_OK)
@@ -674,6 +674,40 @@ leaf(struct ctx *c, const struct entity *e, const char *sec)
 	return TR_OK;
 }
 
+/*
+ * enclosed - a message/rfc822 (or message/global) part: a forwarded report
+ * mail, walked like the message itself (one nesting level deeper), so the
+ * reports in it count as the message's own. When it holds none, that is
+ * noted rather than passed over in silence.
+ */
+static enum tr_err
+enclosed(struct ctx *c, const struct entity *e, unsigned depth,
+    const char *sec)
+{
+	size_t before = c->out->nparts, len = 0;
+	unsigned char *data = NULL;
+	enum tr_err rc;
+
+	if (++c->nleaves > c->lim->max_mime_parts)
+		return tr_error_set(c->err, TR_ERR_MIME_LIMIT,
+		    "message has more than %u MIME parts",
+		    c->lim->max_mime_parts);
+	seen_type(c, e);
+	if (depth + 1 > c->maxdepth)
+		return tr_error_set(c->err, TR_ERR_MIME_LIMIT,
+		    "part %s (%s): messages and multiparts nested deeper than "
+		    "%u levels", sec, e->mt, c->maxdepth);
+	/* RFC 2046 5.2.1 allows no encoding here; some forwarders use one */
+	if ((rc = decode_body(c, e, sec, &data, &len)) != TR_OK)
+		return rc;
+	rc = walk(c, (const char *)data, len, depth + 1, sec);
+	free(data);
+	if (rc == TR_OK && c->out->nparts == before)
+		rc = note(c, "part %s (%s): the enclosed message holds no "
+		    "report", sec, e->mt);
+	return rc;
+}
+
 /* walk - one entity at nesting depth (multipart ancestors); sec is its
  * section number, "" for the message itself */
 static enum tr_err
@@ -686,6 +720,8 @@ walk(struct ctx *c, const char *buf, size_t len, unsigned depth,
 
 	if ((rc = parse_entity(c, buf, len, sec, &e)) != TR_OK)
 		return rc;
+	if (type_is(&e, "message", "rfc822") || type_is(&e, "message", "global"))
+		return enclosed(c, &e, depth, sec[0] == '\0' ? "1" : sec);
 	if (!type_is(&e, "multipart", NULL))
 		return leaf(c, &e, sec[0] == '\0' ? "1" : sec);
 	if (depth + 1 > c->maxdepth)

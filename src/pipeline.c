@@ -95,44 +95,147 @@ refused_key(const unsigned char *json, size_t len,
 	json_tokener_free(tok);
 }
 
-/* analyse_payload - decompress as needed and validate one report body */
-static void
-analyse_payload(const unsigned char *data, size_t len, enum tr_payload kind,
-    const char *fallback, const struct tr_limits *limits, struct tr_item *item)
-{
-	unsigned char *json = NULL;
-	size_t jsonlen = 0;
-	enum tr_err rc;
+/* Where tr_analyse puts what it finds. */
+struct sink {
+	struct tr_analysis *a;
+	size_t cap;			/* items allocated */
+	const struct tr_limits *limits;
+	struct tr_notes *notes;		/* for what is not a report */
+	unsigned part;			/* the part being analysed */
+	const char *filename;		/* its filename, or NULL */
+	const char *fallback;		/* its policy domain hint, or NULL */
+};
 
-	switch (kind) {
-	case TR_PAYLOAD_GZIP:
-		rc = tr_gunzip_buf(data, len, limits, &json, &jsonlen, &item->err);
-		break;
-	case TR_PAYLOAD_ZIP:
-		rc = tr_unzip_json(data, len, limits, &json, &jsonlen, &item->err);
-		break;
-	default:
-		if (len > limits->max_report) {
-			rc = tr_error_set(&item->err, TR_ERR_DECOMPRESS_LIMIT,
-			    "report is %zu bytes, over the limit of %zu bytes",
-			    len, limits->max_report);
-			break;
-		}
-		/* the parser keeps a copy of its own: no need for one here */
-		if (tr_report_parse((const char *)data, len, limits, fallback,
-		    &item->report, &item->err) != TR_OK) {
-			hash_content(data, len, item);
-			refused_key(data, len, limits, item);
-		}
+/* add_item - a new, zeroed item for the current part; NULL out of memory */
+static struct tr_item *
+add_item(struct sink *k)
+{
+	struct tr_analysis *a = k->a;
+	struct tr_item *items, *it;
+	size_t ncap;
+
+	if (a->nitems == k->cap) {
+		ncap = k->cap == 0 ? 2 : k->cap * 2;
+		if ((items = reallocarray(a->items, ncap, sizeof(*items))) ==
+		    NULL)
+			return NULL;
+		a->items = items;
+		k->cap = ncap;
+	}
+	it = &a->items[a->nitems++];
+	memset(it, 0, sizeof(*it));
+	it->part = k->part;
+	it->filename = k->filename;
+	return it;
+}
+
+/* parse_json - validate one decompressed report body into item */
+static void
+parse_json(const unsigned char *data, size_t len, const char *fallback,
+    const struct tr_limits *limits, struct tr_item *item)
+{
+	if (len > limits->max_report) {
+		tr_error_set(&item->err, TR_ERR_DECOMPRESS_LIMIT,
+		    "report is %zu bytes, over the limit of %zu bytes",
+		    len, limits->max_report);
 		return;
 	}
-	if (rc == TR_OK && tr_report_parse((const char *)json, jsonlen,
-	    limits, fallback, &item->report, &item->err) != TR_OK) {
+	/* the parser keeps a copy of its own: no need for one here */
+	if (tr_report_parse((const char *)data, len, limits, fallback,
+	    &item->report, &item->err) != TR_OK) {
 		/* decompressed: a retry's gzip header differs, this not */
-		hash_content(json, jsonlen, item);
-		refused_key(json, jsonlen, limits, item);
+		hash_content(data, len, item);
+		refused_key(data, len, limits, item);
 	}
-	free(json);
+}
+
+/* zip_member - tr_unzip_each callback: every report member becomes an
+ * item; any other member is noted as not a report */
+static enum tr_err
+zip_member(void *arg, const struct tr_zip_member *m)
+{
+	struct sink *k = arg;
+	struct tr_item *it;
+	const char *name = m->name;
+	size_t n = strlen(name);
+	char *fallback;
+
+	if (!m->report)
+		return tr_notes_add(k->notes, "zip member %s is not a report "
+		    "(not *.json or *.json.gz); skipped", m->name) == 0 ?
+		    TR_OK : TR_ERR_NOMEM;
+	if (k->a->nitems >= k->limits->max_reports)
+		return TR_ERR_REPORT_LIMIT;
+	if ((it = add_item(k)) == NULL)
+		return TR_ERR_NOMEM;
+	/* the name without tr_quote's quotes, for the log and messages */
+	if (n >= 2 && name[0] == '"') {
+		name++;
+		n -= name[n - 2] == '"' ? 2 : 1;
+	}
+	if ((it->member = strndup(name, n)) == NULL)
+		return TR_ERR_NOMEM;
+	if (m->json == NULL) {
+		it->err = m->err;
+		return TR_OK;
+	}
+	fallback = domain_from_filename(it->member);
+	parse_json(m->json, m->len, fallback != NULL ? fallback : k->fallback,
+	    k->limits, it);
+	free(fallback);
+	if (it->report == NULL)
+		tr_error_prefix(&it->err, "zip member %s", m->name);
+	return TR_OK;
+}
+
+/* analyse_payload - decompress as needed and validate the report bodies of
+ * one part (a zip archive may hold several) into new items */
+static void
+analyse_payload(struct sink *k, const unsigned char *data, size_t len,
+    enum tr_payload kind)
+{
+	unsigned char *json = NULL;
+	size_t jsonlen = 0, first = k->a->nitems;
+	struct tr_error err;
+	struct tr_item *item;
+	enum tr_err rc;
+
+	if (kind == TR_PAYLOAD_ZIP) {
+		rc = tr_unzip_each(data, len, k->limits, zip_member, k, &err);
+		if (rc == TR_OK)
+			return;
+		if (rc == TR_ERR_REPORT_LIMIT)
+			tr_error_set(&err, rc, "zip: more than %u report "
+			    "members in the message", k->limits->max_reports);
+		else if (rc == TR_ERR_NOMEM)
+			tr_error_set(&err, rc, "out of memory");
+		/* out of memory the items of this archive go: the message is
+		 * answered with a temporary failure anyway */
+		if (rc == TR_ERR_NOMEM)
+			while (k->a->nitems > first) {
+				item = &k->a->items[--k->a->nitems];
+				tr_report_free(item->report);
+				free(item->member);
+			}
+		if ((item = add_item(k)) == NULL) {
+			tr_error_set(&k->a->err, TR_ERR_NOMEM, "out of memory");
+			return;
+		}
+		item->err = err;
+		return;
+	}
+	if ((item = add_item(k)) == NULL) {
+		tr_error_set(&k->a->err, TR_ERR_NOMEM, "out of memory");
+		return;
+	}
+	if (kind == TR_PAYLOAD_GZIP) {
+		if (tr_gunzip_buf(data, len, k->limits, &json, &jsonlen,
+		    &item->err) == TR_OK)
+			parse_json(json, jsonlen, k->fallback, k->limits, item);
+		free(json);
+		return;
+	}
+	parse_json(data, len, k->fallback, k->limits, item);
 }
 
 /* tr_analyse - MIME, decompression and validation of every report part */
@@ -141,40 +244,50 @@ tr_analyse(const unsigned char *buf, size_t len, enum tr_input kind,
     const char *hint, const struct tr_limits *limits, struct tr_analysis *out)
 {
 	struct tr_item *item;
+	struct sink k;
 	char *fallback;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
+	memset(&k, 0, sizeof(k));
+	k.a = out;
+	k.limits = limits;
+	k.notes = &out->mime.notes;
 	if (kind == TR_INPUT_REPORT) {
-		if ((out->items = calloc(1, sizeof(*out->items))) == NULL) {
-			tr_error_set(&out->err, TR_ERR_NOMEM, "out of memory");
-			return;
-		}
-		out->nitems = 1;
 		fallback = domain_from_filename(hint);
-		analyse_payload(buf, len, tr_payload_sniff(buf, len), fallback,
-		    limits, &out->items[0]);
+		k.fallback = fallback;
+		analyse_payload(&k, buf, len, tr_payload_sniff(buf, len));
 		free(fallback);
+	} else {
+		if (tr_mime_extract(buf, len, limits, &out->mime, &out->err) !=
+		    TR_OK)
+			return;
+		for (i = 0; i < out->mime.nparts && out->err.code == TR_OK;
+		    i++) {
+			struct tr_part *p = &out->mime.parts[i];
+
+			k.part = p->index;
+			k.filename = p->filename;
+			fallback = fallback_domain(&out->mime.meta,
+			    p->filename);
+			k.fallback = fallback;
+			analyse_payload(&k, p->data, p->len, p->payload);
+			free(fallback);
+		}
+	}
+	if (out->err.code != TR_OK) {
+		for (i = 0; i < out->nitems; i++) {
+			tr_report_free(out->items[i].report);
+			free(out->items[i].member);
+		}
+		free(out->items);
+		out->items = NULL;
+		out->nitems = 0;
 		return;
 	}
-
-	if (tr_mime_extract(buf, len, limits, &out->mime, &out->err) != TR_OK)
-		return;
-	if ((out->items = calloc(out->mime.nparts, sizeof(*out->items))) == NULL) {
-		tr_error_set(&out->err, TR_ERR_NOMEM, "out of memory");
-		return;
-	}
-	out->nitems = out->mime.nparts;
-	for (i = 0; i < out->mime.nparts; i++) {
-		struct tr_part *p = &out->mime.parts[i];
-
+	/* the message's notes (and what was not a report) on every report */
+	for (i = 0; i < out->nitems; i++) {
 		item = &out->items[i];
-		item->part = p->index;
-		item->filename = p->filename;
-		fallback = fallback_domain(&out->mime.meta, p->filename);
-		analyse_payload(p->data, p->len, p->payload, fallback,
-		    limits, item);
-		free(fallback);
 		if (item->report != NULL && out->mime.notes.n > 0 &&
 		    tr_notes_append(&item->report->notes, &out->mime.notes) == -1) {
 			tr_report_free(item->report);
@@ -266,6 +379,7 @@ tr_analysis_free(struct tr_analysis *a)
 		tr_report_free(a->items[i].report);
 		free(a->items[i].organization_name);
 		free(a->items[i].report_id);
+		free(a->items[i].member);
 	}
 	free(a->items);
 	tr_mime_result_free(&a->mime);
@@ -431,9 +545,13 @@ quarantine_reason(const struct tr_analysis *a, struct tr_error *why)
 			why->code = it->err.code;
 		if (a->nitems > 1)
 			n += (size_t)snprintf(buf + n, n < sizeof(buf) ? sizeof(buf) - n : 0,
-			    "%spart %u%s%s%s: %s", first ? "" : "; ", it->part,
-			    it->filename ? " (" : "", it->filename ? it->filename : "",
-			    it->filename ? ")" : "", it->err.msg);
+			    "%spart %u%s%s%s%s%s%s: %s", first ? "" : "; ",
+			    it->part, it->filename ? " (" : "",
+			    it->filename ? it->filename : "",
+			    it->filename ? ")" : "",
+			    it->member ? " member \"" : "",
+			    it->member ? it->member : "",
+			    it->member ? "\"" : "", it->err.msg);
 		else
 			n += (size_t)snprintf(buf, sizeof(buf), "%s", it->err.msg);
 		first = 0;
@@ -495,6 +613,26 @@ quarantine_key(const struct tr_analysis *a, struct tr_quarantine_key *k,
 	EVP_MD_CTX_free(ctx);
 }
 
+/* temporary_failure - whether the analysis failed for want of a resource
+ * (memory) rather than because of the message; *why says where */
+static int
+temporary_failure(const struct tr_analysis *a, struct tr_error *why)
+{
+	size_t i;
+
+	if (a->nitems == 0 && tr_err_is_temporary(a->err.code)) {
+		*why = a->err;
+		return 1;
+	}
+	for (i = 0; i < a->nitems; i++)
+		if (a->items[i].report == NULL &&
+		    tr_err_is_temporary(a->items[i].err.code)) {
+			*why = a->items[i].err;
+			return 1;
+		}
+	return 0;
+}
+
 /* tr_record - store the valid reports; quarantine what is not valid */
 enum tr_err
 tr_record(struct tr_store *st, const struct tr_analysis *a,
@@ -516,6 +654,12 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 	if (o.meta == NULL)
 		o.meta = &a->mime.meta;
 	v->fields = tr_origin_fields(&o, rawlen);
+	/* out of memory (or any resource) while analysing says nothing of
+	 * the message: answer with a temporary failure, keep nothing */
+	if (temporary_failure(a, &serr)) {
+		tr_verdict_fail(v, &serr);
+		return TR_OK;
+	}
 
 	for (i = 0; i < a->nitems; i++) {
 		const struct tr_item *it = &a->items[i];
@@ -528,6 +672,7 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 			json_object_object_add(it_fields, "part",
 			    json_object_new_int((int)it->part));
 			add_str(it_fields, "filename", it->filename);
+			add_str(it_fields, "member", it->member);
 			add_str(it_fields, "reason_class", tr_err_name(it->err.code));
 			add_str(it_fields, "reason", it->err.msg);
 			json_object_array_add(invalid, it_fields);

@@ -1,4 +1,5 @@
 /* report.c - parse and validate a TLS-RPT report (RFC 8460 section 4) */
+#include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -925,7 +926,8 @@ tokenize(const char *text, size_t len, size_t base, unsigned depth,
 {
 	struct json_tokener *tok;
 	enum json_tokener_error jerr;
-	size_t end;
+	size_t end, lead;
+	int nomem;
 
 	if (depth < 1)
 		depth = 1;
@@ -936,12 +938,29 @@ tokenize(const char *text, size_t len, size_t base, unsigned depth,
 	/* no JSON_TOKENER_VALIDATE_UTF8: text_check has already refused
 	 * what it would, and more */
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	/*
+	 * json-c 0.16 has no out-of-memory error: a failed allocation ends
+	 * the parse with no value and "success", or drops what it could not
+	 * add. malloc's ENOMEM is the one sign left, and a report we could
+	 * not read whole must be retried, not judged (see tr_analyse).
+	 */
+	errno = 0;
 	/* with the NUL, a bare number at the end is complete, not pending */
 	*root = json_tokener_parse_ex(tok, text, (int)(len + 1));
+	nomem = errno == ENOMEM;
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
 
+	for (lead = 0; lead < len && is_ws(text[lead]); lead++)
+		;
+	if (nomem || (*root == NULL && jerr == json_tokener_success &&
+	    (len - lead < 4 || memcmp(text + lead, "null", 4) != 0))) {
+		json_object_put(*root);
+		*root = NULL;
+		return tr_error_set(err, TR_ERR_NOMEM,
+		    "out of memory parsing %zu bytes of JSON", len);
+	}
 	if (*root == NULL) {
 		switch (jerr) {
 		case json_tokener_success:

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,7 +12,7 @@
 
 #define MAX_DIR_DEPTH	32
 #define MAX_STDIN	(1024UL * 1024 * 1024)
-#define READ_MAX	(64UL * 1024 * 1024)	/* larger files are mapped */
+#define READ_MAX	(64UL * 1024 * 1024)	/* larger files are read in steps */
 
 static int walk(const char *path, int depth, tr_source_cb cb, void *arg);
 
@@ -26,8 +25,9 @@ io_error(const char *path, tr_source_cb cb, void *arg, const char *what)
 	memset(&m, 0, sizeof(m));
 	m.name = path;
 	m.filename = path;
-	tr_error_set(&m.err, TR_ERR_IO, "%s: %s: %s", path, what,
-	    strerror(errno));
+	/* out of memory (or descriptors) is not the input's fault */
+	tr_error_set(&m.err, errno == ENOMEM ? TR_ERR_NOMEM : TR_ERR_IO,
+	    "%s: %s: %s", path, what, strerror(errno));
 	return cb(arg, &m);
 }
 
@@ -122,38 +122,45 @@ mbox_message(const char *path, unsigned n, const unsigned char *p, size_t len,
 	return rc;
 }
 
+/* next_separator - the '\n' that ends the line before the next "From "
+ * separator line in p[from..len) (a "From " line after an empty line,
+ * LF or CRLF), or NULL */
+static const unsigned char *
+next_separator(const unsigned char *p, size_t len, size_t from)
+{
+	const unsigned char *end = p + len, *q = p + from, *hit;
+
+	while (q < end) {
+		hit = memmem(q, (size_t)(end - q), "\nFrom ", 6);
+		if (hit == NULL)
+			return NULL;
+		if ((hit - p >= 1 && hit[-1] == '\n') ||
+		    (hit - p >= 2 && hit[-1] == '\r' && hit[-2] == '\n'))
+			return hit;
+		q = hit + 1;
+	}
+	return NULL;
+}
+
 /* split_mbox - every message of an mbox: a "From " line after a blank line */
 static int
 split_mbox(const char *path, const unsigned char *p, size_t len,
     tr_source_cb cb, void *arg)
 {
-	const unsigned char *start = p, *end = p + len, *q = p, *hit;
+	const unsigned char *start = p, *hit;
 	unsigned n = 0;
-	size_t msglen;
 	int rc;
 
 	for (;;) {
-		hit = NULL;
-		while (q < end) {
-			hit = memmem(q, (size_t)(end - q), "\nFrom ", 6);
-			if (hit == NULL)
-				break;
-			/* a separator follows an empty line (LF or CRLF) */
-			if ((hit - p >= 1 && hit[-1] == '\n') ||
-			    (hit - p >= 2 && hit[-1] == '\r' && hit[-2] == '\n'))
-				break;
-			q = hit + 1;
-			hit = NULL;
-		}
-		if (hit == NULL) {
-			msglen = (size_t)(end - start);
-			return mbox_message(path, ++n, start, msglen, cb, arg);
-		}
+		hit = next_separator(p, len, (size_t)(start - p));
+		if (hit == NULL)
+			return mbox_message(path, ++n, start,
+			    (size_t)(p + len - start), cb, arg);
 		/* the blank line before the separator belongs to mbox framing */
-		msglen = (size_t)(hit - start);
-		if ((rc = mbox_message(path, ++n, start, msglen, cb, arg)) != 0)
+		if ((rc = mbox_message(path, ++n, start, (size_t)(hit - start),
+		    cb, arg)) != 0)
 			return rc;
-		start = q = hit + 1;
+		start = hit + 1;
 	}
 }
 
@@ -176,7 +183,111 @@ deliver(const char *path, const unsigned char *p, size_t len, tr_source_cb cb,
 	return cb(arg, &m);
 }
 
-/* walk_file - read (or, when large, map) a regular file and deliver it */
+/*
+ * read_large - a file over READ_MAX, read in steps rather than mapped: a
+ * map of a file that shrinks meanwhile kills the process with SIGBUS, and a
+ * file of another user is not ours to map. An mbox is split as it is read,
+ * so memory holds one message (at most MAX_STDIN) and not the whole mbox;
+ * anything else is one message of at most MAX_STDIN bytes.
+ */
+static int
+read_large(const char *path, int fd, tr_source_cb cb, void *arg)
+{
+	unsigned char *buf = NULL, *nbuf;
+	const unsigned char *hit;
+	size_t cap = 0, fill = 0, start = 0, scan = 0, ncap;
+	unsigned n = 0;
+	int mbox = -1, eof = 0, rc = 0;
+	ssize_t got;
+
+	for (;;) {
+		if (!eof) {
+			if (fill == cap && start > 0) {
+				memmove(buf, buf + start, fill - start);
+				fill -= start;
+				scan -= start;
+				start = 0;
+			}
+			if (fill == cap) {
+				if (cap >= MAX_STDIN) {
+					errno = EFBIG;
+					rc = io_error(path, cb, arg,
+					    "a message over 1 GiB");
+					break;
+				}
+				ncap = cap == 0 ? READ_MAX : cap * 2;
+				if ((nbuf = realloc(buf, ncap + 1)) == NULL) {
+					rc = io_error(path, cb, arg, "reading");
+					break;
+				}
+				buf = nbuf;
+				cap = ncap;
+			}
+			got = read(fd, buf + fill, cap - fill);
+			if (got == -1) {
+				if (errno == EINTR)
+					continue;
+				rc = io_error(path, cb, arg, "reading");
+				break;
+			}
+			if (got == 0)
+				eof = 1;
+			fill += (size_t)got;
+		}
+		if (mbox == -1 && (fill >= 5 || eof))
+			mbox = fill >= 5 && memcmp(buf, "From ", 5) == 0;
+		if (mbox != 1) {
+			if (!eof)
+				continue;
+			buf[fill] = '\0';
+			rc = deliver(path, buf, fill, cb, arg);
+			break;
+		}
+		while ((hit = next_separator(buf, fill, scan)) != NULL) {
+			if ((rc = mbox_message(path, ++n, buf + start,
+			    (size_t)(hit - buf) - start, cb, arg)) != 0)
+				goto out;
+			start = scan = (size_t)(hit - buf) + 1;
+		}
+		if (eof) {
+			rc = mbox_message(path, ++n, buf + start, fill - start,
+			    cb, arg);
+			break;
+		}
+		/* a separator may straddle the next read: look back a little */
+		scan = fill - start > 8 ? fill - 8 : start;
+	}
+out:
+	free(buf);
+	return rc;
+}
+
+/*
+ * shared_dir - whether the directory holding path may be written by
+ * another user (group or other write, or another owner than us or root):
+ * such a user can swap a link in place of a file between our look and our
+ * open, so files there are opened without following links.
+ */
+static int
+shared_dir(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	struct stat sb;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (stat(dir, &sb) == -1)
+		return 1;
+	return (sb.st_mode & (S_IWGRP | S_IWOTH)) != 0 ||
+	    (sb.st_uid != 0 && sb.st_uid != geteuid());
+}
+
+/* walk_file - read a regular file and deliver it */
 static int
 walk_file(const char *path, tr_source_cb cb, void *arg)
 {
@@ -188,27 +299,30 @@ walk_file(const char *path, tr_source_cb cb, void *arg)
 	struct stat sb;
 	size_t len = 0, want;
 	ssize_t n;
-	void *map;
-	int fd, rc;
+	int fd, rc, flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if (shared_dir(path))
+		flags |= O_NOFOLLOW;
+	if ((fd = open(path, flags)) == -1) {
+		if (errno == ELOOP && (flags & O_NOFOLLOW) != 0)
+			return io_error(path, cb, arg, "a symbolic link in a "
+			    "directory other users can write, not followed");
 		return io_error(path, cb, arg, "cannot open");
+	}
 	if (fstat(fd, &sb) == -1) {
 		rc = io_error(path, cb, arg, "cannot stat");
 		close(fd);
 		return rc;
 	}
-	if ((size_t)sb.st_size > READ_MAX) {
-		map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE,
-		    fd, 0);
-		if (map == MAP_FAILED) {
-			rc = io_error(path, cb, arg, "cannot map");
-			close(fd);
-			return rc;
-		}
+	/* what was opened, not what lstat saw: it may have been swapped */
+	if (!S_ISREG(sb.st_mode)) {
 		close(fd);
-		rc = deliver(path, map, (size_t)sb.st_size, cb, arg);
-		munmap(map, (size_t)sb.st_size);
+		errno = EINVAL;
+		return io_error(path, cb, arg, "not a regular file");
+	}
+	if ((size_t)sb.st_size > READ_MAX) {
+		rc = read_large(path, fd, cb, arg);
+		close(fd);
 		return rc;
 	}
 	want = (size_t)sb.st_size + 1;

@@ -1,4 +1,6 @@
 /* store.c - the SQLite store: open, transactions, reports, quarantine */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -6,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <sqlite3.h>
@@ -740,6 +744,39 @@ sqlite_setup(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/*
+ * create_private - create the database file empty with mode, unless it
+ * exists: SQLite would create it 0644 (less the umask), and its -wal and
+ * -shm files copy the database's mode, reports and quarantined mail
+ * included. A link at path is refused, not followed.
+ */
+static enum tr_err
+create_private(const char *path, mode_t mode, struct tr_error *err)
+{
+	int fd;
+
+	if (path[0] == '\0' || strcmp(path, ":memory:") == 0 ||
+	    strncmp(path, "file:", 5) == 0)
+		return TR_OK;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC |
+	    O_NOCTTY, mode);
+	if (fd == -1) {
+		if (errno == EEXIST)
+			return TR_OK;	/* SQLite says what is wrong with it */
+		return tr_error_set(err, TR_ERR_STORE, "%s: cannot create the "
+		    "database: %s", path, strerror(errno));
+	}
+	/* the umask may have taken bits we want: mode is the whole truth */
+	if (fchmod(fd, mode) == -1) {
+		tr_error_set(err, TR_ERR_STORE, "%s: chmod: %s", path,
+		    strerror(errno));
+		close(fd);
+		return TR_ERR_STORE;
+	}
+	close(fd);
+	return TR_OK;
+}
+
 /* tr_store_open - open, identify, configure, migrate and prepare */
 enum tr_err
 tr_store_open(const char *path, int flags, struct tr_store **out,
@@ -760,6 +797,9 @@ tr_store_open(const char *path, int flags, struct tr_store **out,
 	/* one thread owns a connection: SQLite's own mutexes would only cost */
 	oflags = SQLITE_OPEN_NOMUTEX | (st->readonly ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+	if (!st->readonly && create_private(path, (flags &
+	    TR_STORE_GROUP_READ) != 0 ? 0640 : 0600, err) != TR_OK)
+		goto fail;
 	rc = sqlite3_open_v2(path, &st->db, oflags, NULL);
 	if (rc != SQLITE_OK) {
 		dberr(st, rc, "opening the database", err);

@@ -625,22 +625,29 @@ tr_table_json(const struct tr_table *t)
 	return a;
 }
 
-/* csv_field - RFC 4180: quoted when it holds a comma, quote, CR or LF */
+/*
+ * csv_field - RFC 4180: quoted when it holds a comma or a quote. Control
+ * characters, bidirectional overrides and invalid UTF-8 are escaped as in
+ * the table (render): an organisation name is the sender's text, and a
+ * terminal or spreadsheet showing the file must not act on escape
+ * sequences in it. Line breaks become \n, so a record is one line.
+ */
 static void
 csv_field(FILE *out, const char *s, size_t len)
 {
-	struct json_object *clean;
-	size_t i;
+	struct sbuf b = { 0 };
+	size_t i, w;
 
 	if (s == NULL)
 		return;
-	/* the same UTF-8 repair as JSON, so a script reads text */
-	clean = tr_json_string(s, len);
-	if (clean != NULL) {
-		s = json_object_get_string(clean);
-		len = (size_t)json_object_get_string_len(clean);
+	render(s, len, 0, &b, &w);
+	if (b.failed || b.p == NULL) {
+		free(b.p);
+		return;
 	}
-	if (strcspn(s, ",\"\r\n") >= len && memchr(s, '\0', len) == NULL)
+	s = b.p;
+	len = b.len;
+	if (strcspn(s, ",\"") >= len)
 		fwrite(s, 1, len, out);
 	else {
 		fputc('"', out);
@@ -651,7 +658,7 @@ csv_field(FILE *out, const char *s, size_t len)
 		}
 		fputc('"', out);
 	}
-	json_object_put(clean);
+	free(b.p);
 }
 
 /* write_csv - a header line and one line per row, CRLF-terminated */

@@ -1,5 +1,5 @@
 /*
- * unzip.c - the first .json member of a zip archive, bounded
+ * unzip.c - the .json members of a zip archive, bounded
  *
  * A few senders mail their reports as a .zip holding report.json (or
  * report.json.gz). We need exactly one member, stored or deflated, from an
@@ -336,22 +336,23 @@ zip_extract(const unsigned char *in, size_t cd_off, const struct zip_entry *e,
 	return TR_OK;
 }
 
-/* tr_unzip_json - the first *.json (or *.json.gz) member of a zip archive */
+/* tr_unzip_each - every member of a zip archive, reports decompressed */
 enum tr_err
-tr_unzip_json(const unsigned char *in, size_t len,
-    const struct tr_limits *limits, unsigned char **out, size_t *outlen,
+tr_unzip_each(const unsigned char *in, size_t len,
+    const struct tr_limits *limits, tr_unzip_cb cb, void *arg,
     struct tr_error *err)
 {
 	struct tr_limits deflim;
+	struct tr_zip_member m;
 	struct zip_entry e;
 	const unsigned char *eocd, *cd;
-	size_t eocd_off = 0, pos, cd_end;
-	unsigned entries, i;
+	unsigned char *out;
+	size_t eocd_off = 0, pos, cd_end, outlen;
+	unsigned entries, i, nreports = 0;
 	uint32_t cd_size, cd_off;
 	enum tr_err rc;
 
-	*out = NULL;
-	*outlen = 0;
+	tr_error_clear(err);
 	if (limits == NULL) {
 		tr_limits_default(&deflim);
 		limits = &deflim;
@@ -413,17 +414,101 @@ tr_unzip_json(const unsigned char *in, size_t len,
 		pos += ZIP_CDH_LEN + e.namelen + rd16(cd + 30) +
 		    rd16(cd + 32);
 
+		/* AppleDouble copies of a report are metadata, not reports */
 		if (is_macos_sidecar(e.name, e.namelen))
+			continue;
+		memset(&m, 0, sizeof(m));
+		tr_quote(e.qname, sizeof(e.qname), e.name, e.namelen, 64);
+		m.name = e.qname;
+		/* a directory entry is structure, not content */
+		if (e.namelen > 0 && e.name[e.namelen - 1] == '/')
 			continue;
 		if (ends_with_ci(e.name, e.namelen, ".json"))
 			e.gzipped = 0;
 		else if (ends_with_ci(e.name, e.namelen, ".json.gz"))
 			e.gzipped = 1;
-		else
+		else {
+			if ((rc = cb(arg, &m)) != TR_OK)
+				return tr_error_set(err, rc, "zip: stopped at "
+				    "member %s", e.qname);
 			continue;
-		tr_quote(e.qname, sizeof(e.qname), e.name, e.namelen, 64);
-		return zip_extract(in, cd_off, &e, limits, out, outlen, err);
+		}
+		m.report = 1;
+		nreports++;
+		out = NULL;
+		outlen = 0;
+		if (zip_extract(in, cd_off, &e, limits, &out, &outlen,
+		    &m.err) == TR_OK) {
+			m.json = out;
+			m.len = outlen;
+		}
+		rc = cb(arg, &m);
+		free(out);
+		if (rc != TR_OK)
+			return tr_error_set(err, rc, "zip: stopped at member %s",
+			    e.qname);
 	}
-	return tr_error_set(err, TR_ERR_ZIP,
-	    "zip: no .json member (%u entries)", entries);
+	if (nreports == 0)
+		return tr_error_set(err, TR_ERR_ZIP,
+		    "zip: no .json member (%u entries)", entries);
+	return TR_OK;
+}
+
+/* One report member kept by tr_unzip_json. */
+struct first_json {
+	unsigned char *out;
+	size_t outlen;
+	struct tr_error err;
+	int found;
+};
+
+/* keep_first - tr_unzip_each callback: a copy of the first report member
+ * (or its error), then stop */
+static enum tr_err
+keep_first(void *arg, const struct tr_zip_member *m)
+{
+	struct first_json *f = arg;
+
+	if (!m->report || f->found)
+		return TR_OK;
+	f->found = 1;
+	if (m->json == NULL) {
+		f->err = m->err;
+		return TR_OK;
+	}
+	if ((f->out = malloc(m->len + 1)) == NULL) {
+		tr_error_set(&f->err, TR_ERR_NOMEM, "out of memory for zip "
+		    "member %s", m->name);
+		return TR_OK;
+	}
+	memcpy(f->out, m->json, m->len + 1);
+	f->outlen = m->len;
+	return TR_OK;
+}
+
+/* tr_unzip_json - the first *.json (or *.json.gz) member of a zip archive */
+enum tr_err
+tr_unzip_json(const unsigned char *in, size_t len,
+    const struct tr_limits *limits, unsigned char **out, size_t *outlen,
+    struct tr_error *err)
+{
+	struct first_json f;
+	enum tr_err rc;
+
+	*out = NULL;
+	*outlen = 0;
+	memset(&f, 0, sizeof(f));
+	if ((rc = tr_unzip_each(in, len, limits, keep_first, &f, err)) !=
+	    TR_OK) {
+		free(f.out);
+		return rc;
+	}
+	if (f.out == NULL) {
+		*err = f.err;
+		return f.err.code;
+	}
+	*out = f.out;
+	*outlen = f.outlen;
+	tr_error_clear(err);
+	return TR_OK;
 }

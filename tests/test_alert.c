@@ -452,6 +452,150 @@ test_alerter_command_failures(void **state)
 	event_base_free(base);
 }
 
+/* many_domains - a report of id for day 2016-04-01 with n policy domains
+ * d0.example ... (each 10 sessions, all failed: every one alerts) */
+static char *
+many_domains(const char *id, int n, size_t *len)
+{
+	size_t cap = 512 + (size_t)n * 400, o;
+	char *buf = malloc(cap);
+	int i;
+
+	assert_non_null(buf);
+	o = (size_t)snprintf(buf, cap, "{\"organization-name\":\"Many\","
+	    "\"date-range\":{\"start-datetime\":\"2016-04-01T00:00:00Z\","
+	    "\"end-datetime\":\"2016-04-01T23:59:59Z\"},"
+	    "\"contact-info\":\"tlsrpt@many.example\",\"report-id\":\"%s\","
+	    "\"policies\":[", id);
+	for (i = 0; i < n; i++)
+		o += (size_t)snprintf(buf + o, cap - o, "%s{\"policy\":{"
+		    "\"policy-type\":\"no-policy-found\",\"policy-domain\":"
+		    "\"d%d.example\"},\"summary\":{"
+		    "\"total-successful-session-count\":0,"
+		    "\"total-failure-session-count\":10},\"failure-details\":["
+		    "{\"result-type\":\"validation-failure\","
+		    "\"failed-session-count\":10}]}", i > 0 ? "," : "", i);
+	o += (size_t)snprintf(buf + o, cap - o, "]}");
+	*len = o;
+	return buf;
+}
+
+/* alerts_rows - rows of the alerts table */
+static int
+alerts_rows(struct tu_store *fx)
+{
+	sqlite3_stmt *st;
+	int n;
+
+	assert_int_equal(sqlite3_prepare_v2(tr_store_db(fx->st),
+	    "SELECT count(*) FROM alerts", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* test_alert_bounds - one report raises at most max_per_report alerts, an
+ * hour at most max_per_hour; what is held back is not recorded, and a
+ * later report of the day raises it */
+static void
+test_alert_bounds(void **state)
+{
+	struct tu_store *fx = *state;
+	struct tr_alert_settings s = { .threshold = 1, .min_sessions = 1,
+	    .max_per_report = 5, .max_per_hour = 8 };
+	struct event_base *base = event_base_new();
+	struct tr_alerter *a;
+	struct tr_verdict v;
+	size_t len;
+	char *buf;
+
+	assert_non_null(a = tr_alerter_new(base, fx->st, &s, NULL));
+	buf = many_domains("many-1", 12, &len);
+	record(fx, buf, len, &v);
+	free(buf);
+	assert_int_equal(v.stored, 1);
+	tr_alerter_check(a, &v, 1);
+	tr_verdict_free(&v);
+	assert_int_equal(count_lines(fx->log,
+	    "\"event\":\"failure_rate_alert\""), 5);
+	assert_int_equal(alerts_rows(fx), 5);
+	assert_int_equal(count_lines(fx->log, "7 due alerts held back"), 1);
+	/* the next report of the day: 5 more would be due, the hour takes 3 */
+	buf = many_domains("many-2", 12, &len);
+	record(fx, buf, len, &v);
+	free(buf);
+	tr_alerter_check(a, &v, 1);
+	tr_verdict_free(&v);
+	assert_int_equal(count_lines(fx->log,
+	    "\"event\":\"failure_rate_alert\""), 8);
+	assert_int_equal(alerts_rows(fx), 8);
+	tr_alerter_free(a);
+	event_base_free(base);
+}
+
+/* test_alert_commands_wait - more alerts than commands may run at once:
+ * the others wait and run as slots free, none is lost; a command that has
+ * not run when the alerter stops leaves its alert unrecorded */
+static void
+test_alert_commands_wait(void **state)
+{
+	struct tu_store *fx = *state;
+	struct tr_alert_settings s = { .threshold = 1, .min_sessions = 1 };
+	struct event_base *base = event_base_new();
+	struct tr_alerter *a;
+	struct tr_verdict v;
+	char cmd[600], out[600], body[1300], *buf, *got, *p;
+	size_t len;
+	int i, n;
+
+	snprintf(out, sizeof(out), "%s/alerts.out", fx->dir);
+	snprintf(body, sizeof(body), "sleep 0.2; cat >> '%s'", out);
+	write_script(fx->dir, "alert", body, cmd, sizeof(cmd));
+	s.command = cmd;
+	assert_non_null(a = tr_alerter_new(base, fx->st, &s, NULL));
+	buf = many_domains("wait-1", TR_ALERT_MAX_RUNNING + 4, &len);
+	record(fx, buf, len, &v);
+	free(buf);
+	tr_alerter_check(a, &v, 1);
+	tr_verdict_free(&v);
+	assert_int_equal(tr_alerter_running(a), TR_ALERT_MAX_RUNNING);
+	assert_int_equal(tr_alerter_waiting(a), 4);
+	for (i = 0; i < 1000 && (tr_alerter_running(a) > 0 ||
+	    tr_alerter_waiting(a) > 0); i++)
+		event_base_loop(base, EVLOOP_ONCE);
+	assert_int_equal(tr_alerter_running(a) + tr_alerter_waiting(a), 0);
+	got = (char *)tu_read(out, &len);
+	for (n = 0, p = got; (p = strchr(p, '\n')) != NULL; p++)
+		n++;
+	assert_int_equal(n, TR_ALERT_MAX_RUNNING + 4);
+	free(got);
+	assert_int_equal(alerts_rows(fx), TR_ALERT_MAX_RUNNING + 4);
+	assert_int_equal(count_lines(fx->log, "\"result\":\"ok\""),
+	    TR_ALERT_MAX_RUNNING + 4);
+	tr_alerter_free(a);
+
+	/* stopped with commands waiting: those alerts are not recorded */
+	snprintf(body, sizeof(body), "exec sleep 1");
+	write_script(fx->dir, "slow", body, cmd, sizeof(cmd));
+	s.command = cmd;
+	assert_non_null(a = tr_alerter_new(base, fx->st, &s, NULL));
+	buf = many_domains("wait-2", TR_ALERT_MAX_RUNNING + 8, &len);
+	for (p = buf; (p = strstr(p, "2016-04-01T")) != NULL; p++)
+		p[9] = '5';
+	record(fx, buf, len, &v);
+	free(buf);
+	tr_alerter_check(a, &v, 1);
+	tr_verdict_free(&v);
+	assert_int_equal(tr_alerter_waiting(a), 8);
+	tr_alerter_free(a);
+	assert_int_equal(alerts_rows(fx), 2 * TR_ALERT_MAX_RUNNING + 4);
+	assert_int_equal(count_lines(fx->log, "did not run before the stop"), 8);
+	event_base_free(base);
+	/* the slow commands are no business of the next test */
+	sleep(1);
+}
+
 /* test_migration_from_version_1 - an existing database gains the table */
 static void
 test_migration_from_version_1(void **state)
@@ -491,6 +635,8 @@ main(void)
 		cmocka_unit_test(test_fields),
 		T(test_alerter_runs_command_once),
 		T(test_alerter_command_failures),
+		T(test_alert_bounds),
+		T(test_alert_commands_wait),
 		T(test_migration_from_version_1),
 	};
 

@@ -1030,10 +1030,10 @@ test_human_reply_no_report(void **state)
 	    "multipart/alternative; parts: text/plain, text/html)");
 	tr_mime_result_free(&r);
 
-	/* message/rfc822 is not descended */
-	assert_int_equal(run(forwarded, 0, NULL, &r, &err), TR_ERR_NO_REPORT);
-	assert_string_equal(err.msg, "no report part (top-level type "
-	    "multipart/mixed; parts: text/plain, message/rfc822)");
+	/* a forwarded report mail is descended: its report is found */
+	assert_int_equal(run(forwarded, 0, NULL, &r, &err), TR_OK);
+	assert_int_equal(r.nparts, 1);
+	assert_string_equal((const char *)r.parts[0].data, JSON1);
 	tr_mime_result_free(&r);
 
 	/* no Content-Type at all, and nothing at all */
@@ -1067,6 +1067,97 @@ deep(unsigned n)
 		o += (size_t)snprintf(m + o, cap - o, "--d%u--\n", i - 1);
 	assert_true(o < cap);
 	return m;
+}
+
+/* test_forwarded_reports - every report inside message/rfc822 parts is
+ * found, next to the message's own, whatever the enclosed message's shape;
+ * an enclosed message without a report is noted */
+static void
+test_forwarded_reports(void **state)
+{
+	static const char msg[] =
+	    TOP("multipart/mixed; boundary=fw")
+	    "--fw\n"
+	    "Content-Type: application/tlsrpt+json\n\n" JSON1 "\n"
+	    "--fw\n"
+	    "Content-Type: message/rfc822\n\n"
+	    "From: other@example.com\n"
+	    "Subject: a forwarded report\n"
+	    "Content-Type: multipart/report; report-type=tlsrpt; boundary=in\n"
+	    "\n"
+	    "--in\n"
+	    "Content-Type: text/plain\n\nThe report.\n"
+	    "--in\n"
+	    "Content-Type: application/tlsrpt+json\n"
+	    "Content-Disposition: attachment; filename=inner.json\n\n"
+	    "{\"inner\":1}\n"
+	    "--in--\n"
+	    "--fw\n"
+	    "Content-Type: message/rfc822\n"
+	    "Content-Transfer-Encoding: base64\n\n"
+	    /* "Content-Type: application/tlsrpt+json\n\n{\"b64\":2}\n" */
+	    "Q29udGVudC1UeXBlOiBhcHBsaWNhdGlvbi90bHNycHQranNvbgoKeyJiNjQiOjJ9Cg==\n"
+	    "--fw\n"
+	    "Content-Type: message/rfc822\n\n"
+	    "Subject: only words\n\nNothing to see.\n"
+	    "--fw--\n";
+	struct tr_mime_result r;
+	struct tr_error err;
+	int crlf;
+
+	(void)state;
+	for (crlf = 0; crlf <= 1; crlf++) {
+		assert_int_equal(run(msg, crlf, NULL, &r, &err), TR_OK);
+		assert_int_equal(r.nparts, 3);
+		assert_string_equal((const char *)r.parts[0].data, JSON1);
+		assert_string_equal((const char *)r.parts[1].data,
+		    "{\"inner\":1}");
+		assert_string_equal(r.parts[1].filename, "inner.json");
+		/* the body of the decoded message, its line end included */
+		assert_string_equal((const char *)r.parts[2].data,
+		    "{\"b64\":2}\n");
+		/* the outer message's headers, not the enclosed one's */
+		assert_string_equal(r.meta.from, "reporter@example.org");
+		assert_null(r.meta.subject);
+		assert_true(has_note(&r, "part 4 (message/rfc822): the "
+		    "enclosed message holds no report"));
+		tr_mime_result_free(&r);
+	}
+}
+
+/* test_forwarded_nesting - enclosed messages count against the nesting
+ * limit: a chain of them cannot recurse without bound */
+static void
+test_forwarded_nesting(void **state)
+{
+	char msg[4096];
+	struct tr_mime_result r;
+	struct tr_error err;
+	struct tr_limits lim;
+	size_t n;
+	int i;
+
+	(void)state;
+	tr_limits_default(&lim);
+	n = (size_t)snprintf(msg, sizeof(msg), "%s", TOP("message/rfc822"));
+	for (i = 0; i < 20; i++)
+		n += (size_t)snprintf(msg + n, sizeof(msg) - n,
+		    "Content-Type: message/rfc822\n\n");
+	snprintf(msg + n, sizeof(msg) - n,
+	    "Content-Type: application/tlsrpt+json\n\n" JSON1 "\n");
+	assert_int_equal(run(msg, 0, &lim, &r, &err), TR_ERR_MIME_LIMIT);
+	assert_non_null(strstr(err.msg, "nested deeper than 8 levels"));
+	tr_mime_result_free(&r);
+	/* within the limit the report at the bottom is found */
+	n = (size_t)snprintf(msg, sizeof(msg), "%s", TOP("message/rfc822"));
+	for (i = 0; i < 3; i++)
+		n += (size_t)snprintf(msg + n, sizeof(msg) - n,
+		    "Content-Type: message/rfc822\n\n");
+	snprintf(msg + n, sizeof(msg) - n,
+	    "Content-Type: application/tlsrpt+json\n\n" JSON1 "\n");
+	assert_int_equal(run(msg, 0, &lim, &r, &err), TR_OK);
+	assert_int_equal(r.nparts, 1);
+	tr_mime_result_free(&r);
 }
 
 static void
@@ -1889,6 +1980,8 @@ main(void)
 		cmocka_unit_test(test_two_report_parts),
 		cmocka_unit_test(test_trailing_text_parts),
 		cmocka_unit_test(test_human_reply_no_report),
+		cmocka_unit_test(test_forwarded_reports),
+		cmocka_unit_test(test_forwarded_nesting),
 		cmocka_unit_test(test_nesting_limit),
 		cmocka_unit_test(test_part_limits),
 		cmocka_unit_test(test_header_limit),

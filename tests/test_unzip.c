@@ -405,6 +405,77 @@ test_first_json_wins(void **state)
 	free(zip);
 }
 
+/* What a tr_unzip_each walk saw, in order: "R name json" / "E name code" /
+ * "S name" lines. */
+struct seen {
+	char text[2048];
+};
+
+/* record_member - tr_unzip_each callback for test_each_member */
+static enum tr_err
+record_member(void *arg, const struct tr_zip_member *m)
+{
+	struct seen *s = arg;
+	size_t n = strlen(s->text);
+
+	if (!m->report)
+		snprintf(s->text + n, sizeof(s->text) - n, "S %s\n", m->name);
+	else if (m->json == NULL)
+		snprintf(s->text + n, sizeof(s->text) - n, "E %s %s\n", m->name,
+		    tr_err_name(m->err.code));
+	else {
+		assert_int_equal(m->json[m->len], '\0');
+		snprintf(s->text + n, sizeof(s->text) - n, "R %s %s\n", m->name,
+		    (const char *)m->json);
+	}
+	return TR_OK;
+}
+
+/* test_each_member - every member is handed over: reports decompressed (a
+ * corrupt one with its error, the others still), the rest by name; sidecars
+ * and directories are left out */
+static void
+test_each_member(void **state)
+{
+	static const char one[] = "{\"one\":1}", two[] = "{\"two\":2}";
+	static const char junk[] = "\0\5\26\7\0\2\0\0Mac OS X";
+	struct zent e[] = {
+		{ "a.json", one, sizeof(one) - 1, 8, 0, 0, 0, -1 },
+		{ "README.txt", "hello", 5, 0, 0, 0, 0, -1 },
+		{ "dir/", "", 0, 0, 0, 0, 0, -1 },
+		{ "__MACOSX/._a.json", junk, sizeof(junk), 0, 0, 0, 0, -1 },
+		{ "bad.json", two, sizeof(two) - 1, 8, 0, 0, 1, -1 },
+		{ "dir/b.JSON", two, sizeof(two) - 1, 0, 0, 0, 0, -1 },
+	};
+	struct tr_limits lim;
+	struct tr_error err;
+	struct seen s;
+	unsigned char *zip;
+	size_t len;
+	enum tr_err rc;
+
+	(void)state;
+	tr_limits_default(&lim);
+	zip = zip_build(e, 6, NULL, &len);
+	memset(&s, 0, sizeof(s));
+	rc = tr_unzip_each(zip, len, &lim, record_member, &s, &err);
+	assert_code(rc, TR_OK, err);
+	assert_string_equal(s.text,
+	    "R \"a.json\" {\"one\":1}\n"
+	    "S \"README.txt\"\n"
+	    "E \"bad.json\" zip-invalid\n"
+	    "R \"dir/b.JSON\" {\"two\":2}\n");
+	free(zip);
+	/* without any report member the archive is refused */
+	zip = zip_build(e + 1, 1, NULL, &len);
+	memset(&s, 0, sizeof(s));
+	rc = tr_unzip_each(zip, len, &lim, record_member, &s, &err);
+	assert_code(rc, TR_ERR_ZIP, err);
+	assert_msg_has(err, "no .json member");
+	assert_string_equal(s.text, "S \"README.txt\"\n");
+	free(zip);
+}
+
 /* test_no_json - archives without a .json member */
 static void
 test_no_json(void **state)
@@ -855,6 +926,7 @@ main(void)
 		cmocka_unit_test(test_zip_bomb_layers),
 		cmocka_unit_test(test_entry_limit),
 		cmocka_unit_test(test_python_zipfile),
+		cmocka_unit_test(test_each_member),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -245,6 +245,50 @@ done
 check_eq "invalid gzip retries: one row" $((n + 1)) "$(count quarantine)"
 check_eq "invalid gzip retries: seen twice" 2 "$(col \
     "SELECT times_seen FROM quarantine WHERE report_id = 'bad-gz'")"
+# --- framing (RFC 9112): two Content-Lengths are refused with 400 and the
+# connection closed, whatever follows; chunk extensions are ignored -------
+cat > "$T/raw.py" <<'EOF'
+# raw.py PORT FILE - send FILE's bytes on one connection, print all replies
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(open(sys.argv[2], "rb").read())
+s.settimeout(10)
+out = b""
+try:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            out += b"[closed]"
+            break
+        out += b
+except socket.timeout:
+    out += b"[open]"
+sys.stdout.write(out.decode("latin-1"))
+EOF
+body='{"organization-name":"Bad","report-id":"framing"}'
+for order in "3 49" "49 3"; do
+	set -- $order
+	printf 'POST /tlsrpt HTTP/1.1\r\nHost: x\r\nContent-Type: application/tlsrpt+json\r\nContent-Length: %s\r\nContent-Length: %s\r\n\r\n%sGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' \
+	    "$1" "$2" "$body" > "$T/req/two-cl"
+	n=$(count quarantine)
+	python3 "$T/raw.py" "$hp" "$T/req/two-cl" > "$T/two-cl.out"
+	check_eq "two Content-Lengths ($order): 400, then closed" "HTTP/1.1 400 [closed]" \
+	    "$(head -n 1 "$T/two-cl.out" | cut -c1-12) $(grep -o '\[closed\]' "$T/two-cl.out")"
+	check_eq "two Content-Lengths ($order): one reply only" 1 \
+	    "$(grep -c '^HTTP/1.1' "$T/two-cl.out")"
+	check_eq "two Content-Lengths ($order): nothing analysed" "$n" "$(count quarantine)"
+done
+printf 'POST /tlsrpt HTTP/1.1\r\nHost: x\r\nContent-Type: application/tlsrpt+json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n' > "$T/req/ext"
+python3 - "$(mk chunkext-1)" >> "$T/req/ext" <<'EOF'
+import sys
+d = open(sys.argv[1], "rb").read()
+h = len(d) // 2
+sys.stdout.buffer.write(b"%x;name=value\r\n%s\r\n%x ; a=\"b;c\"\r\n%s\r\n0;end\r\n\r\n"
+    % (h, d[:h], len(d) - h, d[h:]))
+EOF
+python3 "$T/raw.py" "$hp" "$T/req/ext" > "$T/ext.out"
+check_eq "chunk extensions: stored" "HTTP/1.1 200" "$(head -n 1 "$T/ext.out" | cut -c1-12)"
+check_eq "chunk extensions: the report" 1 "$(count reports "report_id = 'chunkext-1'")"
 
 : > "$T/req/empty"
 post "$H/tlsrpt" application/tlsrpt+json "$T/req/empty"

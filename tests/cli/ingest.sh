@@ -86,4 +86,75 @@ rc=0; "$TLSRPTD" --version > "$T/ver" 2>&1 || rc=$?
 check_eq "--version" 0 "$rc"
 check_grep "--version text" "tlsrptd " "$T/ver"
 
+# --- an mbox over 64 MiB is read in steps and split as it is read ------------
+# (it used to be mapped: a file that shrank meanwhile killed ingest with
+# SIGBUS); the middle message is over the size limit
+python3 - "$C" "$T/big.mbox" <<'PY'
+import sys
+c, out = sys.argv[1], sys.argv[2]
+a = open(c + '/mox__example.eml', 'rb').read().replace(b'\r\n', b'\n')
+b = open(c + '/parsedmarc__google.com_smtp_tls_report.eml', 'rb').read().replace(b'\r\n', b'\n')
+big = b'From: x@example.org\nSubject: big\n\n' + (b'x' * 1000 + b'\n') * 67000
+with open(out, 'wb') as f:
+    for m in (a, big, b):
+        f.write(b'From sender@example Thu Dec  3 09:00:00 2026\n' + m + b'\n\n')
+PY
+rc=0; "$TLSRPTD" ingest --db "$T/big.db" --quiet "$T/big.mbox" > "$T/log9" 2>&1 || rc=$?
+rm -f "$T/big.mbox"
+check_eq "large mbox: exit status (one quarantined)" 1 "$rc"
+check_eq "large mbox: both reports stored" 2 "$(sql "$T/big.db" "SELECT count(*) FROM reports")"
+check_eq "large mbox: the big message quarantined as #2" "$T/big.mbox#2|message-too-large" \
+    "$(sql "$T/big.db" "SELECT source, reason_class FROM quarantine" | tr '\t' '|')"
+
+# --- nothing silently dropped: every .json member of a zip, every report of a
+# forwarded (message/rfc822) mail; what is not a report is noted ------------
+python3 - "$C" "$T" <<'PY'
+import base64, sys, zipfile
+c, t = sys.argv[1], sys.argv[2]
+g = open(c + '/dmarc-report-viewer__google.json', 'rb').read()
+m = open(c + '/dmarc-report-viewer__microsoft.json', 'rb').read()
+r = open(c + '/parsedmarc__rfc8460.json', 'rb').read()
+with zipfile.ZipFile(t + '/two.zip', 'w', zipfile.ZIP_DEFLATED) as z:
+    z.writestr('google.json', g)
+    z.writestr('README.txt', 'two reports')
+    z.writestr('microsoft.json', m)
+with zipfile.ZipFile(t + '/half.zip', 'w', zipfile.ZIP_DEFLATED) as z:
+    z.writestr('good.json', r)
+    z.writestr('bad.json', '{"organization-name": 1}')
+fwd = open(c + '/mox__example.eml', 'rb').read().replace(b'\r\n', b'\n')
+mail = (b'From: postmaster@example.org\nTo: tlsrpt@example.org\n'
+        b'Subject: Fwd: two reports\nMessage-ID: <fwd-1@example.org>\n'
+        b'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=fw\n\n'
+        b'--fw\nContent-Type: text/plain\n\nForwarded.\n'
+        b'--fw\nContent-Type: application/tlsrpt+json\n\n' + r + b'\n'
+        b'--fw\nContent-Type: message/rfc822\n\n' + fwd + b'\n'
+        b'--fw--\n')
+open(t + '/fwd.eml', 'wb').write(mail)
+PY
+rc=0; "$TLSRPTD" ingest --db "$T/zip.db" "$T/two.zip" > "$T/log10" 2>&1 || rc=$?
+check_eq "zip with two reports: exit status" 0 "$rc"
+check_eq "zip with two reports: both stored" 2 "$(sql "$T/zip.db" "SELECT count(*) FROM reports")"
+check_eq "zip with two reports: the other member noted on both" 2 \
+    "$(sql "$T/zip.db" "SELECT count(*) FROM reports WHERE conformance_notes LIKE '%zip member %README.txt% is not a report%'")"
+rc=0; "$TLSRPTD" ingest --db "$T/zip.db" "$T/half.zip" > "$T/log11" 2>&1 || rc=$?
+check_eq "zip with a bad member: exit status" 1 "$rc"
+check_eq "zip with a bad member: the good one stored" 3 "$(sql "$T/zip.db" "SELECT count(*) FROM reports")"
+check_grep "zip with a bad member: its name in the reason" 'member \"bad.json\"' "$T/log11"
+check_eq "zip with a bad member: quarantined for it" 1 "$(sql "$T/zip.db" "SELECT count(*) FROM quarantine WHERE reason LIKE '%bad.json%'")"
+rc=0; "$TLSRPTD" ingest --db "$T/fwd.db" "$T/fwd.eml" > "$T/log12" 2>&1 || rc=$?
+check_eq "forwarded report mail: exit status" 0 "$rc"
+check_eq "forwarded report mail: its report and the enclosed one stored" 2 \
+    "$(sql "$T/fwd.db" "SELECT count(*) FROM reports")"
+
+# --- the log is UTF-8 whatever the headers hold: 8-bit bytes are escaped ----
+printf 'From: Andr\351 <reports@example.org>\nSubject: caf\351 \377 report\nMessage-ID: <latin1@example.org>\nContent-Type: text/plain\n\nnot a report\n' > "$T/latin1.eml"
+rc=0; "$TLSRPTD" ingest --db "$T/latin1.db" "$T/latin1.eml" > "$T/log13" 2>&1 || rc=$?
+check_eq "8-bit headers: quarantined as no report" 1 "$rc"
+check_eq "8-bit headers: every log line is strict UTF-8 JSON" ok "$(python3 -c '
+import json, sys
+for line in open(sys.argv[1], "rb"):
+    json.loads(line.decode("utf-8"))
+print("ok")' "$T/log13" 2>&1 | tail -n 1)"
+check_grep "8-bit headers: the bytes are escaped" 'caf\ufffd \ufffd report' "$T/log13"
+
 finish
