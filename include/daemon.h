@@ -30,6 +30,7 @@ struct event_base;
 struct tr_daemon;
 struct tr_job;
 struct tr_stats;
+struct tr_budget;
 
 /* Called on the loop thread once the job's batch is committed (or failed).
  * The job's verdict is final; the receiver may free the job from here on. */
@@ -74,6 +75,12 @@ struct tr_daemon_settings {
 	 * a transaction) */
 	void (*after_commit)(const struct tr_verdict *v, size_t n, void *arg);
 	void *after_commit_arg;
+
+	/* The memory budget of messages in flight (max_inflight_bytes), or
+	 * NULL for none; the caller owns it and frees it after the daemon.
+	 * Receivers take from it as a message grows and give back once its
+	 * buffer is freed after the commit (their done callbacks). */
+	struct tr_budget *budget;
 };
 
 /* Why tr_daemon_submit refused a job (errno values). */
@@ -88,6 +95,9 @@ struct tr_daemon_settings {
  */
 struct tr_daemon *tr_daemon_new(struct tr_store *st,
     const struct tr_daemon_settings *s);
+
+/* tr_daemon_budget - the settings' memory budget, or NULL; any thread */
+struct tr_budget *tr_daemon_budget(struct tr_daemon *d);
 
 /* tr_daemon_base - the event base, for receivers living on the loop thread */
 struct event_base *tr_daemon_base(struct tr_daemon *d);

@@ -37,6 +37,7 @@ struct tr_daemon {
 	void *on_stopping_arg;
 	unsigned holds;			/* loop-thread receivers still busy */
 	struct tr_stats *metrics;	/* or NULL */
+	struct tr_budget *budget;	/* or NULL; not ours */
 	void (*after_commit)(const struct tr_verdict *, size_t, void *);
 	void *after_commit_arg;
 
@@ -539,6 +540,7 @@ tr_daemon_new(struct tr_store *st, const struct tr_daemon_settings *s)
 	d->on_stopping = s->on_stopping;
 	d->on_stopping_arg = s->on_stopping_arg;
 	d->metrics = s->stats;
+	d->budget = s->budget;
 	d->after_commit = s->after_commit;
 	d->after_commit_arg = s->after_commit_arg;
 	d->tailp = &d->head;
@@ -581,6 +583,13 @@ fail:
 	log_warnx("cannot set up the event loop");
 	tr_daemon_free(d);
 	return NULL;
+}
+
+/* tr_daemon_budget - the memory budget of messages in flight */
+struct tr_budget *
+tr_daemon_budget(struct tr_daemon *d)
+{
+	return d->budget;
 }
 
 /* tr_daemon_base - the loop's event base */

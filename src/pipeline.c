@@ -72,6 +72,46 @@ analyse_payload(const unsigned char *data, size_t len, enum tr_payload kind,
 	free(json);
 }
 
+/*
+ * over_message_limits - whether the valid reports of items[0..n) hold more
+ * policies or failure details than one message may (max_message_policies,
+ * max_message_details). If so, every item of the message becomes invalid
+ * with TR_ERR_REPORT_LIMIT: the message is quarantined whole rather than
+ * stored in part, and the parts not yet analysed are not parsed at all.
+ */
+static int
+over_message_limits(struct tr_analysis *a, size_t n,
+    const struct tr_limits *lim)
+{
+	size_t i, k, policies = 0, details = 0;
+	struct tr_report *r;
+	struct tr_error why;
+
+	for (i = 0; i < n; i++) {
+		if ((r = a->items[i].report) == NULL)
+			continue;
+		policies += r->npolicies;
+		for (k = 0; k < r->npolicies; k++)
+			details += r->policies[k].nfailures;
+	}
+	if (policies > lim->max_message_policies)
+		tr_error_set(&why, TR_ERR_REPORT_LIMIT, "message: %zu policies "
+		    "in its reports so far, over the limit of %zu per message",
+		    policies, lim->max_message_policies);
+	else if (details > lim->max_message_details)
+		tr_error_set(&why, TR_ERR_REPORT_LIMIT, "message: %zu "
+		    "failure-details in its reports so far, over the limit of "
+		    "%zu per message", details, lim->max_message_details);
+	else
+		return 0;
+	for (i = 0; i < a->nitems; i++) {
+		tr_report_free(a->items[i].report);
+		a->items[i].report = NULL;
+		a->items[i].err = why;
+	}
+	return 1;
+}
+
 /* tr_analyse - MIME, decompression and validation of every report part */
 void
 tr_analyse(const unsigned char *buf, size_t len, enum tr_input kind,
@@ -92,6 +132,7 @@ tr_analyse(const unsigned char *buf, size_t len, enum tr_input kind,
 		analyse_payload(buf, len, tr_payload_sniff(buf, len), fallback,
 		    limits, &out->items[0]);
 		free(fallback);
+		(void)over_message_limits(out, 1, limits);
 		return;
 	}
 
@@ -103,15 +144,19 @@ tr_analyse(const unsigned char *buf, size_t len, enum tr_input kind,
 	}
 	out->nitems = out->mime.nparts;
 	for (i = 0; i < out->mime.nparts; i++) {
+		out->items[i].part = out->mime.parts[i].index;
+		out->items[i].filename = out->mime.parts[i].filename;
+	}
+	for (i = 0; i < out->mime.nparts; i++) {
 		struct tr_part *p = &out->mime.parts[i];
 
 		item = &out->items[i];
-		item->part = p->index;
-		item->filename = p->filename;
 		fallback = fallback_domain(&out->mime.meta, p->filename);
 		analyse_payload(p->data, p->len, p->payload, fallback,
 		    limits, item);
 		free(fallback);
+		if (over_message_limits(out, i + 1, limits))
+			break;
 		if (item->report != NULL && out->mime.notes.n > 0 &&
 		    tr_notes_append(&item->report->notes, &out->mime.notes) == -1) {
 			tr_report_free(item->report);
