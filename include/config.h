@@ -58,8 +58,9 @@ struct tr_config {
 					 * whole command line, from its prompt */
 	unsigned smtp_session_timeout;	/* smtp_session_timeout: a whole session */
 	unsigned smtp_tls_timeout;	/* smtp_tls_timeout: the TLS handshake */
-	unsigned smtp_evict_after;	/* smtp_evict_after: seconds before a
-					 * session may be closed for a newcomer */
+	unsigned evict_after;		/* evict_after: seconds before an SMTP or
+					 * HTTP connection may be closed to
+					 * make room for a newcomer */
 
 	/* TLS for STARTTLS and https_listen: PEM files, or NULL = no TLS */
 	char *tls_certificate;		/* tls_certificate (chain allowed) */
@@ -73,8 +74,6 @@ struct tr_config {
 	char *http_proxy_header;	/* http_proxy_header: client address from a proxy */
 	unsigned http_max_connections;	/* http_max_connections */
 	unsigned http_timeout;		/* http_timeout: seconds for one request */
-	unsigned http_header_timeout;	/* http_header_timeout: seconds for the
-					 * request line and headers */
 
 	/* Operators' answers: metrics, alerts, retention */
 	struct tr_strlist metrics_listen;	/* metrics_listen: GET /metrics */
