@@ -311,8 +311,8 @@ flush(struct conn *c)
 	tr_smtp_output_drain(c->ss, n);
 	/* a reply: the next command line has smtp_command_timeout from now
 	 * (DATA and a message being stored have deadlines of their own) */
-	if (!c->waiting && !c->closing && !tr_smtp_in_data(c->ss) &&
-	    !tr_smtp_closed(c->ss))
+	if (!c->waiting && !c->closing && !c->handshaking &&
+	    !tr_smtp_in_data(c->ss) && !tr_smtp_closed(c->ss))
 		evtimer_add(c->cmd_timer, &c->srv->ctimeout);
 }
 
@@ -537,9 +537,10 @@ starttls_switch(struct conn *c)
 	tr_smtp_tls_started(c->ss);
 	setup_bev(c);
 	/* a client that never sends its ClientHello is gone in
-	 * smtp_tls_timeout, not smtp_timeout */
+	 * smtp_tls_timeout, not smtp_timeout: a timer of our own, as a TLS
+	 * bufferevent's timeouts do not cover its handshake */
 	c->handshaking = 1;
-	bufferevent_set_timeouts(c->bev, &srv->ttimeout, &srv->ttimeout);
+	evtimer_add(c->cmd_timer, &srv->ttimeout);
 }
 
 static void read_cb(struct bufferevent *, void *);
@@ -667,9 +668,11 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 		if ((ssl = bufferevent_openssl_get_ssl(bev)) != NULL)
 			log_debug("smtp: %s: %s with %s", c->client,
 			    SSL_get_version(ssl), SSL_get_cipher_name(ssl));
-		c->handshaking = 0;
-		bufferevent_set_timeouts(bev, &c->srv->rtimeout,
-		    &c->srv->wtimeout);
+		if (c->handshaking) {
+			/* the client's EHLO has smtp_command_timeout */
+			c->handshaking = 0;
+			evtimer_add(c->cmd_timer, &c->srv->ctimeout);
+		}
 		return;
 	}
 	if ((what & BEV_EVENT_TIMEOUT) && c->handshaking) {
@@ -742,6 +745,13 @@ cmd_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
 
+	if (c->handshaking) {
+		/* no 421 can reach a client without TLS */
+		log_debug("smtp: %s: no TLS handshake within smtp_tls_timeout",
+		    c->client);
+		conn_free(c);
+		return;
+	}
 	if (c->closing || c->bev == NULL || c->waiting ||
 	    tr_smtp_in_data(c->ss))
 		return;
@@ -761,6 +771,10 @@ session_timeout(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (c->waiting) {
 		c->expired = 1;
+		return;
+	}
+	if (c->handshaking) {
+		conn_free(c);
 		return;
 	}
 	tr_smtp_close(c->ss, "4.4.2", "Error: session time limit exceeded");
