@@ -107,7 +107,7 @@ struct tr_http {
 	size_t hmask;
 	TAILQ_HEAD(, conn) conns;
 	struct tr_budget *budget;	/* or NULL */
-	time_t last_budget_log;
+	time_t last_budget_log, last_evict_log;
 	struct event *limit_ev;		/* at the limit: try an eviction */
 	unsigned long evictions;
 };
@@ -420,6 +420,11 @@ evict(struct tr_http *h)
 	h->evictions++;
 	log_debug("http: %s: connection closed to make room (%llu bytes "
 	    "read)", victim->ls->spec, victim->received);
+	if (time(NULL) != h->last_evict_log) {
+		h->last_evict_log = time(NULL);
+		log_info("http: every connection slot taken: slow connections "
+		    "closed to make room (%lu so far)", h->evictions);
+	}
 	victim->in_deadline = 1;
 	evhttp_connection_free(victim->evcon);
 	if (victim->closed)

@@ -95,7 +95,7 @@ struct tr_smtp_server {
 	LIST_HEAD(, conn) conns;
 	unsigned nconns;		/* with a socket */
 	unsigned long seq;		/* queue id counter */
-	time_t last_refusal_log, last_budget_log;
+	time_t last_refusal_log, last_budget_log, last_evict_log;
 	int stopping;
 	struct tr_budget *budget;	/* or NULL */
 	unsigned long evictions;
@@ -854,6 +854,11 @@ evict(struct tr_smtp_server *srv)
 	srv->evictions++;
 	log_debug("smtp: %s: closed to make room (%llu bytes in its session)",
 	    victim->client, victim->received);
+	if (time(NULL) != srv->last_evict_log) {
+		srv->last_evict_log = time(NULL);
+		log_info("smtp: every connection slot taken: slow sessions "
+		    "closed to make room (%lu so far)", srv->evictions);
+	}
 	if (!victim->tls && !victim->handshaking) {
 		/* the last word, if the socket takes it at once */
 		tr_smtp_close(victim->ss, "4.7.0", "Error: too slow, the "

@@ -631,7 +631,10 @@ data_add(struct tr_smtp_session *ss, const void *p, size_t n)
 			cap = ss->set.max_message;
 		if (ss->set.grow != NULL &&
 		    !ss->set.grow(cap - ss->cap, ss->set.mem_arg)) {
+			/* the message is lost: its share goes back now,
+			 * not when its client gets to the dot */
 			ss->nomem = 1;
+			data_free(ss);
 			return;
 		}
 		if ((nb = realloc(ss->data, cap)) == NULL) {
