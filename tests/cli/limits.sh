@@ -134,6 +134,21 @@ check_eq "budget full: HTTP status" 503 "$code"
 check_grep "budget full: Retry-After" "Retry-After:" "$T/headers"
 check_grep "budget full: HTTP reason" "max_inflight_bytes" "$T/body"
 check_grep "budget full: logged" "max_inflight_bytes (1048576) in use" "$tlog"
+# a body of 1.5 MB is refused at its first bytes, before it is all read
+python3 -c 'import sys; sys.stdout.write("x" * 1500000)' > "$T/big.body"
+code=$(curl -s --max-time 30 -o "$T/body" -D "$T/headers" -w '%{http_code}' \
+    -H "Content-Type: application/tlsrpt+json" --data-binary @"$T/big.body" \
+    "http://127.0.0.1:$hport/tlsrpt") || true
+check_eq "budget full, large body: HTTP status" 503 "$code"
+check_grep "budget full, large body: Retry-After" "Retry-After:" "$T/headers"
+# the same without "Expect: 100-continue": the body follows the headers
+# at once, and the 503 comes before the body is all sent
+code=$(curl -s --max-time 30 -o "$T/body" -D "$T/headers" -w '%{http_code}' \
+    -H "Expect:" -H "Content-Type: application/tlsrpt+json" \
+    --data-binary @"$T/big.body" "http://127.0.0.1:$hport/tlsrpt") || true
+check_eq "budget full, streamed body: HTTP status" 503 "$code"
+check_grep "budget full, streamed body: Retry-After" "Retry-After:" "$T/headers"
+check_grep "budget full, streamed body: logged" '"way_in":"http","source":"-","size":' "$tlog"
 
 # the holder resets: its share comes back, new messages go through
 touch "$T/stop"
