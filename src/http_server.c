@@ -805,18 +805,28 @@ submit(struct lsock *ls, struct evhttp_request *req, struct conn *c,
 		return;
 	}
 	c->job = j;
-	/* the job holds len bytes of the budget until job_done */
-	if (h->budget != NULL && len > 0) {
-		if (c->reserved >= len)
-			c->reserved -= len;
-		else if (tr_budget_take(h->budget, len - c->reserved) == 0)
-			c->reserved = 0;
-		else
-			/* cannot happen: the body was read under the budget */
-			fatalx("http: a body of %zu bytes outside the budget",
-			    len);
-	}
+	/* the job holds len bytes of the budget (taken in claim_body) until
+	 * job_done; the rest of the request's share goes back */
+	c->reserved -= len;
 	give_back(c);
+}
+
+/* claim_body - len bytes of the request's share of the budget for its
+ * job: normally there already (the share runs ahead of what is read);
+ * -1 when it cannot be had */
+static int
+claim_body(struct conn *c, size_t len)
+{
+	if (c->h->budget == NULL) {
+		c->reserved = len;	/* only counted, never taken */
+		return 0;
+	}
+	if (c->reserved >= len)
+		return 0;
+	if (tr_budget_take(c->h->budget, len - c->reserved) == -1)
+		return -1;
+	c->reserved = len;
+	return 0;
 }
 
 /*
@@ -905,6 +915,17 @@ on_request(struct evhttp_request *req, void *arg)
 	rq.body = owned;
 	tr_http_classify(&rq, h->cfg->http_path, &h->cfg->limits, &dec);
 
+	if (dec.action == TR_HTTP_SUBMIT && c != NULL &&
+	    claim_body(c, rq.len) == -1) {
+		free(owned);
+		give_back(c);
+		budget_full(h);
+		tr_http_busy_reply(ENOMEM, &r);
+		log_refusal(ls, source, rq.len, "tempfail", "http",
+		    "max_inflight_bytes in use", TR_LOG_WARN);
+		answer(h, req, c, &r, NULL);
+		return;
+	}
 	if (dec.action == TR_HTTP_SUBMIT) {
 		submit(ls, req, c, &dec, owned, rq.len, source);
 		return;
