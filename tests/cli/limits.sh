@@ -205,7 +205,7 @@ check_eq "within the limits: both stored" 2 "$(count reports "report_id IN ('ok-
 daemon_stop
 
 # --- run B: the session deadline, and eviction at the connection limit ----
-write_conf "smtp_session_timeout = 4" "evict_after = 1"
+write_conf "smtp_session_timeout = 4" "evict_after = 1" "http_max_connections = 3"
 daemon_start -c "$conf"
 report_mail evict-1 > "$T/mail/evict.eml"
 rm -f "$T/stop" "$T/stop.held"
@@ -222,6 +222,23 @@ check_eq "eviction: stored" 1 "$(count reports "report_id = 'evict-1'")"
 check_grep "eviction: an idle session made room" "127.0.0.2: closed to make room" "$tlog"
 touch "$T/stop"
 wait "$hpid" || true
+
+# the same for HTTP: three idle connections take every slot; a POST gets in
+rm -f "$T/stop" "$T/stop.held"
+report_json http-evict 1 > "$T/http-evict.json"
+$CLIENT flood 127.0.0.1 "$hport" 3 "$T/stop" > "$T/out/flood" 2>&1 &
+fpid=$!
+i=0
+while [ ! -e "$T/stop.held" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 1.2
+code=$(curl -s --max-time 30 -o "$T/body" -w '%{http_code}' \
+    -H "Content-Type: application/tlsrpt+json" --data-binary @"$T/http-evict.json" \
+    "http://127.0.0.1:$hport/tlsrpt") || true
+check_eq "HTTP eviction: the newcomer gets in" 200 "$code"
+check_eq "HTTP eviction: stored" 1 "$(count reports "report_id = 'http-evict'")"
+check_grep "HTTP eviction: logged" "http: every connection slot taken: slow connections closed to make room" "$tlog"
+touch "$T/stop"
+wait "$fpid" || true
 
 # complete commands within every other limit, but the session goes on too long
 $CLIENT trickle 127.0.0.1 "$port" 0.05 \
