@@ -178,6 +178,10 @@ struct tr_daemon_stats {
 	unsigned long jobs, batches, stored, duplicates, quarantined,
 	    tempfailed, refused, max_batch;
 	unsigned long queued, queue_limit;	/* now waiting; the limit */
+	/* the memory budget (zero without one): bytes held by messages in
+	 * flight, max_inflight_bytes, messages turned away for it */
+	unsigned long long inflight_bytes, inflight_limit;
+	unsigned long budget_refusals;
 };
 void tr_daemon_stats(struct tr_daemon *d, struct tr_daemon_stats *out);
 

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 #include <sqlite3.h>
 
+#include "budget.h"
 #include "daemon.h"
 #include "log.h"
 #include "stats.h"
@@ -732,6 +733,11 @@ tr_daemon_stats(struct tr_daemon *d, struct tr_daemon_stats *out)
 	out->queued = d->nqueued;
 	pthread_mutex_unlock(&d->mtx);
 	out->queue_limit = d->queue_limit;
+	if (d->budget != NULL) {
+		out->inflight_bytes = tr_budget_used(d->budget);
+		out->inflight_limit = tr_budget_max(d->budget);
+		out->budget_refusals = tr_budget_refusals(d->budget);
+	}
 }
 
 /* tr_daemon_free - events, base and queue arrays */

@@ -28,6 +28,8 @@ trap 'exit 1' INT TERM HUP
 port=$(pf_free_port)
 hport=$((port + 1))
 while [ -n "$(ss -Hltn "sport = :$hport" 2> /dev/null)" ]; do hport=$((hport + 1)); done
+mport=$((hport + 1))
+while [ -n "$(ss -Hltn "sport = :$mport" 2> /dev/null)" ]; do mport=$((mport + 1)); done
 if ! openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=mx.tlsrptd.test \
     -keyout "$T/key.pem" -out "$T/cert.pem" > "$T/openssl.out" 2>&1; then
 	echo "FAIL: openssl req:" >&2
@@ -104,7 +106,8 @@ reports_mail() {
 }
 
 # --- run A: budget, HTTP 503, command and TLS deadlines, work bounds ------
-write_conf "smtp_command_timeout = 2" "smtp_tls_timeout = 2"
+write_conf "smtp_command_timeout = 2" "smtp_tls_timeout = 2" \
+    "metrics_listen = 127.0.0.1:$mport"
 daemon_start -c "$conf"
 
 report_mail budget-first > "$T/mail/first.eml"
@@ -150,6 +153,16 @@ check_eq "budget full, streamed body: HTTP status" 503 "$code"
 check_grep "budget full, streamed body: Retry-After" "Retry-After:" "$T/headers"
 check_grep "budget full, streamed body: logged" '"way_in":"http","source":"-","size":' "$tlog"
 
+curl -s --max-time 30 "http://127.0.0.1:$mport/metrics" > "$T/metrics"
+check_grep "metrics: the budget" "tlsrptd_inflight_limit_bytes 1048576" "$T/metrics"
+check_eq "metrics: the budget in use" 1048576 \
+    "$(sed -n 's/^tlsrptd_inflight_bytes \([0-9]*\)$/\1/p' "$T/metrics")"
+if [ "$(sed -n 's/^tlsrptd_inflight_refusals_total \([0-9]*\)$/\1/p' "$T/metrics")" -ge 3 ]; then
+	ok
+else
+	fail "metrics: refusals counted:"; grep inflight "$T/metrics" >&2
+fi
+
 # the holder resets: its share comes back, new messages go through
 touch "$T/stop"
 wait "$ppid" || true
@@ -165,6 +178,8 @@ code=$(curl -s --max-time 30 -o "$T/body" -D "$T/headers" -w '%{http_code}' \
     "http://127.0.0.1:$hport/tlsrpt") || true
 check_eq "budget back: HTTP status" 200 "$code"
 check_eq "budget back: HTTP stored" 1 "$(count reports "report_id = 'http-after'")"
+curl -s --max-time 30 "http://127.0.0.1:$mport/metrics" > "$T/metrics"
+check_grep "metrics: the budget all back" "tlsrptd_inflight_bytes 0" "$T/metrics"
 
 # a command line that trickles in is cut off after smtp_command_timeout,
 # though each byte comes well within smtp_timeout
