@@ -391,6 +391,11 @@ cmd_run(int argc, char **argv)
 		goto out;
 	}
 	ds.budget = r.budget;
+	if (r.cfg.max_inflight_bytes < r.cfg.limits.max_message)
+		log_warnx("max_inflight_bytes (%zu) is below message_size_limit "
+		    "(%zu): a message may need up to message_size_limit of it, "
+		    "so large ones may be deferred again and again",
+		    r.cfg.max_inflight_bytes, r.cfg.limits.max_message);
 	if ((r.d = tr_daemon_new(r.st, &ds)) == NULL) {
 		status = TR_EXIT_SOFTWARE;
 		goto out;

@@ -109,6 +109,7 @@ reports_mail() {
 write_conf "smtp_command_timeout = 2" "smtp_tls_timeout = 2" \
     "metrics_listen = 127.0.0.1:$mport"
 daemon_start -c "$conf"
+check_grep "a budget below message_size_limit: warned" "max_inflight_bytes (1048576) is below message_size_limit (2097152)" "$tlog"
 
 report_mail budget-first > "$T/mail/first.eml"
 report_mail budget-after > "$T/mail/after.eml"
