@@ -72,12 +72,30 @@ analyse_payload(const unsigned char *data, size_t len, enum tr_payload kind,
 	free(json);
 }
 
+/* fail_whole - the message fails as a whole with why: no item is left,
+ * so it is quarantined with that one reason */
+static void
+fail_whole(struct tr_analysis *a, const struct tr_error *why)
+{
+	size_t i;
+
+	for (i = 0; i < a->nitems; i++)
+		tr_report_free(a->items[i].report);
+	free(a->items);
+	a->items = NULL;
+	a->nitems = 0;
+	a->err = *why;
+}
+
 /*
- * over_message_limits - whether the valid reports of items[0..n) hold more
- * policies or failure details than one message may (max_message_policies,
- * max_message_details). If so, every item of the message becomes invalid
+ * over_message_limits - whether the work of items[0..n) is over what one
+ * message may make: a part over a work limit of its own (report-limit:
+ * policies, failure details, string sizes), or valid reports that hold
+ * more policies or failure details together than max_message_policies or
+ * max_message_details. If so, every item of the message becomes invalid
  * with TR_ERR_REPORT_LIMIT: the message is quarantined whole rather than
- * stored in part, and the parts not yet analysed are not parsed at all.
+ * stored in part, and the parts not yet analysed are not parsed at all,
+ * so that one message cannot keep the store thread busy for seconds.
  */
 static int
 over_message_limits(struct tr_analysis *a, size_t n,
@@ -86,6 +104,21 @@ over_message_limits(struct tr_analysis *a, size_t n,
 	size_t i, k, policies = 0, details = 0;
 	struct tr_report *r;
 	struct tr_error why;
+
+	for (i = 0; i < n; i++)
+		if (a->items[i].report == NULL &&
+		    a->items[i].err.code == TR_ERR_REPORT_LIMIT) {
+			if (a->nitems == 1)
+				return 1;	/* its own reason says it all */
+			why = a->items[i].err;
+			if (a->items[i].filename != NULL)
+				tr_error_prefix(&why, "part %u (%s)",
+				    a->items[i].part, a->items[i].filename);
+			else
+				tr_error_prefix(&why, "part %u", a->items[i].part);
+			fail_whole(a, &why);
+			return 1;
+		}
 
 	for (i = 0; i < n; i++) {
 		if ((r = a->items[i].report) == NULL)
@@ -104,11 +137,7 @@ over_message_limits(struct tr_analysis *a, size_t n,
 		    "%zu per message", details, lim->max_message_details);
 	else
 		return 0;
-	for (i = 0; i < a->nitems; i++) {
-		tr_report_free(a->items[i].report);
-		a->items[i].report = NULL;
-		a->items[i].err = why;
-	}
+	fail_whole(a, &why);
 	return 1;
 }
 
