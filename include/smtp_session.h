@@ -23,9 +23,9 @@ struct tr_smtp_settings {
 	 * may begin (asked at MAIL and at DATA; no: 452 4.3.1). grow: may
 	 * the message buffer take n more bytes (asked before it grows;
 	 * nonzero = granted; no: the rest of the message is dropped and the
-	 * final dot gets 452 4.3.1). shrink: n granted bytes are freed. The
-	 * session frees its buffer at the end of each transaction beyond a
-	 * small reusable size, so what it holds between messages is bounded.
+	 * final dot gets 452 4.3.1). shrink: n granted bytes are freed. With
+	 * these hooks the session frees its buffer at the end of every
+	 * transaction, so that an idle session holds none of the budget.
 	 */
 	int (*admit)(void *arg);
 	int (*grow)(size_t n, void *arg);

@@ -171,7 +171,8 @@ reset_transaction(struct tr_smtp_session *ss)
 	ss->nrcpt = 0;
 	ss->len = ss->received = 0;
 	ss->too_big = ss->nomem = 0;
-	if (ss->cap > DATA_KEEP)
+	/* with a budget, an idle session holds none of it */
+	if (ss->cap > DATA_KEEP || ss->set.shrink != NULL)
 		data_free(ss);
 	if (ss->state == ST_MAIL || ss->state == ST_DATA ||
 	    ss->state == ST_WAIT)

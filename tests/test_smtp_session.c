@@ -712,6 +712,27 @@ test_budget(void **state)
 	    "[CLOSE]", "");
 	assert_int_equal(tr_budget_used(b), 19000);
 	tr_budget_give(b, 19000);
+
+	/* the message holds its share until finish, an idle session none */
+	{
+		struct tr_smtp_session *ss = tr_smtp_session_new(&s);
+		const char *in2 = "EHLO c\r\nMAIL FROM:<a@b>\r\n"
+		    "RCPT TO:<tlsrpt@example.com>\r\nDATA\r\nhello\r\n.\r\n";
+		enum tr_smtp_event ev;
+		size_t off = 0, len = strlen(in2);
+
+		assert_non_null(ss);
+		while (off < len) {
+			off += tr_smtp_feed(ss, in2 + off, len - off, &ev);
+			if (ev == TR_SMTP_MESSAGE)
+				break;
+		}
+		assert_int_equal(ev, TR_SMTP_MESSAGE);
+		assert_true(tr_budget_used(b) > 0);
+		tr_smtp_finish(ss, 250, "2.0.0", "Ok");
+		assert_int_equal(tr_budget_used(b), 0);
+		tr_smtp_session_free(ss);
+	}
 	tr_budget_free(b);
 }
 
