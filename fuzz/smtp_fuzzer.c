@@ -15,6 +15,36 @@ rcpt_ok(const char *addr, void *arg)
 	return strlen(addr) % 2 == 0;
 }
 
+/* A memory budget of the caller's: what the session holds must come
+ * back whole, and never pass the ceiling. */
+static size_t held, ceiling;
+
+static int
+admit(void *arg)
+{
+	(void)arg;
+	return held < ceiling / 2;
+}
+
+static int
+grow(size_t n, void *arg)
+{
+	(void)arg;
+	if (held + n > ceiling)
+		return 0;
+	held += n;
+	return 1;
+}
+
+static void
+shrink(size_t n, void *arg)
+{
+	(void)arg;
+	if (n > held)
+		__builtin_trap();
+	held -= n;
+}
+
 /* check_output - every reply is "ddd" then ' ' or '-', printable, CRLF */
 static void
 check_output(struct tr_smtp_session *ss)
@@ -40,9 +70,11 @@ check_output(struct tr_smtp_session *ss)
 
 /*
  * LLVMFuzzerTestOneInput - the first byte chooses LMTP, STARTTLS and the
- * size of the pieces the rest is fed in; messages are answered 250 or 451
- * in turn. Every byte must be consumed unless an event says why not, and
- * a message must stay within the size limit.
+ * size of the pieces the rest is fed in; the input's length modulo 3 the
+ * memory budget (none, too small for any message, ample); messages are
+ * answered 250 or 451 in turn. Every byte must be consumed unless an event
+ * says why not, a message must stay within the size limit, and the budget
+ * must be all given back at the end.
  */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -66,6 +98,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.max_rcpt = 4;
 	s.max_errors = 10;
 	s.rcpt_ok = rcpt_ok;
+	held = 0;
+	if (size % 3 != 0) {
+		ceiling = size % 3 == 1 ? 2048 : 1 << 20;
+		s.admit = admit;
+		s.grow = grow;
+		s.shrink = shrink;
+	}
 	chunk = (size_t)(data[0] >> 2) + 1;
 	if ((ss = tr_smtp_session_new(&s)) == NULL)
 		return 0;
@@ -114,5 +153,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tr_smtp_close(ss, "4.3.2", "bye");
 	check_output(ss);
 	tr_smtp_session_free(ss);
+	if (held != 0)
+		__builtin_trap();
 	return 0;
 }

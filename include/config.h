@@ -40,6 +40,9 @@ struct tr_config {
 	unsigned queue_limit;		/* queue_limit: messages waiting for the loop before tempfail */
 	unsigned shutdown_timeout;	/* shutdown_timeout: seconds to finish in-flight work */
 	struct tr_limits limits;	/* message_size_limit, report_size_limit, ... */
+	size_t max_inflight_bytes;	/* max_inflight_bytes: messages between
+					 * their first byte and their commit */
+	unsigned milter_max_connections;	/* milter_max_connections */
 
 	/* The SMTP and LMTP listener (tlsrptd's own MX). A listen address is
 	 * "IPv4:PORT", "[IPv6]:PORT", "*:PORT" (every address) or "unix:PATH"
@@ -51,6 +54,13 @@ struct tr_config {
 	unsigned smtp_max_per_client;	/* smtp_max_per_client: per IP address */
 	unsigned smtp_timeout;		/* smtp_timeout: seconds idle on a read */
 	unsigned smtp_data_timeout;	/* smtp_data_timeout: seconds for one DATA */
+	unsigned smtp_command_timeout;	/* smtp_command_timeout: seconds for one
+					 * whole command line, from its prompt */
+	unsigned smtp_session_timeout;	/* smtp_session_timeout: a whole session */
+	unsigned smtp_tls_timeout;	/* smtp_tls_timeout: the TLS handshake */
+	unsigned evict_after;		/* evict_after: seconds before an SMTP or
+					 * HTTP connection may be closed to
+					 * make room for a newcomer */
 
 	/* TLS for STARTTLS and https_listen: PEM files, or NULL = no TLS */
 	char *tls_certificate;		/* tls_certificate (chain allowed) */

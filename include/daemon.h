@@ -30,6 +30,7 @@ struct event_base;
 struct tr_daemon;
 struct tr_job;
 struct tr_stats;
+struct tr_budget;
 
 /* Called on the loop thread once the job's batch is committed (or failed).
  * The job's verdict is final; the receiver may free the job from here on. */
@@ -80,6 +81,11 @@ struct tr_daemon_settings {
 	 * The strings must outlive the daemon. */
 	const char *const *not_ours_domains;
 	size_t n_not_ours_domains;
+	/* The memory budget of messages in flight (max_inflight_bytes), or
+	 * NULL for none; the caller owns it and frees it after the daemon.
+	 * Receivers take from it as a message grows and give back once its
+	 * buffer is freed after the commit (their done callbacks). */
+	struct tr_budget *budget;
 };
 
 /* Why tr_daemon_submit refused a job (errno values). */
@@ -94,6 +100,9 @@ struct tr_daemon_settings {
  */
 struct tr_daemon *tr_daemon_new(struct tr_store *st,
     const struct tr_daemon_settings *s);
+
+/* tr_daemon_budget - the settings' memory budget, or NULL; any thread */
+struct tr_budget *tr_daemon_budget(struct tr_daemon *d);
 
 /* tr_daemon_base - the event base, for receivers living on the loop thread */
 struct event_base *tr_daemon_base(struct tr_daemon *d);
@@ -174,6 +183,10 @@ struct tr_daemon_stats {
 	unsigned long jobs, batches, stored, duplicates, quarantined,
 	    tempfailed, refused, max_batch;
 	unsigned long queued, queue_limit;	/* now waiting; the limit */
+	/* the memory budget (zero without one): bytes held by messages in
+	 * flight, max_inflight_bytes, messages turned away for it */
+	unsigned long long inflight_bytes, inflight_limit;
+	unsigned long budget_refusals;
 };
 void tr_daemon_stats(struct tr_daemon *d, struct tr_daemon_stats *out);
 

@@ -74,7 +74,8 @@ void tr_http_decision_reply(const struct tr_http_decision *d, int running,
     struct tr_http_reply *out);
 
 /* tr_http_busy_reply - the answer when the loop refused the job: 503 with
- * Retry-After, e is TR_SUBMIT_FULL or TR_SUBMIT_CLOSED (see daemon.h) */
+ * Retry-After, e is TR_SUBMIT_FULL or TR_SUBMIT_CLOSED (see daemon.h), or
+ * ENOMEM when the memory budget of messages in flight is used up */
 void tr_http_busy_reply(int e, struct tr_http_reply *out);
 
 /*

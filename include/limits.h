@@ -14,8 +14,14 @@ struct tr_limits {
 	unsigned max_ratio;		/* decompressed/compressed ratio (default 200) */
 	size_t ratio_grace;		/* output below this is never ratio-checked (default 1 MiB) */
 	unsigned max_json_depth;	/* JSON nesting (default 16) */
-	size_t max_policies;		/* policies in one report (default 10000) */
+	size_t max_policies;		/* policies in one report (default 1000) */
 	size_t max_failure_details;	/* failure-details in one policy (default 100000) */
+	size_t max_report_details;	/* failure-details in one report, all
+					 * policies together (default 10000) */
+	size_t max_message_policies;	/* policies in one message, all reports
+					 * together (default 2000) */
+	size_t max_message_details;	/* failure-details in one message
+					 * (default 20000) */
 	size_t max_string;		/* one JSON string value in bytes (default 64 KiB) */
 };
 

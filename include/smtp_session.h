@@ -18,6 +18,19 @@ struct tr_smtp_settings {
 	/* whether a recipient (without <>) is one we take: nonzero = yes */
 	int (*rcpt_ok)(const char *addr, void *arg);
 	void *rcpt_arg;
+	/*
+	 * The memory budget, or NULL for none. admit: whether a new message
+	 * may begin (asked at MAIL and at DATA; no: 452 4.3.1). grow: may
+	 * the message buffer take n more bytes (asked before it grows;
+	 * nonzero = granted; no: the rest of the message is dropped and the
+	 * final dot gets 452 4.3.1). shrink: n granted bytes are freed. With
+	 * these hooks the session frees its buffer at the end of every
+	 * transaction, so that an idle session holds none of the budget.
+	 */
+	int (*admit)(void *arg);
+	int (*grow)(size_t n, void *arg);
+	void (*shrink)(size_t n, void *arg);
+	void *mem_arg;
 };
 
 /* Defaults for the limits of tr_smtp_settings. */

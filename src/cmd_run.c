@@ -15,6 +15,7 @@
 
 #include "admin_http.h"
 #include "alert.h"
+#include "budget.h"
 #include "cmd.h"
 #include "config.h"
 #include "daemon.h"
@@ -40,6 +41,7 @@ struct run {
 	struct tr_http *http;		/* the HTTP(S) endpoint, or NULL */
 	struct tr_admin_http *admin;	/* metrics_listen, or NULL */
 	struct tr_stats *stats;		/* with metrics_listen */
+	struct tr_budget *budget;	/* max_inflight_bytes */
 	struct tr_alerter *alerter;	/* with alert_failure_rate */
 	struct tr_smtp_server *smtp;	/* SMTP and LMTP listeners, or NULL */
 	char status[512];		/* what sd_notify STATUS names */
@@ -412,6 +414,17 @@ cmd_run(int argc, char **argv)
 		ds.not_ours_domains = (const char *const *)r.cfg.domains.v;
 		ds.n_not_ours_domains = r.cfg.domains.n;
 	}
+	if ((r.budget = tr_budget_new(r.cfg.max_inflight_bytes)) == NULL) {
+		log_warnx("cannot set up the memory budget");
+		status = TR_EXIT_SOFTWARE;
+		goto out;
+	}
+	ds.budget = r.budget;
+	if (r.cfg.max_inflight_bytes < r.cfg.limits.max_message)
+		log_warnx("max_inflight_bytes (%zu) is below message_size_limit "
+		    "(%zu): a message may need up to message_size_limit of it, "
+		    "so large ones may be deferred again and again",
+		    r.cfg.max_inflight_bytes, r.cfg.limits.max_message);
 	if ((r.d = tr_daemon_new(r.st, &ds)) == NULL) {
 		status = TR_EXIT_SOFTWARE;
 		goto out;
@@ -470,6 +483,7 @@ out:
 		tr_store_close(r.st);
 	stopped(&r, status);
 	tr_daemon_free(r.d);
+	tr_budget_free(r.budget);
 	tr_stats_free(r.stats);
 	tr_daemon_watchdog_stop();
 	tr_log_close();

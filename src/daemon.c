@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 #include <sqlite3.h>
 
+#include "budget.h"
 #include "daemon.h"
 #include "log.h"
 #include "stats.h"
@@ -39,6 +40,7 @@ struct tr_daemon {
 	void *on_stopping_arg;
 	unsigned holds;			/* loop-thread receivers still busy */
 	struct tr_stats *metrics;	/* or NULL */
+	struct tr_budget *budget;	/* or NULL; not ours */
 	void (*after_commit)(const struct tr_verdict *, size_t, void *);
 	void *after_commit_arg;
 
@@ -545,6 +547,7 @@ tr_daemon_new(struct tr_store *st, const struct tr_daemon_settings *s)
 	d->on_stopping = s->on_stopping;
 	d->on_stopping_arg = s->on_stopping_arg;
 	d->metrics = s->stats;
+	d->budget = s->budget;
 	d->after_commit = s->after_commit;
 	d->after_commit_arg = s->after_commit_arg;
 	d->tailp = &d->head;
@@ -587,6 +590,13 @@ fail:
 	log_warnx("cannot set up the event loop");
 	tr_daemon_free(d);
 	return NULL;
+}
+
+/* tr_daemon_budget - the memory budget of messages in flight */
+struct tr_budget *
+tr_daemon_budget(struct tr_daemon *d)
+{
+	return d->budget;
 }
 
 /* tr_daemon_base - the loop's event base */
@@ -727,6 +737,11 @@ tr_daemon_stats(struct tr_daemon *d, struct tr_daemon_stats *out)
 	out->queued = d->nqueued;
 	pthread_mutex_unlock(&d->mtx);
 	out->queue_limit = d->queue_limit;
+	if (d->budget != NULL) {
+		out->inflight_bytes = tr_budget_used(d->budget);
+		out->inflight_limit = tr_budget_max(d->budget);
+		out->budget_refusals = tr_budget_refusals(d->budget);
+	}
 }
 
 /* tr_daemon_free - events, base and queue arrays */

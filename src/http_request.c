@@ -1,5 +1,6 @@
 /* http_request.c - classify a request to the report endpoint; map verdicts to replies */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -391,7 +392,9 @@ tr_http_busy_reply(int e, struct tr_http_reply *out)
 	set_status(out, 503);
 	out->retry_after = RETRY_AFTER;
 	set_body(out, "cannot take the report now: %s", e == TR_SUBMIT_FULL ?
-	    "overloaded, try again later" : "shutting down");
+	    "overloaded, try again later" : e == ENOMEM ? "too many reports "
+	    "in flight (max_inflight_bytes), try again later" :
+	    "shutting down");
 }
 
 /* port_ok - s..e is a port number (1 to 5 digits) */

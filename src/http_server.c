@@ -27,6 +27,7 @@
 #include <json-c/json.h>
 #include <openssl/ssl.h>
 
+#include "budget.h"
 #include "http.h"
 #include "http_framing.h"
 #include "http_request.h"
@@ -38,6 +39,10 @@
 #define ACCEPT_BACKOFF	1		/* seconds without accept after EMFILE */
 #define HASH_MAX	65536		/* buckets of the connection table */
 #define SOURCE_MAX	(INET6_ADDRSTRLEN + 8)
+#define HEADROOM	(64 * 1024)	/* budget taken ahead of what is read:
+					 * more than one read (16 KiB) */
+#define LIMIT_RETRY	1		/* seconds between evictions at the
+					 * connection limit */
 
 struct tr_http;
 
@@ -64,6 +69,15 @@ struct conn {
 	struct hjob *job;		/* a report awaiting its commit */
 	int held;			/* a reply is on its way: the loop waits */
 	int in_deadline, closed;
+	/* The request being read counts against the budget from its first
+	 * byte: what evhttp holds of it (in the bufferevent, then in the
+	 * request) is at most reserved. */
+	size_t reserved;		/* taken from the budget */
+	size_t seen;			/* read since the request began */
+	int refused;			/* no budget: it gets 503 */
+	int kill_pending;		/* conn_event is to answer 503 and close */
+	unsigned long long received;	/* bytes read on the connection */
+	struct timeval since;		/* accepted (loop time) */
 	struct conn *hnext;		/* hash chain by evcon */
 	TAILQ_ENTRY(conn) entry;	/* every connection */
 };
@@ -71,6 +85,9 @@ struct conn {
 /* One report handed to the loop. */
 struct hjob {
 	struct tr_job job;
+	struct tr_http *h;
+	unsigned char *body;		/* the report, owned; its len bytes
+					 * stay taken from the budget */
 	struct evhttp_request *req;	/* NULL once the connection is gone */
 	struct conn *c;
 	char source[SOURCE_MAX];
@@ -91,6 +108,10 @@ struct tr_http {
 	struct conn **hash;
 	size_t hmask;
 	TAILQ_HEAD(, conn) conns;
+	struct tr_budget *budget;	/* or NULL */
+	time_t last_budget_log, last_evict_log;
+	struct event *limit_ev;		/* at the limit: try an eviction */
+	unsigned long evictions;
 };
 
 /* --- sockets, bound before privileges are dropped ------------------------ */
@@ -206,6 +227,77 @@ update_listeners(struct tr_http *h)
 	}
 }
 
+/* give_back - the request's share of the budget goes back */
+static void
+give_back(struct conn *c)
+{
+	if (c->reserved > 0 && c->h->budget != NULL)
+		tr_budget_give(c->h->budget, c->reserved);
+	c->reserved = 0;
+	c->seen = 0;
+}
+
+/* budget_full - log, at most once a second, that reports wait for memory */
+static void
+budget_full(struct tr_http *h)
+{
+	time_t now = time(NULL);
+
+	tr_budget_note_refusal(h->budget);
+	if (now == h->last_budget_log)
+		return;
+	h->last_budget_log = now;
+	log_warnx("http: max_inflight_bytes (%zu) in use: new reports get 503 "
+	    "until stored ones free it", tr_budget_max(h->budget));
+}
+
+/*
+ * input_cb - bytes were added to the connection's input: the request they
+ * belong to takes budget ahead of them (HEADROOM beyond what is read, so
+ * that the next read is covered too). A new request when the budget has
+ * no room, or one that cannot grow, is refused: reading stops, and it is
+ * answered 503 with Retry-After (by on_request if it is already complete,
+ * else by conn_event) and the connection closed.
+ */
+static void
+input_cb(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *c = arg;
+	struct tr_http *h = c->h;
+	size_t want, more;
+
+	if (info->n_added == 0)
+		return;
+	c->received += info->n_added;
+	if (h->budget == NULL || c->refused || c->closed)
+		return;
+	if (c->reserved == 0 && !tr_budget_admit(h->budget))
+		goto refuse;
+	c->seen += info->n_added;
+	want = c->seen + HEADROOM;
+	if (want <= c->reserved)
+		return;
+	/* double, so that a large body takes few steps */
+	more = want - c->reserved;
+	if (more < c->reserved)
+		more = c->reserved;
+	if (tr_budget_take(h->budget, more) == -1 && (more == want -
+	    c->reserved || tr_budget_take(h->budget, more = want -
+	    c->reserved) == -1))
+		goto refuse;
+	c->reserved += more;
+	return;
+refuse:
+	c->refused = 1;
+	budget_full(h);
+	if (c->bev != NULL)
+		bufferevent_disable(c->bev, EV_READ);
+	if (!c->kill_pending && c->ev != NULL && c->evcon != NULL) {
+		c->kill_pending = 1;
+		event_active(c->ev, 0, 0);
+	}
+}
+
 /* release - the reply of c's request is written (or will never be) */
 static void
 release(struct conn *c)
@@ -222,6 +314,7 @@ conn_free(struct conn *c)
 {
 	struct tr_http *h = c->h;
 
+	give_back(c);
 	if (c->ev != NULL)
 		event_free(c->ev);
 	TAILQ_REMOVE(&h->conns, c, entry);
@@ -251,6 +344,8 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 		c->job = NULL;
 	}
 	release(c);
+	/* what was read of a request cut off goes back now */
+	give_back(c);
 	if (!c->in_deadline)
 		conn_free(c);
 }
@@ -263,6 +358,98 @@ arm(struct conn *c)
 
 	if (c->ev != NULL)
 		evtimer_add(c->ev, &tv);
+}
+
+static void log_refusal(const struct lsock *, const char *, size_t,
+    const char *, const char *, const char *, enum tr_loglevel);
+
+/*
+ * answer_early - a 503 with Retry-After straight to the socket, for a
+ * request refused before evhttp has all of it; the connection is closed
+ * right after (the reply is short: a fresh socket buffer takes it)
+ */
+static void
+answer_early(struct conn *c)
+{
+	struct tr_http_reply r;
+	char buf[TR_HTTP_TEXT_MAX + 256];
+	evutil_socket_t fd;
+	int n;
+
+	if (c->bev == NULL || (fd = bufferevent_getfd(c->bev)) == -1 ||
+	    c->ls->tls)
+		return;		/* no plaintext can reach a TLS client */
+	tr_http_busy_reply(ENOMEM, &r);
+	n = snprintf(buf, sizeof(buf), "HTTP/1.1 %d %s\r\nContent-Type: "
+	    "text/plain; charset=utf-8\r\nRetry-After: %u\r\nConnection: "
+	    "close\r\nContent-Length: %zu\r\n\r\n%s", r.status, r.phrase,
+	    r.retry_after, strlen(r.body), r.body);
+	if (n > 0 && (size_t)n < sizeof(buf)) {
+		(void)send(fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		/* the client may still be sending: end our side first, so
+		 * that it reads the reply before the close */
+		(void)shutdown(fd, SHUT_WR);
+	}
+}
+
+/*
+ * evict - at http_max_connections: close the connection that has been
+ * slowest so far (fewest bytes per second), if it has had evict_after
+ * seconds and no request of it is being answered. Idle keep-alive
+ * connections and slow senders go first. Returns 0 when one was closed.
+ */
+static int
+evict(struct tr_http *h)
+{
+	struct conn *c, *victim = NULL;
+	struct timeval now;
+	double age, rate, best = 0;
+
+	event_base_gettimeofday_cached(h->base, &now);
+	TAILQ_FOREACH(c, &h->conns, entry) {
+		if (c->evcon == NULL || c->closed || c->job != NULL ||
+		    c->held || c->in_deadline)
+			continue;
+		age = (double)(now.tv_sec - c->since.tv_sec) +
+		    (double)(now.tv_usec - c->since.tv_usec) / 1e6;
+		if (age < (double)h->cfg->evict_after)
+			continue;
+		rate = (double)c->received / (age > 1 ? age : 1);
+		if (victim == NULL || rate < best) {
+			victim = c;
+			best = rate;
+		}
+	}
+	if (victim == NULL)
+		return -1;
+	h->evictions++;
+	log_debug("http: %s: connection closed to make room (%llu bytes "
+	    "read)", victim->ls->spec, victim->received);
+	if (time(NULL) != h->last_evict_log) {
+		h->last_evict_log = time(NULL);
+		log_info("http: every connection slot taken: slow connections "
+		    "closed to make room (%lu so far)", h->evictions);
+	}
+	victim->in_deadline = 1;
+	evhttp_connection_free(victim->evcon);
+	if (victim->closed)
+		conn_free(victim);
+	else
+		victim->in_deadline = 0;
+	return 0;
+}
+
+/* limit_retry - at the limit and no one to evict before: try again */
+static void
+limit_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct tr_http *h = arg;
+	struct timeval tv = { LIMIT_RETRY, 0 };
+
+	if (!h->at_limit || h->stopping)
+		return;
+	if (evict(h) == -1)
+		evtimer_add(h->limit_ev, &tv);
 }
 
 /*
@@ -300,8 +487,17 @@ conn_event(evutil_socket_t fd, short what, void *arg)
 		arm(c);
 		return;
 	}
-	log_debug("http: %s: request not complete within http_timeout (%u "
-	    "s); connection closed", c->ls->spec, h->cfg->http_timeout);
+	if (c->kill_pending) {
+		c->kill_pending = 0;
+		if (!c->refused)
+			return;		/* on_request answered it */
+		answer_early(c);
+		log_refusal(c->ls, "-", c->seen, "tempfail", "http",
+		    "max_inflight_bytes in use", TR_LOG_WARN);
+	} else
+		log_debug("http: %s: request not complete within http_timeout "
+		    "(%u s); connection closed", c->ls->spec,
+		    h->cfg->http_timeout);
 	c->in_deadline = 1;
 	evhttp_connection_free(c->evcon);
 	if (c->closed)
@@ -346,16 +542,27 @@ new_conn(struct event_base *base, void *arg)
 		goto fail;
 	}
 	bufferevent_incref(c->bev);
+	if (evbuffer_add_cb(bufferevent_get_input(c->bev), input_cb, c) ==
+	    NULL) {
+		bufferevent_decref(c->bev);
+		bufferevent_free(c->bev);
+		goto fail;
+	}
+	event_base_gettimeofday_cached(base, &c->since);
 	event_active(c->ev, 0, 0);
 	TAILQ_INSERT_TAIL(&h->conns, c, entry);
-	if (++h->nconns >= h->cfg->http_max_connections) {
+	if (++h->nconns >= h->cfg->http_max_connections && evict(h) == -1) {
+		struct timeval tv = { LIMIT_RETRY, 0 };
+
 		if (!h->warned_limit)
 			log_warnx("http: http_max_connections (%u) reached: "
-			    "new connections wait until one ends",
+			    "new connections wait until one ends or can be "
+			    "closed (evict_after)",
 			    h->cfg->http_max_connections);
 		h->warned_limit = 1;
 		h->at_limit = 1;
 		update_listeners(h);
+		evtimer_add(h->limit_ev, &tv);
 	}
 	return c->bev;
 fail:
@@ -554,13 +761,16 @@ job_done(struct tr_job *job, void *arg)
 		j->c->job = NULL;
 	if (j->req != NULL)
 		answer(j->c->h, j->req, j->c, &r, NULL);
+	free(j->body);
+	if (j->h->budget != NULL && j->job.len > 0)
+		tr_budget_give(j->h->budget, j->job.len);
 	free(j);
 }
 
 /* submit - hand a classified report to the loop; answer if it refuses */
 static void
 submit(struct lsock *ls, struct evhttp_request *req, struct conn *c,
-    const struct tr_http_decision *dec, const unsigned char *body,
+    const struct tr_http_decision *dec, unsigned char *body,
     size_t len, const char *source)
 {
 	struct tr_http *h = ls->h;
@@ -575,9 +785,14 @@ submit(struct lsock *ls, struct evhttp_request *req, struct conn *c,
 		log_refusal(ls, source, len, "tempfail", "http",
 		    c == NULL ? "connection not tracked" : "out of memory",
 		    TR_LOG_ERROR);
+		free(body);
+		if (c != NULL)
+			give_back(c);
 		answer(h, req, c, &r, NULL);
 		return;
 	}
+	j->h = h;
+	j->body = body;
 	j->req = req;
 	j->c = c;
 	snprintf(j->source, sizeof(j->source), "%s", source);
@@ -600,10 +815,64 @@ submit(struct lsock *ls, struct evhttp_request *req, struct conn *c,
 		    e == TR_SUBMIT_FULL ? "overloaded" : "shutting down",
 		    TR_LOG_ERROR);
 		free(j);
+		free(body);
+		give_back(c);
 		answer(h, req, c, &r, NULL);
 		return;
 	}
 	c->job = j;
+	/* the job holds len bytes of the budget (taken in claim_body) until
+	 * job_done; the rest of the request's share goes back */
+	c->reserved -= len;
+	give_back(c);
+}
+
+/* claim_body - len bytes of the request's share of the budget for its
+ * job: normally there already (the share runs ahead of what is read);
+ * -1 when it cannot be had */
+static int
+claim_body(struct conn *c, size_t len)
+{
+	if (c->h->budget == NULL) {
+		c->reserved = len;	/* only counted, never taken */
+		return 0;
+	}
+	if (c->reserved >= len)
+		return 0;
+	if (tr_budget_take(c->h->budget, len - c->reserved) == -1)
+		return -1;
+	c->reserved = len;
+	return 0;
+}
+
+/*
+ * take_body - the request body as one contiguous buffer of its own: each
+ * piece of evhttp's buffer is freed as soon as it is copied, so the body
+ * is never held twice (evbuffer_pullup would keep both until the reply).
+ * NULL when out of memory.
+ */
+static unsigned char *
+take_body(struct evbuffer *b, size_t len)
+{
+	struct evbuffer_iovec v;
+	unsigned char *out;
+	size_t off = 0;
+
+	if ((out = malloc(len)) == NULL)
+		return NULL;
+	while (off < len && evbuffer_peek(b, -1, NULL, &v, 1) == 1 &&
+	    v.iov_len > 0) {
+		if (v.iov_len > len - off)
+			v.iov_len = len - off;
+		memcpy(out + off, v.iov_base, v.iov_len);
+		off += v.iov_len;
+		evbuffer_drain(b, v.iov_len);
+	}
+	if (off != len) {
+		free(out);
+		return NULL;
+	}
+	return out;
 }
 
 /* on_request - evhttp's callback for every complete request */
@@ -619,6 +888,7 @@ on_request(struct evhttp_request *req, void *arg)
 	struct tr_http_decision dec;
 	struct tr_http_reply r;
 	char source[SOURCE_MAX];
+	unsigned char *owned = NULL;
 	struct conn *c;
 
 	c = evcon != NULL ? conn_find(h, evcon) : NULL;
@@ -636,22 +906,49 @@ on_request(struct evhttp_request *req, void *arg)
 	rq.uri = evhttp_request_get_uri(req);
 	rq.content_type = evhttp_find_header(in, "Content-Type");
 	rq.content_encoding = evhttp_find_header(in, "Content-Encoding");
+	client_source(ls, req, source, sizeof(source));
+	if (c != NULL && c->refused) {
+		/* over the budget: what was read of it is gone already */
+		c->refused = 0;
+		give_back(c);
+		tr_http_busy_reply(ENOMEM, &r);
+		log_refusal(ls, source, evbuffer_get_length(body), "tempfail",
+		    "http", "max_inflight_bytes in use", TR_LOG_WARN);
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+		answer(h, req, c, &r, NULL);
+		return;
+	}
 	rq.len = evbuffer_get_length(body);
-	/* one contiguous copy at most, bounded by message_size_limit */
-	rq.body = rq.len > 0 ? evbuffer_pullup(body, -1) : NULL;
-	if (rq.len > 0 && rq.body == NULL) {
+	if (rq.len > 0 && (owned = take_body(body, rq.len)) == NULL) {
+		if (c != NULL)
+			give_back(c);
 		rq.len = 0;
 		tr_http_busy_reply(TR_SUBMIT_FULL, &r);
 		answer(h, req, c, &r, NULL);
 		return;
 	}
-	client_source(ls, req, source, sizeof(source));
+	rq.body = owned;
 	tr_http_classify(&rq, h->cfg->http_path, &h->cfg->limits, &dec);
 
-	if (dec.action == TR_HTTP_SUBMIT) {
-		submit(ls, req, c, &dec, rq.body, rq.len, source);
+	if (dec.action == TR_HTTP_SUBMIT && c != NULL &&
+	    claim_body(c, rq.len) == -1) {
+		free(owned);
+		give_back(c);
+		budget_full(h);
+		tr_http_busy_reply(ENOMEM, &r);
+		log_refusal(ls, source, rq.len, "tempfail", "http",
+		    "max_inflight_bytes in use", TR_LOG_WARN);
+		answer(h, req, c, &r, NULL);
 		return;
 	}
+	if (dec.action == TR_HTTP_SUBMIT) {
+		submit(ls, req, c, &dec, owned, rq.len, source);
+		return;
+	}
+	free(owned);
+	if (c != NULL)
+		give_back(c);
 	if (dec.action == TR_HTTP_REFUSE)
 		log_refusal(ls, source, rq.len, "rejected", dec.reason_class,
 		    dec.reason, dec.status == 404 || dec.status == 400 ?
@@ -673,6 +970,7 @@ tr_http_start(struct tr_http *h, struct tr_daemon *d)
 		return 0;
 	h->d = d;
 	h->base = tr_daemon_base(d);
+	h->budget = tr_daemon_budget(d);
 	endpoint = h;
 	/* a client that goes away must not kill the daemon with SIGPIPE */
 	signal(SIGPIPE, SIG_IGN);
@@ -684,6 +982,10 @@ tr_http_start(struct tr_http *h, struct tr_daemon *d)
 		return -1;
 	}
 	h->hmask = nb - 1;
+	if ((h->limit_ev = evtimer_new(h->base, limit_retry, h)) == NULL) {
+		log_warnx("http: cannot create a timer");
+		return -1;
+	}
 	if ((h->backoff_ev = evtimer_new(h->base, backoff_over, h)) == NULL) {
 		log_warnx("http: cannot create a timer");
 		return -1;
@@ -774,6 +1076,8 @@ tr_http_free(struct tr_http *h)
 	}
 	if (h->backoff_ev != NULL)
 		event_free(h->backoff_ev);
+	if (h->limit_ev != NULL)
+		event_free(h->limit_ev);
 	if (endpoint == h)
 		endpoint = NULL;
 	if (h->ssl != NULL)

@@ -1,5 +1,6 @@
 /* milter.c - libmilter receiver: buffer mail to rua addresses, answer from the verdict */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <json-c/json.h>
 #include <libmilter/mfapi.h>
 
+#include "budget.h"
 #include "log.h"
 #include "milter.h"
 
@@ -22,6 +24,8 @@
 static struct {
 	const struct tr_config *cfg;
 	struct tr_daemon *d;
+	struct tr_budget *budget;	/* or NULL */
+	_Atomic unsigned nconns;	/* connection contexts that count */
 } M;
 
 /* One message; exists from MAIL FROM until its end, abort or accept. */
@@ -37,6 +41,7 @@ struct msg {
 		MSG_BUFFER,		/* still taking content */
 		MSG_TOO_BIG,		/* over max_message: buffer dropped */
 		MSG_NOMEM,		/* an allocation failed: tempfail it */
+		MSG_NO_BUDGET,		/* max_inflight_bytes in use: tempfail */
 	} state;
 };
 
@@ -44,6 +49,7 @@ struct msg {
 struct conn {
 	unsigned long pflags;		/* the protocol flags agreed on */
 	int lost_rua;			/* a rua recipient came without a msg */
+	int counted;			/* within milter_max_connections */
 	struct msg *msg;
 };
 
@@ -61,6 +67,8 @@ msg_free(struct msg *m)
 	free(m->from);
 	free(m->queue_id);
 	free(m->buf);
+	if (m->cap > 0 && M.budget != NULL)
+		tr_budget_give(M.budget, m->cap);
 	free(m);
 }
 
@@ -70,9 +78,18 @@ static struct conn *
 get_conn(SMFICTX *ctx)
 {
 	struct conn *c = smfi_getpriv(ctx);
+	unsigned n;
 
-	if (c == NULL && (c = calloc(1, sizeof(*c))) != NULL)
+	if (c == NULL && (c = calloc(1, sizeof(*c))) != NULL) {
 		smfi_setpriv(ctx, c);
+		/* past milter_max_connections a connection is served, but
+		 * its report mail is tempfailed (mlfi_data) */
+		n = atomic_fetch_add(&M.nconns, 1);
+		if (n < M.cfg->milter_max_connections)
+			c->counted = 1;
+		else
+			atomic_fetch_sub(&M.nconns, 1);
+	}
 	return c;
 }
 
@@ -203,6 +220,20 @@ tempfail(SMFICTX *ctx, struct conn *c, const char *cause)
 	return SMFIS_TEMPFAIL;
 }
 
+/* no_budget - the answer to report mail while max_inflight_bytes is in
+ * use: retry later */
+static sfsistat
+no_budget(SMFICTX *ctx, struct conn *c)
+{
+	set_reply(ctx, "452", "4.3.1", "tlsrptd: ", "insufficient system "
+	    "storage, try again later");
+	if (c != NULL && c->msg != NULL)
+		log_msg(TR_LOG_WARN, c->msg, "tempfail", "milter",
+		    "max_inflight_bytes in use");
+	end_msg(c);
+	return SMFIS_TEMPFAIL;
+}
+
 /* note_queue_id - remember macro i once the MTA has assigned it */
 static void
 note_queue_id(SMFICTX *ctx, struct msg *m)
@@ -257,7 +288,15 @@ add(struct msg *m, const void *p, size_t n)
 			cap *= 2;
 		if (cap > limit)
 			cap = limit;
+		if (M.budget != NULL &&
+		    tr_budget_take(M.budget, cap - m->cap) == -1) {
+			tr_budget_note_refusal(M.budget);
+			m->state = MSG_NO_BUDGET;
+			goto drop;
+		}
 		if ((nb = realloc(m->buf, cap)) == NULL) {
+			if (M.budget != NULL)
+				tr_budget_give(M.budget, cap - m->cap);
 			m->state = MSG_NOMEM;
 			goto drop;
 		}
@@ -270,6 +309,8 @@ add(struct msg *m, const void *p, size_t n)
 drop:
 	free(m->buf);
 	m->buf = NULL;
+	if (m->cap > 0 && M.budget != NULL)
+		tr_budget_give(M.budget, m->cap);
 	m->cap = 0;
 	m->len = want;		/* the size seen so far, for the log */
 }
@@ -406,6 +447,13 @@ mlfi_data(SMFICTX *ctx)
 	}
 	if (c->msg->state == MSG_NOMEM)
 		return tempfail(ctx, c, "out of memory");
+	if (!c->counted)
+		return tempfail(ctx, c, "too many milter connections "
+		    "(milter_max_connections), try again later");
+	if (M.budget != NULL && !tr_budget_admit(M.budget)) {
+		tr_budget_note_refusal(M.budget);
+		return no_budget(ctx, c);
+	}
 	return SMFIS_CONTINUE;
 }
 
@@ -527,6 +575,11 @@ mlfi_eom(SMFICTX *ctx)
 		return too_big(ctx, c);
 	if (m->state == MSG_NOMEM)
 		return tempfail(ctx, c, "out of memory");
+	if (m->state == MSG_NO_BUDGET)
+		return no_budget(ctx, c);
+	if (!c->counted)
+		return tempfail(ctx, c, "too many milter connections "
+		    "(milter_max_connections), try again later");
 	note_queue_id(ctx, m);
 	if ((to = join_rcpts(m)) == NULL)
 		return tempfail(ctx, c, "out of memory");
@@ -567,6 +620,8 @@ mlfi_close(SMFICTX *ctx)
 
 	if (c != NULL) {
 		end_msg(c);
+		if (c->counted)
+			atomic_fetch_sub(&M.nconns, 1);
 		free(c);
 		smfi_setpriv(ctx, NULL);
 	}
@@ -602,4 +657,5 @@ void
 tr_milter_use(struct tr_daemon *d)
 {
 	M.d = d;
+	M.budget = tr_daemon_budget(d);
 }

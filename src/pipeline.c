@@ -238,6 +238,86 @@ analyse_payload(struct sink *k, const unsigned char *data, size_t len,
 	parse_json(data, len, k->fallback, k->limits, item);
 }
 
+/* drop_items - free every item of a and leave it with none */
+static void
+drop_items(struct tr_analysis *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nitems; i++) {
+		tr_report_free(a->items[i].report);
+		free(a->items[i].member);
+		free(a->items[i].organization_name);
+		free(a->items[i].report_id);
+	}
+	free(a->items);
+	a->items = NULL;
+	a->nitems = 0;
+}
+
+/* fail_whole - the message fails as a whole with why: no item is left,
+ * so it is quarantined with that one reason */
+static void
+fail_whole(struct tr_analysis *a, const struct tr_error *why)
+{
+	drop_items(a);
+	a->err = *why;
+}
+
+/*
+ * over_message_limits - whether the work of items[0..n) is over what one
+ * message may make: a part over a work limit of its own (report-limit:
+ * policies, failure details, string sizes), or valid reports that hold
+ * more policies or failure details together than max_message_policies or
+ * max_message_details. If so, every item of the message becomes invalid
+ * with TR_ERR_REPORT_LIMIT: the message is quarantined whole rather than
+ * stored in part, and the parts not yet analysed are not parsed at all,
+ * so that one message cannot keep the store thread busy for seconds.
+ */
+static int
+over_message_limits(struct tr_analysis *a, size_t n,
+    const struct tr_limits *lim)
+{
+	size_t i, k, policies = 0, details = 0;
+	struct tr_report *r;
+	struct tr_error why;
+
+	for (i = 0; i < n; i++)
+		if (a->items[i].report == NULL &&
+		    a->items[i].err.code == TR_ERR_REPORT_LIMIT) {
+			if (a->nitems == 1)
+				return 1;	/* its own reason says it all */
+			why = a->items[i].err;
+			if (a->items[i].filename != NULL)
+				tr_error_prefix(&why, "part %u (%s)",
+				    a->items[i].part, a->items[i].filename);
+			else
+				tr_error_prefix(&why, "part %u", a->items[i].part);
+			fail_whole(a, &why);
+			return 1;
+		}
+
+	for (i = 0; i < n; i++) {
+		if ((r = a->items[i].report) == NULL)
+			continue;
+		policies += r->npolicies;
+		for (k = 0; k < r->npolicies; k++)
+			details += r->policies[k].nfailures;
+	}
+	if (policies > lim->max_message_policies)
+		tr_error_set(&why, TR_ERR_REPORT_LIMIT, "message: %zu policies "
+		    "in its reports so far, over the limit of %zu per message",
+		    policies, lim->max_message_policies);
+	else if (details > lim->max_message_details)
+		tr_error_set(&why, TR_ERR_REPORT_LIMIT, "message: %zu "
+		    "failure-details in its reports so far, over the limit of "
+		    "%zu per message", details, lim->max_message_details);
+	else
+		return 0;
+	fail_whole(a, &why);
+	return 1;
+}
+
 /* tr_analyse - MIME, decompression and validation of every report part */
 void
 tr_analyse(const unsigned char *buf, size_t len, enum tr_input kind,
@@ -258,6 +338,7 @@ tr_analyse(const unsigned char *buf, size_t len, enum tr_input kind,
 		k.fallback = fallback;
 		analyse_payload(&k, buf, len, tr_payload_sniff(buf, len));
 		free(fallback);
+		(void)over_message_limits(out, out->nitems, limits);
 	} else {
 		if (tr_mime_extract(buf, len, limits, &out->mime, &out->err) !=
 		    TR_OK)
@@ -273,16 +354,12 @@ tr_analyse(const unsigned char *buf, size_t len, enum tr_input kind,
 			k.fallback = fallback;
 			analyse_payload(&k, p->data, p->len, p->payload);
 			free(fallback);
+			if (over_message_limits(out, out->nitems, limits))
+				break;
 		}
 	}
 	if (out->err.code != TR_OK) {
-		for (i = 0; i < out->nitems; i++) {
-			tr_report_free(out->items[i].report);
-			free(out->items[i].member);
-		}
-		free(out->items);
-		out->items = NULL;
-		out->nitems = 0;
+		drop_items(out);
 		return;
 	}
 	/* the message's notes (and what was not a report) on every report */

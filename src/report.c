@@ -557,6 +557,27 @@ resolve_domains(struct tr_rctx *c)
 	return TR_OK;
 }
 
+/* check_report_details - the failure-details of all n policies together
+ * within max_report_details, counted before any of them is parsed */
+static enum tr_err
+check_report_details(struct tr_rctx *c, struct json_object *policies,
+    size_t n)
+{
+	struct json_object *fd;
+	size_t i, total = 0;
+
+	for (i = 0; i < n; i++)
+		if (json_object_object_get_ex(json_object_array_get_idx(
+		    policies, i), "failure-details", &fd) &&
+		    json_object_is_type(fd, json_type_array))
+			total += json_object_array_length(fd);
+	if (total > c->lim->max_report_details)
+		return tr_rf_fail(c, TR_ERR_REPORT_LIMIT, "policies",
+		    "%zu failure-details in all, over the limit of %zu per "
+		    "report", total, c->lim->max_report_details);
+	return TR_OK;
+}
+
 /* parse_policies - the policies array, within max_policies */
 static enum tr_err
 parse_policies(struct tr_rctx *c, struct tr_rf_obj *top)
@@ -582,7 +603,8 @@ parse_policies(struct tr_rctx *c, struct tr_rf_obj *top)
 		    tr_rf_describe(v, buf, sizeof(buf)));
 	n = json_object_array_length(v);
 	if ((e = alloc_entries(c, name, n, c->lim->max_policies,
-	    sizeof(*r->policies), &mem)) != TR_OK)
+	    sizeof(*r->policies), &mem)) != TR_OK ||
+	    (e = check_report_details(c, v, n)) != TR_OK)
 		return e;
 	if (n == 0)
 		return tr_rf_note(c, NULL, "report has no policies");

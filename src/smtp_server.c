@@ -24,6 +24,7 @@
 #include <json-c/json.h>
 #include <openssl/ssl.h>
 
+#include "budget.h"
 #include "listen.h"
 #include "log.h"
 #include "smtp.h"
@@ -35,6 +36,7 @@
 #define WRITE_HIGH	(64 * 1024)	/* replies unsent before reading pauses */
 #define BACKOFF_SECONDS	1		/* listeners off when out of descriptors */
 #define STOP_WRITE_SECONDS 5		/* for the last reply when stopping */
+#define CLOSE_WRITE_SECONDS 5		/* for the last reply of any session */
 #define HOSTNAME_MAX	255
 #define ADDR_MAX	(INET6_ADDRSTRLEN + 1)
 
@@ -62,6 +64,13 @@ struct conn {
 	int lmtp;
 	char client[ADDR_MAX];		/* IP address, or "local" */
 	struct event *data_timer;	/* the whole DATA of one message */
+	struct event *cmd_timer;	/* one whole command line */
+	struct event *session_timer;	/* the whole session */
+	struct timeval since;		/* connected (loop time) */
+	unsigned long long received;	/* bytes taken by the session */
+	int handshaking;		/* TLS handshake under smtp_tls_timeout */
+	int expired;			/* the session deadline passed while
+					 * its message was being stored */
 	int in_data;
 	int waiting;			/* the job is with the daemon */
 	int held;			/* holding the daemon for a reply */
@@ -86,9 +95,12 @@ struct tr_smtp_server {
 	LIST_HEAD(, conn) conns;
 	unsigned nconns;		/* with a socket */
 	unsigned long seq;		/* queue id counter */
-	time_t last_refusal_log;
+	time_t last_refusal_log, last_budget_log, last_evict_log;
 	int stopping;
-	struct timeval rtimeout, wtimeout, dtimeout;
+	struct tr_budget *budget;	/* or NULL */
+	unsigned long evictions;
+	struct timeval rtimeout, wtimeout, dtimeout, ctimeout, stimeout,
+	    ttimeout;
 };
 
 static int process(struct conn *);
@@ -99,6 +111,53 @@ static int
 rcpt_ok(const char *addr, void *arg)
 {
 	return tr_config_is_rua(arg, addr);
+}
+
+/* budget_full - log, at most once a second, that messages wait for memory */
+static void
+budget_full(struct tr_smtp_server *srv)
+{
+	time_t now = time(NULL);
+
+	tr_budget_note_refusal(srv->budget);
+	if (now == srv->last_budget_log)
+		return;
+	srv->last_budget_log = now;
+	log_warnx("smtp: max_inflight_bytes (%zu) in use: new messages get "
+	    "452 4.3.1 until stored ones free it", tr_budget_max(srv->budget));
+}
+
+/* mem_admit - the session's question at MAIL and DATA */
+static int
+mem_admit(void *arg)
+{
+	struct tr_smtp_server *srv = arg;
+
+	if (tr_budget_admit(srv->budget))
+		return 1;
+	budget_full(srv);
+	return 0;
+}
+
+/* mem_grow - the session's message buffer wants n more bytes */
+static int
+mem_grow(size_t n, void *arg)
+{
+	struct tr_smtp_server *srv = arg;
+
+	if (tr_budget_take(srv->budget, n) == 0)
+		return 1;
+	budget_full(srv);
+	return 0;
+}
+
+/* mem_shrink - n bytes of a message buffer are freed */
+static void
+mem_shrink(size_t n, void *arg)
+{
+	struct tr_smtp_server *srv = arg;
+
+	tr_budget_give(srv->budget, n);
 }
 
 /* tr_smtp_listen - every configured listener, bound now */
@@ -250,6 +309,11 @@ flush(struct conn *c)
 	if (c->bev != NULL)
 		bufferevent_write(c->bev, o, n);
 	tr_smtp_output_drain(c->ss, n);
+	/* a reply: the next command line has smtp_command_timeout from now
+	 * (DATA and a message being stored have deadlines of their own) */
+	if (!c->waiting && !c->closing && !c->handshaking &&
+	    !tr_smtp_in_data(c->ss) && !tr_smtp_closed(c->ss))
+		evtimer_add(c->cmd_timer, &c->srv->ctimeout);
 }
 
 /* release - the reply the daemon was held for is on its way */
@@ -262,17 +326,22 @@ release(struct conn *c)
 	}
 }
 
-/* finish_close - no more reading; free once the replies are out */
+/* finish_close - no more reading; free once the replies are out, or
+ * after CLOSE_WRITE_SECONDS for a client that does not take them */
 static void
 finish_close(struct conn *c)
 {
+	struct timeval tv = { CLOSE_WRITE_SECONDS, 0 };
+
 	c->closing = 1;
+	evtimer_del(c->cmd_timer);
 	if (c->bev == NULL || evbuffer_get_length(bufferevent_get_output(
 	    c->bev)) == 0) {
 		conn_free(c);
 		return;
 	}
 	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_set_timeouts(c->bev, NULL, &tv);
 }
 
 /* answer - the message's reply from its verdict, after the commit */
@@ -322,8 +391,12 @@ job_done(struct tr_job *job, void *arg)
 	answer(c, &job->verdict);
 	flush(c);
 	/* the hold ends when the reply has been written (write_cb) */
-	if (c->srv->stopping) {
-		tr_smtp_close(c->ss, "4.3.2", "Service shutting down");
+	if (c->srv->stopping || c->expired) {
+		if (c->expired)
+			tr_smtp_close(c->ss, "4.4.2", "Error: session time "
+			    "limit exceeded");
+		else
+			tr_smtp_close(c->ss, "4.3.2", "Service shutting down");
 		flush(c);
 		finish_close(c);
 		return;
@@ -371,6 +444,7 @@ submit(struct conn *c)
 		return;
 	}
 	c->waiting = 1;
+	evtimer_del(c->cmd_timer);
 	if (!c->held) {
 		c->held = 1;
 		tr_daemon_hold(c->srv->d);
@@ -462,6 +536,11 @@ starttls_switch(struct conn *c)
 	bufferevent_openssl_set_allow_dirty_shutdown(tb, 1);
 	tr_smtp_tls_started(c->ss);
 	setup_bev(c);
+	/* a client that never sends its ClientHello is gone in
+	 * smtp_tls_timeout, not smtp_timeout: a timer of our own, as a TLS
+	 * bufferevent's timeouts do not cover its handshake */
+	c->handshaking = 1;
+	evtimer_add(c->cmd_timer, &srv->ttimeout);
 }
 
 static void read_cb(struct bufferevent *, void *);
@@ -489,9 +568,10 @@ data_timer_update(struct conn *c)
 	if (in == c->in_data)
 		return;
 	c->in_data = in;
-	if (in)
+	if (in) {
 		evtimer_add(c->data_timer, &c->srv->dtimeout);
-	else
+		evtimer_del(c->cmd_timer);
+	} else
 		evtimer_del(c->data_timer);
 }
 
@@ -521,6 +601,7 @@ process(struct conn *c)
 			break;
 		used = tr_smtp_feed(c->ss, v.iov_base, v.iov_len, &ev);
 		evbuffer_drain(in, used);
+		c->received += used;
 		flush(c);
 		data_timer_update(c);
 		switch (ev) {
@@ -587,6 +668,18 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 		if ((ssl = bufferevent_openssl_get_ssl(bev)) != NULL)
 			log_debug("smtp: %s: %s with %s", c->client,
 			    SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+		if (c->handshaking) {
+			/* the client's EHLO has smtp_command_timeout */
+			c->handshaking = 0;
+			evtimer_add(c->cmd_timer, &c->srv->ctimeout);
+		}
+		return;
+	}
+	if ((what & BEV_EVENT_TIMEOUT) && c->handshaking) {
+		/* no 421 can reach a client without TLS */
+		log_debug("smtp: %s: no TLS handshake within smtp_tls_timeout",
+		    c->client);
+		conn_free(c);
 		return;
 	}
 	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) &&
@@ -625,6 +718,8 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 		 * it is done */
 		drop_socket(c);
 		evtimer_del(c->data_timer);
+		evtimer_del(c->cmd_timer);
+		evtimer_del(c->session_timer);
 		return;
 	}
 	conn_free(c);
@@ -643,6 +738,50 @@ data_timeout(evutil_socket_t fd, short what, void *arg)
 	finish_close(c);
 }
 
+/* cmd_timeout - a command line took longer than smtp_command_timeout,
+ * however it trickled in */
+static void
+cmd_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->handshaking) {
+		/* no 421 can reach a client without TLS */
+		log_debug("smtp: %s: no TLS handshake within smtp_tls_timeout",
+		    c->client);
+		conn_free(c);
+		return;
+	}
+	if (c->closing || c->bev == NULL || c->waiting ||
+	    tr_smtp_in_data(c->ss))
+		return;
+	tr_smtp_close(c->ss, "4.4.2", "Error: command timeout exceeded");
+	flush(c);
+	finish_close(c);
+}
+
+/* session_timeout - the session took longer than smtp_session_timeout;
+ * a message being stored is answered first (job_done) */
+static void
+session_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->closing || c->bev == NULL)
+		return;
+	if (c->waiting) {
+		c->expired = 1;
+		return;
+	}
+	if (c->handshaking) {
+		conn_free(c);
+		return;
+	}
+	tr_smtp_close(c->ss, "4.4.2", "Error: session time limit exceeded");
+	flush(c);
+	finish_close(c);
+}
+
 /* conn_free - the connection and everything it holds; never while its
  * job is with the daemon */
 static void
@@ -657,6 +796,10 @@ conn_free(struct conn *c)
 	LIST_REMOVE(c, entry);
 	if (c->data_timer != NULL)
 		event_free(c->data_timer);
+	if (c->cmd_timer != NULL)
+		event_free(c->cmd_timer);
+	if (c->session_timer != NULL)
+		event_free(c->session_timer);
 	tr_smtp_session_free(c->ss);
 	free(c->to);
 	free(c);
@@ -673,6 +816,58 @@ per_client(struct tr_smtp_server *srv, const char *addr)
 		if (c->bev != NULL && strcmp(c->client, addr) == 0)
 			n++;
 	return n;
+}
+
+/*
+ * evict - make room for a newcomer when every slot is taken: the session
+ * that has been slowest so far (fewest bytes per second since it
+ * connected) is closed, provided it has had evict_after seconds and
+ * is neither storing a message nor already closing. Idle sessions and
+ * slow talkers go first, so that tricklers cannot keep a sender that
+ * talks at a normal pace out. Returns 0 when a slot was freed.
+ */
+static int
+evict(struct tr_smtp_server *srv)
+{
+	struct conn *c, *victim = NULL;
+	struct timeval now;
+	double age, rate, best = 0;
+	struct evbuffer *out;
+
+	event_base_gettimeofday_cached(srv->base, &now);
+	LIST_FOREACH(c, &srv->conns, entry) {
+		if (c->bev == NULL || c->waiting || c->closing)
+			continue;
+		age = (double)(now.tv_sec - c->since.tv_sec) +
+		    (double)(now.tv_usec - c->since.tv_usec) / 1e6;
+		if (age < (double)srv->cfg->evict_after)
+			continue;
+		rate = (double)c->received / (age > 1 ? age : 1);
+		if (victim == NULL || rate < best) {
+			victim = c;
+			best = rate;
+		}
+	}
+	if (victim == NULL)
+		return -1;
+	srv->evictions++;
+	log_debug("smtp: %s: closed to make room (%llu bytes in its session)",
+	    victim->client, victim->received);
+	if (time(NULL) != srv->last_evict_log) {
+		srv->last_evict_log = time(NULL);
+		log_info("smtp: every connection slot taken: slow sessions "
+		    "closed to make room (%lu so far)", srv->evictions);
+	}
+	if (!victim->tls && !victim->handshaking) {
+		/* the last word, if the socket takes it at once */
+		tr_smtp_close(victim->ss, "4.7.0", "Error: too slow, the "
+		    "connection slot is needed");
+		flush(victim);
+		out = bufferevent_get_output(victim->bev);
+		(void)evbuffer_write(out, victim->fd);
+	}
+	conn_free(victim);
+	return 0;
 }
 
 /* refuse - a 421 to a connection over a limit, without a session */
@@ -719,7 +914,8 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		refuse(srv, fd, client, "shutting down");
 		return;
 	}
-	if (srv->nconns >= srv->cfg->smtp_max_connections) {
+	if (srv->nconns >= srv->cfg->smtp_max_connections &&
+	    evict(srv) == -1) {
 		refuse(srv, fd, client, "too many connections");
 		return;
 	}
@@ -741,15 +937,28 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	set.starttls = srv->tls != NULL;
 	set.rcpt_ok = rcpt_ok;
 	set.rcpt_arg = (void *)srv->cfg;
+	if (srv->budget != NULL) {
+		set.admit = mem_admit;
+		set.grow = mem_grow;
+		set.shrink = mem_shrink;
+		set.mem_arg = srv;
+	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->ss = tr_smtp_session_new(&set)) == NULL ||
 	    (c->data_timer = evtimer_new(srv->base, data_timeout, c)) == NULL ||
+	    (c->cmd_timer = evtimer_new(srv->base, cmd_timeout, c)) == NULL ||
+	    (c->session_timer = evtimer_new(srv->base, session_timeout, c)) ==
+	    NULL ||
 	    (c->bev = bufferevent_socket_new(srv->base, fd, 0)) == NULL) {
 		log_warnx("smtp: no memory for a connection from %s", client);
 		if (c != NULL) {
 			tr_smtp_session_free(c->ss);
 			if (c->data_timer != NULL)
 				event_free(c->data_timer);
+			if (c->cmd_timer != NULL)
+				event_free(c->cmd_timer);
+			if (c->session_timer != NULL)
+				event_free(c->session_timer);
 			free(c);
 		}
 		evutil_closesocket(fd);
@@ -761,6 +970,8 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	snprintf(c->client, sizeof(c->client), "%s", client);
 	LIST_INSERT_HEAD(&srv->conns, c, entry);
 	srv->nconns++;
+	event_base_gettimeofday_cached(srv->base, &c->since);
+	evtimer_add(c->session_timer, &srv->stimeout);
 	setup_bev(c);
 	flush(c);
 	log_debug("smtp: connection from %s on %s", client, l->spec);
@@ -827,6 +1038,10 @@ tr_smtp_start(struct tr_smtp_server *srv, struct tr_daemon *d)
 	srv->rtimeout.tv_sec = srv->cfg->smtp_timeout;
 	srv->wtimeout.tv_sec = srv->cfg->smtp_timeout;
 	srv->dtimeout.tv_sec = srv->cfg->smtp_data_timeout;
+	srv->ctimeout.tv_sec = srv->cfg->smtp_command_timeout;
+	srv->stimeout.tv_sec = srv->cfg->smtp_session_timeout;
+	srv->ttimeout.tv_sec = srv->cfg->smtp_tls_timeout;
+	srv->budget = tr_daemon_budget(d);
 	srv->seq = (unsigned long)getpid() << 12;
 	/* a client gone mid-write must not kill the daemon */
 	signal(SIGPIPE, SIG_IGN);

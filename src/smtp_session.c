@@ -12,7 +12,7 @@
 #define TEXT_MAX	400	/* characters of caller text in one reply */
 #define OUT_MAX		(16 * 1024)	/* replies queued before feed pauses */
 #define DATA_START	(16 * 1024)	/* first message buffer */
-#define DATA_KEEP	(1024 * 1024)	/* kept between messages, at most */
+#define DATA_KEEP	(64 * 1024)	/* kept between messages, at most */
 #define JUNK_FACTOR	5	/* NOOP, RSET, VRFY, HELP: max_errors times this */
 
 enum state {
@@ -133,6 +133,31 @@ reply(struct tr_smtp_session *ss, const char *fmt, ...)
 		ss->errors++;
 }
 
+/* data_free - the message buffer goes, and its bytes back to the budget */
+static void
+data_free(struct tr_smtp_session *ss)
+{
+	free(ss->data);
+	ss->data = NULL;
+	if (ss->cap > 0 && ss->set.shrink != NULL)
+		ss->set.shrink(ss->cap, ss->set.mem_arg);
+	ss->cap = 0;
+}
+
+/* over_budget - whether a new message must wait for memory: then a 452
+ * is queued (not counted as the client's error) */
+static int
+over_budget(struct tr_smtp_session *ss)
+{
+	unsigned errors = ss->errors;
+
+	if (ss->set.admit == NULL || ss->set.admit(ss->set.mem_arg))
+		return 0;
+	reply(ss, "452 4.3.1 Insufficient system storage, try again later");
+	ss->errors = errors;
+	return 1;
+}
+
 /* reset_transaction - forget the envelope and the message */
 static void
 reset_transaction(struct tr_smtp_session *ss)
@@ -146,11 +171,9 @@ reset_transaction(struct tr_smtp_session *ss)
 	ss->nrcpt = 0;
 	ss->len = ss->received = 0;
 	ss->too_big = ss->nomem = 0;
-	if (ss->cap > DATA_KEEP) {
-		free(ss->data);
-		ss->data = NULL;
-		ss->cap = 0;
-	}
+	/* with a budget, an idle session holds none of it */
+	if (ss->cap > DATA_KEEP || ss->set.shrink != NULL)
+		data_free(ss);
 	if (ss->state == ST_MAIL || ss->state == ST_DATA ||
 	    ss->state == ST_WAIT)
 		ss->state = ST_READY;
@@ -197,7 +220,7 @@ tr_smtp_session_free(struct tr_smtp_session *ss)
 	if (ss->rcpt != NULL)
 		reset_transaction(ss);
 	free(ss->rcpt);
-	free(ss->data);
+	data_free(ss);
 	free(ss->line);
 	free(ss->helo);
 	free(ss->out);
@@ -370,6 +393,8 @@ cmd_mail(struct tr_smtp_session *ss, const char *arg)
 		reply(ss, "501 5.5.4 Syntax: MAIL FROM:<address>");
 		return;
 	}
+	if (over_budget(ss))
+		return;
 	if ((from = parse_path(arg + 5, &rest, &nomem)) == NULL) {
 		if (nomem)
 			reply(ss, "452 4.3.1 Insufficient system storage");
@@ -476,6 +501,8 @@ cmd_data(struct tr_smtp_session *ss, const char *arg)
 		reply(ss, "554 5.5.1 Error: no valid recipients");
 		return;
 	}
+	if (over_budget(ss))
+		return;
 	ss->state = ST_DATA;
 	ss->dstate = D_BOL;
 	ss->len = ss->received = 0;
@@ -603,7 +630,17 @@ data_add(struct tr_smtp_session *ss, const void *p, size_t n)
 			cap *= 2;
 		if (cap > ss->set.max_message)
 			cap = ss->set.max_message;
+		if (ss->set.grow != NULL &&
+		    !ss->set.grow(cap - ss->cap, ss->set.mem_arg)) {
+			/* the message is lost: its share goes back now,
+			 * not when its client gets to the dot */
+			ss->nomem = 1;
+			data_free(ss);
+			return;
+		}
 		if ((nb = realloc(ss->data, cap)) == NULL) {
+			if (ss->set.shrink != NULL)
+				ss->set.shrink(cap - ss->cap, ss->set.mem_arg);
 			ss->nomem = 1;
 			return;
 		}

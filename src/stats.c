@@ -35,6 +35,7 @@ struct tr_stats {
 	struct tr_metric *sessions, *failed_by_type;
 	struct tr_metric *pipeline, *commit, *batch, *commits;
 	struct tr_metric *queue_depth, *queue_limit;
+	struct tr_metric *inflight, *inflight_limit, *budget_refused;
 	struct tr_metric *alerts, *alert_commands;
 };
 
@@ -105,6 +106,16 @@ tr_stats_new(void)
 	s->queue_limit = tr_metrics_gauge(r, "tlsrptd_queue_limit",
 	    "queue_limit: beyond it messages get a temporary failure.", NULL,
 	    1);
+	s->inflight = tr_metrics_gauge(r, "tlsrptd_inflight_bytes",
+	    "Memory held by messages between their first byte and their "
+	    "commit.", NULL, 1);
+	s->inflight_limit = tr_metrics_gauge(r, "tlsrptd_inflight_limit_bytes",
+	    "max_inflight_bytes: beyond it new messages get a temporary "
+	    "failure.", NULL, 1);
+	s->budget_refused = tr_metrics_counter(r,
+	    "tlsrptd_inflight_refusals_total",
+	    "Messages turned away (or cut short) because max_inflight_bytes "
+	    "was in use.", NULL, 1);
 	s->alerts = tr_metrics_counter(r, "tlsrptd_failure_rate_alerts_total",
 	    "failure_rate_alert events raised.", NULL, 1);
 	s->alert_commands = tr_metrics_counter(r,
@@ -119,6 +130,8 @@ tr_stats_new(void)
 	    s->pipeline == NULL || s->commit == NULL || s->batch == NULL ||
 	    s->commits == NULL || s->queue_depth == NULL ||
 	    s->queue_limit == NULL || s->alerts == NULL ||
+	    s->inflight == NULL || s->inflight_limit == NULL ||
+	    s->budget_refused == NULL ||
 	    s->alert_commands == NULL)
 		goto fail;
 	tr_metric_set(s->build_info, V(TLSRPTD_VERSION), 1);
@@ -253,5 +266,8 @@ tr_stats_render(struct tr_stats *s, const struct tr_daemon_stats *ds,
 	tr_metric_set(s->queue_depth, NULL, (double)ds->queued);
 	tr_metric_set(s->queue_limit, NULL, (double)ds->queue_limit);
 	tr_metric_set(s->refused, NULL, (double)ds->refused);
+	tr_metric_set(s->inflight, NULL, (double)ds->inflight_bytes);
+	tr_metric_set(s->inflight_limit, NULL, (double)ds->inflight_limit);
+	tr_metric_set(s->budget_refused, NULL, (double)ds->budget_refusals);
 	return tr_metrics_render(s->reg, out, len);
 }

@@ -1448,6 +1448,32 @@ test_limits(void **state)
 	    "policies[0].failure-details: 2 entries, over the limit of 1");
 	free(s);
 
+	/* failure details of all policies together, within the report's
+	 * limit: two policies of two are over 3, of one and two are not */
+	tr_limits_default(&lim);
+	lim.max_report_details = 3;
+#define TWO_DETAILS "{" POLICY_STS "," SUMMARY("0", "2") \
+	    ",\"failure-details\":[" \
+	    "{\"result-type\":\"dane-required\",\"failed-session-count\":1}," \
+	    "{\"result-type\":\"dane-required\",\"failed-session-count\":1}]}"
+#define ONE_DETAIL "{" POLICY_STS "," SUMMARY("0", "1") \
+	    ",\"failure-details\":[" \
+	    "{\"result-type\":\"dane-required\",\"failed-session-count\":1}]}"
+	s = doc(TWO_DETAILS "," TWO_DETAILS);
+	bad_len(s, strlen(s), &lim, NULL, TR_ERR_REPORT_LIMIT,
+	    "policies: 4 failure-details in all, over the limit of 3 per "
+	    "report");
+	free(s);
+	s = doc(ONE_DETAIL "," TWO_DETAILS);
+	assert_int_equal(parse_full(s, strlen(s), &lim, NULL, &r, NULL),
+	    TR_OK);
+	assert_int_equal(r->policies[0].nfailures + r->policies[1].nfailures,
+	    3);
+	tr_report_free(r);
+	free(s);
+#undef TWO_DETAILS
+#undef ONE_DETAIL
+
 	tr_limits_default(&lim);
 	lim.max_string = 3;
 	s = replace(HEAD ITEM_OK TAIL, "\"Org\"", "\"Orga\"");

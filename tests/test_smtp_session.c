@@ -1,6 +1,7 @@
 /* test_smtp_session.c - the SMTP/LMTP state machine: replies, limits, and every split of the input */
 #include "testutil.h"
 
+#include "budget.h"
 #include "smtp_session.h"
 
 #define ALL	((size_t)-1)
@@ -621,6 +622,120 @@ test_output_bounded(void **state)
 	free(in);
 }
 
+static int
+hook_admit(void *arg)
+{
+	return tr_budget_admit(arg);
+}
+
+static int
+hook_grow(size_t n, void *arg)
+{
+	return tr_budget_take(arg, n) == 0;
+}
+
+static void
+hook_shrink(size_t n, void *arg)
+{
+	tr_budget_give(arg, n);
+}
+
+/* the memory budget: a message that outgrows it gets 452 at its end and
+ * the next fits; a full budget refuses MAIL; every byte comes back */
+static void
+test_budget(void **state)
+{
+	struct tr_smtp_settings s;
+	struct tr_budget *b;
+	static char in[40000];
+	char big[30001];
+	size_t i;
+
+	assert_non_null(b = tr_budget_new(20000));
+	settings(&s, 0);
+	s.max_message = 100000;
+	s.admit = hook_admit;
+	s.grow = hook_grow;
+	s.shrink = hook_shrink;
+	s.mem_arg = b;
+	for (i = 0; i < sizeof(big) - 1; i++)
+		big[i] = i % 100 == 99 ? '\n' : 'x';
+	big[sizeof(big) - 1] = '\0';
+	snprintf(in, sizeof(in),
+	    "EHLO c\r\n"
+	    "MAIL FROM:<a@b>\r\n"
+	    "RCPT TO:<tlsrpt@example.com>\r\n"
+	    "DATA\r\n"
+	    "%s\r\n"
+	    ".\r\n"
+	    "MAIL FROM:<a@b>\r\n"
+	    "RCPT TO:<tlsrpt@example.com>\r\n"
+	    "DATA\r\n"
+	    "small\r\n"
+	    ".\r\n", big);
+	check_splits(&s, in,
+	    "220 mx.example.com ESMTP tlsrptd\r\n"
+	    "250-mx.example.com\r\n"
+	    "250-PIPELINING\r\n"
+	    "250-SIZE 100000\r\n"
+	    "250-8BITMIME\r\n"
+	    "250-ENHANCEDSTATUSCODES\r\n"
+	    "250 STARTTLS\r\n"
+	    "250 2.1.0 Ok\r\n"
+	    "250 2.1.5 Ok\r\n"
+	    "354 End data with <CR><LF>.<CR><LF>\r\n"
+	    "452 4.3.1 Insufficient system storage\r\n"
+	    "250 2.1.0 Ok\r\n"
+	    "250 2.1.5 Ok\r\n"
+	    "354 End data with <CR><LF>.<CR><LF>\r\n"
+	    "250 2.0.0 Ok: queued as Q1\r\n",
+	    "a@b|tlsrpt@example.com|small\r\n#");
+	assert_int_equal(tr_budget_used(b), 0);
+
+	/* too little left for a new message: MAIL and DATA wait */
+	assert_int_equal(tr_budget_take(b, 19000), 0);
+	check_splits(&s,
+	    "EHLO c\r\n"
+	    "MAIL FROM:<a@b>\r\n"
+	    "RCPT TO:<tlsrpt@example.com>\r\n"
+	    "QUIT\r\n",
+	    "220 mx.example.com ESMTP tlsrptd\r\n"
+	    "250-mx.example.com\r\n"
+	    "250-PIPELINING\r\n"
+	    "250-SIZE 100000\r\n"
+	    "250-8BITMIME\r\n"
+	    "250-ENHANCEDSTATUSCODES\r\n"
+	    "250 STARTTLS\r\n"
+	    "452 4.3.1 Insufficient system storage, try again later\r\n"
+	    "503 5.5.1 Error: need MAIL command\r\n"
+	    "221 2.0.0 Bye\r\n"
+	    "[CLOSE]", "");
+	assert_int_equal(tr_budget_used(b), 19000);
+	tr_budget_give(b, 19000);
+
+	/* the message holds its share until finish, an idle session none */
+	{
+		struct tr_smtp_session *ss = tr_smtp_session_new(&s);
+		const char *in2 = "EHLO c\r\nMAIL FROM:<a@b>\r\n"
+		    "RCPT TO:<tlsrpt@example.com>\r\nDATA\r\nhello\r\n.\r\n";
+		enum tr_smtp_event ev;
+		size_t off = 0, len = strlen(in2);
+
+		assert_non_null(ss);
+		while (off < len) {
+			off += tr_smtp_feed(ss, in2 + off, len - off, &ev);
+			if (ev == TR_SMTP_MESSAGE)
+				break;
+		}
+		assert_int_equal(ev, TR_SMTP_MESSAGE);
+		assert_true(tr_budget_used(b) > 0);
+		tr_smtp_finish(ss, 250, "2.0.0", "Ok");
+		assert_int_equal(tr_budget_used(b), 0);
+		tr_smtp_session_free(ss);
+	}
+	tr_budget_free(b);
+}
+
 int
 main(void)
 {
@@ -637,6 +752,7 @@ main(void)
 		cmocka_unit_test(test_recipients),
 		cmocka_unit_test(test_finish_and_close),
 		cmocka_unit_test(test_output_bounded),
+		cmocka_unit_test(test_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

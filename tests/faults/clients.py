@@ -6,6 +6,11 @@
                    --log FILE [--first IDX] [--expect FILE]
   clients.py big   --port P --clients N --size BYTES --log FILE
                    [--first IDX] [--expect FILE]
+  clients.py slowbig  --port P --clients N --size BYTES --log FILE
+  clients.py dotreset --port P --clients N --size BYTES --log FILE
+                   --release FILE
+  clients.py loris --port P --clients N --sources A,B,.. --log FILE
+                   --release FILE
 
 All N clients run at once, each in its own SMTP session to 127.0.0.1:P.
 
@@ -15,6 +20,15 @@ slow: a report mail whose header trickles in, one line every 0.3 s; each
 client appends a line to --ready once in DATA, and sends the rest of its
 mail when the file --release exists (at the latest after 240 s).
 big: report mails padded with a text part to BYTES each.
+slowbig: such a mail's DATA sent in 64 KiB pieces, one every 0.25 s, until
+it is all sent or the server ends the session.
+dotreset: until --release exists (once at least), each client sends
+BYTES mails whole,
+final dot included, and resets the connection at once, without waiting
+for the reply (a 4xx before DATA is noted and tried again).
+loris: N sessions spread over the --sources addresses, each sending "EHLO"
+a byte every 5 s; a session the server closes is opened again, until
+--release exists.
 
 --log gets sender.py's lines (result, index, report_id, attempt, code,
 queue_id, reply), --expect the expected counts of each report sent whole.
@@ -166,6 +180,69 @@ class Run:
         sess.envelope(self.args.rcpt)
         self.finish(sess, idx, rid, stuffed(padded(data, self.args.size)))
 
+    def slowbig(self, idx):
+        data, rid = self.mail(idx)
+        body = stuffed(padded(data, self.args.size)) + b".\r\n"
+        sess = Session(self.args.port)
+        try:
+            sess.envelope(self.args.rcpt)
+        except RuntimeError as e:
+            self.record("tempfail", idx, rid, 0, str(e))
+            return
+        try:
+            for off in range(0, len(body), 65536):
+                sess.s.sendall(body[off:off + 65536])
+                time.sleep(0.25)
+            code, text = sess.reply()
+        except (OSError, ConnectionError) as e:
+            self.record("dropped", idx, rid, 0, str(e))
+            return
+        self.record("acked" if code == 250 else "tempfail", idx, rid,
+                    code, text)
+
+    def dotreset(self, idx):
+        data, rid = self.mail(idx)
+        body = stuffed(padded(data, self.args.size)) + b".\r\n"
+        first = True
+        while first or not os.path.exists(self.args.release):
+            first = False
+            try:
+                sess = Session(self.args.port)
+                sess.envelope(self.args.rcpt)
+            except RuntimeError as e:
+                self.record("tempfail", idx, rid, 0, str(e))
+                sess.reset()
+                time.sleep(0.05)
+                continue
+            sess.s.sendall(body)
+            sess.reset()
+            self.record("aborted", idx, rid, 0, "reset after the dot")
+
+    def loris(self, idx):
+        src = self.args.sources.split(",")[idx % len(
+            self.args.sources.split(","))]
+        n = 0
+        while not os.path.exists(self.args.release):
+            try:
+                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                s.settimeout(10)
+                s.bind((src, 0))
+                s.connect(("127.0.0.1", self.args.port))
+                n += 1
+                for ch in b"EHLO loris.example\r\n" * 100:
+                    if os.path.exists(self.args.release):
+                        break
+                    s.sendall(bytes([ch]))
+                    for _ in range(50):
+                        if os.path.exists(self.args.release):
+                            break
+                        time.sleep(0.1)
+            except OSError:
+                pass
+            s.close()
+            time.sleep(0.1)
+        self.record("aborted", idx, src, 0, "%d sessions" % n)
+
     def client(self, idx):
         try:
             getattr(self, self.args.mode)(idx)
@@ -175,7 +252,8 @@ class Run:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=["abort", "slow", "big"])
+    ap.add_argument("mode", choices=["abort", "slow", "big", "slowbig",
+                                     "dotreset", "loris"])
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--clients", type=int, default=10)
     ap.add_argument("--size", type=int, default=1 << 20)
@@ -186,6 +264,7 @@ def main():
     ap.add_argument("--expect")
     ap.add_argument("--ready")
     ap.add_argument("--release")
+    ap.add_argument("--sources", default="127.0.0.1")
     args = ap.parse_args()
     if args.mode == "slow" and not (args.ready and args.release):
         ap.error("slow needs --ready and --release")

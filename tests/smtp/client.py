@@ -16,6 +16,14 @@
   client.py idle HOST PORT       connect, say nothing, print what comes
   client.py inject HOST PORT CAFILE
                                  STARTTLS with a command pipelined behind it
+  client.py trickle HOST PORT DELAY TEXT
+                                 TEXT (with \\r \\n escapes) a byte every DELAY
+                                 seconds, every reply printed, until EOF
+  client.py partial HOST PORT FROM RCPT NBYTES STOPFILE
+                                 a message of which NBYTES are sent, then held
+                                 (STOPFILE.held made) until STOPFILE exists,
+                                 then the connection is reset
+  client.py tlsstall HOST PORT   STARTTLS, then no ClientHello: waits for EOF
 
 Each prints the server's replies, one per line, and exits 0 unless the
 connection itself failed.
@@ -194,6 +202,70 @@ def inject(host, port, cafile):
     say(g, t, "QUIT\r\n")
 
 
+def reader(f, done):
+    """print every reply line until EOF, then note it"""
+    while True:
+        r = replies(f)
+        for line in r:
+            print(line, flush=True)
+        if r[-1] == "EOF":
+            done.append(True)
+            return
+
+
+def trickle(host, port, delay, text):
+    import threading
+    s = socket.create_connection((host, int(port)), timeout=60)
+    f = s.makefile("rb")
+    done = []
+    t = threading.Thread(target=reader, args=(f, done), daemon=True)
+    t.start()
+    data = text.encode("latin-1").decode("unicode_escape").encode("latin-1")
+    for i in range(len(data)):
+        if done:
+            break
+        try:
+            s.sendall(data[i:i + 1])
+        except OSError:
+            break
+        time.sleep(float(delay))
+    t.join(60)
+
+
+def partial(host, port, frm, rcpt, nbytes, stopfile):
+    import struct
+    s = socket.create_connection((host, int(port)), timeout=60)
+    f = s.makefile("rb")
+    for line in replies(f):
+        print(line, flush=True)
+    say(f, s, "EHLO partial.test\r\n")
+    say(f, s, "MAIL FROM:<%s>\r\n" % frm)
+    say(f, s, "RCPT TO:<%s>\r\n" % rcpt)
+    if say(f, s, "DATA\r\n")[:3] != "354":
+        return
+    line = b"x" * 998 + b"\r\n"
+    left = int(nbytes)
+    while left > 0:
+        s.sendall(line[:min(left, len(line))])
+        left -= len(line)
+    open(stopfile + ".held", "w").close()
+    while not os.path.exists(stopfile):
+        time.sleep(0.05)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+    print("reset", flush=True)
+
+
+def tlsstall(host, port):
+    s = socket.create_connection((host, int(port)), timeout=60)
+    f = s.makefile("rb")
+    for line in replies(f):
+        print(line, flush=True)
+    say(f, s, "EHLO stall.test\r\n")
+    say(f, s, "STARTTLS\r\n")
+    print("EOF" if s.recv(1) == b"" else "data", flush=True)
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     try:
@@ -213,6 +285,12 @@ def main():
             idle(*args)
         elif cmd == "inject":
             inject(*args)
+        elif cmd == "trickle":
+            trickle(*args)
+        elif cmd == "partial":
+            partial(*args)
+        elif cmd == "tlsstall":
+            tlsstall(*args)
         else:
             sys.exit("unknown command %s" % cmd)
     except (OSError, ssl.SSLError) as e:
