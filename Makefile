@@ -19,7 +19,7 @@ WARN      = -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
             -Wmissing-prototypes -Wno-unused-parameter
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DTLSRPTD_VERSION='"$(VERSION)"' \
              -iquote include $(PKG_CFLAGS) $(WARN) $(CFLAGS)
-LIBS      = $(PKG_LIBS) -lmilter -lpthread
+LIBS      = $(PKG_LIBS) -lmilter -lpthread -lm
 
 # Every src/*.c but main.c forms the library that tests and fuzzers link.
 LIB_SRC   = $(filter-out src/main.c,$(wildcard src/*.c))
