@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <openssl/ssl.h>
 #include <systemd/sd-daemon.h>
 
 #include "admin_http.h"
@@ -18,6 +19,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "daemon.h"
+#include "dashboard_http.h"
 #include "http.h"
 #include "log.h"
 #include "milter.h"
@@ -38,6 +40,9 @@ struct run {
 	int milter;			/* a milter socket is configured */
 	struct tr_http *http;		/* the HTTP(S) endpoint, or NULL */
 	struct tr_admin_http *admin;	/* metrics_listen, or NULL */
+	struct tr_dashboard *dash;	/* dashboard_listen, or NULL */
+	struct tr_store *dash_st;	/* its own read-only connection */
+	SSL_CTX *dash_ssl;		/* with dashboard_tls */
 	struct tr_stats *stats;		/* with metrics_listen */
 	struct tr_alerter *alerter;	/* with alert_failure_rate */
 	struct tr_smtp_server *smtp;	/* SMTP and LMTP listeners, or NULL */
@@ -116,6 +121,7 @@ base_fields(const struct run *r)
 	json_object_object_add(f, "database",
 	    json_object_new_string(r->cfg.database));
 	add_list(f, "metrics_listen", &r->cfg.metrics_listen);
+	add_list(f, "dashboard_listen", &r->cfg.dashboard_listen);
 	return f;
 }
 
@@ -257,6 +263,9 @@ start_extras(struct run *r)
 	if (r->admin != NULL && tr_admin_http_start(r->admin,
 	    tr_daemon_base(r->d), r->stats, r->d) == -1)
 		return -1;
+	if (r->dash != NULL && tr_dashboard_start(r->dash,
+	    tr_daemon_base(r->d), r->dash_st, r->dash_ssl) == -1)
+		return -1;
 	if (r->cfg.alert_failure_rate > 0) {
 		memset(&as, 0, sizeof(as));
 		as.threshold = r->cfg.alert_failure_rate;
@@ -353,6 +362,21 @@ cmd_run(int argc, char **argv)
 		status = TR_EXIT_IOERR;
 		goto out;
 	}
+	if (r.cfg.dashboard_listen.n > 0 && (r.dash = tr_dashboard_listen(
+	    &r.cfg.dashboard_listen, r.uid, r.gid, &err)) == NULL) {
+		log_warnx("%s", err.msg);
+		fprintf(stderr, "tlsrptd run: %s\n", err.msg);
+		status = TR_EXIT_IOERR;
+		goto out;
+	}
+	if (r.dash != NULL && r.cfg.dashboard_tls && (r.dash_ssl =
+	    tr_tls_server_ctx(r.cfg.tls_certificate, r.cfg.tls_key,
+	    &err)) == NULL) {
+		log_warnx("dashboard_tls: %s", err.msg);
+		fprintf(stderr, "tlsrptd run: dashboard_tls: %s\n", err.msg);
+		status = TR_EXIT_IOERR;
+		goto out;
+	}
 	/* a scraper or an alert command that goes away must not kill us */
 	signal(SIGPIPE, SIG_IGN);
 	if (drop_privileges(&r) == -1) {
@@ -364,6 +388,15 @@ cmd_run(int argc, char **argv)
 	if (tr_store_open(r.cfg.database, 0, &r.st, &err) != TR_OK) {
 		log_warnx("%s", err.msg);
 		fprintf(stderr, "tlsrptd run: %s\n", err.msg);
+		status = TR_EXIT_IOERR;
+		goto out;
+	}
+	/* The dashboard reads on the loop through a connection of its own,
+	 * read-only: WAL lets it read while the store thread writes. */
+	if (r.dash != NULL && tr_store_open(r.cfg.database, TR_STORE_READONLY,
+	    &r.dash_st, &err) != TR_OK) {
+		log_warnx("dashboard: %s", err.msg);
+		fprintf(stderr, "tlsrptd run: dashboard: %s\n", err.msg);
 		status = TR_EXIT_IOERR;
 		goto out;
 	}
@@ -440,6 +473,10 @@ out:
 	tr_pruner_free(r.pruner);
 	tr_alerter_free(r.alerter);
 	tr_admin_http_free(r.admin);
+	tr_dashboard_free(r.dash);
+	tr_store_close(r.dash_st);
+	if (r.dash_ssl != NULL)
+		SSL_CTX_free(r.dash_ssl);
 	if (r.st != NULL)
 		tr_store_close(r.st);
 	stopped(&r, status);

@@ -65,6 +65,9 @@ static const char *const after_choices[] = {
 static const char *const invalid_choices[] = {
 	"accept", "reject", NULL		/* = enum tr_on_invalid */
 };
+static const char *const yesno_choices[] = {
+	"no", "yes", NULL			/* 0, 1 */
+};
 
 #define KB	1024ULL
 #define MB	(1024ULL * KB)
@@ -128,6 +131,10 @@ static const struct key keys[] = {
 	    NULL, "200" },
 	{ "http_timeout", K_UINT, OFF(http_timeout), 1, 3600, NULL, "60" },
 	{ "metrics_listen", K_LISTEN, OFF(metrics_listen), 0, 0, NULL, NULL },
+	{ "dashboard_listen", K_LISTEN, OFF(dashboard_listen), 0, 0, NULL,
+	    NULL },
+	{ "dashboard_tls", K_ENUM, OFF(dashboard_tls), 0, 0, yesno_choices,
+	    "no" },
 	{ "alert_failure_rate", K_PERCENT, OFF(alert_failure_rate), 0, 0, NULL,
 	    "0" },
 	{ "alert_min_sessions", K_UINT, OFF(alert_min_sessions), 1, 1000000000,
@@ -1092,6 +1099,9 @@ tr_config_check_run(const struct tr_config *c, struct tr_error *err)
 	if (c->https_listen.n > 0 && c->tls_certificate == NULL)
 		return tr_error_set(err, TR_ERR_SCHEMA, "%s: https_listen "
 		    "needs tls_certificate and tls_key", name);
+	if (c->dashboard_tls && c->tls_certificate == NULL)
+		return tr_error_set(err, TR_ERR_SCHEMA, "%s: dashboard_tls "
+		    "needs tls_certificate and tls_key", name);
 	return TR_OK;
 }
 
@@ -1121,6 +1131,7 @@ tr_config_free(struct tr_config *c)
 	strlist_free(&c->http_trusted_proxies);
 	free(c->http_proxy_header);
 	strlist_free(&c->metrics_listen);
+	strlist_free(&c->dashboard_listen);
 	free(c->alert_command);
 	memset(c, 0, sizeof(*c));
 }
