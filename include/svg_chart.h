@@ -52,7 +52,7 @@ int tr_svg_bar_chart(struct tr_buf *b, const struct tr_svg_chart *c);
 void tr_svg_sparkline(struct tr_buf *b, const double *v, size_t n,
     unsigned w, unsigned h, const char *title);
 
-/* tr_svg_nice - the smallest 1, 2 or 5 times a power of ten >= v (v > 0);
+/* tr_svg_nice - the smallest 1, 2, 2.5 or 5 times a power of ten >= v (v > 0);
  * 1 for v <= 0 */
 double tr_svg_nice(double v);
 

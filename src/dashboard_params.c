@@ -145,35 +145,36 @@ bad(struct tr_dash_params *p, struct tr_error *err, const char *msg)
 	return tr_error_set(err, TR_ERR_SCHEMA, "%s", msg);
 }
 
-/* param - one decoded name=value into p */
-static enum tr_err
-param(struct tr_dash_params *p, const char *name, size_t nlen,
-    const char *v, size_t n, struct tr_error *err)
+/* The parameters, in the order of their TR_DP_* bits. */
+static const char *const names[] = {
+	"since", "until", "domain", "org", "type", "id", "limit",
+};
+#define NNAMES	(sizeof(names) / sizeof(names[0]))
+
+/* lookup - the index of name[0..nlen) in names, -1 when unknown */
+static int
+lookup(const char *name, size_t nlen)
 {
-	static const struct { const char *name; unsigned bit; } names[] = {
-		{ "since", TR_DP_SINCE }, { "until", TR_DP_UNTIL },
-		{ "domain", TR_DP_DOMAIN }, { "org", TR_DP_ORG },
-		{ "type", TR_DP_TYPE }, { "id", TR_DP_ID },
-		{ "limit", TR_DP_LIMIT },
-	};
-	char quoted[160];
-	unsigned bit = 0;
+	size_t i;
+
+	for (i = 0; i < NNAMES; i++)
+		if (strlen(names[i]) == nlen && memcmp(names[i], name, nlen) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* param - one decoded value of names[k] into p */
+static enum tr_err
+param(struct tr_dash_params *p, int k, const char *v, size_t n,
+    struct tr_error *err)
+{
+	unsigned bit = 1u << k;
 	long long x;
 	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strlen(names[i].name) == nlen &&
-		    memcmp(names[i].name, name, nlen) == 0)
-			bit = names[i].bit;
-	if (bit == 0) {
-		tr_quote(quoted, sizeof(quoted), name, nlen, 32);
-		return tr_error_set(err, TR_ERR_SCHEMA, "unknown parameter "
-		    "%s: use since, until, domain, org, type, id or limit",
-		    quoted);
-	}
 	if (p->given & bit)
 		return tr_error_set(err, TR_ERR_SCHEMA, "%s: given twice",
-		    names[__builtin_ctz(bit)].name);
+		    names[k]);
 	if (n == 0)
 		return TR_OK;	/* an empty form field: not given */
 	switch (bit) {
@@ -240,7 +241,7 @@ tr_dash_params_parse(const char *q, size_t len, struct tr_dash_params *p,
 	char value[VALUE_MAX + 1], quoted[160];
 	const char *s, *end, *amp, *eq;
 	size_t nlen, vlen;
-	int rc;
+	int rc, k;
 
 	memset(p, 0, sizeof(*p));
 	if (q == NULL || len == 0)
@@ -262,17 +263,23 @@ tr_dash_params_parse(const char *q, size_t len, struct tr_dash_params *p,
 			eq = amp;
 		/* names are ours, plain ASCII: never encoded */
 		nlen = (size_t)(eq - s);
+		if ((k = lookup(s, nlen)) < 0) {
+			memset(p, 0, sizeof(*p));
+			tr_quote(quoted, sizeof(quoted), s, nlen, 32);
+			return tr_error_set(err, TR_ERR_SCHEMA, "unknown "
+			    "parameter %s: use since, until, domain, org, "
+			    "type, id or limit", quoted);
+		}
 		if (eq == amp)
 			vlen = 0, value[0] = '\0';
 		else if ((rc = decode(eq + 1, (size_t)(amp - eq - 1), value,
 		    &vlen)) != 0) {
 			memset(p, 0, sizeof(*p));
-			tr_quote(quoted, sizeof(quoted), s, nlen, 32);
-			return tr_error_set(err, TR_ERR_SCHEMA, "%s: %s", quoted,
-			    rc == -2 ? "value too long" :
+			return tr_error_set(err, TR_ERR_SCHEMA, "%s: %s",
+			    names[k], rc == -2 ? "value too long" :
 			    "bad %-escape in the value");
 		}
-		if (param(p, s, nlen, value, vlen, err) != TR_OK) {
+		if (param(p, k, value, vlen, err) != TR_OK) {
 			memset(p, 0, sizeof(*p));
 			return TR_ERR_SCHEMA;
 		}

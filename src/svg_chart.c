@@ -26,7 +26,7 @@ static const char *const palette[] = {
 #define MAX_XLABELS	8
 #define YTICKS		4
 
-/* tr_svg_nice - round up to 1, 2 or 5 times a power of ten */
+/* tr_svg_nice - round up to 1, 2, 2.5 or 5 times a power of ten */
 double
 tr_svg_nice(double v)
 {
@@ -40,6 +40,8 @@ tr_svg_nice(double v)
 		return p;
 	if (m <= 2.0000001)
 		return 2 * p;
+	if (m <= 2.5000001)
+		return 2.5 * p;
 	if (m <= 5.0000001)
 		return 5 * p;
 	return 10 * p;
