@@ -35,9 +35,11 @@ void tr_buf_free(struct tr_buf *b);
 /*
  * tr_html_escape - append s[0..n) as text safe inside an element or a
  * double- or single-quoted attribute value: & < > " ' become entities;
- * C0 controls but tab and newline, DEL, C1 controls, invalid UTF-8 and
- * NUL become U+FFFD, so a terminal escape or a stray byte shows as one
- * visible mark. Strings from reports are written only through this.
+ * C0 controls but tab and newline, DEL, C1 controls, invalid UTF-8, NUL
+ * and the bidi embeddings, overrides and isolates (U+202A..U+202E,
+ * U+2066..U+2069) become U+FFFD, so a terminal escape, a stray byte or
+ * text that reorders itself shows as one visible mark. Strings from
+ * reports are written only through this.
  */
 void tr_html_escape(struct tr_buf *b, const char *s, size_t n);
 

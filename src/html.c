@@ -93,7 +93,7 @@ tr_buf_free(struct tr_buf *b)
 /*
  * utf8_len - bytes of the well-formed UTF-8 sequence at s (at most n
  * bytes), 0 when it is not one (overlong forms, surrogates and values
- * past U+10FFFF included)
+ * past U+10FFFF included) or when it is a character we do not show
  */
 static size_t
 utf8_len(const unsigned char *s, size_t n)
@@ -125,7 +125,19 @@ utf8_len(const unsigned char *s, size_t n)
 	/* C1 controls (U+0080..U+009F) are as unwelcome as C0 ones */
 	if (len == 2 && v < 0xa0)
 		return 0;
+	/* bidi embeddings, overrides and isolates would let a sender's text
+	 * reorder itself ("gnp.exe" shown as "exe.png"); marks stay */
+	if ((v >= 0x202a && v <= 0x202e) || (v >= 0x2066 && v <= 0x2069))
+		return 0;
 	return len;
+}
+
+/* bidi_control - s starts with U+202A..U+202E or U+2066..U+2069 */
+static int
+bidi_control(const unsigned char *s, size_t n)
+{
+	return n >= 3 && s[0] == 0xe2 && ((s[1] == 0x80 && s[2] >= 0xaa &&
+	    s[2] <= 0xae) || (s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9));
 }
 
 /* tr_html_escape - entities for the five specials, U+FFFD for the rest */
@@ -151,7 +163,8 @@ tr_html_escape(struct tr_buf *b, const char *s, size_t n)
 				ent = REPLACEMENT;
 			else if ((k = utf8_len(u + i, n - i)) == 0) {
 				ent = REPLACEMENT;
-				k = 1;
+				/* a hidden character is replaced whole */
+				k = bidi_control(u + i, n - i) ? 3 : 1;
 			}
 		}
 		if (ent == NULL) {

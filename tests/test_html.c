@@ -61,9 +61,16 @@ test_controls_and_bad_utf8(void **state)
 	got = escaped("a\0<", 3);
 	assert_string_equal(got, "a\xef\xbf\xbd&lt;");
 	free(got);
-	/* right-to-left marks and overrides are valid text: kept (the page
-	 * isolates every value with unicode-bidi: isolate) */
-	check("\xe2\x80\xaegnp.exe", "\xe2\x80\xaegnp.exe");
+	/* a right-to-left override would show "gnp.exe" as "exe.png": it and
+	 * the other embeddings and isolates become one U+FFFD; the marks
+	 * (U+200F) and right-to-left text itself stay */
+	check("\xe2\x80\xaegnp.exe", "\xef\xbf\xbdgnp.exe");
+	check("\xe2\x81\xa6x\xe2\x81\xa9", "\xef\xbf\xbdx\xef\xbf\xbd");
+	check("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad",
+	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	check("\xe2\x80\x8f\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d",
+	    "\xe2\x80\x8f\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d");
+	check("\xe2\x80\xa9", "\xe2\x80\xa9");
 	check("\xf0\x9f\x94\x92 lock", "\xf0\x9f\x94\x92 lock");
 }
 

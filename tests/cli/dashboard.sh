@@ -129,6 +129,7 @@ q reports show "$hid" > "$T/hostile.json"
 figures report hostile "$T/hostile.json"
 check_grep "hostile org escaped" "&lt;script&gt;alert(1)&lt;/script&gt;&quot;onload=&quot;alert(2)&#39;&lt;/svg&gt;" "$T/hostile.html"
 check_grep "a terminal escape shows as U+FFFD" "$(printf '\357\277\275[31m')" "$T/hostile.html"
+check_grep "a right-to-left override shows as U+FFFD" "$(printf '\357\277\275gnp.exe')" "$T/hostile.html"
 check_eq "no raw ESC byte on the page" 0 "$(tr -cd '\033' < "$T/hostile.html" | wc -c)"
 
 # --- reports, one report, senders ---------------------------------------------

@@ -75,9 +75,12 @@ def shown(v, key):
     if key in ("failure_rate",):
         return "%.2f%%" % (100 * v)
     if isinstance(v, str):
-        # the page shows each control character as one U+FFFD
+        # the page shows each control character (and each bidi
+        # embedding, override or isolate) as one U+FFFD
         return "".join("\ufffd" if (ord(c) < 0x20 and c not in "\t\n") or
-                       0x7f <= ord(c) <= 0x9f else c for c in v).strip()
+                       0x7f <= ord(c) <= 0x9f or
+                       0x202a <= ord(c) <= 0x202e or
+                       0x2066 <= ord(c) <= 0x2069 else c for c in v).strip()
     return str(v)
 
 
