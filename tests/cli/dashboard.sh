@@ -28,17 +28,17 @@ check_eq "reports stored" 107 "$(sql "$db" 'SELECT count(*) FROM reports')"
 
 # dash_start ARG... - tlsrptd dashboard in the background until it listens
 dash_start() {
-	"$TLSRPTD" dashboard "$@" > "$T/dash.out" 2>&1 &
+	"$TLSRPTD" dashboard "$@" >> "$T/dash.all" 2>&1 &
 	dpid=$!
 	_i=0
-	until grep -q ' on http' "$T/dash.out" 2> /dev/null || [ $_i -ge 300 ]; do
+	until grep -q ' on http' "$T/dash.all" 2> /dev/null || [ $_i -ge 300 ]; do
 		kill -0 "$dpid" 2> /dev/null || break
 		sleep 0.1
 		_i=$((_i + 1))
 	done
-	if ! grep -q ' on http' "$T/dash.out"; then
+	if ! grep -q ' on http' "$T/dash.all"; then
 		echo "FAIL: tlsrptd dashboard did not come up:" >&2
-		cat "$T/dash.out" >&2
+		cat "$T/dash.all" >&2
 		exit 1
 	fi
 }
@@ -77,7 +77,7 @@ figures() {
 port=$(free_port)
 U="http://127.0.0.1:$port"
 dash_start --db "$db" --listen "127.0.0.1:$port"
-check_grep "dashboard says where" "on http://127.0.0.1:$port/ (read-only" "$T/dash.out"
+check_grep "dashboard says where" "on http://127.0.0.1:$port/ (read-only" "$T/dash.all"
 
 # --- the overview: every domain, worst first --------------------------------------
 page ov /
@@ -210,16 +210,21 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
     { cat "$T/openssl.out" >&2; exit 1; }
 port=$(free_port)
 "$TLSRPTD" dashboard --db "$db" --listen "127.0.0.1:$port" \
-    --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" > "$T/dash.out" 2>&1 &
+    --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" >> "$T/dash.all" 2>&1 &
 dpid=$!
 _i=0
-until grep -q ' on https' "$T/dash.out" || [ $_i -ge 300 ]; do sleep 0.1; _i=$((_i + 1)); done
+until grep -q ' on https' "$T/dash.all" || [ $_i -ge 300 ]; do sleep 0.1; _i=$((_i + 1)); done
 U="https://localhost:$port"
 get tls / --cacert "$T/cert.pem" --resolve "localhost:$port:127.0.0.1"
 check_eq "HTTPS: 200" 200 "$code"
 check_grep "HTTPS: the overview" '<table class="data" id="domains">' "$T/tls.html"
 kill -TERM "$dpid"
-wait "$dpid" || true
+rc=0; wait "$dpid" || rc=$?
+check_eq "HTTPS dashboard exit status after SIGTERM" 0 "$rc"
+if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/dash.all" > /dev/null; then
+	fail "sanitizer report from tlsrptd dashboard:"
+	cat "$T/dash.all" >&2
+fi
 
 # --- the daemon serves the same pages --------------------------------------------------
 tlog="$T/tlsrptd.log"
@@ -270,4 +275,4 @@ q reports --limit 100 > "$T/run2.json"
 figures reports run2 "$T/run2.json"
 check_eq "... it is on the list" 108 "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["id"])' "$T/run2.json")"
 daemon_stop
-daemon_finish "$T/tlsrptd.out" "$T/dash.out"
+daemon_finish "$T/tlsrptd.out" "$T/dash.all"
