@@ -159,4 +159,9 @@ enum tr_err tr_query_quarantine_reasons(struct tr_store *st,
     const struct tr_query_filter *f, struct tr_table **out, int *more,
     struct tr_error *err);
 
+/* tr_query_latest_day - the start day ("YYYY-MM-DD") of the latest stored
+ * report into day; "" when there is none (one index lookup) */
+enum tr_err tr_query_latest_day(struct tr_store *st, char day[11],
+    struct tr_error *err);
+
 #endif

@@ -18,7 +18,7 @@
 #define DOMAINS_LIMIT	200	/* domains on the overview */
 #define BREAKDOWN_LIMIT	25	/* rows of each breakdown on a domain page */
 #define DAYS_MAX	366	/* columns of a daily chart */
-#define TREND_ROWS	20000	/* domain-days read for the overview's trends */
+#define DEFAULT_DAYS	30	/* days of the all-domain pages by default */
 #define CHART_TYPES	7	/* result types drawn apart; the rest "other" */
 #define SILENT_MIN_DAYS	3	/* a usual sender reported on this many days */
 #define SILENT_GAP_DAYS	3	/* ... and has been silent this long */
@@ -443,25 +443,15 @@ struct days {
 	const char *x[DAYS_MAX];
 };
 
-/* days_span - the days from the earliest to the latest day in column col
- * of t, the latest DAYS_MAX of them at most; 0 columns for no rows */
+/* days_range - the days lo..hi (day numbers), the latest DAYS_MAX at most */
 static void
-days_span(struct days *d, const struct tr_table *t, const char *col)
+days_range(struct days *d, long lo, long hi)
 {
-	long lo = -1, hi = -1, v;
 	char buf[TR_DT_UTC_LEN + 1];
 	size_t r;
 
 	d->n = 0;
-	for (r = 0; r < tr_table_nrows(t); r++) {
-		if ((v = day_number(text_at(t, r, col))) < 0)
-			continue;
-		if (lo < 0 || v < lo)
-			lo = v;
-		if (v > hi)
-			hi = v;
-	}
-	if (hi < 0)
+	if (lo < 0 || hi < lo)
 		return;
 	if (hi - lo + 1 > DAYS_MAX)
 		lo = hi - DAYS_MAX + 1;
@@ -473,6 +463,25 @@ days_span(struct days *d, const struct tr_table *t, const char *col)
 		d->label[r][10] = '\0';
 		d->x[r] = d->label[r];
 	}
+}
+
+/* days_span - the days from the earliest to the latest day in column col
+ * of t, the latest DAYS_MAX of them at most; 0 columns for no rows */
+static void
+days_span(struct days *d, const struct tr_table *t, const char *col)
+{
+	long lo = -1, hi = -1, v;
+	size_t r;
+
+	for (r = 0; r < tr_table_nrows(t); r++) {
+		if ((v = day_number(text_at(t, r, col))) < 0)
+			continue;
+		if (lo < 0 || v < lo)
+			lo = v;
+		if (v > hi)
+			hi = v;
+	}
+	days_range(d, lo, hi);
 }
 
 /* day_index - the column of day s, -1 outside the span */
@@ -488,34 +497,87 @@ day_index(const struct days *d, const char *s)
 
 /* ---- overview --------------------------------------------------------------- */
 
-/* trend - a sparkline of the domain's daily failure rate over the days */
-static void
-trend(struct tr_buf *b, const struct tr_table *days_t, const struct days *d,
-    const char *domain, double *v)
+/*
+ * default_range - pages over every domain read the DEFAULT_DAYS days up to
+ * the latest report when the URL gives neither since nor until, so that
+ * they stay fast over years of reports: *q is p with that range (or p as
+ * it is), *defaulted says whether it was added. -1 with err on a failure.
+ */
+static int
+default_range(struct tr_store *st, const struct tr_dash_params *p,
+    struct tr_dash_params *q, int *defaulted, struct tr_error *err)
 {
+	char latest[11];
+	long last;
+
+	*q = *p;
+	*defaulted = 0;
+	if (p->given & (TR_DP_SINCE | TR_DP_UNTIL))
+		return 0;
+	if (tr_query_latest_day(st, latest, err) != TR_OK)
+		return -1;
+	if ((last = day_number(latest)) < 0)
+		return 0;	/* no reports at all */
+	tr_dt_format((int64_t)(last - DEFAULT_DAYS + 1) * 86400, q->since);
+	memcpy(q->since_day, q->since, 10);
+	q->since_day[10] = '\0';
+	tr_dt_format((int64_t)(last + 1) * 86400, q->until);
+	memcpy(q->until_day, latest, 11);
+	q->given |= TR_DP_SINCE | TR_DP_UNTIL;
+	*defaulted = 1;
+	return 0;
+}
+
+/* range_note - say which days a defaulted page shows, and how to see all */
+static void
+range_note(struct tr_buf *b, const struct tr_dash_params *q, const char *path)
+{
+	tr_buf_printf(b, "<p class=\"note\" id=\"range\">The %d days up to the "
+	    "latest report: %s to %s. Choose From and To for other days, or "
+	    "see <a href=\"%s?since=1970-01-01\">every day</a> (slower over "
+	    "a large database).</p>", DEFAULT_DAYS, q->since_day,
+	    q->until_day, path);
+}
+
+/*
+ * trend - a sparkline of the domain's daily failure rate over the days,
+ * from the per-day summary of that domain alone (an index range: cheap
+ * even when the database holds years of reports)
+ */
+static int
+trend(struct tr_store *st, struct tr_buf *b, const struct tr_query_filter *f,
+    const char *domain, const struct days *d, double *v,
+    struct tr_error *err)
+{
+	struct tr_query_filter df = *f;
+	struct tr_table *t;
 	size_t r, i, seen = 0;
 	long k;
 	int64_t sessions;
 	char title[160];
-	const char *dom;
+	int more;
 
+	df.domain = domain;
+	df.limit = DAYS_MAX;
+	if (tr_query_summary(st, &df, TR_BY_DAY, &t, &more, err) != TR_OK)
+		return -1;
 	for (i = 0; i < d->n; i++)
 		v[i] = NAN;
-	for (r = 0; r < tr_table_nrows(days_t); r++) {
-		dom = text_at(days_t, r, "domain");
-		if (dom == NULL || strcmp(dom, domain) != 0 ||
-		    (k = day_index(d, text_at(days_t, r, "day"))) < 0)
+	for (r = 0; r < tr_table_nrows(t); r++) {
+		if ((k = day_index(d, text_at(t, r, "day"))) < 0)
 			continue;
-		sessions = int_at(days_t, r, "sessions");
+		sessions = int_at(t, r, "sessions");
 		if (sessions > 0) {
-			v[k] = (double)int_at(days_t, r, "failed") /
+			v[k] = (double)int_at(t, r, "failed") /
 			    (double)sessions;
 			seen++;
 		}
 	}
+	tr_table_free(t);
 	snprintf(title, sizeof(title), "daily failure rate, %zu days with "
 	    "reports", seen);
 	tr_svg_sparkline(b, v, d->n, 120, 24, title);
+	return 0;
 }
 
 /* alerts_of - the alerts column for domain, 0 when none */
@@ -532,9 +594,26 @@ alerts_of(const struct tr_table *alerts, const char *domain)
 	return 0;
 }
 
+/* overall_days - the earliest first_day and latest last_day of t */
+static void
+overall_days(const struct tr_table *t, long *lo, long *hi)
+{
+	size_t r;
+	long v;
+
+	*lo = *hi = -1;
+	for (r = 0; r < tr_table_nrows(t); r++) {
+		if ((v = day_number(text_at(t, r, "first_day"))) >= 0 &&
+		    (*lo < 0 || v < *lo))
+			*lo = v;
+		if ((v = day_number(text_at(t, r, "last_day"))) > *hi)
+			*hi = v;
+	}
+}
+
 /* tr_dash_overview - every domain worst first, with trends and alerts */
 void
-tr_dash_overview(struct tr_store *st, const struct tr_dash_params *p,
+tr_dash_overview(struct tr_store *st, const struct tr_dash_params *p0,
     struct tr_dash_page *pg)
 {
 	static const struct colspec silent_spec[] = {
@@ -545,8 +624,8 @@ tr_dash_overview(struct tr_store *st, const struct tr_dash_params *p,
 		{ "latest_day", "Latest report of anyone", S_TEXT },
 		{ "days_silent", "Days silent", S_INT },
 	};
-	struct tr_table *sum = NULL, *days_t = NULL, *alerts = NULL,
-	    *silent = NULL;
+	struct tr_table *sum = NULL, *alerts = NULL, *silent = NULL;
+	struct tr_dash_params pp, *p = &pp;
 	struct tr_query_filter f;
 	struct tr_error err;
 	struct tr_buf *b = &pg->body;
@@ -554,15 +633,14 @@ tr_dash_overview(struct tr_store *st, const struct tr_dash_params *p,
 	double *v = NULL;
 	const char *dom;
 	size_t r;
-	int more, more2;
+	int more, more2, defaulted;
+	long lo, hi;
 	double rate;
 
+	if (default_range(st, p0, &pp, &defaulted, &err) == -1)
+		goto dberr;
 	tr_dash_params_filter(p, list_limit(p, DOMAINS_LIMIT), &f);
 	if (tr_query_summary(st, &f, TR_BY_PERIOD, &sum, &more, &err) != TR_OK)
-		goto dberr;
-	f.limit = TREND_ROWS;
-	if (tr_query_summary(st, &f, TR_BY_DAY, &days_t, &more2, &err) !=
-	    TR_OK)
 		goto dberr;
 	f.limit = DOMAINS_LIMIT;
 	if (tr_query_alert_counts(st, &f, &alerts, &more2, &err) != TR_OK)
@@ -576,10 +654,19 @@ tr_dash_overview(struct tr_store *st, const struct tr_dash_params *p,
 		tr_dash_error_page(pg, 503, "out of memory");
 		goto out;
 	}
-	days_span(d, days_t, "day");
+	/* the trends cover the range asked for, else the days with reports */
+	if ((p->given & TR_DP_SINCE) && (p->given & TR_DP_UNTIL))
+		days_range(d, day_number(p->since_day),
+		    day_number(p->until_day));
+	else {
+		overall_days(sum, &lo, &hi);
+		days_range(d, lo, hi);
+	}
 
 	page_start(pg, "Overview", NULL, "/", p);
 	filter_form(b, "/", p, 1, 1);
+	if (defaulted)
+		range_note(b, p, "/");
 	tr_buf_printf(b, "<p class=\"note\">%zu policy domain%s, the worst "
 	    "failure rate first. Sessions are counted once per report and "
 	    "domain.", tr_table_nrows(sum), tr_table_nrows(sum) == 1 ? "" :
@@ -623,8 +710,9 @@ tr_dash_overview(struct tr_store *st, const struct tr_dash_params *p,
 			else
 				tr_buf_str(b, "-");
 			tr_buf_str(b, "</td><td data-col=\"trend\">");
-			if (dom != NULL)
-				trend(b, days_t, d, dom, v);
+			if (dom != NULL && trend(st, b, &f, dom, d, v, &err) ==
+			    -1)
+				goto dberr;
 			tr_buf_printf(b, "</td><td class=\"n\" "
 			    "data-col=\"alerts\">%" PRId64 "</td>"
 			    "<td class=\"n\" data-col=\"reports\">%" PRId64
@@ -656,7 +744,6 @@ out:
 	free(d);
 	free(v);
 	tr_table_free(sum);
-	tr_table_free(days_t);
 	tr_table_free(alerts);
 	tr_table_free(silent);
 }
@@ -1283,7 +1370,7 @@ tr_dash_message_raw(struct tr_store *st, const struct tr_dash_params *p,
 
 /* tr_dash_senders - who reports, how often, last seen */
 void
-tr_dash_senders(struct tr_store *st, const struct tr_dash_params *p,
+tr_dash_senders(struct tr_store *st, const struct tr_dash_params *p0,
     struct tr_dash_page *pg)
 {
 	static const struct colspec spec[] = {
@@ -1297,11 +1384,16 @@ tr_dash_senders(struct tr_store *st, const struct tr_dash_params *p,
 		{ "first_day", "First day", S_TEXT },
 		{ "last_day", "Last seen", S_TEXT },
 	};
+	struct tr_dash_params pp, *p = &pp;
 	struct tr_query_filter f;
 	struct tr_table *t;
 	struct tr_error err;
-	int more;
+	int more, defaulted;
 
+	if (default_range(st, p0, &pp, &defaulted, &err) == -1) {
+		db_error(pg, &err);
+		return;
+	}
 	tr_dash_params_filter(p, list_limit(p, LIST_LIMIT), &f);
 	if (tr_query_senders(st, &f, &t, &more, &err) != TR_OK) {
 		db_error(pg, &err);
@@ -1311,6 +1403,8 @@ tr_dash_senders(struct tr_store *st, const struct tr_dash_params *p,
 	tr_buf_str(&pg->body, "<p class=\"note\">The organizations that send "
 	    "reports, the most recent first.</p>");
 	filter_form(&pg->body, "/senders", p, 1, 1);
+	if (defaulted)
+		range_note(&pg->body, p, "/senders");
 	table(&pg->body, "senders", t, spec, sizeof(spec) / sizeof(spec[0]),
 	    more, p);
 	page_end(pg);

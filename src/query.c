@@ -933,3 +933,27 @@ tr_query_quarantine_reasons(struct tr_store *st,
 	return run(st, sql, &qf, quarantine_reason_cols,
 	    NCOLS(quarantine_reason_cols), -1, out, more, "quarantine", err);
 }
+
+/* tr_query_latest_day - max(start_time) through its index */
+enum tr_err
+tr_query_latest_day(struct tr_store *st, char day[11], struct tr_error *err)
+{
+	sqlite3 *db = tr_store_db(st);
+	sqlite3_stmt *stmt;
+	const unsigned char *s;
+	int rc;
+
+	day[0] = '\0';
+	rc = sqlite3_prepare_v2(db, "SELECT substr(max(start_time), 1, 10) "
+	    "FROM reports", -1, &stmt, NULL);
+	if (rc != SQLITE_OK)
+		return dberr(db, rc, "latest day", err);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW &&
+	    (s = sqlite3_column_text(stmt, 0)) != NULL &&
+	    strlen((const char *)s) == 10)
+		memcpy(day, s, 11);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dberr(db, rc, "latest day", err);
+	return TR_OK;
+}

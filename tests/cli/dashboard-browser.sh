@@ -79,13 +79,13 @@ figures() {
 link() { check_grep "$1 links to $2" "href=\"$2\"" "$T/$1.html"; }
 
 load overview /
-q summary --limit 200 > "$T/ov.json"
+q summary --limit 200 --since 2026-11-01 --until 2026-11-30 > "$T/ov.json"
 figures overview overview "$T/ov.json"
 check_grep "overview: trend sparklines" '<svg xmlns="http://www.w3.org/2000/svg" class="spark"' "$T/overview.html"
-link overview "/domain?domain=example.com"
-link overview "/reports?"
-link overview "/senders?"
-link overview "/quarantine?"
+link overview "/domain?since=2026-11-01&amp;until=2026-11-30&amp;domain=example.com"
+link overview "/reports?since=2026-11-01&amp;until=2026-11-30"
+link overview "/senders?since=2026-11-01&amp;until=2026-11-30"
+link overview "/quarantine?since=2026-11-01&amp;until=2026-11-30"
 
 load domain "/domain?domain=example.com"
 q summary --domain example.com > "$T/dom.json"
@@ -116,7 +116,7 @@ check_eq "hostile report: no right-to-left override in the DOM" 0 \
 check_grep "hostile report: shown as text" "&lt;script&gt;alert(1)&lt;/script&gt;\"onload=\"alert(2)'&lt;/svg&gt;" "$T/report.html"
 
 load senders /senders
-q senders --limit 100 > "$T/snd.json"
+q senders --limit 100 --since 2026-11-01 --until 2026-11-30 > "$T/snd.json"
 figures senders senders "$T/snd.json"
 
 load quarantine /quarantine

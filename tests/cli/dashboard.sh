@@ -80,13 +80,19 @@ dash_start --db "$db" --listen "127.0.0.1:$port"
 check_grep "dashboard says where" "on http://127.0.0.1:$port/ (read-only" "$T/dash.all"
 
 # --- the overview: every domain, worst first --------------------------------------
+# with no range given, the 30 days up to the latest report (2026-11-30)
 page ov /
-q summary --limit 200 > "$T/ov.json"
+q summary --limit 200 --since 2026-11-01 --until 2026-11-30 > "$T/ov.json"
 figures overview ov "$T/ov.json"
-check_grep "overview: a trend sparkline per domain" 'class="spark"' "$T/ov.html"
-check_eq "overview: worst first" "xxxxxxxx.xx" \
-    "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["domain"])' "$T/ov.json")"
-check_grep "overview: the silent sender" '<td data-col="organization"><a href="/reports?org=Example%20Mail">Example Mail</a></td>' "$T/ov.html"
+check_grep "overview: says which days" "The 30 days up to the latest report: 2026-11-01 to 2026-11-30." "$T/ov.html"
+check_eq "overview: a trend sparkline per domain" 3 "$(grep -o 'class="spark"' "$T/ov.html" | wc -l)"
+check_eq "overview: each over the 30 days" 3 "$(grep -o '<title>daily failure rate, 30 days with reports' "$T/ov.html" | wc -l)"
+page ova "/?since=1970-01-01"
+q summary --limit 200 > "$T/ova.json"
+figures overview ova "$T/ova.json"
+check_eq "overview of every day: worst first" "xxxxxxxx.xx" \
+    "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["domain"])' "$T/ova.json")"
+check_grep "overview: the silent sender" '<td data-col="organization"><a href="/reports?since=2026-11-01&amp;until=2026-11-30&amp;org=Example%20Mail">Example Mail</a></td><td class="n" data-col="days">23</td>' "$T/ov.html"
 page ovf "/?since=2026-11-10&until=2026-11-20&type=sts&org=google"
 q summary --limit 200 --since 2026-11-10 --until 2026-11-20 --type sts --org google > "$T/ovf.json"
 figures overview ovf "$T/ovf.json"
@@ -147,7 +153,7 @@ figures report one "$T/one.json"
 check_grep "report: conformance note" "policies[1].policy.policy-string: one JSON-encoded array string, expanded" "$T/one.html"
 check_grep "report: raw JSON pretty-printed" '&quot;report-id&quot;: &quot;133925885310113267+random.net&quot;' "$T/one.html"
 page snd /senders
-q senders --limit 100 > "$T/snd.json"
+q senders --limit 100 --since 2026-11-01 --until 2026-11-30 > "$T/snd.json"
 figures senders snd "$T/snd.json"
 
 # --- quarantine and one message -------------------------------------------------
