@@ -10,7 +10,7 @@ FUZZ_CC  ?= clang
 FUZZ_SECONDS ?= 20
 
 PKGS      = json-c zlib sqlite3 libevent libevent_pthreads libevent_openssl openssl \
-            libsystemd
+            libsystemd libcrypt
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

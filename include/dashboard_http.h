@@ -12,6 +12,7 @@
 
 struct event_base;
 struct tr_dashboard;
+struct tr_dash_auth;
 
 /* Bounds on what one client of the dashboard may cost. */
 #define TR_DASH_TIMEOUT		30		/* seconds for one request */
@@ -38,12 +39,14 @@ struct tr_dashboard *tr_dashboard_listen(const struct tr_strlist *addrs,
 /*
  * tr_dashboard_start - serve the pages on base from st, a store opened
  * read-only and used by this loop only; with ssl (may be NULL) every
- * connection speaks TLS. Each page's queries are cut off after
- * TR_DASH_QUERY_MS (503) so that the loop is never held for long.
- * Returns 0 or -1 (logged).
+ * connection speaks TLS; with auth (may be NULL) every request needs a
+ * user of it (401 otherwise, with WWW-Authenticate; 429 while guesses
+ * are braked). Each page's queries are cut off after TR_DASH_QUERY_MS
+ * (503) so that the loop is never held for long. st, ssl and auth stay
+ * the caller's. Returns 0 or -1 (logged).
  */
 int tr_dashboard_start(struct tr_dashboard *h, struct event_base *base,
-    struct tr_store *st, SSL_CTX *ssl);
+    struct tr_store *st, SSL_CTX *ssl, struct tr_dash_auth *auth);
 
 /* tr_dashboard_free - close the listeners (before the event base goes) and
  * remove unix sockets; st and ssl stay the caller's */

@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "cmd_db.h"
+#include "dashboard_auth.h"
 #include "dashboard_http.h"
 #include "log.h"
 #include "tls.h"
@@ -29,6 +30,7 @@ static const struct option dash_opts[] = {
 	{ "listen", required_argument, NULL, 'l' },
 	{ "tls-cert", required_argument, NULL, 'C' },
 	{ "tls-key", required_argument, NULL, 'K' },
+	{ "users", required_argument, NULL, 'u' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -44,7 +46,8 @@ cmd_dashboard(int argc, char **argv)
 	struct event *sigint = NULL, *sigterm = NULL;
 	struct tr_strlist one;
 	const struct tr_strlist *addrs;
-	const char *cert = NULL, *key = NULL;
+	const char *cert = NULL, *key = NULL, *users = NULL;
+	struct tr_dash_auth *auth = NULL;
 	char *listen_addr = NULL;
 	struct tr_error err;
 	SSL_CTX *ssl = NULL;
@@ -69,6 +72,9 @@ cmd_dashboard(int argc, char **argv)
 			break;
 		case 'K':
 			key = optarg;
+			break;
+		case 'u':
+			users = optarg;
 			break;
 		case 'h':
 			return tr_cmd_help(&tr_cmd_dashboard);
@@ -100,7 +106,14 @@ cmd_dashboard(int argc, char **argv)
 		cert = db.cfg.tls_certificate;
 		key = db.cfg.tls_key;
 	}
+	if (users == NULL && db.have_cfg)
+		users = db.cfg.dashboard_users;
 	rc = TR_EXIT_IOERR;
+	if (users != NULL && (auth = tr_dash_auth_load(users, &err)) == NULL) {
+		fprintf(stderr, "tlsrptd dashboard: %s\n", err.msg);
+		rc = err.code == TR_ERR_IO ? TR_EXIT_IOERR : TR_EXIT_CONFIG;
+		goto out;
+	}
 	if (cert != NULL && (ssl = tr_tls_server_ctx(cert, key, &err)) ==
 	    NULL) {
 		fprintf(stderr, "tlsrptd dashboard: %s\n", err.msg);
@@ -117,7 +130,7 @@ cmd_dashboard(int argc, char **argv)
 	    (sigterm = evsignal_new(base, SIGTERM, on_signal, base)) == NULL ||
 	    evsignal_add(sigint, NULL) == -1 ||
 	    evsignal_add(sigterm, NULL) == -1 ||
-	    tr_dashboard_start(h, base, st, ssl) == -1) {
+	    tr_dashboard_start(h, base, st, ssl, auth) == -1) {
 		fprintf(stderr, "tlsrptd dashboard: cannot set up the event "
 		    "loop\n");
 		goto out;
@@ -141,6 +154,7 @@ out:
 		event_base_free(base);
 	if (ssl != NULL)
 		SSL_CTX_free(ssl);
+	tr_dash_auth_free(auth);
 	tr_store_close(st);
 	tr_cmd_db_free(&db);
 	return rc;
@@ -149,7 +163,7 @@ out:
 const struct tr_cmd tr_cmd_dashboard = {
 	.name = "dashboard",
 	.usage = "[--db PATH | -c FILE] [--listen ADDR]\n"
-	    "       [--tls-cert FILE --tls-key FILE]",
+	    "       [--tls-cert FILE --tls-key FILE] [--users FILE]",
 	.help =
 	    "Serve the web dashboard of a database, read-only: an overview of\n"
 	    "every policy domain, a page per domain with daily charts and\n"
@@ -160,18 +174,22 @@ const struct tr_cmd tr_cmd_dashboard = {
 	    "\n"
 	    "  --db PATH        database (default: -c's, else $TLSRPTD_DB, else\n"
 	    "                   " TR_DEFAULT_DB ")\n"
-	    "  -c FILE          take the database, and dashboard_listen and\n"
-	    "                   dashboard_tls, from a tlsrptd.conf\n"
+	    "  -c FILE          take the database, and dashboard_listen,\n"
+	    "                   dashboard_tls and dashboard_users, from a\n"
+	    "                   tlsrptd.conf\n"
 	    "  --listen ADDR    where to listen: IPv4:PORT, [IPv6]:PORT, *:PORT\n"
 	    "                   or unix:PATH (default " DEFAULT_LISTEN "; keep it\n"
-	    "                   on loopback or behind a proxy that authenticates)\n"
+	    "                   on loopback, or use --users and TLS, or a proxy\n"
+	    "                   that authenticates)\n"
 	    "  --tls-cert FILE  serve HTTPS with this PEM certificate chain\n"
 	    "  --tls-key FILE   ... and this key\n"
+	    "  --users FILE     HTTP basic authentication: lines name:hash, the\n"
+	    "                   hash from crypt(3) (mkpasswd -m yescrypt)\n"
 	    "\n"
 	    "SIGINT or SIGTERM stop it.\n"
 	    "\n"
 	    "Exit status: 0 after a stop; 64 usage error; 66 no such database;\n"
-	    "74 the database, certificate or address could not be opened; 78\n"
-	    "configuration error.\n",
+	    "74 the database, certificate, users file or address could not be\n"
+	    "opened; 78 configuration error (a bad users file included).\n",
 	.exec = cmd_dashboard,
 };

@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "daemon.h"
+#include "dashboard_auth.h"
 #include "dashboard_http.h"
 #include "http.h"
 #include "log.h"
@@ -43,6 +44,7 @@ struct run {
 	struct tr_dashboard *dash;	/* dashboard_listen, or NULL */
 	struct tr_store *dash_st;	/* its own read-only connection */
 	SSL_CTX *dash_ssl;		/* with dashboard_tls */
+	struct tr_dash_auth *dash_auth;	/* with dashboard_users */
 	struct tr_stats *stats;		/* with metrics_listen */
 	struct tr_alerter *alerter;	/* with alert_failure_rate */
 	struct tr_smtp_server *smtp;	/* SMTP and LMTP listeners, or NULL */
@@ -264,7 +266,7 @@ start_extras(struct run *r)
 	    tr_daemon_base(r->d), r->stats, r->d) == -1)
 		return -1;
 	if (r->dash != NULL && tr_dashboard_start(r->dash,
-	    tr_daemon_base(r->d), r->dash_st, r->dash_ssl) == -1)
+	    tr_daemon_base(r->d), r->dash_st, r->dash_ssl, r->dash_auth) == -1)
 		return -1;
 	if (r->cfg.alert_failure_rate > 0) {
 		memset(&as, 0, sizeof(as));
@@ -377,6 +379,17 @@ cmd_run(int argc, char **argv)
 		status = TR_EXIT_IOERR;
 		goto out;
 	}
+	/* read while privileged: the file of hashes need not be readable
+	 * by the user the daemon becomes */
+	if (r.dash != NULL && r.cfg.dashboard_users != NULL &&
+	    (r.dash_auth = tr_dash_auth_load(r.cfg.dashboard_users,
+	    &err)) == NULL) {
+		log_warnx("dashboard_users: %s", err.msg);
+		fprintf(stderr, "tlsrptd run: dashboard_users: %s\n", err.msg);
+		status = err.code == TR_ERR_IO ? TR_EXIT_IOERR :
+		    TR_EXIT_CONFIG;
+		goto out;
+	}
 	/* a scraper or an alert command that goes away must not kill us */
 	signal(SIGPIPE, SIG_IGN);
 	if (drop_privileges(&r) == -1) {
@@ -477,6 +490,7 @@ out:
 	tr_store_close(r.dash_st);
 	if (r.dash_ssl != NULL)
 		SSL_CTX_free(r.dash_ssl);
+	tr_dash_auth_free(r.dash_auth);
 	if (r.st != NULL)
 		tr_store_close(r.st);
 	stopped(&r, status);

@@ -135,6 +135,7 @@ static const struct key keys[] = {
 	    NULL },
 	{ "dashboard_tls", K_ENUM, OFF(dashboard_tls), 0, 0, yesno_choices,
 	    "no" },
+	{ "dashboard_users", K_PATH, OFF(dashboard_users), 0, 0, NULL, NULL },
 	{ "alert_failure_rate", K_PERCENT, OFF(alert_failure_rate), 0, 0, NULL,
 	    "0" },
 	{ "alert_min_sessions", K_UINT, OFF(alert_min_sessions), 1, 1000000000,
@@ -1132,6 +1133,7 @@ tr_config_free(struct tr_config *c)
 	free(c->http_proxy_header);
 	strlist_free(&c->metrics_listen);
 	strlist_free(&c->dashboard_listen);
+	free(c->dashboard_users);
 	free(c->alert_command);
 	memset(c, 0, sizeof(*c));
 }

@@ -17,6 +17,7 @@
 #include <openssl/ssl.h>
 #include <sqlite3.h>
 
+#include "dashboard_auth.h"
 #include "dashboard_http.h"
 #include "listen.h"
 #include "log.h"
@@ -37,6 +38,7 @@ struct tr_dashboard {
 	struct event *backoff;		/* re-enables accepting after EMFILE */
 	struct tr_store *st;
 	SSL_CTX *ssl;
+	struct tr_dash_auth *auth;	/* basic authentication, or NULL */
 	struct timespec deadline;	/* of the page being built; 0 = none */
 	int timed_out;			/* the progress handler cut it off */
 };
@@ -219,12 +221,49 @@ reason(int status)
 	switch (status) {
 	case 200: return "OK";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 414: return "URI Too Long";
+	case 429: return "Too Many Requests";
 	case 503: return "Service Unavailable";
 	default: return "Internal Server Error";
 	}
+}
+
+/* authorized - with a users file, whether the request's credentials pass;
+ * when not, pg holds the 401 (or 429) to send */
+static int
+authorized(struct tr_dashboard *h, struct evhttp_request *req,
+    struct tr_dash_page *pg)
+{
+	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
+	char user[TR_AUTH_NAME_MAX + 1];
+	const char *cred;
+
+	if (h->auth == NULL)
+		return 1;
+	cred = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Authorization");
+	memset(pg, 0, sizeof(*pg));
+	switch (tr_dash_auth_check(h->auth, cred, time(NULL), user)) {
+	case TR_AUTH_OK:
+		return 1;
+	case TR_AUTH_BUSY:
+		tr_dash_error_page(pg, 429, "too many failed logins: try again "
+		    "in a second");
+		evhttp_add_header(hdr, "Retry-After", "1");
+		return 0;
+	case TR_AUTH_DENIED:
+		break;
+	}
+	if (cred != NULL)
+		log_info("dashboard: wrong credentials for user \"%s\"", user);
+	tr_dash_error_page(pg, 401, "log in with a user of the dashboard's "
+	    "users file");
+	evhttp_add_header(hdr, "WWW-Authenticate",
+	    "Basic realm=\"tlsrptd dashboard\", charset=\"UTF-8\"");
+	return 0;
 }
 
 /* handle - one request: GET or HEAD of a page */
@@ -243,7 +282,9 @@ handle(struct evhttp_request *req, void *arg)
 	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	if (path == NULL || *path == '\0')
 		path = "/";
-	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
+	if (!authorized(h, req, &pg))
+		;	/* pg is the refusal */
+	else if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
 		memset(&pg, 0, sizeof(pg));
 		tr_dash_error_page(&pg, 405, "the dashboard is read-only: GET "
 		    "or HEAD");
@@ -307,13 +348,14 @@ new_conn(struct event_base *base, void *arg)
 /* tr_dashboard_start - hand the bound sockets to an evhttp on base */
 int
 tr_dashboard_start(struct tr_dashboard *h, struct event_base *base,
-    struct tr_store *st, SSL_CTX *ssl)
+    struct tr_store *st, SSL_CTX *ssl, struct tr_dash_auth *auth)
 {
 	struct evhttp_bound_socket *bs;
 	size_t i;
 
 	h->st = st;
 	h->ssl = ssl;
+	h->auth = auth;
 	if ((h->http = evhttp_new(base)) == NULL ||
 	    (h->backoff = evtimer_new(base, resume, h)) == NULL) {
 		log_warnx("dashboard_listen: cannot set up the HTTP server");

@@ -5,7 +5,7 @@
 set -eu
 
 BUILD="build-essential pkg-config libjson-c-dev zlib1g-dev libsqlite3-dev
-libevent-dev libmilter-dev libssl-dev libsystemd-dev"
+libevent-dev libmilter-dev libssl-dev libsystemd-dev libcrypt-dev"
 TEST="libcmocka-dev clang libclang-rt-dev sqlite3 valgrind postfix swaks
 miltertest curl python3 time openssl chromium"
 

@@ -6,7 +6,8 @@
 # security headers), the figures of each page compared with
 # "tlsrptd query ... --format json" on the same database, filters, the
 # specific 400s, 404, 405, the download of a quarantined message byte for
-# byte, HTTPS, and the daemon serving the same pages from its own database.
+# byte, HTTPS, basic authentication against a yescrypt hash, and the daemon
+# serving the same pages from its own database.
 . "$(dirname "$0")/lib.sh"
 
 need curl python3 sqlite3 openssl
@@ -26,17 +27,21 @@ python3 "$TOP/tests/dashboard/gen_reports.py" "$T/gen" 30 > /dev/null
 "$TLSRPTD" ingest --quiet --db "$db" "$C" "$T/gen" > /dev/null 2>&1 || true
 check_eq "reports stored" 107 "$(sql "$db" 'SELECT count(*) FROM reports')"
 
-# dash_start ARG... - tlsrptd dashboard in the background until it listens
+# dash_start ARG... - tlsrptd dashboard in the background (its output
+# appended to $T/dash.all) until it says it listens
 dash_start() {
+	_before=$(grep -c ' on http' "$T/dash.all" 2> /dev/null || true)
 	"$TLSRPTD" dashboard "$@" >> "$T/dash.all" 2>&1 &
 	dpid=$!
 	_i=0
-	until grep -q ' on http' "$T/dash.all" 2> /dev/null || [ $_i -ge 300 ]; do
+	while [ "$(grep -c ' on http' "$T/dash.all" 2> /dev/null || true)" -le \
+	    "${_before:-0}" ] && [ $_i -lt 300 ]; do
 		kill -0 "$dpid" 2> /dev/null || break
 		sleep 0.1
 		_i=$((_i + 1))
 	done
-	if ! grep -q ' on http' "$T/dash.all"; then
+	if [ "$(grep -c ' on http' "$T/dash.all" 2> /dev/null || true)" -le \
+	    "${_before:-0}" ]; then
 		echo "FAIL: tlsrptd dashboard did not come up:" >&2
 		cat "$T/dash.all" >&2
 		exit 1
@@ -215,11 +220,9 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
     -keyout "$T/key.pem" -out "$T/cert.pem" > "$T/openssl.out" 2>&1 ||
     { cat "$T/openssl.out" >&2; exit 1; }
 port=$(free_port)
-"$TLSRPTD" dashboard --db "$db" --listen "127.0.0.1:$port" \
-    --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" >> "$T/dash.all" 2>&1 &
-dpid=$!
-_i=0
-until grep -q ' on https' "$T/dash.all" || [ $_i -ge 300 ]; do sleep 0.1; _i=$((_i + 1)); done
+dash_start --db "$db" --listen "127.0.0.1:$port" \
+    --tls-cert "$T/cert.pem" --tls-key "$T/key.pem"
+check_grep "HTTPS: says so" "on https://127.0.0.1:$port/" "$T/dash.all"
 U="https://localhost:$port"
 get tls / --cacert "$T/cert.pem" --resolve "localhost:$port:127.0.0.1"
 check_eq "HTTPS: 200" 200 "$code"
@@ -231,6 +234,39 @@ if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/dash.all" > /dev/
 	fail "sanitizer report from tlsrptd dashboard:"
 	cat "$T/dash.all" >&2
 fi
+
+# --- basic authentication against crypt(3) hashes ------------------------------------
+hash=$(python3 -W ignore -c 'import crypt, random, string
+a = "./" + string.digits + string.ascii_uppercase + string.ascii_lowercase
+print(crypt.crypt("s3cret", "$y$j9T$" + "".join(random.choice(a) for _ in range(16)) + "$"))')
+printf '# dashboard users\nalice:%s\n' "$hash" > "$T/users"
+port=$(free_port)
+U="http://127.0.0.1:$port"
+dash_start --db "$db" --listen "127.0.0.1:$port" --users "$T/users"
+get a1 /
+check_eq "no credentials: 401" 401 "$code"
+check_grep "401: asks for them" 'WWW-Authenticate: Basic realm="tlsrptd dashboard", charset="UTF-8"' "$T/a1.hdr"
+check_grep "401: CSP too" "Content-Security-Policy:" "$T/a1.hdr"
+get a2 / -u alice:wrong
+check_eq "a wrong password: 401" 401 "$code"
+get a3 / -u mallory:s3cret
+check_eq "an unknown user: 401" 401 "$code"
+get a4 /style.css
+check_eq "the stylesheet needs them too" 401 "$code"
+page a5 / -u alice:s3cret
+figures overview a5 "$T/ov.json"
+get a6 "/message.eml?id=$qid" -u alice:s3cret
+if cmp -s "$T/a6.html" "$T/raw.want"; then ok; else fail "download with credentials"; fi
+kill -TERM "$dpid"
+rc=0; wait "$dpid" || rc=$?
+check_eq "dashboard with users: exit status" 0 "$rc"
+check_grep "a failed login is logged with the name" 'wrong credentials for user \"mallory\"' "$T/dash.all"
+check_eq "the hash is never logged" 0 "$(grep -cF "$hash" "$T/dash.all" || true)"
+check_eq "nor the password" 0 "$(grep -c 's3cret' "$T/dash.all" || true)"
+printf 'alice:plaintext\n' > "$T/users.bad"
+rc=0; "$TLSRPTD" dashboard --db "$db" --users "$T/users.bad" > /dev/null 2> "$T/err" || rc=$?
+check_eq "a users file without hashes: 78" 78 "$rc"
+check_grep "... says where" "users.bad:1: the hash is not one crypt(3) writes" "$T/err"
 
 # --- the daemon serves the same pages --------------------------------------------------
 tlog="$T/tlsrptd.log"
@@ -244,13 +280,16 @@ rua = tlsrpt@tlsrpt.test
 milter_socket = none
 smtp_listen = 127.0.0.1:$sport
 dashboard_listen = 127.0.0.1:$port
+dashboard_users = $T/users
 EOF2
 daemon_start -c "$T/tlsrptd.conf"
 check_grep "started: names the dashboard" "\"dashboard_listen\":[\"127.0.0.1:$port\"]" "$tlog"
 U="http://127.0.0.1:$port"
-page run /
+get run0 /
+check_eq "daemon: dashboard_users asks for credentials" 401 "$code"
+page run / -u alice:s3cret
 figures overview run "$T/ov.json"
-page rundom "/domain?domain=example.com"
+page rundom "/domain?domain=example.com" -u alice:s3cret
 figures cards rundom "$T/dom.json"
 # a report stored by the daemon shows on the next page view
 python3 - "$T/new.eml" <<'EOF2'
@@ -276,7 +315,7 @@ open(sys.argv[1], "wb").write(bytes(m))
 EOF2
 swaks_send "$sport" "$T/new.eml" tlsrpt@tlsrpt.test
 check_eq "a report over SMTP: 250" 250 "$(echo "$reply" | cut -c1-3)"
-page run2 /reports
+page run2 /reports -u alice:s3cret
 q reports --limit 100 > "$T/run2.json"
 figures reports run2 "$T/run2.json"
 check_eq "... it is on the list" 108 "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["id"])' "$T/run2.json")"
