@@ -131,6 +131,8 @@ href(struct tr_buf *b, const char *path, const struct tr_dash_params *p,
 		tr_buf_str(b, "=");
 		tr_url_encode(b, value);
 	}
+	if (b->len == before && tr_buf_ok(b))
+		b->p[--b->len] = '\0';	/* no parameter: no "?" */
 	tr_buf_str(b, "\"");
 }
 
