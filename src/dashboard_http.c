@@ -298,8 +298,8 @@ handle(struct evhttp_request *req, void *arg)
 			h->deadline.tv_nsec -= 1000000000L;
 		}
 		h->timed_out = 0;
-		tr_dashboard_render(h->st, path, evhttp_uri_get_query(uri),
-		    &pg);
+		tr_dashboard_render(h->st, path, uri != NULL ?
+		    evhttp_uri_get_query(uri) : NULL, &pg);
 		h->deadline.tv_sec = 0;
 		if (h->timed_out) {
 			log_warnx("dashboard: %s took longer than %d ms: "
