@@ -281,6 +281,8 @@ milter_socket = none
 smtp_listen = 127.0.0.1:$sport
 dashboard_listen = 127.0.0.1:$port
 dashboard_users = $T/users
+alert_failure_rate = 10
+alert_min_sessions = 1
 EOF2
 daemon_start -c "$T/tlsrptd.conf"
 check_grep "started: names the dashboard" "\"dashboard_listen\":[\"127.0.0.1:$port\"]" "$tlog"
@@ -301,7 +303,10 @@ r = {"organization-name": "Late Sender", "report-id": "late-1",
      "policies": [{"policy": {"policy-type": "sts",
                               "policy-domain": "example.com"},
                    "summary": {"total-successful-session-count": 5,
-                               "total-failure-session-count": 0}}]}
+                               "total-failure-session-count": 5},
+                   "failure-details": [{"result-type": "certificate-expired",
+                                        "receiving-mx-hostname": "mx2.example.com",
+                                        "failed-session-count": 5}]}]}
 m = email.message.EmailMessage()
 m["From"] = "tls@late.example"
 m["To"] = "tlsrpt@tlsrpt.test"
@@ -319,5 +324,12 @@ page run2 /reports -u alice:s3cret
 q reports --limit 100 > "$T/run2.json"
 figures reports run2 "$T/run2.json"
 check_eq "... it is on the list" 108 "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["id"])' "$T/run2.json")"
+# its 50% failures raised an alert, and the overview counts it
+wait_for '"event":"failure_rate_alert"' "$tlog"
+check_eq "the alert is stored" 1 "$(sql "$db" "SELECT count(*) FROM alerts WHERE policy_domain = 'example.com' AND day = '2026-12-01'")"
+page run3 "/?since=2026-12-01" -u alice:s3cret
+check_grep "overview: the alert raised" '<td class="n" data-col="alerts">1</td>' "$T/run3.html"
+q summary --limit 200 --since 2026-12-01 > "$T/run3.json"
+figures overview run3 "$T/run3.json"
 daemon_stop
 daemon_finish "$T/tlsrptd.out" "$T/dash.all"
