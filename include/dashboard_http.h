@@ -19,6 +19,7 @@ struct tr_dash_auth;
 #define TR_DASH_MAX_HEADERS	8192		/* bytes of request headers */
 #define TR_DASH_MAX_BODY	0		/* GET and HEAD only */
 #define TR_DASH_BACKLOG		16
+#define TR_DASH_MAX_CONNS	64		/* connections open at once */
 #define TR_DASH_QUERY_MS	2000		/* the longest a page may query */
 
 /* The headers every answer carries: nothing is loaded from another

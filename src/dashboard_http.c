@@ -31,11 +31,22 @@ struct listener {
 	struct evconnlistener *lev;	/* once started; evhttp owns it */
 };
 
+/* One accepted connection, counted until evhttp closes it. */
+struct conn {
+	struct tr_dashboard *h;
+	struct bufferevent *bev;	/* referenced until adopted */
+	struct event *adopt;		/* runs once evhttp has set it up */
+};
+
 struct tr_dashboard {
 	struct listener l[MAX_ADDRS];
 	size_t n;
 	struct evhttp *http;
 	struct event *backoff;		/* re-enables accepting after EMFILE */
+	int backing_off;		/* accept paused by the back-off */
+	size_t nconns;			/* connections open now */
+	int at_limit;			/* accept paused at TR_DASH_MAX_CONNS */
+	int warned_limit;		/* said so once */
 	struct tr_store *st;
 	SSL_CTX *ssl;
 	struct tr_dash_auth *auth;	/* basic authentication, or NULL */
@@ -139,16 +150,31 @@ fail:
 	return NULL;
 }
 
+/* update_listeners - accept only under the connection limit and when
+ * not backing off from EMFILE */
+static void
+update_listeners(struct tr_dashboard *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++) {
+		if (h->l[i].lev == NULL)
+			continue;
+		if (h->at_limit || h->backing_off)
+			evconnlistener_disable(h->l[i].lev);
+		else
+			evconnlistener_enable(h->l[i].lev);
+	}
+}
+
 /* resume - the back-off is over: accept again */
 static void
 resume(evutil_socket_t fd, short what, void *arg)
 {
 	struct tr_dashboard *h = arg;
-	size_t i;
 
-	for (i = 0; i < h->n; i++)
-		if (h->l[i].lev != NULL)
-			evconnlistener_enable(h->l[i].lev);
+	h->backing_off = 0;
+	update_listeners(h);
 }
 
 /* accept_error - out of descriptors: pause accepting for a second */
@@ -158,7 +184,6 @@ accept_error(struct evconnlistener *lev, void *arg)
 	struct tr_dashboard *h = running;
 	struct timeval one = { 1, 0 };
 	int e = EVUTIL_SOCKET_ERROR();
-	size_t i;
 
 	if (h == NULL)
 		return;
@@ -170,9 +195,8 @@ accept_error(struct evconnlistener *lev, void *arg)
 		return;
 	log_warnx("dashboard_listen: accept: %s; pausing for a second",
 	    strerror(e));
-	for (i = 0; i < h->n; i++)
-		if (h->l[i].lev != NULL)
-			evconnlistener_disable(h->l[i].lev);
+	h->backing_off = 1;
+	update_listeners(h);
 	evtimer_add(h->backoff, &one);
 }
 
@@ -324,25 +348,99 @@ handle(struct evhttp_request *req, void *arg)
 	evhttp_send_reply(req, pg.status, reason(pg.status), NULL);
 }
 
-/* new_conn - with TLS, each connection's bufferevent speaks it */
+/* conn_closed - evhttp's close callback: one connection fewer */
+static void
+conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	struct conn *c = arg;
+	struct tr_dashboard *h = c->h;
+
+	h->nconns--;
+	if (h->at_limit && h->nconns < TR_DASH_MAX_CONNS) {
+		h->at_limit = 0;
+		update_listeners(h);
+	}
+	free(c);
+}
+
+/*
+ * conn_adopt - right after the accept callback in which evhttp made its
+ * connection around our bufferevent: learn that connection from the
+ * bufferevent's callback argument and ask to hear of its end. No argument
+ * means evhttp already gave the connection up.
+ */
+static void
+conn_adopt(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct tr_dashboard *h = c->h;
+	void *evcon = NULL;
+
+	bufferevent_getcb(c->bev, NULL, NULL, NULL, &evcon);
+	bufferevent_decref(c->bev);
+	event_free(c->adopt);
+	c->adopt = NULL;
+	if (evcon == NULL) {
+		conn_closed(NULL, c);
+		return;
+	}
+	evhttp_connection_set_closecb(evcon, conn_closed, c);
+	(void)h;
+}
+
+/*
+ * new_conn - evhttp's bufferevent callback, once per accepted connection:
+ * TLS when configured; the connection is counted, and at
+ * TR_DASH_MAX_CONNS the listeners pause until one ends (new clients wait
+ * in the kernel's queue), so that the dashboard cannot take the
+ * descriptors the daemon's other listeners need
+ */
 static struct bufferevent *
 new_conn(struct event_base *base, void *arg)
 {
 	struct tr_dashboard *h = arg;
-	struct bufferevent *bev;
-	SSL *ssl;
+	struct conn *c;
+	SSL *ssl = NULL;
 
-	if ((ssl = SSL_new(h->ssl)) == NULL)
+	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
-	bev = bufferevent_openssl_socket_new(base, -1, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL) {
-		SSL_free(ssl);
-		return NULL;
+	c->h = h;
+	if ((c->adopt = event_new(base, -1, 0, conn_adopt, c)) == NULL)
+		goto fail;
+	if (h->ssl != NULL) {
+		if ((ssl = SSL_new(h->ssl)) == NULL)
+			goto fail;
+		c->bev = bufferevent_openssl_socket_new(base, -1, ssl,
+		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+		if (c->bev != NULL)
+			/* OpenSSL 3: a browser closing without close_notify
+			 * is not an error */
+			bufferevent_openssl_set_allow_dirty_shutdown(c->bev,
+			    1);
+	} else
+		c->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL)
+		goto fail;
+	bufferevent_incref(c->bev);
+	event_active(c->adopt, 0, 0);
+	if (++h->nconns >= TR_DASH_MAX_CONNS) {
+		if (!h->warned_limit)
+			log_warnx("dashboard: %d connections open: new ones "
+			    "wait until one ends", TR_DASH_MAX_CONNS);
+		h->warned_limit = 1;
+		h->at_limit = 1;
+		update_listeners(h);
 	}
-	/* OpenSSL 3: a browser closing without close_notify is not an error */
-	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-	return bev;
+	return c->bev;
+fail:
+	/* evhttp makes a plain bufferevent of its own: uncounted (and with
+	 * TLS configured, a client that speaks it fails its handshake) */
+	if (ssl != NULL && c->bev == NULL)
+		SSL_free(ssl);
+	if (c->adopt != NULL)
+		event_free(c->adopt);
+	free(c);
+	return NULL;
 }
 
 /* tr_dashboard_start - hand the bound sockets to an evhttp on base */
@@ -371,8 +469,7 @@ tr_dashboard_start(struct tr_dashboard *h, struct event_base *base,
 	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
 	    EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(h->http, handle, h);
-	if (ssl != NULL)
-		evhttp_set_bevcb(h->http, new_conn, h);
+	evhttp_set_bevcb(h->http, new_conn, h);
 	for (i = 0; i < h->n; i++) {
 		if ((bs = evhttp_accept_socket_with_handle(h->http,
 		    h->l[i].fd)) == NULL) {
@@ -400,6 +497,10 @@ tr_dashboard_free(struct tr_dashboard *h)
 		running = NULL;
 	if (h->st != NULL)
 		sqlite3_progress_handler(tr_store_db(h->st), 0, NULL, NULL);
+	/* evhttp frees the listeners before the connections, whose close
+	 * callbacks must then not touch them */
+	for (i = 0; i < h->n; i++)
+		h->l[i].lev = NULL;
 	if (h->http != NULL)
 		evhttp_free(h->http);
 	if (h->backoff != NULL)

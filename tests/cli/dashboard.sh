@@ -5,9 +5,10 @@
 # report), every page fetched with curl (status, content type, the
 # security headers), the figures of each page compared with
 # "tlsrptd query ... --format json" on the same database, filters, the
-# specific 400s, 404, 405, the download of a quarantined message byte for
-# byte, HTTPS, basic authentication against a yescrypt hash, and the daemon
-# serving the same pages from its own database.
+# specific 400s, 404, 405, the connection limit, the download of a
+# quarantined message byte for byte, HTTPS, basic authentication against a
+# yescrypt hash, and the daemon serving the same pages (and an alert it
+# raised) from its own database.
 . "$(dirname "$0")/lib.sh"
 
 need curl python3 sqlite3 openssl
@@ -200,6 +201,26 @@ get e7 "/?org=$(python3 -c 'print("a" * 3000)')"
 check_eq "a query string too long: 414" 414 "$code"
 check_eq "HEAD: 200 and no body" "200 0" \
     "$(curl -s -I -o /dev/null -w '%{http_code} %{size_download}' "$U/")"
+# 64 idle connections: the listener pauses; a new client waits in the
+# kernel's queue and is served once they go
+python3 - "$port" "$T/idle.ready" > /dev/null 2>&1 <<'EOF2' &
+import socket, sys, time
+socks = [socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+         for _ in range(64)]
+open(sys.argv[2], "w").close()
+time.sleep(120)
+EOF2
+idle=$!
+_i=0
+until [ -f "$T/idle.ready" ] || [ $_i -ge 300 ]; do sleep 0.1; _i=$((_i + 1)); done
+wait_for "64 connections open: new ones wait until one ends" "$T/dash.all"
+check_grep "connection limit: said once" "dashboard: 64 connections open: new ones wait until one ends" "$T/dash.all"
+curl -s -o /dev/null -w '%{http_code}' --max-time 60 "$U/style.css" > "$T/late.code" &
+late=$!
+kill "$idle"
+wait "$idle" 2> /dev/null || true
+wait "$late" || true
+check_eq "connection limit: the waiting client is served" 200 "$(cat "$T/late.code")"
 kill -TERM "$dpid"
 rc=0; wait "$dpid" || rc=$?
 check_eq "dashboard exit status after SIGTERM" 0 "$rc"
