@@ -46,8 +46,9 @@ int tr_svg_bar_chart(struct tr_buf *b, const struct tr_svg_chart *c);
 
 /*
  * tr_svg_sparkline - append a small line of v[0..n) (NAN: no value, the
- * line breaks there) scaled from 0 to its largest value, in w x h pixels,
- * with title as the hover text. n of 0 gives an empty frame.
+ * line breaks there; a value alone between gaps is a dot) scaled from 0 to
+ * its largest value, in w x h pixels, with title as the hover text. n of 0
+ * gives an empty frame.
  */
 void tr_svg_sparkline(struct tr_buf *b, const double *v, size_t n,
     unsigned w, unsigned h, const char *title);

@@ -290,7 +290,8 @@ tr_svg_bar_chart(struct tr_buf *b, const struct tr_svg_chart *c)
 	return 0;
 }
 
-/* tr_svg_sparkline - a polyline scaled to the largest value */
+/* tr_svg_sparkline - polylines scaled to the largest value; a value with
+ * none beside it is a dot, so a lone day still shows */
 void
 tr_svg_sparkline(struct tr_buf *b, const double *v, size_t n, unsigned w,
     unsigned h, const char *title)
@@ -321,6 +322,12 @@ tr_svg_sparkline(struct tr_buf *b, const double *v, size_t n, unsigned w,
 		    (double)w / 2;
 		y = (double)(h - 2) - (max > 0 ? (double)(h - 4) * v[i] / max :
 		    0) + 1;
+		if (!open && (i + 1 == n || !isfinite(v[i + 1]) ||
+		    v[i + 1] < 0)) {
+			tr_buf_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" "
+			    "r=\"1.5\" fill=\"#d55e00\"/>", x, y);
+			continue;
+		}
 		if (!open)
 			tr_buf_str(b, "<polyline fill=\"none\" "
 			    "stroke=\"#d55e00\" stroke-width=\"1.5\" points=\"");

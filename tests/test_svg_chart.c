@@ -226,6 +226,17 @@ test_sparkline(void **state)
 	well_formed(b.p);
 	assert_int_equal(count(b.p, "<polyline"), 0);
 	tr_buf_free(&b);
+	/* a day alone between gaps is a dot, not an invisible line */
+	v[1] = NAN;
+	tr_svg_sparkline(&b, v, 5, 102, 22, "dots");
+	well_formed(b.p);
+	assert_int_equal(count(b.p, "<polyline"), 1);
+	assert_int_equal(count(b.p, "<circle"), 1);
+	assert_non_null(strstr(b.p, "<circle cx=\"1.0\" cy=\"21.0\""));
+	tr_buf_free(&b);
+	tr_svg_sparkline(&b, v + 4, 1, 100, 20, "one");
+	assert_int_equal(count(b.p, "<circle cx=\"50.0\""), 1);
+	tr_buf_free(&b);
 }
 
 int
