@@ -201,10 +201,11 @@ input(struct tr_buf *b, const char *label, const char *name,
 	tr_buf_str(b, "\"></label>");
 }
 
-/* filter_form - the filters as a GET form on path */
+/* filter_form - the filters as a GET form on path; the domain, sender
+ * and policy type fields only where they apply */
 static void
 filter_form(struct tr_buf *b, const char *path, const struct tr_dash_params *p,
-    int domain_field, int type_field)
+    int domain_field, int type_field, int org_field)
 {
 	static const char *const types[] = { "sts", "tlsa", "no-policy-found" };
 	size_t i;
@@ -222,7 +223,9 @@ filter_form(struct tr_buf *b, const char *path, const struct tr_dash_params *p,
 		tr_html_text(b, p->domain);
 		tr_buf_str(b, "\">");
 	}
-	input(b, "Sender", "org", "text", p->org, p->given & TR_DP_ORG);
+	if (org_field)
+		input(b, "Sender", "org", "text", p->org,
+		    p->given & TR_DP_ORG);
 	if (type_field) {
 		tr_buf_str(b, "<label>Policy <select name=\"type\">"
 		    "<option value=\"\">any</option>");
@@ -666,7 +669,7 @@ tr_dash_overview(struct tr_store *st, const struct tr_dash_params *p0,
 	}
 
 	page_start(pg, "Overview", NULL, "/", p);
-	filter_form(b, "/", p, 1, 1);
+	filter_form(b, "/", p, 1, 1, 1);
 	if (defaulted)
 		range_note(b, p, "/");
 	tr_buf_printf(b, "<p class=\"note\">%zu policy domain%s, the worst "
@@ -1000,7 +1003,7 @@ tr_dash_domain(struct tr_store *st, const struct tr_dash_params *p,
 	days_span(d, days_t, "day");
 
 	page_start(pg, "Domain", p->domain, NULL, p);
-	filter_form(b, "/domain", p, 0, 1);
+	filter_form(b, "/domain", p, 0, 1, 1);
 	if (tr_table_nrows(sum) == 0) {
 		tr_buf_str(b, "<p class=\"muted\" id=\"summary\">No reports "
 		    "for this domain match the filters.</p>");
@@ -1109,7 +1112,7 @@ tr_dash_reports(struct tr_store *st, const struct tr_dash_params *p,
 		return;
 	}
 	page_start(pg, "Reports", NULL, "/reports", p);
-	filter_form(&pg->body, "/reports", p, 1, 1);
+	filter_form(&pg->body, "/reports", p, 1, 1, 1);
 	table(&pg->body, "reports", t, spec, sizeof(spec) / sizeof(spec[0]),
 	    more, p);
 	page_end(pg);
@@ -1283,7 +1286,7 @@ tr_dash_quarantine(struct tr_store *st, const struct tr_dash_params *p,
 	tr_buf_str(&pg->body, "<p class=\"note\">Messages that reached "
 	    "tlsrptd but held no valid report, kept whole with the exact "
 	    "reason. From and To apply to when they were received.</p>");
-	filter_form(&pg->body, "/quarantine", p, 0, 0);
+	filter_form(&pg->body, "/quarantine", p, 0, 0, 0);
 	tr_buf_str(&pg->body, "<h2>By reason</h2>");
 	table(&pg->body, "reasons", reasons, reason_spec,
 	    sizeof(reason_spec) / sizeof(reason_spec[0]), more_r, p);
@@ -1404,7 +1407,7 @@ tr_dash_senders(struct tr_store *st, const struct tr_dash_params *p0,
 	page_start(pg, "Senders", NULL, "/senders", p);
 	tr_buf_str(&pg->body, "<p class=\"note\">The organizations that send "
 	    "reports, the most recent first.</p>");
-	filter_form(&pg->body, "/senders", p, 1, 1);
+	filter_form(&pg->body, "/senders", p, 1, 1, 1);
 	if (defaulted)
 		range_note(&pg->body, p, "/senders");
 	table(&pg->body, "senders", t, spec, sizeof(spec) / sizeof(spec[0]),
