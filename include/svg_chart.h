@@ -53,6 +53,27 @@ int tr_svg_bar_chart(struct tr_buf *b, const struct tr_svg_chart *c);
 void tr_svg_sparkline(struct tr_buf *b, const double *v, size_t n,
     unsigned w, unsigned h, const char *title);
 
+/* One bar of a timeline: from and to are column indices, both included
+ * (clipped to the columns; a span wholly outside shows its label only). */
+struct tr_svg_span {
+	const char *label;	/* written above the bar (escaped here) */
+	const char *title;	/* the bar's hover text (escaped here) */
+	double from, to;
+};
+
+#define TR_SVG_MAX_SPANS	64
+
+/*
+ * tr_svg_timeline - append a chart of one labelled bar per span over n
+ * labelled columns, with the bar charts' margins so that a timeline under
+ * them puts each column at the same x. -1 (nothing written) for no
+ * columns, more than TR_SVG_MAX_COLUMNS or TR_SVG_MAX_SPANS, or a width
+ * out of 200..10000.
+ */
+int tr_svg_timeline(struct tr_buf *b, const char *title,
+    const char *const *x, size_t n, const struct tr_svg_span *spans,
+    size_t nspans, unsigned width);
+
 /* tr_svg_nice - the smallest 1, 2, 2.5 or 5 times a power of ten >= v (v > 0);
  * 1 for v <= 0 */
 double tr_svg_nice(double v);

@@ -871,6 +871,55 @@ failures_chart(struct tr_buf *b, const struct tr_table *days_t,
 	return rc;
 }
 
+/*
+ * policies_chart - each policy seen as a bar from its first to its last
+ * day, on the days of the charts above (same margins, so a policy change
+ * lines up with the failures); labelled with its type and MTA-STS mode
+ */
+static int
+policies_chart(struct tr_buf *b, const struct tr_table *pol,
+    const struct days *d)
+{
+	struct tr_svg_span sp[TR_SVG_MAX_SPANS];
+	char label[TR_SVG_MAX_SPANS][48];
+	struct tr_buf titles[TR_SVG_MAX_SPANS];
+	const char *ps, *mode, *type;
+	size_t r, n = 0;
+	int rc;
+
+	if (d->n == 0 || tr_table_nrows(pol) == 0)
+		return 0;
+	memset(titles, 0, sizeof(titles));
+	for (r = 0; r < tr_table_nrows(pol) && n < TR_SVG_MAX_SPANS; r++, n++) {
+		type = text_at(pol, r, "policy_type");
+		ps = text_at(pol, r, "policy_string");
+		mode = ps != NULL ? strstr(ps, "mode: ") : NULL;
+		snprintf(label[n], sizeof(label[n]), "%s%s%.*s",
+		    type != NULL ? type : "?", mode != NULL ? " " : "",
+		    mode != NULL ? (int)strcspn(mode + 6, "\",]") : 0,
+		    mode != NULL ? mode + 6 : "");
+		tr_buf_printf(&titles[n], "%s to %s, %" PRId64 " reports: ",
+		    text_at(pol, r, "first_day"), text_at(pol, r, "last_day"),
+		    int_at(pol, r, "reports"));
+		tr_buf_str(&titles[n], ps != NULL ? ps : "(no policy string)");
+		if (text_at(pol, r, "mx_host") != NULL) {
+			tr_buf_str(&titles[n], "; mx-host ");
+			tr_buf_str(&titles[n], text_at(pol, r, "mx_host"));
+		}
+		sp[n].label = label[n];
+		sp[n].title = tr_buf_ok(&titles[n]) ? titles[n].p : "";
+		sp[n].from = (double)(day_number(text_at(pol, r, "first_day")) -
+		    d->first);
+		sp[n].to = (double)(day_number(text_at(pol, r, "last_day")) -
+		    d->first);
+	}
+	rc = tr_svg_timeline(b, "Policies seen, from their first to their "
+	    "last day", d->x, d->n, sp, n, 900);
+	for (r = 0; r < n; r++)
+		tr_buf_free(&titles[r]);
+	return rc;
+}
+
 /* type_breakdown - failures by result type with meaning and fix */
 static void
 type_breakdown(struct tr_buf *b, const struct tr_table *t, int more,
@@ -1061,6 +1110,10 @@ tr_dash_domain(struct tr_store *st, const struct tr_dash_params *p,
 	    "policy the senders applied (MTA-STS mode and mx lines, TLSA "
 	    "records), with the days it was seen: line a change up with the "
 	    "failures above.</p>");
+	if (policies_chart(b, pol, d) == -1) {
+		tr_dash_error_page(pg, 503, "out of memory");
+		goto out;
+	}
 	table(b, "policies", pol, pol_spec,
 	    sizeof(pol_spec) / sizeof(pol_spec[0]), more_p, p);
 	tr_buf_str(b, "<p><a");

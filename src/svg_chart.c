@@ -23,6 +23,10 @@ static const char *const palette[] = {
 #define MARGIN_LEFT	64
 #define MARGIN_TOP	12
 #define MARGIN_BOTTOM	56
+/* the same right margin with or without a rate axis, so that charts of the
+ * same days stacked on a page put each day at the same x */
+#define MARGIN_RIGHT	56
+#define SPAN_ROW	26	/* pixels per row of a timeline */
 #define MAX_XLABELS	8
 #define YTICKS		4
 
@@ -209,7 +213,7 @@ tr_svg_bar_chart(struct tr_buf *b, const struct tr_svg_chart *c)
 	    c->width < 200 || c->height < 120 || c->width > 10000 ||
 	    c->height > 10000)
 		return -1;
-	pw = (int)c->width - MARGIN_LEFT - (right ? 56 : 16);
+	pw = (int)c->width - MARGIN_LEFT - MARGIN_RIGHT;
 	ph = (int)c->height - MARGIN_TOP - MARGIN_BOTTOM;
 	for (k = 0; k < c->nseries; k++)
 		colors[k] = series_color(&c->series[k], k, &pal);
@@ -337,4 +341,60 @@ tr_svg_sparkline(struct tr_buf *b, const double *v, size_t n, unsigned w,
 	if (open)
 		tr_buf_str(b, "\"/>");
 	tr_buf_str(b, "</svg>");
+}
+
+/* tr_svg_timeline - one labelled bar per span over the columns */
+int
+tr_svg_timeline(struct tr_buf *b, const char *title, const char *const *x,
+    size_t n, const struct tr_svg_span *spans, size_t nspans,
+    unsigned width)
+{
+	unsigned height = MARGIN_TOP + SPAN_ROW * (unsigned)nspans + 24;
+	double bw, from, to;
+	int pw, y;
+	size_t i, k, step;
+
+	if (n == 0 || n > TR_SVG_MAX_COLUMNS || nspans > TR_SVG_MAX_SPANS ||
+	    width < 200 || width > 10000)
+		return -1;
+	pw = (int)width - MARGIN_LEFT - MARGIN_RIGHT;
+	bw = (double)pw / (double)n;
+	tr_buf_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" "
+	    "class=\"chart timeline\" width=\"%u\" height=\"%u\" "
+	    "viewBox=\"0 0 %u %u\" role=\"img\" aria-label=\"", width, height,
+	    width, height);
+	tr_html_text(b, title);
+	tr_buf_str(b, "\"><title>");
+	tr_html_text(b, title);
+	tr_buf_str(b, "</title>");
+	for (k = 0; k < nspans; k++) {
+		y = MARGIN_TOP + SPAN_ROW * (int)k;
+		from = spans[k].from < 0 ? 0 : spans[k].from;
+		to = spans[k].to > (double)n - 1 ? (double)n - 1 : spans[k].to;
+		tr_buf_printf(b, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\">",
+		    MARGIN_LEFT + bw * (from > to ? 0 : from), y + 10);
+		tr_html_text(b, spans[k].label);
+		tr_buf_str(b, "</text>");
+		if (from > to)
+			continue;	/* outside the days shown */
+		tr_buf_printf(b, "<rect class=\"span\" x=\"%.1f\" y=\"%d\" "
+		    "width=\"%.1f\" height=\"9\" fill=\"%s\"><title>",
+		    MARGIN_LEFT + bw * from, y + 13, bw * (to - from + 1),
+		    palette[(k + 4) % NPALETTE]);
+		tr_html_text(b, spans[k].title);
+		tr_buf_str(b, "</title></rect>");
+	}
+	y = MARGIN_TOP + SPAN_ROW * (int)nspans;
+	tr_buf_printf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
+	    "stroke=\"#555555\"/>", MARGIN_LEFT, y, MARGIN_LEFT + pw, y);
+	step = (n + MAX_XLABELS - 1) / MAX_XLABELS;
+	for (i = 0; i < n; i += step) {
+		tr_buf_printf(b, "<text x=\"%.1f\" y=\"%d\" "
+		    "text-anchor=\"middle\" font-size=\"11\">",
+		    MARGIN_LEFT + bw * ((double)i + 0.5), y + 16);
+		tr_html_text(b, x[i]);
+		tr_buf_str(b, "</text>");
+	}
+	tr_buf_str(b, "</svg>");
+	return 0;
 }

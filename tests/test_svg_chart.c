@@ -239,6 +239,33 @@ test_sparkline(void **state)
 	tr_buf_free(&b);
 }
 
+static void
+test_timeline(void **state)
+{
+	const char *x[4] = { "d1", "d2", "d3", "d4" };
+	struct tr_svg_span sp[3] = {
+		{ "sts testing", "mode: testing <mx>", 0, 1 },
+		{ "sts enforce", "mode: enforce", 2, 9 },	/* clipped to 3 */
+		{ "</text><script>", "old", -5, -1 },		/* before d1 */
+	};
+	struct tr_buf b = { 0 };
+
+	/* 600 px: 64 left, 56 right, 480 for 4 columns of 120 */
+	assert_int_equal(tr_svg_timeline(&b, "Policies", x, 4, sp, 3, 600), 0);
+	well_formed(b.p);
+	assert_int_equal(count(b.p, "class=\"span\""), 2);
+	assert_non_null(strstr(b.p, "x=\"64.0\" y=\"25\" width=\"240.0\""));
+	assert_non_null(strstr(b.p, "x=\"304.0\" y=\"51\" width=\"240.0\""));
+	assert_non_null(strstr(b.p, "<title>mode: testing &lt;mx&gt;</title>"));
+	assert_non_null(strstr(b.p, "&lt;/text&gt;&lt;script&gt;"));
+	assert_null(strstr(b.p, "<script"));
+	assert_non_null(strstr(b.p, ">d3</text>"));
+	tr_buf_free(&b);
+	assert_int_equal(tr_svg_timeline(&b, "none", x, 0, sp, 3, 600), -1);
+	assert_int_equal(tr_svg_timeline(&b, "narrow", x, 4, sp, 3, 100), -1);
+	assert_int_equal(b.len, 0);
+}
+
 int
 main(void)
 {
@@ -249,6 +276,7 @@ main(void)
 		cmocka_unit_test(test_empty_and_bounds),
 		cmocka_unit_test(test_many_columns),
 		cmocka_unit_test(test_sparkline),
+		cmocka_unit_test(test_timeline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
