@@ -1092,6 +1092,15 @@ tr_dash_domain(struct tr_store *st, const struct tr_dash_params *p,
 		tr_dash_error_page(pg, 503, "out of memory");
 		goto out;
 	}
+	tr_buf_str(b, "<h2>Policies seen</h2><p class=\"note\">Each distinct "
+	    "policy the senders applied (MTA-STS mode and mx lines, TLSA "
+	    "records) from the first to the last day it was seen, on the days "
+	    "of the charts above: a policy change lines up with the failures. "
+	    "Hover a bar for the policy.</p>");
+	if (policies_chart(b, pol, d) == -1) {
+		tr_dash_error_page(pg, 503, "out of memory");
+		goto out;
+	}
 	tr_buf_str(b, "<h2>Failures by result type</h2>");
 	type_breakdown(b, types, more_t, p);
 	tr_buf_str(b, "<h2>Failures by receiving MX</h2>");
@@ -1106,14 +1115,7 @@ tr_dash_domain(struct tr_store *st, const struct tr_dash_params *p,
 	tr_buf_str(b, "<h2>Senders</h2>");
 	table(b, "senders", senders, senders_spec,
 	    sizeof(senders_spec) / sizeof(senders_spec[0]), more_s, p);
-	tr_buf_str(b, "<h2>Policies seen</h2><p class=\"note\">Each distinct "
-	    "policy the senders applied (MTA-STS mode and mx lines, TLSA "
-	    "records), with the days it was seen: line a change up with the "
-	    "failures above.</p>");
-	if (policies_chart(b, pol, d) == -1) {
-		tr_dash_error_page(pg, 503, "out of memory");
-		goto out;
-	}
+	tr_buf_str(b, "<h2>The policies in full</h2>");
 	table(b, "policies", pol, pol_spec,
 	    sizeof(pol_spec) / sizeof(pol_spec[0]), more_p, p);
 	tr_buf_str(b, "<p><a");

@@ -33,4 +33,4 @@ shot() {
 	echo "docs/dashboard-$1.png"
 }
 shot overview / 420
-shot domain "/domain?domain=example.com" 1100
+shot domain "/domain?domain=example.com" 1180
