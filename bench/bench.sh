@@ -16,6 +16,8 @@ sh "$here/smtp_bench.sh" "$1"
 sh "$here/http_bench.sh" "$1"
 # a million reports: how long the questions take
 sh "$here/query_bench.sh" "$1"
+# the same million reports: the dashboard's overview and a domain page
+sh "$here/dashboard_bench.sh" "$1"
 
 echo
 echo "$("$1" --version 2>/dev/null | head -n 1) on $(nproc) CPUs," \

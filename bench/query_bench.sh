@@ -1,30 +1,15 @@
 #!/bin/sh
 # query_bench.sh - tlsrptd query over a million stored reports:
 #   query_bench.sh /path/to/tlsrptd [REPORTS]
-# Fills build/bench/query.db once by direct SQL inserts (bench/query_fill.py;
-# a year of reports from five senders, Microsoft's tlsa + sts double
-# reports included), then times each question, best of three runs.
+# Fills build/bench/query-N.db once (bench/query_db.sh), then times each
+# question, best of three runs.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/table.sh"
+. "$here/query_db.sh"
 tlsrptd=$1
 n=${2:-1000000}
-dir="$here/../build/bench"
-db="$dir/query-$n.db"
-mkdir -p "$dir"
-if [ ! -f "$db" ]; then
-	rm -f "$db.tmp" "$db.tmp-wal" "$db.tmp-shm"
-	# tlsrptd creates the schema when it first opens the file
-	"$tlsrptd" ingest --quiet --db "$db.tmp" /dev/null > /dev/null 2>&1 || true
-	sqlite3 "$db.tmp" 'DELETE FROM quarantine'
-	t0=$(date +%s.%N)
-	python3 "$here/query_fill.py" "$db.tmp" "$n"
-	t1=$(date +%s.%N)
-	mv "$db.tmp" "$db"
-	rm -f "$db.tmp-wal" "$db.tmp-shm"
-	printf 'query bench: filled %s reports in %.1f s (%s MB)\n' "$n" \
-	    "$(echo "$t1 - $t0" | bc)" "$(($(stat -c %s "$db") / 1048576))"
-fi
+query_db "$tlsrptd" "$n"
 echo "query bench: $(sqlite3 "$db" 'SELECT count(*) FROM reports') reports," \
     "$(sqlite3 "$db" 'SELECT count(*) FROM policies') policies," \
     "$(sqlite3 "$db" 'SELECT count(*) FROM failure_details') failure details," \

@@ -85,6 +85,18 @@ def main():
           FROM policies p JOIN rtypes t ON t.i = p.report_ref % 6
          WHERE p.report_ref > :base AND p.failed_sessions > 0""",
                 {"base": base})
+    # report_domains as the store writes it with each report (since schema
+    # version 4 nothing derives it from policies): one row per report, the
+    # sts policy counted (the tlsa copy holds the same sessions and comes
+    # second by name)
+    con.execute("""
+        INSERT INTO report_domains (report_ref, policy_domain, policy_type,
+               start_time, organization_name, successful_sessions,
+               failed_sessions)
+        SELECT p.report_ref, p.policy_domain, p.policy_type, r.start_time,
+               r.organization_name, p.successful_sessions, p.failed_sessions
+          FROM policies p JOIN reports r ON r.id = p.report_ref
+         WHERE p.report_ref > :base AND p.position = 0""", {"base": base})
     con.execute("COMMIT")
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()

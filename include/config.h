@@ -77,6 +77,9 @@ struct tr_config {
 
 	/* Operators' answers: metrics, alerts, retention */
 	struct tr_strlist metrics_listen;	/* metrics_listen: GET /metrics */
+	struct tr_strlist dashboard_listen;	/* dashboard_listen: the web view */
+	int dashboard_tls;		/* dashboard_tls: 1 = HTTPS */
+	char *dashboard_users;		/* dashboard_users: basic auth, or NULL */
 	double alert_failure_rate;	/* alert_failure_rate: percent, 0 = off */
 	unsigned alert_min_sessions;	/* alert_min_sessions */
 	char *alert_command;		/* alert_command: run with the alert on stdin */

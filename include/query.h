@@ -26,6 +26,9 @@ struct tr_query_filter {
 	 * they are. */
 	const char *const *own_domains;
 	size_t nown_domains;
+	const char *policy_type;	/* sessions counted under this policy
+					 * type (report_domains.policy_type),
+					 * or NULL */
 };
 
 enum tr_query_by {
@@ -112,5 +115,61 @@ void tr_query_qitem_free(struct tr_query_qitem *q);
 /* tr_query_quarantine_ids - up to n quarantined ids above after, in order */
 enum tr_err tr_query_quarantine_ids(struct tr_store *st, int64_t after,
     int64_t *ids, size_t n, size_t *got, struct tr_error *err);
+
+/*
+ * The dashboard's questions. Like the ones above they fill *out with a new
+ * table of at most f->limit rows, set *more, and count sessions once per
+ * (report, domain) from report_domains.
+ */
+
+/* tr_query_failures_daily - failed sessions per day and result type
+ * (columns day, result_type, failed), latest day first */
+enum tr_err tr_query_failures_daily(struct tr_store *st,
+    const struct tr_query_filter *f, struct tr_table **out, int *more,
+    struct tr_error *err);
+
+/* tr_query_senders - per reporting organization: reports, days reported,
+ * domains, sessions, failed, failure rate, first and last day; the most
+ * recent reporter first */
+enum tr_err tr_query_senders(struct tr_store *st,
+    const struct tr_query_filter *f, struct tr_table **out, int *more,
+    struct tr_error *err);
+
+/*
+ * tr_query_silent_senders - the usual senders that stopped: (domain,
+ * organization) pairs with reports on at least min_days days whose last
+ * report day is gap_days or more before the latest report day of the
+ * filtered reports (columns domain, organization, days, last_day,
+ * latest_day, days_silent), the longest silence first
+ */
+enum tr_err tr_query_silent_senders(struct tr_store *st,
+    const struct tr_query_filter *f, unsigned min_days, unsigned gap_days,
+    struct tr_table **out, int *more, struct tr_error *err);
+
+/* tr_query_policies_seen - the distinct policies published for f->domain
+ * (required) with the reports and days they were seen on (columns
+ * policy_type, mx_host, policy_string, reports, first_day, last_day), the
+ * latest first */
+enum tr_err tr_query_policies_seen(struct tr_store *st,
+    const struct tr_query_filter *f, struct tr_table **out, int *more,
+    struct tr_error *err);
+
+/* tr_query_alert_counts - failure-rate alerts raised per domain (columns
+ * domain, alerts, last_day) for days in the filter's range */
+enum tr_err tr_query_alert_counts(struct tr_store *st,
+    const struct tr_query_filter *f, struct tr_table **out, int *more,
+    struct tr_error *err);
+
+/* tr_query_quarantine_reasons - quarantined messages per reason class
+ * (columns reason_class, messages, first, latest), the most first; since
+ * and until apply to received_at */
+enum tr_err tr_query_quarantine_reasons(struct tr_store *st,
+    const struct tr_query_filter *f, struct tr_table **out, int *more,
+    struct tr_error *err);
+
+/* tr_query_latest_day - the start day ("YYYY-MM-DD") of the latest stored
+ * report into day; "" when there is none (one index lookup) */
+enum tr_err tr_query_latest_day(struct tr_store *st, char day[11],
+    struct tr_error *err);
 
 #endif

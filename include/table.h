@@ -54,6 +54,19 @@ size_t tr_table_nrows(const struct tr_table *t);
 const char *tr_table_cell_text(const struct tr_table *t, size_t row,
     size_t col);
 
+/* tr_table_cell_int - *v = cell (row, col) when it holds an integer: 0,
+ * else -1 */
+int tr_table_cell_int(const struct tr_table *t, size_t row, size_t col,
+    int64_t *v);
+
+/* tr_table_cell_num - *v = cell (row, col) when it holds a number (integer
+ * or real): 0, else -1 (null, text, out of range) */
+int tr_table_cell_num(const struct tr_table *t, size_t row, size_t col,
+    double *v);
+
+/* tr_table_col_index - the index of the column called name, -1 if none */
+int tr_table_col_index(const struct tr_table *t, const char *name);
+
 /* tr_table_drop_last - forget the last row (a query's one-too-many probe) */
 void tr_table_drop_last(struct tr_table *t);
 

@@ -232,6 +232,22 @@ q_failures(struct qopts *o, struct tr_store *st, int argc)
 	return rc;
 }
 
+static int
+q_senders(struct qopts *o, struct tr_store *st, int argc)
+{
+	struct tr_table *t;
+	struct tr_error err;
+	int more, rc;
+
+	if (argc != 1)
+		return usage_err("%s", "senders takes no arguments");
+	if (tr_query_senders(st, &o->f, &t, &more, &err) != TR_OK)
+		return store_error(&err);
+	rc = write_rows(o, t, more);
+	tr_table_free(t);
+	return rc;
+}
+
 /* raw_json_value - the stored report parsed again for JSON output; the
  * text itself if json-c cannot read it */
 static struct json_object *
@@ -591,6 +607,7 @@ static const struct option query_opts[] = {
 	{ "since", required_argument, NULL, 'S' },
 	{ "until", required_argument, NULL, 'U' },
 	{ "days", required_argument, NULL, 'N' },
+	{ "type", required_argument, NULL, 'T' },
 	{ "by", required_argument, NULL, 'b' },
 	{ "raw", no_argument, NULL, 'r' },
 	{ "all", no_argument, NULL, 'a' },
@@ -678,6 +695,14 @@ cmd_query(int argc, char **argv)
 				    "\"%s\"", optarg);
 			o.days = (int)v;
 			break;
+		case 'T':
+			if (strcmp(optarg, "sts") != 0 &&
+			    strcmp(optarg, "tlsa") != 0 &&
+			    strcmp(optarg, "no-policy-found") != 0)
+				return usage_err("--type is sts, tlsa or "
+				    "no-policy-found, not \"%s\"", optarg);
+			o.f.policy_type = optarg;
+			break;
 		case 'b':
 			o.by = optarg;
 			break;
@@ -718,9 +743,12 @@ cmd_query(int argc, char **argv)
 	    strcmp(q, "failures") != 0)
 		return usage_err("%s", "--by applies to summary and failures");
 	if (strcmp(q, "summary") != 0 && strcmp(q, "failures") != 0 &&
-	    strcmp(q, "reports") != 0 && strcmp(q, "quarantine") != 0)
+	    strcmp(q, "reports") != 0 && strcmp(q, "quarantine") != 0 &&
+	    strcmp(q, "senders") != 0)
 		return usage_err("unknown question \"%s\": summary, failures, "
-		    "reports or quarantine", q);
+		    "reports, senders or quarantine", q);
+	if (strcmp(q, "quarantine") == 0 && o.f.policy_type != NULL)
+		return usage_err("%s", "--type does not apply to the quarantine");
 	if ((o.raw && (strcmp(q, "quarantine") != 0 || argc < 2 ||
 	    strcmp(argv[1], "show") != 0)) || (o.all && (strcmp(q,
 	    "quarantine") != 0 || argc < 2 || strcmp(argv[1], "retry") != 0)))
@@ -746,6 +774,8 @@ cmd_query(int argc, char **argv)
 		rc = q_failures(&o, st, argc);
 	else if (strcmp(q, "reports") == 0)
 		rc = q_reports(&o, st, argc, argv);
+	else if (strcmp(q, "senders") == 0)
+		rc = q_senders(&o, st, argc);
 	else
 		rc = q_quarantine(&o, st, argc, argv);
 	tr_store_close(st);
@@ -757,8 +787,9 @@ const struct tr_cmd tr_cmd_query = {
 	.name = "query",
 	.usage = "[--db PATH | -c FILE] [--format table|json|csv] [--limit N]\n"
 	    "       [--domain D] [--org TEXT] [--since T] [--until T] [--days N]\n"
+	    "       [--type sts|tlsa|no-policy-found]\n"
 	    "       summary [--by day|period] | failures [--by type,domain,mx,ip,org] |\n"
-	    "       reports [show ID] | quarantine [show ID [--raw] |\n"
+	    "       reports [show ID] | senders | quarantine [show ID [--raw] |\n"
 	    "       retry ID... | retry --all | delete ID...]",
 	.help =
 	    "Answer the common questions from the database.\n"
@@ -778,6 +809,9 @@ const struct tr_cmd tr_cmd_query = {
 	    "  reports      stored reports, latest first; reports show ID prints\n"
 	    "               one with its policies, failure details, conformance\n"
 	    "               notes and raw JSON.\n"
+	    "  senders      per reporting organization: reports, days reported,\n"
+	    "               domains, sessions and failures, first and last day;\n"
+	    "               the most recent reporter first.\n"
 	    "  quarantine   messages that held no valid report, latest first;\n"
 	    "               show ID prints one with its reason (--raw: only the\n"
 	    "               message's bytes); retry runs the pipeline again on\n"
@@ -797,6 +831,8 @@ const struct tr_cmd tr_cmd_query = {
 	    "                  YYYY-MM-DD (UTC) or an RFC 3339 date-time\n"
 	    "  --until T       ... starts before T; a YYYY-MM-DD includes that day\n"
 	    "  --days N        since 00:00 UTC N days ago (0: today)\n"
+	    "  --type P        sessions counted under policy type P (sts, tlsa\n"
+	    "                  or no-policy-found)\n"
 	    "For the quarantine, --since and --until apply to the time received.\n"
 	    "\n"
 	    "Exit status: 0 answered; 1 retry left messages quarantined, or an\n"

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <openssl/ssl.h>
 #include <systemd/sd-daemon.h>
 
 #include "admin_http.h"
@@ -19,6 +20,8 @@
 #include "cmd.h"
 #include "config.h"
 #include "daemon.h"
+#include "dashboard_auth.h"
+#include "dashboard_http.h"
 #include "http.h"
 #include "log.h"
 #include "milter.h"
@@ -40,6 +43,10 @@ struct run {
 	int milter;			/* a milter socket is configured */
 	struct tr_http *http;		/* the HTTP(S) endpoint, or NULL */
 	struct tr_admin_http *admin;	/* metrics_listen, or NULL */
+	struct tr_dashboard *dash;	/* dashboard_listen, or NULL */
+	struct tr_store *dash_st;	/* its own read-only connection */
+	SSL_CTX *dash_ssl;		/* with dashboard_tls */
+	struct tr_dash_auth *dash_auth;	/* with dashboard_users */
 	struct tr_stats *stats;		/* with metrics_listen */
 	struct tr_budget *budget;	/* max_inflight_bytes */
 	struct tr_alerter *alerter;	/* with alert_failure_rate */
@@ -119,6 +126,7 @@ base_fields(const struct run *r)
 	json_object_object_add(f, "database",
 	    json_object_new_string(r->cfg.database));
 	add_list(f, "metrics_listen", &r->cfg.metrics_listen);
+	add_list(f, "dashboard_listen", &r->cfg.dashboard_listen);
 	return f;
 }
 
@@ -281,6 +289,9 @@ start_extras(struct run *r)
 	if (r->admin != NULL && tr_admin_http_start(r->admin,
 	    tr_daemon_base(r->d), r->stats, r->d) == -1)
 		return -1;
+	if (r->dash != NULL && tr_dashboard_start(r->dash,
+	    tr_daemon_base(r->d), r->dash_st, r->dash_ssl, r->dash_auth) == -1)
+		return -1;
 	if (r->cfg.alert_failure_rate > 0) {
 		memset(&as, 0, sizeof(as));
 		as.threshold = r->cfg.alert_failure_rate;
@@ -379,6 +390,32 @@ cmd_run(int argc, char **argv)
 		status = TR_EXIT_IOERR;
 		goto out;
 	}
+	if (r.cfg.dashboard_listen.n > 0 && (r.dash = tr_dashboard_listen(
+	    &r.cfg.dashboard_listen, r.uid, r.gid, &err)) == NULL) {
+		log_warnx("%s", err.msg);
+		fprintf(stderr, "tlsrptd run: %s\n", err.msg);
+		status = TR_EXIT_IOERR;
+		goto out;
+	}
+	if (r.dash != NULL && r.cfg.dashboard_tls && (r.dash_ssl =
+	    tr_tls_server_ctx(r.cfg.tls_certificate, r.cfg.tls_key,
+	    &err)) == NULL) {
+		log_warnx("dashboard_tls: %s", err.msg);
+		fprintf(stderr, "tlsrptd run: dashboard_tls: %s\n", err.msg);
+		status = TR_EXIT_IOERR;
+		goto out;
+	}
+	/* read while privileged: the file of hashes need not be readable
+	 * by the user the daemon becomes */
+	if (r.dash != NULL && r.cfg.dashboard_users != NULL &&
+	    (r.dash_auth = tr_dash_auth_load(r.cfg.dashboard_users,
+	    &err)) == NULL) {
+		log_warnx("dashboard_users: %s", err.msg);
+		fprintf(stderr, "tlsrptd run: dashboard_users: %s\n", err.msg);
+		status = err.code == TR_ERR_IO ? TR_EXIT_IOERR :
+		    TR_EXIT_CONFIG;
+		goto out;
+	}
 	/* a scraper or an alert command that goes away must not kill us */
 	signal(SIGPIPE, SIG_IGN);
 	if (drop_privileges(&r) == -1) {
@@ -391,6 +428,15 @@ cmd_run(int argc, char **argv)
 	    TR_STORE_GROUP_READ : 0, &r.st, &err) != TR_OK) {
 		log_warnx("%s", err.msg);
 		fprintf(stderr, "tlsrptd run: %s\n", err.msg);
+		status = TR_EXIT_IOERR;
+		goto out;
+	}
+	/* The dashboard reads on the loop through a connection of its own,
+	 * read-only: WAL lets it read while the store thread writes. */
+	if (r.dash != NULL && tr_store_open(r.cfg.database, TR_STORE_READONLY,
+	    &r.dash_st, &err) != TR_OK) {
+		log_warnx("dashboard: %s", err.msg);
+		fprintf(stderr, "tlsrptd run: dashboard: %s\n", err.msg);
 		status = TR_EXIT_IOERR;
 		goto out;
 	}
@@ -479,6 +525,11 @@ out:
 	tr_pruner_free(r.pruner);
 	tr_alerter_free(r.alerter);
 	tr_admin_http_free(r.admin);
+	tr_dashboard_free(r.dash);
+	tr_store_close(r.dash_st);
+	if (r.dash_ssl != NULL)
+		SSL_CTX_free(r.dash_ssl);
+	tr_dash_auth_free(r.dash_auth);
 	if (r.st != NULL)
 		tr_store_close(r.st);
 	stopped(&r, status);

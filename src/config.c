@@ -158,6 +158,11 @@ static const struct key keys[] = {
 	{ "milter_max_connections", K_UINT, OFF(milter_max_connections), 1,
 	    100000, NULL, "200" },
 	{ "metrics_listen", K_LISTEN, OFF(metrics_listen), 0, 0, NULL, NULL },
+	{ "dashboard_listen", K_LISTEN, OFF(dashboard_listen), 0, 0, NULL,
+	    NULL },
+	{ "dashboard_tls", K_ENUM, OFF(dashboard_tls), 0, 0, yesno_choices,
+	    "no" },
+	{ "dashboard_users", K_PATH, OFF(dashboard_users), 0, 0, NULL, NULL },
 	{ "alert_failure_rate", K_PERCENT, OFF(alert_failure_rate), 0, 0, NULL,
 	    "0" },
 	{ "alert_min_sessions", K_UINT, OFF(alert_min_sessions), 1, 1000000000,
@@ -1222,6 +1227,9 @@ tr_config_check_run(const struct tr_config *c, struct tr_error *err)
 		return tr_error_set(err, TR_ERR_SCHEMA, "%s: "
 		    "quarantine_not_ours needs domains: without them every "
 		    "report would be quarantined", name);
+	if (c->dashboard_tls && c->tls_certificate == NULL)
+		return tr_error_set(err, TR_ERR_SCHEMA, "%s: dashboard_tls "
+		    "needs tls_certificate and tls_key", name);
 	return TR_OK;
 }
 
@@ -1251,6 +1259,8 @@ tr_config_free(struct tr_config *c)
 	strlist_free(&c->http_trusted_proxies);
 	free(c->http_proxy_header);
 	strlist_free(&c->metrics_listen);
+	strlist_free(&c->dashboard_listen);
+	free(c->dashboard_users);
 	free(c->alert_command);
 	strlist_free(&c->domains);
 	memset(c, 0, sizeof(*c));

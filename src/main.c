@@ -10,6 +10,7 @@ static const struct tr_cmd *const cmds[] = {
 	&tr_cmd_check_config,
 	&tr_cmd_query,
 	&tr_cmd_prune,
+	&tr_cmd_dashboard,
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 

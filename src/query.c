@@ -1,4 +1,5 @@
 /* query.c - the operator's questions: summary, failures, reports, quarantine */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,8 +59,10 @@ static const struct tr_column failures_tail[] = {
 	{ "fix", TR_COL_TEXT, 0 },
 };
 
-/* Every combination of dimensions gets its column list built once. */
+/* Every combination of dimensions gets its column list built once, before
+ * any query reads it (failures_once), so concurrent questions share it. */
 static struct tr_column failures_cols[1 << NDIMS][NDIMS + 6];
+static pthread_once_t failures_once = PTHREAD_ONCE_INIT;
 
 static const struct tr_column reports_cols[] = {
 	{ "id", TR_COL_INT, 0 },
@@ -262,7 +265,13 @@ add_filters(char *sql, size_t sz, const struct tr_query_filter *f,
 		n += (size_t)snprintf(sql + n, sz - n, " AND %s.%s >= :since",
 		    a, time_col);
 	if (f->until != NULL && n < sz)
-		snprintf(sql + n, sz - n, " AND %s.%s < :until", a, time_col);
+		n += (size_t)snprintf(sql + n, sz - n, " AND %s.%s < :until", a,
+		    time_col);
+	if (f->policy_type != NULL && n < sz)
+		snprintf(sql + n, sz - n, strcmp(a, "r") == 0 ?
+		    " AND r.id IN (SELECT report_ref FROM report_domains "
+		    "WHERE policy_type = :ptype)" :
+		    " AND %s.policy_type = :ptype", a);
 }
 
 /* bind_named - bind text s to :name when the statement has it */
@@ -304,6 +313,7 @@ prepare(struct tr_store *st, const char *sql, const struct tr_query_filter *f,
 	rc |= bind_named(*stmt, ":org", f->org);
 	rc |= bind_named(*stmt, ":since", f->since);
 	rc |= bind_named(*stmt, ":until", f->until);
+	rc |= bind_named(*stmt, ":ptype", f->policy_type);
 	if ((i = sqlite3_bind_parameter_index(*stmt, ":limit")) != 0)
 		rc |= sqlite3_bind_int64(*stmt, i, (sqlite3_int64)f->limit + 1);
 	if (rc != SQLITE_OK) {
@@ -397,6 +407,34 @@ run(struct tr_store *st, const char *sql, const struct tr_query_filter *f,
 	return e;
 }
 
+/* run_with_ints - run, with two integer parameters bound besides f */
+static enum tr_err
+run_with_ints(struct tr_store *st, const char *sql,
+    const struct tr_query_filter *f, const char *n1, int64_t v1,
+    const char *n2, int64_t v2, const struct tr_column *cols, size_t ncols,
+    struct tr_table **out, int *more, const char *what, struct tr_error *err)
+{
+	sqlite3_stmt *stmt;
+	enum tr_err e;
+
+	*out = NULL;
+	if ((e = prepare(st, sql, f, &stmt, what, err)) != TR_OK)
+		return e;
+	sqlite3_bind_int64(stmt, sqlite3_bind_parameter_index(stmt, n1), v1);
+	sqlite3_bind_int64(stmt, sqlite3_bind_parameter_index(stmt, n2), v2);
+	if ((*out = tr_table_new(cols, ncols)) == NULL) {
+		sqlite3_finalize(stmt);
+		return nomem(what, err);
+	}
+	e = fill(st, stmt, *out, f->limit, -1, more, what, err);
+	sqlite3_finalize(stmt);
+	if (e != TR_OK) {
+		tr_table_free(*out);
+		*out = NULL;
+	}
+	return e;
+}
+
 /* Sums as integers; the rate NULL when there were no sessions. */
 #define SESSIONS_SQL \
 	"CAST(total(s.successful_sessions) + total(s.failed_sessions) " \
@@ -448,20 +486,38 @@ tr_query_summary(struct tr_store *st, const struct tr_query_filter *f,
 	    more, "summary", err);
 }
 
-/* failures_columns - the column list for a set of dimensions */
+/* failures_build - every combination's column list (run once) */
+static void
+failures_build(void)
+{
+	struct tr_column *c;
+	unsigned dims;
+	size_t i, n;
+
+	for (dims = 0; dims < (1u << NDIMS); dims++) {
+		c = failures_cols[dims];
+		n = 0;
+		for (i = 0; i < NDIMS; i++)
+			if (dims & dims_def[i].dim)
+				c[n++] = dims_def[i].col;
+		for (i = 0; i < NCOLS(failures_tail); i++)
+			c[n++] = failures_tail[i];
+	}
+}
+
+/* failures_columns - the column list for a set of dimensions (read-only
+ * after failures_build, so questions on several threads may share it) */
 static const struct tr_column *
 failures_columns(unsigned dims, int explain, size_t *ncols)
 {
-	struct tr_column *c = failures_cols[dims & ((1u << NDIMS) - 1)];
 	size_t i, n = 0;
 
+	pthread_once(&failures_once, failures_build);
 	for (i = 0; i < NDIMS; i++)
 		if (dims & dims_def[i].dim)
-			c[n++] = dims_def[i].col;
-	for (i = 0; i < NCOLS(failures_tail) - (explain ? 0 : 2); i++)
-		c[n++] = failures_tail[i];
-	*ncols = n;
-	return c;
+			n++;
+	*ncols = n + NCOLS(failures_tail) - (explain ? 0 : 2);
+	return failures_cols[dims & ((1u << NDIMS) - 1)];
 }
 
 /* tr_query_failures - failed sessions by the chosen dimensions */
@@ -765,5 +821,231 @@ tr_query_quarantine_ids(struct tr_store *st, int64_t after, int64_t *ids,
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return dberr(db, rc, "quarantine", err);
+	return TR_OK;
+}
+
+static const struct tr_column failures_daily_cols[] = {
+	{ "day", TR_COL_TEXT, 0 },
+	{ "result_type", TR_COL_TEXT, 40 },
+	{ "failed", TR_COL_INT, 0 },
+};
+
+/* tr_query_failures_daily - failed sessions by day and result type */
+enum tr_err
+tr_query_failures_daily(struct tr_store *st, const struct tr_query_filter *f,
+    struct tr_table **out, int *more, struct tr_error *err)
+{
+	char sql[SQL_MAX];
+
+	/* the details of the policy type each report is counted under, as in
+	 * tr_query_failures */
+	snprintf(sql, sizeof(sql), "SELECT substr(s.start_time, 1, 10) AS day, "
+	    "f.result_type, CAST(total(f.failed_sessions) AS INTEGER) AS failed "
+	    "FROM failure_details f "
+	    "JOIN policies p ON p.id = f.policy_ref "
+	    "JOIN report_domains s ON s.report_ref = p.report_ref "
+	    "AND s.policy_domain IS p.policy_domain "
+	    "AND s.policy_type IS p.policy_type WHERE 1");
+	add_filters(sql, sizeof(sql), f, "s", "start_time",
+	    "s.policy_domain = :domain");
+	append(sql, " GROUP BY day, f.result_type "
+	    "ORDER BY day DESC, failed DESC, f.result_type LIMIT :limit",
+	    sizeof(sql));
+	return run(st, sql, f, failures_daily_cols,
+	    NCOLS(failures_daily_cols), -1, out, more, "failures daily", err);
+}
+
+static const struct tr_column senders_cols[] = {
+	{ "organization", TR_COL_TEXT, 32 },
+	{ "reports", TR_COL_INT, 0 },
+	{ "days", TR_COL_INT, 0 },
+	{ "domains", TR_COL_INT, 0 },
+	{ "sessions", TR_COL_INT, 0 },
+	{ "failed", TR_COL_INT, 0 },
+	{ "failure_rate", TR_COL_RATE, 0 },
+	{ "first_day", TR_COL_TEXT, 0 },
+	{ "last_day", TR_COL_TEXT, 0 },
+};
+
+/* tr_query_senders - who reports, how often, last seen */
+enum tr_err
+tr_query_senders(struct tr_store *st, const struct tr_query_filter *f,
+    struct tr_table **out, int *more, struct tr_error *err)
+{
+	char sql[SQL_MAX];
+
+	snprintf(sql, sizeof(sql), "SELECT s.organization_name, "
+	    "count(DISTINCT s.report_ref), "
+	    "count(DISTINCT substr(s.start_time, 1, 10)), "
+	    "count(DISTINCT s.policy_domain), "
+	    "CAST(total(s.successful_sessions) + total(s.failed_sessions) "
+	    "AS INTEGER), CAST(total(s.failed_sessions) AS INTEGER), "
+	    "CASE WHEN total(s.successful_sessions) + total(s.failed_sessions) "
+	    "= 0 THEN NULL ELSE total(s.failed_sessions) / "
+	    "(total(s.successful_sessions) + total(s.failed_sessions)) END, "
+	    "substr(min(s.start_time), 1, 10), "
+	    "substr(max(s.start_time), 1, 10) AS last "
+	    "FROM report_domains s WHERE 1");
+	add_filters(sql, sizeof(sql), f, "s", "start_time",
+	    "s.policy_domain = :domain");
+	append(sql, " GROUP BY s.organization_name "
+	    "ORDER BY last DESC, s.organization_name LIMIT :limit",
+	    sizeof(sql));
+	return run(st, sql, f, senders_cols, NCOLS(senders_cols), -1, out,
+	    more, "senders", err);
+}
+
+static const struct tr_column silent_cols[] = {
+	{ "domain", TR_COL_TEXT, 40 },
+	{ "organization", TR_COL_TEXT, 32 },
+	{ "days", TR_COL_INT, 0 },
+	{ "last_day", TR_COL_TEXT, 0 },
+	{ "latest_day", TR_COL_TEXT, 0 },
+	{ "days_silent", TR_COL_INT, 0 },
+};
+
+/* tr_query_silent_senders - regular reporters that fell silent */
+enum tr_err
+tr_query_silent_senders(struct tr_store *st, const struct tr_query_filter *f,
+    unsigned min_days, unsigned gap_days, struct tr_table **out, int *more,
+    struct tr_error *err)
+{
+	char sql[SQL_MAX];
+
+	snprintf(sql, sizeof(sql), "WITH o AS (SELECT s.policy_domain AS d, "
+	    "s.organization_name AS org, "
+	    "count(DISTINCT substr(s.start_time, 1, 10)) AS days, "
+	    "substr(max(s.start_time), 1, 10) AS last "
+	    "FROM report_domains s WHERE 1");
+	add_filters(sql, sizeof(sql), f, "s", "start_time",
+	    "s.policy_domain = :domain");
+	append(sql, " GROUP BY s.policy_domain, s.organization_name), "
+	    "l AS (SELECT max(last) AS latest FROM o) "
+	    "SELECT o.d, o.org, o.days, o.last, l.latest, "
+	    "CAST(julianday(l.latest) - julianday(o.last) AS INTEGER) AS gap "
+	    "FROM o, l WHERE o.days >= :min_days AND "
+	    "julianday(l.latest) - julianday(o.last) >= :gap_days "
+	    "ORDER BY gap DESC, o.d, o.org LIMIT :limit", sizeof(sql));
+	return run_with_ints(st, sql, f, ":min_days", min_days, ":gap_days",
+	    gap_days, silent_cols, NCOLS(silent_cols), out, more,
+	    "silent senders", err);
+}
+
+static const struct tr_column policies_seen_cols[] = {
+	{ "policy_type", TR_COL_TEXT, 0 },
+	{ "mx_host", TR_COL_TEXT, 40 },
+	{ "policy_string", TR_COL_TEXT, 60 },
+	{ "reports", TR_COL_INT, 0 },
+	{ "first_day", TR_COL_TEXT, 0 },
+	{ "last_day", TR_COL_TEXT, 0 },
+};
+
+/* tr_query_policies_seen - a domain's published policies over time */
+enum tr_err
+tr_query_policies_seen(struct tr_store *st, const struct tr_query_filter *f,
+    struct tr_table **out, int *more, struct tr_error *err)
+{
+	struct tr_query_filter rf = *f;
+	char sql[SQL_MAX];
+
+	if (f->domain == NULL)
+		return tr_error_set(err, TR_ERR_SCHEMA, "policies: a domain "
+		    "is needed");
+	/* every policy row of the domain, whichever type was counted */
+	rf.policy_type = NULL;
+	snprintf(sql, sizeof(sql), "SELECT p.policy_type, p.mx_host, "
+	    "p.policy_string, count(DISTINCT p.report_ref), "
+	    "substr(min(r.start_time), 1, 10), "
+	    "substr(max(r.start_time), 1, 10) AS last "
+	    "FROM policies p JOIN reports r ON r.id = p.report_ref WHERE 1");
+	add_filters(sql, sizeof(sql), &rf, "r", "start_time",
+	    "p.policy_domain = :domain");
+	if (f->policy_type != NULL)
+		append(sql, " AND p.policy_type = :ptype", sizeof(sql));
+	append(sql, " GROUP BY p.policy_type, p.mx_host, p.policy_string "
+	    "ORDER BY last DESC, min(r.start_time) DESC, p.policy_type "
+	    "LIMIT :limit", sizeof(sql));
+	return run(st, sql, f, policies_seen_cols, NCOLS(policies_seen_cols),
+	    -1, out, more, "policies", err);
+}
+
+static const struct tr_column alert_count_cols[] = {
+	{ "domain", TR_COL_TEXT, 40 },
+	{ "alerts", TR_COL_INT, 0 },
+	{ "last_day", TR_COL_TEXT, 0 },
+};
+
+/* tr_query_alert_counts - alerts per domain in the range */
+enum tr_err
+tr_query_alert_counts(struct tr_store *st, const struct tr_query_filter *f,
+    struct tr_table **out, int *more, struct tr_error *err)
+{
+	struct tr_query_filter af = *f;
+	char sql[SQL_MAX];
+
+	/* alerts are per domain and day: no sender, no policy type */
+	af.org = NULL;
+	af.policy_type = NULL;
+	snprintf(sql, sizeof(sql), "SELECT a.policy_domain, count(*), "
+	    "max(a.day) FROM alerts a WHERE 1");
+	if (f->domain != NULL)
+		append(sql, " AND a.policy_domain = :domain", sizeof(sql));
+	if (f->since != NULL)
+		append(sql, " AND a.day >= substr(:since, 1, 10)", sizeof(sql));
+	if (f->until != NULL)
+		append(sql, " AND a.day < substr(:until, 1, 10)", sizeof(sql));
+	append(sql, " GROUP BY a.policy_domain ORDER BY count(*) DESC, "
+	    "a.policy_domain LIMIT :limit", sizeof(sql));
+	return run(st, sql, &af, alert_count_cols, NCOLS(alert_count_cols), -1,
+	    out, more, "alerts", err);
+}
+
+static const struct tr_column quarantine_reason_cols[] = {
+	{ "reason_class", TR_COL_TEXT, 0 },
+	{ "messages", TR_COL_INT, 0 },
+	{ "first", TR_COL_TEXT, 0 },
+	{ "latest", TR_COL_TEXT, 0 },
+};
+
+/* tr_query_quarantine_reasons - the quarantine by reason class */
+enum tr_err
+tr_query_quarantine_reasons(struct tr_store *st,
+    const struct tr_query_filter *f, struct tr_table **out, int *more,
+    struct tr_error *err)
+{
+	struct tr_query_filter qf = { .since = f->since, .until = f->until,
+	    .limit = f->limit };
+	char sql[SQL_MAX];
+
+	snprintf(sql, sizeof(sql), "SELECT q.reason_class, count(*), "
+	    "min(q.received_at), max(q.received_at) FROM quarantine q WHERE 1");
+	add_filters(sql, sizeof(sql), &qf, "q", "received_at", NULL);
+	append(sql, " GROUP BY q.reason_class ORDER BY count(*) DESC, "
+	    "q.reason_class LIMIT :limit", sizeof(sql));
+	return run(st, sql, &qf, quarantine_reason_cols,
+	    NCOLS(quarantine_reason_cols), -1, out, more, "quarantine", err);
+}
+
+/* tr_query_latest_day - max(start_time) through its index */
+enum tr_err
+tr_query_latest_day(struct tr_store *st, char day[11], struct tr_error *err)
+{
+	sqlite3 *db = tr_store_db(st);
+	sqlite3_stmt *stmt;
+	const unsigned char *s;
+	int rc;
+
+	day[0] = '\0';
+	rc = sqlite3_prepare_v2(db, "SELECT substr(max(start_time), 1, 10) "
+	    "FROM reports", -1, &stmt, NULL);
+	if (rc != SQLITE_OK)
+		return dberr(db, rc, "latest day", err);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW &&
+	    (s = sqlite3_column_text(stmt, 0)) != NULL &&
+	    strlen((const char *)s) == 10)
+		memcpy(day, s, 11);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dberr(db, rc, "latest day", err);
 	return TR_OK;
 }

@@ -208,6 +208,53 @@ tr_table_cell_text(const struct tr_table *t, size_t row, size_t col)
 	return c->type == C_TEXT ? c->v.s : NULL;
 }
 
+/* tr_table_cell_int - an integer cell */
+int
+tr_table_cell_int(const struct tr_table *t, size_t row, size_t col,
+    int64_t *v)
+{
+	const struct cell *c;
+
+	if (row >= t->nrows || col >= t->ncols)
+		return -1;
+	c = &t->cells[row * t->ncols + col];
+	if (c->type != C_INT)
+		return -1;
+	*v = c->v.i;
+	return 0;
+}
+
+/* tr_table_cell_num - an integer or real cell as a double */
+int
+tr_table_cell_num(const struct tr_table *t, size_t row, size_t col,
+    double *v)
+{
+	const struct cell *c;
+
+	if (row >= t->nrows || col >= t->ncols)
+		return -1;
+	c = &t->cells[row * t->ncols + col];
+	if (c->type == C_INT)
+		*v = (double)c->v.i;
+	else if (c->type == C_REAL)
+		*v = c->v.d;
+	else
+		return -1;
+	return 0;
+}
+
+/* tr_table_col_index - find a column by name */
+int
+tr_table_col_index(const struct tr_table *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->ncols; i++)
+		if (strcmp(t->cols[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
 /* tr_table_drop_last - forget the last row */
 void
 tr_table_drop_last(struct tr_table *t)

@@ -1,0 +1,517 @@
+/* dashboard_http.c - evhttp on the loop for the dashboard: routes, headers, TLS, bounds */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <openssl/ssl.h>
+#include <sqlite3.h>
+
+#include "dashboard_auth.h"
+#include "dashboard_http.h"
+#include "listen.h"
+#include "log.h"
+
+#define MAX_ADDRS	16	/* more than anyone lists in dashboard_listen */
+
+struct listener {
+	int fd;
+	char *addr;			/* as configured, for messages */
+	char *unix_path;		/* to remove on free, or NULL */
+	struct evconnlistener *lev;	/* once started; evhttp owns it */
+};
+
+/* One accepted connection, counted until evhttp closes it. */
+struct conn {
+	struct tr_dashboard *h;
+	struct bufferevent *bev;	/* referenced until adopted */
+	struct event *adopt;		/* runs once evhttp has set it up */
+};
+
+struct tr_dashboard {
+	struct listener l[MAX_ADDRS];
+	size_t n;
+	struct evhttp *http;
+	struct event *backoff;		/* re-enables accepting after EMFILE */
+	int backing_off;		/* accept paused by the back-off */
+	size_t nconns;			/* connections open now */
+	int at_limit;			/* accept paused at TR_DASH_MAX_CONNS */
+	int warned_limit;		/* said so once */
+	struct tr_store *st;
+	SSL_CTX *ssl;
+	struct tr_dash_auth *auth;	/* basic authentication, or NULL */
+	struct timespec deadline;	/* of the page being built; 0 = none */
+	int timed_out;			/* the progress handler cut it off */
+};
+
+/* The started dashboard (there is one per process), for accept_error. */
+static struct tr_dashboard *running;
+
+/* The pages, by path. */
+static const struct {
+	const char *path;
+	tr_dash_page_fn *fn;
+} routes[] = {
+	{ "/", tr_dash_overview },
+	{ "/domain", tr_dash_domain },
+	{ "/reports", tr_dash_reports },
+	{ "/report", tr_dash_report },
+	{ "/quarantine", tr_dash_quarantine },
+	{ "/message", tr_dash_message },
+	{ "/message.eml", tr_dash_message_raw },
+	{ "/senders", tr_dash_senders },
+	{ "/style.css", tr_dash_style },
+};
+
+/* tr_dashboard_render - route, check the parameters, build the page */
+void
+tr_dashboard_render(struct tr_store *st, const char *path, const char *query,
+    struct tr_dash_page *pg)
+{
+	struct tr_dash_params p;
+	struct tr_error err;
+	size_t i;
+
+	memset(pg, 0, sizeof(*pg));
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (strcmp(path, routes[i].path) == 0)
+			break;
+	if (i == sizeof(routes) / sizeof(routes[0])) {
+		tr_dash_error_page(pg, 404, "no such page: try the overview");
+		return;
+	}
+	if (tr_dash_params_parse(query, query != NULL ? strlen(query) : 0, &p,
+	    &err) != TR_OK) {
+		tr_dash_error_page(pg, err.code == TR_ERR_TOO_LARGE ? 414 : 400,
+		    err.msg);
+		return;
+	}
+	routes[i].fn(st, &p, pg);
+	if (!tr_buf_ok(&pg->body))
+		tr_dash_error_page(pg, 503, "out of memory");
+}
+
+/* tr_dashboard_listen - every socket bound and listening, or none */
+struct tr_dashboard *
+tr_dashboard_listen(const struct tr_strlist *addrs, uid_t uid, gid_t gid,
+    struct tr_error *err)
+{
+	struct tr_dashboard *h;
+	struct listener *l;
+	const char *a;
+	size_t i;
+
+	if (addrs->n > MAX_ADDRS) {
+		tr_error_set(err, TR_ERR_IO, "dashboard_listen: at most %d "
+		    "addresses", MAX_ADDRS);
+		return NULL;
+	}
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		tr_error_set(err, TR_ERR_NOMEM, "dashboard_listen: out of "
+		    "memory");
+		return NULL;
+	}
+	for (i = 0; i < addrs->n; i++) {
+		a = addrs->v[i];
+		l = &h->l[h->n];
+		if ((l->addr = strdup(a)) == NULL) {
+			tr_error_set(err, TR_ERR_NOMEM, "out of memory");
+			goto fail;
+		}
+		if ((l->fd = tr_listen_open(a, TR_DASH_BACKLOG, uid, gid,
+		    err)) == -1) {
+			tr_error_prefix(err, "dashboard_listen");
+			free(l->addr);
+			goto fail;
+		}
+		if (tr_listen_unix_path(a) != NULL &&
+		    (l->unix_path = strdup(tr_listen_unix_path(a))) == NULL) {
+			tr_error_set(err, TR_ERR_NOMEM, "out of memory");
+			close(l->fd);
+			unlink(tr_listen_unix_path(a));
+			free(l->addr);
+			goto fail;
+		}
+		h->n++;
+	}
+	return h;
+fail:
+	tr_dashboard_free(h);
+	return NULL;
+}
+
+/* update_listeners - accept only under the connection limit and when
+ * not backing off from EMFILE */
+static void
+update_listeners(struct tr_dashboard *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++) {
+		if (h->l[i].lev == NULL)
+			continue;
+		if (h->at_limit || h->backing_off)
+			evconnlistener_disable(h->l[i].lev);
+		else
+			evconnlistener_enable(h->l[i].lev);
+	}
+}
+
+/* resume - the back-off is over: accept again */
+static void
+resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct tr_dashboard *h = arg;
+
+	h->backing_off = 0;
+	update_listeners(h);
+}
+
+/* accept_error - out of descriptors: pause accepting for a second */
+static void
+accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct tr_dashboard *h = running;
+	struct timeval one = { 1, 0 };
+	int e = EVUTIL_SOCKET_ERROR();
+
+	if (h == NULL)
+		return;
+	if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM) {
+		log_warnx("dashboard_listen: accept: %s", strerror(e));
+		return;
+	}
+	if (evtimer_pending(h->backoff, NULL))
+		return;
+	log_warnx("dashboard_listen: accept: %s; pausing for a second",
+	    strerror(e));
+	h->backing_off = 1;
+	update_listeners(h);
+	evtimer_add(h->backoff, &one);
+}
+
+/* over_time - SQLite's progress handler: interrupt a page's query once the
+ * page's deadline has passed, so a huge database cannot hold the loop */
+static int
+over_time(void *arg)
+{
+	struct tr_dashboard *h = arg;
+	struct timespec now;
+
+	if (h->deadline.tv_sec == 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec > h->deadline.tv_sec || (now.tv_sec ==
+	    h->deadline.tv_sec && now.tv_nsec >= h->deadline.tv_nsec)) {
+		h->timed_out = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* headers - what every answer carries */
+static void
+headers(struct evkeyvalq *hdr, const char *content_type)
+{
+	evhttp_add_header(hdr, "Content-Type", content_type);
+	evhttp_add_header(hdr, "Content-Security-Policy", TR_DASH_CSP);
+	evhttp_add_header(hdr, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(hdr, "X-Frame-Options", "DENY");
+	evhttp_add_header(hdr, "Referrer-Policy", "no-referrer");
+	evhttp_add_header(hdr, "Cache-Control", "no-store");
+}
+
+/* free_body - evbuffer_add_reference's clean-up of a page */
+static void
+free_body(const void *data, size_t len, void *arg)
+{
+	free(arg);
+}
+
+/* reason - the phrase of the statuses we send */
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 414: return "URI Too Long";
+	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
+	default: return "Internal Server Error";
+	}
+}
+
+/* authorized - with a users file, whether the request's credentials pass;
+ * when not, pg holds the 401 (or 429) to send */
+static int
+authorized(struct tr_dashboard *h, struct evhttp_request *req,
+    struct tr_dash_page *pg)
+{
+	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
+	char user[TR_AUTH_NAME_MAX + 1];
+	const char *cred;
+
+	if (h->auth == NULL)
+		return 1;
+	cred = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Authorization");
+	memset(pg, 0, sizeof(*pg));
+	switch (tr_dash_auth_check(h->auth, cred, time(NULL), user)) {
+	case TR_AUTH_OK:
+		return 1;
+	case TR_AUTH_BUSY:
+		tr_dash_error_page(pg, 429, "too many failed logins: try again "
+		    "in a second");
+		evhttp_add_header(hdr, "Retry-After", "1");
+		return 0;
+	case TR_AUTH_DENIED:
+		break;
+	}
+	if (cred != NULL)
+		log_info("dashboard: wrong credentials for user \"%s\"", user);
+	tr_dash_error_page(pg, 401, "log in with a user of the dashboard's "
+	    "users file");
+	evhttp_add_header(hdr, "WWW-Authenticate",
+	    "Basic realm=\"tlsrptd dashboard\", charset=\"UTF-8\"");
+	return 0;
+}
+
+/* handle - one request: GET or HEAD of a page */
+static void
+handle(struct evhttp_request *req, void *arg)
+{
+	struct tr_dashboard *h = arg;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
+	struct evbuffer *out = evhttp_request_get_output_buffer(req);
+	enum evhttp_cmd_type m = evhttp_request_get_command(req);
+	struct tr_dash_page pg;
+	const char *path;
+	char disp[128];
+
+	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	if (path == NULL || *path == '\0')
+		path = "/";
+	if (!authorized(h, req, &pg))
+		;	/* pg is the refusal */
+	else if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
+		memset(&pg, 0, sizeof(pg));
+		tr_dash_error_page(&pg, 405, "the dashboard is read-only: GET "
+		    "or HEAD");
+		evhttp_add_header(hdr, "Allow", "GET, HEAD");
+	} else {
+		clock_gettime(CLOCK_MONOTONIC, &h->deadline);
+		h->deadline.tv_sec += TR_DASH_QUERY_MS / 1000;
+		h->deadline.tv_nsec += (TR_DASH_QUERY_MS % 1000) * 1000000L;
+		if (h->deadline.tv_nsec >= 1000000000L) {
+			h->deadline.tv_sec++;
+			h->deadline.tv_nsec -= 1000000000L;
+		}
+		h->timed_out = 0;
+		tr_dashboard_render(h->st, path, uri != NULL ?
+		    evhttp_uri_get_query(uri) : NULL, &pg);
+		h->deadline.tv_sec = 0;
+		if (h->timed_out) {
+			log_warnx("dashboard: %s took longer than %d ms: "
+			    "cut off", path, TR_DASH_QUERY_MS);
+			tr_dash_error_page(&pg, 503, "this page needs more "
+			    "than the database can answer quickly: narrow "
+			    "the date range or the filters");
+		}
+	}
+	headers(hdr, pg.content_type);
+	if (pg.filename[0] != '\0') {
+		snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"",
+		    pg.filename);
+		evhttp_add_header(hdr, "Content-Disposition", disp);
+	}
+	if (pg.body.len > 0) {
+		if (evbuffer_add_reference(out, pg.body.p, pg.body.len,
+		    free_body, pg.body.p) == -1)
+			tr_buf_free(&pg.body);
+	} else
+		tr_buf_free(&pg.body);
+	evhttp_send_reply(req, pg.status, reason(pg.status), NULL);
+}
+
+/* conn_closed - evhttp's close callback: one connection fewer */
+static void
+conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	struct conn *c = arg;
+	struct tr_dashboard *h = c->h;
+
+	h->nconns--;
+	if (h->at_limit && h->nconns < TR_DASH_MAX_CONNS) {
+		h->at_limit = 0;
+		update_listeners(h);
+	}
+	free(c);
+}
+
+/*
+ * conn_adopt - right after the accept callback in which evhttp made its
+ * connection around our bufferevent: learn that connection from the
+ * bufferevent's callback argument and ask to hear of its end. No argument
+ * means evhttp already gave the connection up.
+ */
+static void
+conn_adopt(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct tr_dashboard *h = c->h;
+	void *evcon = NULL;
+
+	bufferevent_getcb(c->bev, NULL, NULL, NULL, &evcon);
+	bufferevent_decref(c->bev);
+	event_free(c->adopt);
+	c->adopt = NULL;
+	if (evcon == NULL) {
+		conn_closed(NULL, c);
+		return;
+	}
+	evhttp_connection_set_closecb(evcon, conn_closed, c);
+	(void)h;
+}
+
+/*
+ * new_conn - evhttp's bufferevent callback, once per accepted connection:
+ * TLS when configured; the connection is counted, and at
+ * TR_DASH_MAX_CONNS the listeners pause until one ends (new clients wait
+ * in the kernel's queue), so that the dashboard cannot take the
+ * descriptors the daemon's other listeners need
+ */
+static struct bufferevent *
+new_conn(struct event_base *base, void *arg)
+{
+	struct tr_dashboard *h = arg;
+	struct conn *c;
+	SSL *ssl = NULL;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->h = h;
+	if ((c->adopt = event_new(base, -1, 0, conn_adopt, c)) == NULL)
+		goto fail;
+	if (h->ssl != NULL) {
+		if ((ssl = SSL_new(h->ssl)) == NULL)
+			goto fail;
+		c->bev = bufferevent_openssl_socket_new(base, -1, ssl,
+		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+		if (c->bev != NULL)
+			/* OpenSSL 3: a browser closing without close_notify
+			 * is not an error */
+			bufferevent_openssl_set_allow_dirty_shutdown(c->bev,
+			    1);
+	} else
+		c->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL)
+		goto fail;
+	bufferevent_incref(c->bev);
+	event_active(c->adopt, 0, 0);
+	if (++h->nconns >= TR_DASH_MAX_CONNS) {
+		if (!h->warned_limit)
+			log_warnx("dashboard: %d connections open: new ones "
+			    "wait until one ends", TR_DASH_MAX_CONNS);
+		h->warned_limit = 1;
+		h->at_limit = 1;
+		update_listeners(h);
+	}
+	return c->bev;
+fail:
+	/* evhttp makes a plain bufferevent of its own: uncounted (and with
+	 * TLS configured, a client that speaks it fails its handshake) */
+	if (ssl != NULL && c->bev == NULL)
+		SSL_free(ssl);
+	if (c->adopt != NULL)
+		event_free(c->adopt);
+	free(c);
+	return NULL;
+}
+
+/* tr_dashboard_start - hand the bound sockets to an evhttp on base */
+int
+tr_dashboard_start(struct tr_dashboard *h, struct event_base *base,
+    struct tr_store *st, SSL_CTX *ssl, struct tr_dash_auth *auth)
+{
+	struct evhttp_bound_socket *bs;
+	size_t i;
+
+	h->st = st;
+	h->ssl = ssl;
+	h->auth = auth;
+	if ((h->http = evhttp_new(base)) == NULL ||
+	    (h->backoff = evtimer_new(base, resume, h)) == NULL) {
+		log_warnx("dashboard_listen: cannot set up the HTTP server");
+		return -1;
+	}
+	sqlite3_progress_handler(tr_store_db(st), 1000, over_time, h);
+	evhttp_set_timeout(h->http, TR_DASH_TIMEOUT);
+	evhttp_set_max_headers_size(h->http, TR_DASH_MAX_HEADERS);
+	evhttp_set_max_body_size(h->http, TR_DASH_MAX_BODY);
+	/* every method reaches the handler, which answers 405 */
+	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
+	    EVHTTP_REQ_PATCH);
+	evhttp_set_gencb(h->http, handle, h);
+	evhttp_set_bevcb(h->http, new_conn, h);
+	for (i = 0; i < h->n; i++) {
+		if ((bs = evhttp_accept_socket_with_handle(h->http,
+		    h->l[i].fd)) == NULL) {
+			log_warnx("dashboard_listen %s: cannot accept",
+			    h->l[i].addr);
+			return -1;
+		}
+		h->l[i].fd = -1;	/* evhttp closes it now */
+		h->l[i].lev = evhttp_bound_socket_get_listener(bs);
+		evconnlistener_set_error_cb(h->l[i].lev, accept_error);
+	}
+	running = h;
+	return 0;
+}
+
+/* tr_dashboard_free - close everything, remove the unix sockets */
+void
+tr_dashboard_free(struct tr_dashboard *h)
+{
+	size_t i;
+
+	if (h == NULL)
+		return;
+	if (running == h)
+		running = NULL;
+	if (h->st != NULL)
+		sqlite3_progress_handler(tr_store_db(h->st), 0, NULL, NULL);
+	/* evhttp frees the listeners before the connections, whose close
+	 * callbacks must then not touch them */
+	for (i = 0; i < h->n; i++)
+		h->l[i].lev = NULL;
+	if (h->http != NULL)
+		evhttp_free(h->http);
+	if (h->backoff != NULL)
+		event_free(h->backoff);
+	for (i = 0; i < h->n; i++) {
+		if (h->l[i].fd != -1)
+			close(h->l[i].fd);
+		if (h->l[i].unix_path != NULL)
+			unlink(h->l[i].unix_path);
+		free(h->l[i].unix_path);
+		free(h->l[i].addr);
+	}
+	free(h);
+}

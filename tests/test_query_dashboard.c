@@ -1,0 +1,425 @@
+/* test_query_dashboard.c - the dashboard's questions, each checked against
+ * the stored rows by SQL of its own or against the summary, on a database
+ * filled by ingesting tests/corpus */
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "testutil.h"
+
+#include "pipeline.h"
+#include "query.h"
+#include "source.h"
+#include "store.h"
+
+struct fixture {
+	char dir[256];
+	char db[512];
+	struct tr_store *st;
+	struct tr_limits limits;
+};
+
+/* ingest_one - analyse and record one message, as tlsrptd ingest does */
+static int
+ingest_one(void *arg, const struct tr_source_msg *m)
+{
+	struct fixture *fx = arg;
+	struct tr_analysis a;
+	struct tr_verdict v;
+	struct tr_origin o;
+
+	if (m->err.code != TR_OK)
+		return 0;
+	tr_analyse(m->buf, m->len, m->kind, m->filename, &fx->limits, &a);
+	memset(&o, 0, sizeof(o));
+	o.way_in = "file";
+	o.source = strrchr(m->name, '/') + 1;
+	o.received_at = 1795132800;	/* 2026-11-20T00:00:00Z */
+	assert_int_equal(tr_record(fx->st, &a, m->buf, m->len, &o, &v), TR_OK);
+	tr_verdict_free(&v);
+	tr_analysis_free(&a);
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct tr_error err;
+
+	assert_non_null(fx);
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/tlsrptd-qdash-XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	snprintf(fx->db, sizeof(fx->db), "%s/q.db", fx->dir);
+	tr_limits_default(&fx->limits);
+	if (tr_store_open(fx->db, 0, &fx->st, &err) != TR_OK)
+		fail_msg("open: %s", err.msg);
+	assert_int_equal(tr_store_begin(fx->st, &err), TR_OK);
+	assert_int_equal(tr_source_walk(TESTDIR "/corpus", ingest_one, fx), 0);
+	assert_int_equal(tr_store_commit(fx->st, &err), TR_OK);
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	tr_store_close(fx->st);
+	tu_rmtree(fx->dir);
+	free(fx);
+	return 0;
+}
+
+/* q_int - one integer from SQL with ?1 and ?2 bound to a and b (may be NULL) */
+static int64_t
+q_int(struct fixture *fx, const char *sql, const char *a, const char *b)
+{
+	sqlite3_stmt *s;
+	int64_t v;
+
+	assert_int_equal(sqlite3_prepare_v2(tr_store_db(fx->st), sql, -1, &s,
+	    NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* cell_int - the integer in column name of row r */
+static int64_t
+cell_int(const struct tr_table *t, size_t r, const char *name)
+{
+	int c = tr_table_col_index(t, name);
+	int64_t v;
+
+	assert_true(c >= 0);
+	assert_int_equal(tr_table_cell_int(t, r, (size_t)c, &v), 0);
+	return v;
+}
+
+/* cell_text - the text in column name of row r (NULL for a null) */
+static const char *
+cell_text(const struct tr_table *t, size_t r, const char *name)
+{
+	int c = tr_table_col_index(t, name);
+
+	assert_true(c >= 0);
+	return tr_table_cell_text(t, r, (size_t)c);
+}
+
+static void
+test_senders(void **state)
+{
+	struct fixture *fx = *state;
+	struct tr_query_filter f = { .limit = 100 }, sf;
+	struct tr_table *t, *sum;
+	struct tr_error err;
+	const char *org, *prev = NULL;
+	int64_t sessions, failed;
+	size_t r, k;
+	int more;
+
+	assert_int_equal(tr_query_senders(fx->st, &f, &t, &more, &err), TR_OK);
+	assert_int_equal(more, 0);
+	assert_int_equal(tr_table_nrows(t), q_int(fx, "SELECT count(DISTINCT "
+	    "organization_name) FROM reports", NULL, NULL));
+	for (r = 0; r < tr_table_nrows(t); r++) {
+		org = cell_text(t, r, "organization");
+		assert_int_equal(cell_int(t, r, "reports"), q_int(fx,
+		    "SELECT count(*) FROM reports WHERE organization_name = ?1 "
+		    "AND id IN (SELECT report_ref FROM policies)", org, NULL));
+		assert_int_equal(cell_int(t, r, "domains"), q_int(fx,
+		    "SELECT count(DISTINCT p.policy_domain) FROM policies p "
+		    "JOIN reports r ON r.id = p.report_ref "
+		    "WHERE r.organization_name = ?1", org, NULL));
+		assert_int_equal(cell_int(t, r, "days"), q_int(fx,
+		    "SELECT count(DISTINCT substr(start_time, 1, 10)) FROM "
+		    "reports WHERE organization_name = ?1", org, NULL));
+		/* the last day is the latest start of its reports, and the
+		 * rows go from the most recent reporter down */
+		assert_int_equal(q_int(fx, "SELECT substr(max(start_time), 1, "
+		    "10) = ?2 FROM reports WHERE organization_name = ?1", org,
+		    cell_text(t, r, "last_day")), 1);
+		if (prev != NULL)
+			assert_true(strcmp(prev, cell_text(t, r, "last_day")) >=
+			    0);
+		prev = cell_text(t, r, "last_day");
+		/* sessions and failures add up to the summary's for it */
+		sf = (struct tr_query_filter){ .org = org, .limit = 100 };
+		assert_int_equal(tr_query_summary(fx->st, &sf, TR_BY_PERIOD,
+		    &sum, &more, &err), TR_OK);
+		for (sessions = failed = 0, k = 0; k < tr_table_nrows(sum);
+		    k++) {
+			sessions += cell_int(sum, k, "sessions");
+			failed += cell_int(sum, k, "failed");
+		}
+		tr_table_free(sum);
+		assert_int_equal(cell_int(t, r, "sessions"), sessions);
+		assert_int_equal(cell_int(t, r, "failed"), failed);
+	}
+	tr_table_free(t);
+	/* a filter applies */
+	f.domain = "example.com";
+	assert_int_equal(tr_query_senders(fx->st, &f, &t, &more, &err), TR_OK);
+	assert_int_equal(tr_table_nrows(t), q_int(fx, "SELECT count(DISTINCT "
+	    "r.organization_name) FROM reports r JOIN policies p "
+	    "ON p.report_ref = r.id WHERE p.policy_domain = ?1", f.domain,
+	    NULL));
+	tr_table_free(t);
+}
+
+static void
+test_failures_daily(void **state)
+{
+	struct fixture *fx = *state;
+	struct tr_query_filter f = { .limit = 1000 };
+	struct tr_table *t, *types;
+	struct tr_error err;
+	const char *type;
+	int64_t sum;
+	size_t r, k;
+	int more;
+
+	assert_int_equal(tr_query_failures_daily(fx->st, &f, &t, &more, &err),
+	    TR_OK);
+	assert_int_equal(tr_query_failures(fx->st, &f, TR_DIM_TYPE, 0, &types,
+	    &more, &err), TR_OK);
+	assert_true(tr_table_nrows(types) > 3);
+	/* per result type, the days add up to the breakdown's figure */
+	for (k = 0; k < tr_table_nrows(types); k++) {
+		type = cell_text(types, k, "result_type");
+		for (sum = 0, r = 0; r < tr_table_nrows(t); r++)
+			if (strcmp(cell_text(t, r, "result_type"), type) == 0)
+				sum += cell_int(t, r, "failed");
+		assert_int_equal(sum, cell_int(types, k, "failed"));
+	}
+	/* the latest day first */
+	for (r = 1; r < tr_table_nrows(t); r++)
+		assert_true(strcmp(cell_text(t, r - 1, "day"),
+		    cell_text(t, r, "day")) >= 0);
+	tr_table_free(t);
+	tr_table_free(types);
+}
+
+static void
+test_silent_senders(void **state)
+{
+	struct fixture *fx = *state;
+	struct tr_query_filter f = { .limit = 1000 };
+	struct tr_table *t;
+	struct tr_error err;
+	size_t r;
+	int more;
+
+	/* every (domain, sender) pair reported on a day or more, silent for
+	 * 0 days or more */
+	assert_int_equal(tr_query_silent_senders(fx->st, &f, 1, 0, &t, &more,
+	    &err), TR_OK);
+	assert_int_equal(tr_table_nrows(t), q_int(fx, "SELECT count(*) FROM "
+	    "(SELECT DISTINCT p.policy_domain, r.organization_name FROM "
+	    "policies p JOIN reports r ON r.id = p.report_ref)", NULL, NULL));
+	for (r = 0; r < tr_table_nrows(t); r++) {
+		assert_string_equal(cell_text(t, r, "latest_day"), "2026-05-13");
+		assert_int_equal(cell_int(t, r, "days_silent"), q_int(fx,
+		    "SELECT julianday(?1) - julianday(?2)", "2026-05-13",
+		    cell_text(t, r, "last_day")));
+		if (r > 0)
+			assert_true(cell_int(t, r - 1, "days_silent") >=
+			    cell_int(t, r, "days_silent"));
+	}
+	tr_table_free(t);
+	/* pairs reported on two days or more, silent for 30 days or more */
+	assert_int_equal(tr_query_silent_senders(fx->st, &f, 2, 30, &t, &more,
+	    &err), TR_OK);
+	assert_int_equal(tr_table_nrows(t), q_int(fx, "SELECT count(*) FROM "
+	    "(SELECT p.policy_domain, r.organization_name FROM policies p "
+	    "JOIN reports r ON r.id = p.report_ref GROUP BY 1, 2 "
+	    "HAVING count(DISTINCT substr(r.start_time, 1, 10)) >= 2 AND "
+	    "julianday('2026-05-13') - julianday(max(substr(r.start_time, 1, "
+	    "10))) >= 30)", NULL, NULL));
+	tr_table_free(t);
+	assert_int_equal(tr_query_silent_senders(fx->st, &f, 1, 100000, &t,
+	    &more, &err), TR_OK);
+	assert_int_equal(tr_table_nrows(t), 0);
+	tr_table_free(t);
+}
+
+static void
+test_policies_seen(void **state)
+{
+	struct fixture *fx = *state;
+	struct tr_query_filter f = { .limit = 100 };
+	struct tr_table *t;
+	struct tr_error err;
+	size_t r;
+	int more;
+	sqlite3_stmt *s;
+
+	assert_int_equal(tr_query_policies_seen(fx->st, &f, &t, &more, &err),
+	    TR_ERR_SCHEMA);
+	f.domain = "example.com";
+	assert_int_equal(tr_query_policies_seen(fx->st, &f, &t, &more, &err),
+	    TR_OK);
+	assert_int_equal(tr_table_nrows(t), q_int(fx, "SELECT count(*) FROM "
+	    "(SELECT DISTINCT policy_type, mx_host, policy_string FROM "
+	    "policies WHERE policy_domain = ?1)", f.domain, NULL));
+	for (r = 0; r < tr_table_nrows(t); r++) {
+		assert_int_equal(sqlite3_prepare_v2(tr_store_db(fx->st),
+		    "SELECT count(DISTINCT report_ref) FROM policies "
+		    "WHERE policy_domain = 'example.com' AND policy_type = ?1 "
+		    "AND mx_host IS ?2 AND policy_string IS ?3", -1, &s, NULL),
+		    SQLITE_OK);
+		sqlite3_bind_text(s, 1, cell_text(t, r, "policy_type"), -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, cell_text(t, r, "mx_host"), -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, cell_text(t, r, "policy_string"), -1,
+		    SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		assert_int_equal(cell_int(t, r, "reports"),
+		    sqlite3_column_int64(s, 0));
+		sqlite3_finalize(s);
+		if (r > 0)
+			assert_true(strcmp(cell_text(t, r - 1, "last_day"),
+			    cell_text(t, r, "last_day")) >= 0);
+	}
+	tr_table_free(t);
+}
+
+static void
+test_quarantine_reasons(void **state)
+{
+	struct fixture *fx = *state;
+	struct tr_query_filter f = { .limit = 100 };
+	struct tr_table *t;
+	struct tr_error err;
+	int64_t total = 0;
+	size_t r;
+	int more;
+
+	assert_int_equal(tr_query_quarantine_reasons(fx->st, &f, &t, &more,
+	    &err), TR_OK);
+	for (r = 0; r < tr_table_nrows(t); r++) {
+		assert_int_equal(cell_int(t, r, "messages"), q_int(fx,
+		    "SELECT count(*) FROM quarantine WHERE reason_class = ?1",
+		    cell_text(t, r, "reason_class"), NULL));
+		total += cell_int(t, r, "messages");
+		if (r > 0)
+			assert_true(cell_int(t, r - 1, "messages") >=
+			    cell_int(t, r, "messages"));
+	}
+	assert_int_equal(total, q_int(fx, "SELECT count(*) FROM quarantine",
+	    NULL, NULL));
+	tr_table_free(t);
+	/* received 2026-11-20: nothing before */
+	f.until = "2026-11-20T00:00:00Z";
+	assert_int_equal(tr_query_quarantine_reasons(fx->st, &f, &t, &more,
+	    &err), TR_OK);
+	assert_int_equal(tr_table_nrows(t), 0);
+	tr_table_free(t);
+}
+
+static void
+test_alert_counts(void **state)
+{
+	struct fixture *fx = *state;
+	struct tr_query_filter f = { .limit = 100 };
+	struct tr_table *t;
+	struct tr_error err;
+	int more;
+
+	assert_int_equal(sqlite3_exec(tr_store_db(fx->st),
+	    "INSERT INTO alerts (policy_domain, day, raised_at, failure_rate, "
+	    "successful_sessions, failed_sessions, threshold) VALUES "
+	    "('example.com', '2026-05-10', '2026-05-10T01:00:00Z', 0.5, 1, 1, 10),"
+	    "('example.com', '2026-05-13', '2026-05-13T01:00:00Z', 0.5, 1, 1, 10),"
+	    "('random.net', '2026-05-11', '2026-05-11T01:00:00Z', 0.5, 1, 1, 10)",
+	    NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(tr_query_alert_counts(fx->st, &f, &t, &more, &err),
+	    TR_OK);
+	assert_int_equal(tr_table_nrows(t), 2);
+	assert_string_equal(cell_text(t, 0, "domain"), "example.com");
+	assert_int_equal(cell_int(t, 0, "alerts"), 2);
+	assert_string_equal(cell_text(t, 0, "last_day"), "2026-05-13");
+	tr_table_free(t);
+	/* the range covers days: since included, until excluded */
+	f.since = "2026-05-11T00:00:00Z";
+	f.until = "2026-05-13T00:00:00Z";
+	assert_int_equal(tr_query_alert_counts(fx->st, &f, &t, &more, &err),
+	    TR_OK);
+	assert_int_equal(tr_table_nrows(t), 1);
+	assert_string_equal(cell_text(t, 0, "domain"), "random.net");
+	tr_table_free(t);
+}
+
+static void
+test_latest_day_and_type(void **state)
+{
+	struct fixture *fx = *state;
+	struct tr_query_filter f = { .limit = 100, .policy_type = "tlsa" };
+	struct tr_table *t;
+	struct tr_error err;
+	char day[11];
+	size_t r;
+	int more;
+
+	assert_int_equal(tr_query_latest_day(fx->st, day, &err), TR_OK);
+	assert_string_equal(day, "2026-05-13");
+	/* a policy type: only the sessions counted under it */
+	assert_int_equal(tr_query_summary(fx->st, &f, TR_BY_PERIOD, &t, &more,
+	    &err), TR_OK);
+	assert_int_equal(tr_table_nrows(t), q_int(fx, "SELECT count(DISTINCT "
+	    "policy_domain) FROM report_domains WHERE policy_type = 'tlsa'",
+	    NULL, NULL));
+	for (r = 0; r < tr_table_nrows(t); r++)
+		assert_int_equal(cell_int(t, r, "sessions"), q_int(fx,
+		    "SELECT sum(successful_sessions + failed_sessions) FROM "
+		    "report_domains WHERE policy_type = 'tlsa' AND "
+		    "policy_domain = ?1", cell_text(t, r, "domain"), NULL));
+	tr_table_free(t);
+	assert_int_equal(tr_query_reports(fx->st, &f, &t, &more, &err), TR_OK);
+	assert_int_equal(tr_table_nrows(t), q_int(fx, "SELECT count(DISTINCT "
+	    "report_ref) FROM report_domains WHERE policy_type = 'tlsa'",
+	    NULL, NULL));
+	tr_table_free(t);
+}
+
+static void
+test_latest_day_empty(void **state)
+{
+	char dir[] = "/tmp/tlsrptd-qdash-empty-XXXXXX", path[256], day[11];
+	struct tr_store *st;
+	struct tr_error err;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/e.db", dir);
+	assert_int_equal(tr_store_open(path, 0, &st, &err), TR_OK);
+	memcpy(day, "x", 2);
+	assert_int_equal(tr_query_latest_day(st, day, &err), TR_OK);
+	assert_string_equal(day, "");
+	tr_store_close(st);
+	tu_rmtree(dir);
+}
+
+int
+main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_senders),
+		T(test_failures_daily),
+		T(test_silent_senders),
+		T(test_policies_seen),
+		T(test_quarantine_reasons),
+		T(test_alert_counts),
+		T(test_latest_day_and_type),
+		cmocka_unit_test(test_latest_day_empty),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
