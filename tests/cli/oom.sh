@@ -22,7 +22,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-# --- a valid report of about 15 MiB: 10 policies of 8,300 failure details ---
+# --- a valid report of about 15 MiB: 10 policies of 900 failure details, each
+# with a long additional-information (within the work bounds per report) ---
 python3 - "$T" <<'PY'
 import base64, gzip, json, sys
 t = sys.argv[1]
@@ -32,7 +33,9 @@ for p in range(10):
             "sending-mta-ip": "192.0.2.%d" % (i % 250),
             "receiving-mx-hostname": "mx%d.example.org" % i,
             "receiving-ip": "198.51.100.%d" % (i % 250),
-            "failed-session-count": 1 + i % 7} for i in range(8300)]
+            "additional-information": "https://example.org/why/%d/" % i
+                + "x" * 1500,
+            "failed-session-count": 1 + i % 7} for i in range(900)]
     pol.append({"policy": {"policy-type": "sts",
                            "policy-string": ["version: STSv1", "mode: enforce",
                                              "mx: *.example.org", "max_age: 86400"],
@@ -101,7 +104,7 @@ http_listen = 127.0.0.1:$hp
 shutdown_timeout = 20
 EOC
 smtp451=0 http503=0
-for mib in 150 200 250 300; do
+for mib in 80 100 120 150 200 250 300; do
 	_before=$(nstarted)
 	prlimit --as=$((mib * 1024 * 1024)) "$TLSRPTD" run -c "$T/tlsrptd.conf" \
 	    >> "$T/tlsrptd.out" 2>&1 &
