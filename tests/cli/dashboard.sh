@@ -26,7 +26,12 @@ free_port() {
 
 python3 "$TOP/tests/dashboard/gen_reports.py" "$T/gen" 30 > /dev/null
 "$TLSRPTD" ingest --quiet --db "$db" "$C" "$T/gen" > /dev/null 2>&1 || true
-check_eq "reports stored" 107 "$(sql "$db" 'SELECT count(*) FROM reports')"
+# every generated report and the corpus's valid ones (their number follows
+# the corpus); the checks below compare against it
+n0=$(sql "$db" 'SELECT count(*) FROM reports')
+ngen=$(find "$T/gen" -type f | wc -l)
+check_eq "reports stored: more than the $ngen generated ones" yes \
+    "$([ "$n0" -gt "$ngen" ] && echo yes || echo no)"
 
 # dash_start ARG... - tlsrptd dashboard in the background (its output
 # appended to $T/dash.all) until it says it listens
@@ -236,7 +241,7 @@ rc=0; "$TLSRPTD" dashboard --db "$db" --tls-cert x > /dev/null 2>&1 || rc=$?
 check_eq "--tls-cert without --tls-key: 64" 64 "$rc"
 rc=0; "$TLSRPTD" dashboard --db "$db" --listen 203.0.113.1:1 > /dev/null 2> "$T/err" || rc=$?
 check_eq "an address we cannot bind: 74" 74 "$rc"
-check_eq "the database is untouched" 107 "$(sql "$db" 'SELECT count(*) FROM reports')"
+check_eq "the database is untouched" "$n0" "$(sql "$db" 'SELECT count(*) FROM reports')"
 
 # --- HTTPS ----------------------------------------------------------------------------
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
@@ -347,7 +352,7 @@ check_eq "a report over SMTP: 250" 250 "$(echo "$reply" | cut -c1-3)"
 page run2 /reports -u alice:s3cret
 q reports --limit 100 > "$T/run2.json"
 figures reports run2 "$T/run2.json"
-check_eq "... it is on the list" 108 "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["id"])' "$T/run2.json")"
+check_eq "... it is on the list" $((n0 + 1)) "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["id"])' "$T/run2.json")"
 # its 50% failures raised an alert, and the overview counts it
 wait_for '"event":"failure_rate_alert"' "$tlog"
 check_eq "the alert is stored" 1 "$(sql "$db" "SELECT count(*) FROM alerts WHERE policy_domain = 'example.com' AND day = '2026-12-01'")"
