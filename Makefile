@@ -10,7 +10,7 @@ FUZZ_CC  ?= clang
 FUZZ_SECONDS ?= 20
 
 PKGS      = json-c zlib sqlite3 libevent libevent_pthreads libevent_openssl openssl \
-            libsystemd
+            libsystemd libpsl opendkim
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -19,7 +19,7 @@ WARN      = -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
             -Wmissing-prototypes -Wno-unused-parameter
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DTLSRPTD_VERSION='"$(VERSION)"' \
              -iquote include $(PKG_CFLAGS) $(WARN) $(CFLAGS)
-LIBS      = $(PKG_LIBS) -lmilter -lpthread
+LIBS      = $(PKG_LIBS) -lmilter -lresolv -lpthread
 
 # Every src/*.c but main.c forms the library that tests and fuzzers link.
 LIB_SRC   = $(filter-out src/main.c,$(wildcard src/*.c))

@@ -32,6 +32,16 @@ struct tr_apool_item {
 struct tr_apool *tr_apool_new(unsigned nworkers, size_t depth,
     size_t max_bytes, const struct tr_limits *limits);
 
+/* tr_apool_set_dkim - check messages for DKIM per s (which must outlive
+ * the pool) from now on; call before the first push */
+void tr_apool_set_dkim(struct tr_apool *p, const struct tr_dkim_settings *s);
+
+/* tr_apool_wait_ready - wait up to ms milliseconds for the next item in
+ * push order to be analysed (consumer thread): 1 when it is (or the pool
+ * is closed and drained), 0 on timeout. A consumer holding a transaction
+ * commits it on 0 rather than keep the write lock over a DNS wait. */
+int tr_apool_wait_ready(struct tr_apool *p, unsigned ms);
+
 /* tr_apool_push - copy a message in (producer thread; blocks when full).
  * Returns 0, or -1 once the consumer has stopped the pool or out of memory. */
 int tr_apool_push(struct tr_apool *p, const struct tr_source_msg *m);

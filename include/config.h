@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "dkim.h"
 #include "error.h"
 #include "limits.h"
 #include "log.h"
@@ -72,6 +73,12 @@ struct tr_config {
 	char *alert_command;		/* alert_command: run with the alert on stdin */
 	unsigned retention_days;	/* retention_days: reports; 0 = keep */
 	unsigned quarantine_retention_days;	/* quarantine_retention_days */
+
+	/* Trusted reports: DKIM of report mail (RFC 8460 section 3) */
+	enum tr_dkim_policy dkim;	/* dkim: require | record | off */
+	unsigned dkim_timeout;		/* dkim_timeout: seconds for a key lookup */
+	char *dkim_resolver;		/* dkim_resolver: address[:port], NULL: resolv.conf */
+	char *dkim_trusted_authserv_id;	/* dkim_trusted_authserv_id, or NULL */
 };
 
 /* tr_config_defaults - the built-in defaults (see tlsrptd.conf(5)) */

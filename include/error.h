@@ -31,6 +31,8 @@ enum tr_err {
 	TR_ERR_REPORT_LIMIT,	/* too many policies / failure details / reports */
 	TR_ERR_STORE,		/* the database failed (temporary) */
 	TR_ERR_IO,		/* reading input failed */
+	TR_ERR_DKIM,		/* no acceptable DKIM signature (dkim = require) */
+	TR_ERR_DKIM_TEMP,	/* a DKIM key could not be fetched now (temporary) */
 	TR_ERR__COUNT
 };
 

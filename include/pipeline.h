@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dkim.h"
 #include "error.h"
 #include "limits.h"
 #include "mime.h"
@@ -32,7 +33,10 @@ struct tr_analysis {
 	struct tr_item *items;
 	size_t nitems;
 	struct tr_error err;		/* message-level failure when nitems == 0 */
+	enum tr_dkim_policy dkim_policy;	/* OFF unless tr_analysis_dkim ran */
+	struct tr_dkim_result dkim;	/* its verdict (UNCHECKED when off) */
 };
+
 
 /*
  * tr_analyse - the pure half of the pipeline: MIME extraction (for a message),
@@ -45,6 +49,16 @@ void tr_analyse(const unsigned char *buf, size_t len, enum tr_input kind,
     const char *hint, const struct tr_limits *limits, struct tr_analysis *out);
 
 void tr_analysis_free(struct tr_analysis *a);
+
+/*
+ * tr_analysis_dkim - the DKIM stage, after tr_analyse, for a message
+ * (kind TR_INPUT_MESSAGE) that holds at least one valid report: records
+ * s->policy in a and verifies (may wait on DNS, within dkim_timeout: an
+ * analysis thread's work, never the loop's or the store's). Anything else
+ * is left UNCHECKED. s may be NULL (off).
+ */
+void tr_analysis_dkim(struct tr_analysis *a, const unsigned char *buf,
+    size_t len, enum tr_input kind, const struct tr_dkim_settings *s);
 
 /* tr_analysis_note - add a conformance note from the way in (e.g. the HTTP
  * media type) to every valid report; a report that cannot take it (out of
@@ -93,7 +107,11 @@ const char *tr_outcome_name(enum tr_outcome o);
 /*
  * tr_record - the storing half, inside the caller's open transaction: every
  * valid report is stored (or found a duplicate); invalid parts and messages
- * without a valid report are quarantined with the exact reason. A message
+ * without a valid report are quarantined with the exact reason. Under
+ * dkim = require, a message without an acceptable signature is quarantined
+ * whole (reason class "dkim"), and one whose key lookup failed for now is
+ * a TEMPFAIL verdict with TR_ERR_DKIM_TEMP and nothing written (TR_OK is
+ * returned: the batch goes on). A message
  * with both valid and invalid parts stores the valid ones and quarantines
  * the message for the others. On a store error the verdict is TEMPFAIL and
  * TR_ERR_STORE is returned: the transaction then holds part of the message,

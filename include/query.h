@@ -19,6 +19,8 @@ struct tr_query_filter {
 	const char *since;	/* UTC "YYYY-MM-DDTHH:MM:SSZ", inclusive, or NULL */
 	const char *until;	/* the same, exclusive, or NULL */
 	size_t limit;		/* rows at most (1 or more) */
+	const char *dkim;	/* reports: DKIM result (pass, fail, none,
+				 * temperror, unchecked), or NULL */
 };
 
 enum tr_query_by {

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dkim.h"
 #include "error.h"
 #include "mime.h"
 #include "report.h"
@@ -71,6 +72,14 @@ enum tr_err tr_store_put_quarantine(struct tr_store *st,
     const struct tr_origin *o, const unsigned char *raw, size_t rawlen,
     const char *reason_class, const char *reason, enum tr_put *result,
     int64_t *rowid, struct tr_error *err);
+
+/* tr_store_put_dkim - record the DKIM verdict d of the report stored as
+ * rowid (policy: the dkim setting it was stored under), inside the current
+ * transaction; replaces an earlier verdict of that report. TR_ERR_STORE
+ * means the caller rolls back. */
+enum tr_err tr_store_put_dkim(struct tr_store *st, int64_t rowid,
+    const struct tr_dkim_result *d, enum tr_dkim_policy policy,
+    struct tr_error *err);
 
 /* tr_store_db - the underlying sqlite3 handle (for queries) */
 struct sqlite3 *tr_store_db(struct tr_store *st);

@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "cmd_db.h"
 #include "datetime.h"
+#include "dkim_env.h"
 #include "limits.h"
 #include "quarantine.h"
 #include "query.h"
@@ -33,6 +34,8 @@ struct qopts {
 	const char *by;
 	int days;			/* -1: not given */
 	int raw, all;
+	const char *dkim;		/* --dkim: a result (reports) or a
+					 * policy (quarantine retry) */
 };
 
 /* usage_err - a message and the usage line: exit 64 */
@@ -332,6 +335,10 @@ q_reports(struct qopts *o, struct tr_store *st, int argc, char **argv)
 		return q_report_show(o, st, argv[2]);
 	if (argc != 1)
 		return usage_err("%s", "reports takes no arguments, or show ID");
+	if (o->dkim != NULL && tr_dkim_status_parse(o->dkim) == -1)
+		return usage_err("reports --dkim takes pass, fail, none, "
+		    "temperror or unchecked, not \"%s\"", o->dkim);
+	o->f.dkim = o->dkim;
 	if (tr_query_reports(st, &o->f, &t, &more, &err) != TR_OK)
 		return store_error(&err);
 	rc = write_rows(o, t, more);
@@ -440,6 +447,8 @@ q_quarantine_retry(struct qopts *o, struct tr_store *st, int argc,
 	int64_t ids[RETRY_BATCH], last = 0;
 	size_t n, i, arg = 2;
 	int found, status = TR_EXIT_OK, done = 0;
+	enum tr_dkim_policy policy;
+	struct tr_dkim_env dkim;
 
 	if (o->all == (argc > 2))
 		return usage_err("%s", "quarantine retry takes message ids, "
@@ -448,9 +457,32 @@ q_quarantine_retry(struct qopts *o, struct tr_store *st, int argc,
 		limits = o->db.cfg.limits;
 	else
 		tr_limits_default(&limits);
+	/* checked as the daemon would: the configuration's dkim, else
+	 * require; --dkim overrides */
+	policy = o->db.have_cfg ? o->db.cfg.dkim : TR_DKIM_REQUIRE;
+	if (o->dkim != NULL) {
+		if (strcmp(o->dkim, "require") == 0)
+			policy = TR_DKIM_REQUIRE;
+		else if (strcmp(o->dkim, "record") == 0)
+			policy = TR_DKIM_RECORD;
+		else if (strcmp(o->dkim, "off") == 0)
+			policy = TR_DKIM_OFF;
+		else
+			return usage_err("quarantine retry: --dkim takes "
+			    "require, record or off, not \"%s\"", o->dkim);
+	}
+	if (tr_dkim_env_open(&dkim, policy, o->db.have_cfg ?
+	    o->db.cfg.dkim_resolver : NULL, o->db.have_cfg ?
+	    o->db.cfg.dkim_timeout : 5, o->db.have_cfg ?
+	    o->db.cfg.dkim_trusted_authserv_id : NULL, &err) == -1) {
+		fprintf(stderr, "tlsrptd query: %s\n", err.msg);
+		return TR_EXIT_CONFIG;
+	}
 	if ((t = tr_table_new(retry_cols, sizeof(retry_cols) /
-	    sizeof(retry_cols[0]))) == NULL)
+	    sizeof(retry_cols[0]))) == NULL) {
+		tr_dkim_env_close(&dkim);
 		return TR_EXIT_SOFTWARE;
+	}
 	while (!done) {
 		/* the next batch of ids: from the command line or the table */
 		n = 0;
@@ -462,6 +494,7 @@ q_quarantine_retry(struct qopts *o, struct tr_store *st, int argc,
 			for (; n < RETRY_BATCH && arg < (size_t)argc; arg++)
 				if (parse_id(argv[arg], &ids[n++]) == -1) {
 					tr_table_free(t);
+					tr_dkim_env_close(&dkim);
 					return usage_err("quarantine retry: "
 					    "not a message id: \"%s\"",
 					    argv[arg]);
@@ -472,8 +505,8 @@ q_quarantine_retry(struct qopts *o, struct tr_store *st, int argc,
 		if (tr_store_begin(st, &err) != TR_OK)
 			goto store_failed;
 		for (i = 0; i < n; i++) {
-			if (tr_quarantine_retry(st, ids[i], &limits, &res,
-			    &found, &err) != TR_OK) {
+			if (tr_quarantine_retry_dkim(st, ids[i], &limits,
+			    &dkim.settings, &res, &found, &err) != TR_OK) {
 				tr_store_rollback(st);
 				goto store_failed;
 			}
@@ -504,12 +537,14 @@ q_quarantine_retry(struct qopts *o, struct tr_store *st, int argc,
 	if (write_rows(o, t, 0) != TR_EXIT_OK)
 		status = TR_EXIT_IOERR;
 	tr_table_free(t);
+	tr_dkim_env_close(&dkim);
 	return status;
 
 store_failed:
 	/* the batches before this one are committed: show them */
 	write_rows(o, t, 0);
 	tr_table_free(t);
+	tr_dkim_env_close(&dkim);
 	fprintf(stderr, "tlsrptd query: %s; the messages of the failed batch "
 	    "are still quarantined, run the command again\n", err.msg);
 	return TR_EXIT_IOERR;
@@ -594,6 +629,7 @@ static const struct option query_opts[] = {
 	{ "by", required_argument, NULL, 'b' },
 	{ "raw", no_argument, NULL, 'r' },
 	{ "all", no_argument, NULL, 'a' },
+	{ "dkim", required_argument, NULL, 'k' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -687,6 +723,9 @@ cmd_query(int argc, char **argv)
 		case 'a':
 			o.all = 1;
 			break;
+		case 'k':
+			o.dkim = optarg;
+			break;
 		case 'h':
 			return tr_cmd_help(&tr_cmd_query);
 		default:
@@ -721,6 +760,11 @@ cmd_query(int argc, char **argv)
 	    strcmp(q, "reports") != 0 && strcmp(q, "quarantine") != 0)
 		return usage_err("unknown question \"%s\": summary, failures, "
 		    "reports or quarantine", q);
+	if (o.dkim != NULL && strcmp(q, "reports") != 0 &&
+	    (strcmp(q, "quarantine") != 0 || argc < 2 ||
+	    strcmp(argv[1], "retry") != 0))
+		return usage_err("%s", "--dkim goes with reports (a result) "
+		    "and quarantine retry (a policy)");
 	if ((o.raw && (strcmp(q, "quarantine") != 0 || argc < 2 ||
 	    strcmp(argv[1], "show") != 0)) || (o.all && (strcmp(q,
 	    "quarantine") != 0 || argc < 2 || strcmp(argv[1], "retry") != 0)))

@@ -17,6 +17,7 @@
 #include "alert.h"
 #include "cmd.h"
 #include "config.h"
+#include "dkim_env.h"
 #include "daemon.h"
 #include "http.h"
 #include "log.h"
@@ -41,6 +42,7 @@ struct run {
 	struct tr_stats *stats;		/* with metrics_listen */
 	struct tr_alerter *alerter;	/* with alert_failure_rate */
 	struct tr_smtp_server *smtp;	/* SMTP and LMTP listeners, or NULL */
+	struct tr_dkim_env dkim;	/* DKIM of report mail */
 	char status[512];		/* what sd_notify STATUS names */
 };
 
@@ -380,6 +382,14 @@ cmd_run(int argc, char **argv)
 		status = TR_EXIT_SOFTWARE;
 		goto out;
 	}
+	if (tr_dkim_env_open(&r.dkim, r.cfg.dkim, r.cfg.dkim_resolver,
+	    r.cfg.dkim_timeout, r.cfg.dkim_trusted_authserv_id, &err) == -1) {
+		log_warnx("%s", err.msg);
+		fprintf(stderr, "tlsrptd run: %s\n", err.msg);
+		status = TR_EXIT_SOFTWARE;
+		goto out;
+	}
+	ds.dkim = &r.dkim.settings;
 	ds.stats = r.stats;
 	ds.after_commit = after_commit;
 	ds.after_commit_arg = &r;
@@ -444,6 +454,7 @@ out:
 		tr_store_close(r.st);
 	stopped(&r, status);
 	tr_daemon_free(r.d);
+	tr_dkim_env_close(&r.dkim);
 	tr_stats_free(r.stats);
 	tr_daemon_watchdog_stop();
 	tr_log_close();

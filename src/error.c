@@ -25,6 +25,8 @@ static const char *const names[TR_ERR__COUNT] = {
 	[TR_ERR_REPORT_LIMIT] = "report-limit",
 	[TR_ERR_STORE] = "store-failed",
 	[TR_ERR_IO] = "io-error",
+	[TR_ERR_DKIM] = "dkim",
+	[TR_ERR_DKIM_TEMP] = "dkim-tempfail",
 };
 
 /* tr_err_name - stable short name of a code */
@@ -41,7 +43,7 @@ int
 tr_err_is_temporary(enum tr_err code)
 {
 	return code == TR_ERR_NOMEM || code == TR_ERR_STORE ||
-	    code == TR_ERR_IO;
+	    code == TR_ERR_IO || code == TR_ERR_DKIM_TEMP;
 }
 
 /* tr_error_set - fill err (may be NULL) and return code */

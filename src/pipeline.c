@@ -121,6 +121,27 @@ tr_analyse(const unsigned char *buf, size_t len, enum tr_input kind,
 	}
 }
 
+/* tr_analysis_dkim - verify the signatures of a message that holds reports */
+void
+tr_analysis_dkim(struct tr_analysis *a, const unsigned char *buf, size_t len,
+    enum tr_input kind, const struct tr_dkim_settings *s)
+{
+	size_t i;
+	int valid = 0;
+
+	if (s == NULL || s->policy == TR_DKIM_OFF || s->verifier == NULL ||
+	    kind != TR_INPUT_MESSAGE)
+		return;
+	a->dkim_policy = s->policy;
+	for (i = 0; i < a->nitems; i++)
+		if (a->items[i].report != NULL)
+			valid = 1;
+	/* nothing would be stored: no key lookups for it */
+	if (!valid)
+		return;
+	tr_dkim_verify(s->verifier, buf, len, a->mime.meta.from, &a->dkim);
+}
+
 /* tr_analysis_note - a note of the way in, on every valid report */
 void
 tr_analysis_note(struct tr_analysis *a, const char *note)
@@ -288,6 +309,70 @@ tr_origin_fields(const struct tr_origin *o, size_t rawlen)
 	return f;
 }
 
+/* dkim_fields - the log summary of a message's DKIM verdict */
+static struct json_object *
+dkim_fields(const struct tr_dkim_result *d)
+{
+	struct json_object *o = json_object_new_object();
+
+	add_str(o, "result", tr_dkim_status_name(d->status));
+	if (d->status != TR_DKIM_PASS) {
+		add_str(o, "cause", tr_dkim_cause_name(d->cause));
+		add_str(o, "detail", d->detail);
+	}
+	if (d->domain[0] != '\0') {
+		add_str(o, "domain", d->domain);
+		add_str(o, "selector", d->selector);
+		add_str(o, "algorithm", d->algorithm);
+		json_object_object_add(o, "key_tlsrpt",
+		    json_object_new_boolean(d->key_tlsrpt));
+		json_object_object_add(o, "report_domain_signed",
+		    json_object_new_boolean(d->report_domain_signed));
+		json_object_object_add(o, "submitter_signed",
+		    json_object_new_boolean(d->submitter_signed));
+	}
+	add_str(o, "via", d->via);
+	return o;
+}
+
+/* dkim_refused - dkim = require and no acceptable signature: the message
+ * is quarantined whole, or (a key lookup failed for now) not kept at all */
+static enum tr_err
+dkim_refused(struct tr_store *st, const struct tr_analysis *a,
+    const unsigned char *raw, size_t rawlen, const struct tr_origin *o,
+    struct tr_verdict *v)
+{
+	const struct tr_dkim_result *d = &a->dkim;
+	struct tr_error serr;
+	enum tr_put qput = TR_PUT_STORED;
+
+	if (d->status == TR_DKIM_TEMPERROR) {
+		tr_error_set(&v->err, TR_ERR_DKIM_TEMP, "DKIM key lookup "
+		    "failed for now, retry later: %s", d->detail);
+		v->outcome = TR_OUTCOME_TEMPFAIL;
+		add_str(v->fields, "reason_class", tr_err_name(v->err.code));
+		add_str(v->fields, "reason", v->err.msg);
+		return TR_OK;
+	}
+	tr_error_set(&v->err, TR_ERR_DKIM, "%s: %s", tr_dkim_cause_name(d->cause),
+	    d->detail);
+	v->invalid = a->nitems;
+	if (tr_store_put_quarantine(st, o, raw, rawlen, tr_err_name(TR_ERR_DKIM),
+	    v->err.msg, &qput, &v->quarantine_id, &serr) != TR_OK) {
+		tr_verdict_fail(v, &serr);
+		return TR_ERR_STORE;
+	}
+	v->outcome = TR_OUTCOME_QUARANTINED;
+	add_str(v->fields, "reason_class", tr_err_name(v->err.code));
+	add_str(v->fields, "reason", v->err.msg);
+	json_object_object_add(v->fields, "quarantine_id",
+	    json_object_new_int64(v->quarantine_id));
+	if (qput == TR_PUT_DUPLICATE)
+		json_object_object_add(v->fields, "already_quarantined",
+		    json_object_new_boolean(1));
+	return TR_OK;
+}
+
 /* quarantine_reason - one reason text for every invalid part of a message */
 static void
 quarantine_reason(const struct tr_analysis *a, struct tr_error *why)
@@ -341,6 +426,12 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 	if (o.meta == NULL)
 		o.meta = &a->mime.meta;
 	v->fields = tr_origin_fields(&o, rawlen);
+	if (a->dkim.status != TR_DKIM_UNCHECKED)
+		json_object_object_add(v->fields, "dkim", dkim_fields(&a->dkim));
+	if (a->dkim_policy == TR_DKIM_REQUIRE &&
+	    a->dkim.status != TR_DKIM_UNCHECKED &&
+	    a->dkim.status != TR_DKIM_PASS)
+		return dkim_refused(st, a, raw, rawlen, &o, v);
 
 	for (i = 0; i < a->nitems; i++) {
 		const struct tr_item *it = &a->items[i];
@@ -364,6 +455,10 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 		if (put == TR_PUT_STORED) {
 			v->stored++;
 			tally_report(it->report, v);
+			if (a->dkim.status != TR_DKIM_UNCHECKED &&
+			    tr_store_put_dkim(st, rowid, &a->dkim,
+			    a->dkim_policy, &serr) != TR_OK)
+				goto store_failed;
 		} else
 			v->duplicates++;
 		/* the per-report detail is only worth building when logged */

@@ -308,6 +308,25 @@ const char *const tr_schema_migrations[] = {
 	 */
 	"DROP TRIGGER IF EXISTS policies_report_domains;\n"
 	"DROP TRIGGER IF EXISTS policies_report_domains_null;\n",
+
+	/* version 5: the DKIM verdict of every report that came by mail */
+	"-- One row per report that came by mail and was checked for DKIM\n"
+	"-- (dkim = require or record); none for HTTPS and bare files.\n"
+	"CREATE TABLE report_dkim (\n"
+	"    report_ref           INTEGER PRIMARY KEY REFERENCES reports (id) ON DELETE CASCADE,\n"
+	"    result               TEXT NOT NULL,    -- pass, fail, none or temperror\n"
+	"    cause                TEXT NOT NULL,    -- ok, no-signature, body-hash-mismatch, key-not-found, ...\n"
+	"    detail               TEXT,             -- the cause in words\n"
+	"    domain               TEXT,             -- d= of the accepted signature (else of the one the cause is about)\n"
+	"    selector             TEXT,             -- s=\n"
+	"    algorithm            TEXT,             -- a=, e.g. rsa-sha256 or ed25519-sha256\n"
+	"    key_tlsrpt           INTEGER NOT NULL, -- 1 when the key record says s=tlsrpt or s=*\n"
+	"    report_domain_signed INTEGER NOT NULL, -- 1 when h= covers TLS-Report-Domain\n"
+	"    submitter_signed     INTEGER NOT NULL, -- 1 when h= covers TLS-Report-Submitter\n"
+	"    via                  TEXT NOT NULL,    -- dns, or authres:<authserv-id> (a trusted Authentication-Results)\n"
+	"    policy               TEXT NOT NULL     -- the dkim setting it was stored under: require or record\n"
+	");\n"
+	"CREATE INDEX report_dkim_result ON report_dkim (result);\n",
 };
 
 const int tr_schema_latest =

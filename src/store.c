@@ -42,6 +42,7 @@ enum stmt_id {
 	S_INS_DOMAIN,
 	S_INS_QUARANTINE,
 	S_FIND_QUARANTINE,
+	S_INS_DKIM,
 	S__COUNT
 };
 
@@ -88,6 +89,10 @@ static const char *const stmt_sql[S__COUNT] = {
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
 	    "ON CONFLICT (raw_sha256) DO NOTHING",
 	[S_FIND_QUARANTINE] = "SELECT id FROM quarantine WHERE raw_sha256 = ?1",
+	[S_INS_DKIM] = "INSERT OR REPLACE INTO report_dkim (report_ref, result, "
+	    "cause, detail, domain, selector, algorithm, key_tlsrpt, "
+	    "report_domain_signed, submitter_signed, via, policy) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 };
 
 struct tr_store {
@@ -473,6 +478,43 @@ undo:
 	if (own_sp && run_quiet(st, S_PUT_ROLLBACK_TO) == SQLITE_DONE)
 		run_quiet(st, S_PUT_RELEASE);
 	return TR_ERR_STORE;
+}
+
+/* nonempty - s, or NULL when it is empty */
+static const char *
+nonempty(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+/* tr_store_put_dkim - the DKIM verdict of stored report rowid */
+enum tr_err
+tr_store_put_dkim(struct tr_store *st, int64_t rowid,
+    const struct tr_dkim_result *d, enum tr_dkim_policy policy,
+    struct tr_error *err)
+{
+	sqlite3_stmt *stmt = st->stmt[S_INS_DKIM];
+	int rc;
+
+	if (stmt == NULL)
+		return no_writes(st, err);
+	if (txn_lost(st, err))
+		return TR_ERR_STORE;
+	rc = sqlite3_bind_int64(stmt, 1, rowid);
+	rc |= bind_text(stmt, 2, tr_dkim_status_name(d->status));
+	rc |= bind_text(stmt, 3, tr_dkim_cause_name(d->cause));
+	rc |= bind_text(stmt, 4, nonempty(d->detail));
+	rc |= bind_text(stmt, 5, nonempty(d->domain));
+	rc |= bind_text(stmt, 6, nonempty(d->selector));
+	rc |= bind_text(stmt, 7, nonempty(d->algorithm));
+	rc |= sqlite3_bind_int(stmt, 8, d->key_tlsrpt != 0);
+	rc |= sqlite3_bind_int(stmt, 9, d->report_domain_signed != 0);
+	rc |= sqlite3_bind_int(stmt, 10, d->submitter_signed != 0);
+	rc |= bind_text(stmt, 11, d->via[0] != '\0' ? d->via : "dns");
+	rc |= bind_text(stmt, 12, tr_dkim_policy_name(policy));
+	if (rc != SQLITE_OK)
+		return dberr(st, rc, "binding a DKIM result", err);
+	return run(st, S_INS_DKIM, "storing a DKIM result", err);
 }
 
 /* tr_store_put_quarantine - keep a message that is not a valid report */

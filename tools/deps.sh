@@ -5,9 +5,11 @@
 set -eu
 
 BUILD="build-essential pkg-config libjson-c-dev zlib1g-dev libsqlite3-dev
-libevent-dev libmilter-dev libssl-dev libsystemd-dev"
+libevent-dev libmilter-dev libssl-dev libsystemd-dev libopendkim-dev
+libpsl-dev publicsuffix"
 TEST="libcmocka-dev clang libclang-rt-dev sqlite3 valgrind postfix swaks
-miltertest curl python3 time openssl"
+miltertest curl python3 time openssl python3-dkim python3-nacl dnsmasq-base
+unbound"
 
 case "${1:-all}" in
 build) want="$BUILD" ;;

@@ -1,0 +1,196 @@
+#!/bin/sh
+# dkim.sh - only signed reports count (RFC 8460 section 3): report mails
+# signed by python3-dkim (Google style with the TLS-Report headers signed,
+# Microsoft style without them, RSA 2048 and ed25519), keys served by
+# dnsmasq on loopback; each failure gives its exact cause, through
+# `tlsrptd ingest` and tlsrptd's own SMTP listener: tampered body, tampered
+# header, l=, unaligned d=, missing key, revoked key, no signature; a DNS
+# timeout (a socket nobody reads) and SERVFAIL (unbound) are temporary:
+# exit 75 / 451, nothing kept. dkim = record stores with the result noted;
+# a forged report sets off no alert while a signed one does.
+. "$(dirname "$0")/lib.sh"
+. "$TOP/tests/postfix.sh"
+. "$TOP/tests/dkim/lib.sh"
+
+need dnsmasq unbound swaks sqlite3 openssl
+[ -x "$PY" ] || { echo "FAIL: $PY is not installed (run make deps)" >&2; exit 1; }
+
+tpid=""
+cleanup() {
+	[ -z "$tpid" ] || kill -KILL "$tpid" 2> /dev/null || true
+	dkim_dns_stop
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+dkim_dns_start
+make_cases
+
+# --- ingest, dkim = require from the configuration --------------------------
+idb="$T/ingest.db"
+cat > "$T/ingest.conf" <<EOC
+database = $idb
+dkim_resolver = 127.0.0.1:$dns_port
+dkim_timeout = 1
+EOC
+for c in $DKIM_CASES; do
+	name=${c%%:*} want=${c#*:}
+	rc=0
+	"$TLSRPTD" ingest -c "$T/ingest.conf" "$DK/$name.eml" > "$T/ingest.$name" \
+	    2> "$T/ingest.$name.err" || rc=$?
+	case $want in
+	pass)
+		check_eq "ingest $name: exit status" 0 "$rc"
+		check_eq "ingest $name: stored with result pass" pass \
+		    "$(sql "$idb" "SELECT d.result FROM reports r JOIN report_dkim d
+			ON d.report_ref = r.id WHERE r.report_id = 'r-$name'")"
+		check_grep "ingest $name: logged" '"outcome":"stored"' "$T/ingest.$name"
+		;;
+	tempfail)
+		check_eq "ingest $name: exit status (retry later)" 75 "$rc"
+		check_eq "ingest $name: nothing kept" "0 0" \
+		    "$(sql "$idb" "SELECT (SELECT count(*) FROM reports WHERE report_id = 'r-$name'),
+			(SELECT count(*) FROM quarantine WHERE message_id = '<r-$name@$name.example.net>')" | tr '\t' ' ')"
+		check_grep "ingest $name: logged as tempfail" '"outcome":"tempfail"' "$T/ingest.$name"
+		check_grep "ingest $name: reason class" '"reason_class":"dkim-tempfail"' "$T/ingest.$name"
+		check_grep "ingest $name: says to run again" "run the same command again later" "$T/ingest.$name.err"
+		;;
+	*)
+		check_eq "ingest $name: exit status" 1 "$rc"
+		check_eq "ingest $name: not stored" 0 "$(sql "$idb" "SELECT count(*) FROM reports WHERE report_id = 'r-$name'")"
+		check_eq "ingest $name: quarantined for dkim with its cause" "dkim	$want" \
+		    "$(sql "$idb" "SELECT reason_class, substr(reason, 1, instr(reason, ':') - 1)
+			FROM quarantine WHERE message_id = '<r-$name@reporter.example>'")"
+		;;
+	esac
+done
+check_grep "timeout: the cause" 'no DNS answer within 1000 ms' "$T/ingest.timeout"
+check_grep "servfail: the cause" 'SERVFAIL' "$T/ingest.servfail"
+check_grep "body: detail" 'body hash mismatch (d=reporter.example s=sel)' "$T/ingest.body"
+check_grep "unaligned: detail" 'signature d=other.example is not aligned with the From domain reporter.example' "$T/ingest.unaligned"
+check_grep "nokey: detail" 'key nokey._domainkey.reporter.example not found (NXDOMAIN)' "$T/ingest.nokey"
+
+# what was recorded about each accepted signature
+check_eq "google: d=, s=, a=, s=tlsrpt, TLS-Report headers signed" \
+    "reporter.example|sel|rsa-sha256|1|1|1|dns|require" \
+    "$(sqlite3 "$idb" "SELECT domain, selector, algorithm, key_tlsrpt,
+	report_domain_signed, submitter_signed, via, policy FROM report_dkim d
+	JOIN reports r ON r.id = d.report_ref WHERE r.report_id = 'r-google'")"
+check_eq "microsoft: no s=tlsrpt, TLS-Report headers not signed" \
+    "reporter.example|ms|rsa-sha256|0|0|0" \
+    "$(sqlite3 "$idb" "SELECT domain, selector, algorithm, key_tlsrpt,
+	report_domain_signed, submitter_signed FROM report_dkim d
+	JOIN reports r ON r.id = d.report_ref WHERE r.report_id = 'r-microsoft'")"
+check_eq "ed25519: algorithm, s=email:tlsrpt" "ed25519-sha256|1" \
+    "$(sqlite3 "$idb" "SELECT algorithm, key_tlsrpt FROM report_dkim d
+	JOIN reports r ON r.id = d.report_ref WHERE r.report_id = 'r-ed25519'")"
+check_grep "google: log line" '"dkim":{"result":"pass","domain":"reporter.example","selector":"sel","algorithm":"rsa-sha256","key_tlsrpt":true,"report_domain_signed":true,"submitter_signed":true,"via":"dns"}' "$T/ingest.google"
+
+# reports show says which signature was accepted
+gid=$(sql "$idb" "SELECT id FROM reports WHERE report_id = 'r-google'")
+"$TLSRPTD" query --db "$idb" reports show "$gid" > "$T/show" 2>&1 || true
+check_grep "reports show: dkim line" "pass d=reporter.example s=sel a=rsa-sha256 key s=tlsrpt, signed: TLS-Report-Domain TLS-Report-Submitter, via dns, dkim = require" "$T/show"
+"$TLSRPTD" query --db "$idb" reports --dkim pass > "$T/list" 2>&1 || true
+check_grep "reports --dkim pass lists a passing report" "r-google" "$T/list"
+
+# --- --dkim overrides the configuration: record keeps, off does not check -----
+rc=0
+"$TLSRPTD" ingest -c "$T/ingest.conf" --dkim record "$DK/body.eml" "$DK/unsigned.eml" \
+    > "$T/ingest.record" 2>&1 || rc=$?
+check_eq "record: exit status" 0 "$rc"
+check_eq "record: stored with the failure noted" "r-body|fail|body-hash-mismatch|record
+r-unsigned|none|no-signature|record" \
+    "$(sqlite3 "$idb" "SELECT r.report_id, d.result, d.cause, d.policy FROM reports r
+	JOIN report_dkim d ON d.report_ref = r.id
+	WHERE r.report_id IN ('r-body', 'r-unsigned') ORDER BY 1")"
+"$TLSRPTD" query --db "$idb" reports --dkim fail > "$T/list" 2>&1 || true
+check_grep "reports --dkim fail" "r-body" "$T/list"
+if grep -q r-google "$T/list"; then fail "reports --dkim fail lists a passing report"; else ok; fi
+rc=0
+"$TLSRPTD" ingest --db "$T/off.db" "$DK/header.eml" > "$T/ingest.off" 2>&1 || rc=$?
+check_eq "no -c, no --dkim: not checked, stored" "0 1 0" \
+    "$rc $(sql "$T/off.db" "SELECT count(*) FROM reports") $(sql "$T/off.db" "SELECT count(*) FROM report_dkim")"
+
+# --- quarantine retry checks again ------------------------------------------
+# the missing key appears (key rotation caught up): retry stores it
+qid=$(sql "$idb" "SELECT id FROM quarantine WHERE message_id = '<r-nokey@reporter.example>'")
+rc=0
+"$TLSRPTD" query -c "$T/ingest.conf" quarantine retry "$qid" > "$T/retry" 2>&1 || rc=$?
+check_eq "retry without the key: still quarantined" 1 "$rc"
+check_grep "retry without the key: says why" "key-not-found" "$T/retry"
+
+# --- the SMTP listener, dkim = require (the daemon's default) ----------------
+db="$T/smtp.db"
+tlog="$T/tlsrptd.log"
+port=$(pf_free_port)
+cat > "$T/alert-cmd" <<EOC
+#!/bin/sh
+cat >> "$T/alerts"
+EOC
+chmod +x "$T/alert-cmd"
+cat > "$T/tlsrptd.conf" <<EOC
+database = $db
+log = $tlog
+rua = tlsrpt@tlsrpt.test
+milter_socket = none
+smtp_listen = 127.0.0.1:$port
+dkim_resolver = 127.0.0.1:$dns_port
+dkim_timeout = 1
+alert_failure_rate = 1
+alert_min_sessions = 1
+alert_command = $T/alert-cmd
+EOC
+daemon_start -c "$T/tlsrptd.conf"
+# first a forged report (unsigned, the genuine one's content): its 5.4%
+# failures would cross alert_failure_rate if it counted
+mkmail forged r-forged reporter.example
+swaks_send "$port" "$DK/forged.eml" tlsrpt@tlsrpt.test
+check_eq "forged: accepted into quarantine" "250 2.0.0 Ok: queued as $qid" "$reply"
+check_eq "forged: quarantined" "dkim" "$(sql "$db" "SELECT reason_class FROM quarantine WHERE source = '$qid'")"
+for c in $DKIM_CASES; do
+	name=${c%%:*} want=${c#*:}
+	swaks_send "$port" "$DK/$name.eml" tlsrpt@tlsrpt.test
+	case $want in
+	pass)
+		check_eq "smtp $name: reply" "250 2.0.0 Ok: queued as $qid" "$reply"
+		check_eq "smtp $name: stored, pass" "pass" \
+		    "$(sql "$db" "SELECT d.result FROM reports r JOIN report_dkim d
+			ON d.report_ref = r.id WHERE r.report_id = 'r-$name'")"
+		;;
+	tempfail)
+		case "$reply" in
+		"451 4.3.0 "*) ok ;;
+		*) fail "smtp $name: reply [$reply], expected 451" ;;
+		esac
+		check_eq "smtp $name: nothing kept" "0 0" \
+		    "$(sql "$db" "SELECT (SELECT count(*) FROM reports WHERE report_id = 'r-$name'),
+			(SELECT count(*) FROM quarantine WHERE message_id = '<r-$name@$name.example.net>')" | tr '\t' ' ')"
+		;;
+	*)
+		check_eq "smtp $name: reply (accepted into quarantine)" "250 2.0.0 Ok: queued as $qid" "$reply"
+		check_eq "smtp $name: quarantined for dkim with its cause" "dkim	$want" \
+		    "$(sql "$db" "SELECT reason_class, substr(reason, 1, instr(reason, ':') - 1)
+			FROM quarantine WHERE source = '$qid'")"
+		;;
+	esac
+done
+check_eq "smtp: only the signed reports were counted" \
+    "r-ed25519 r-google r-microsoft r-subdomain" \
+    "$(sql "$db" "SELECT report_id FROM reports ORDER BY 1" | tr '\n' ' ' | sed 's/ $//')"
+
+# the forged report set off no alert; the genuine one (signed) did
+wait_for '"event":"alert_command"' "$tlog"
+check_grep "the signed report set off the alert" '"policy_domain":"company-y.example"' "$T/alerts"
+forged_line=$(grep -n '"message_id":"<r-forged@' "$tlog" | cut -d: -f1)
+google_line=$(grep -n '"message_id":"<r-google@' "$tlog" | cut -d: -f1)
+alert_line=$(grep -n '"event":"failure_rate_alert"' "$tlog" | head -n 1 | cut -d: -f1)
+if [ -n "$alert_line" ] && [ "$alert_line" -gt "$google_line" ] &&
+    [ "$google_line" -gt "$forged_line" ]; then ok; else
+	fail "the first alert (line $alert_line) does not follow the signed report (line $google_line)"; fi
+check_eq "one alert, from the signed report alone" "1|5326|303" \
+    "$(sqlite3 "$db" "SELECT count(*), successful_sessions, failed_sessions FROM alerts")"
+daemon_stop
+
+dkim_dns_stop
+daemon_finish
