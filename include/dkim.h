@@ -95,9 +95,15 @@ void tr_dkim_free(struct tr_dkim *v);
  * an acceptable signature the status says why: TEMPERROR only when a
  * signature that could have been acceptable lacks its key for a temporary
  * reason. Any thread.
+ *
+ * With authserv_id (else NULL), the Authentication-Results fields our own
+ * MTA put on top with that authserv-id (tr_authres_trusted) are taken
+ * instead of a lookup: a dkim=pass there for an aligned header.d whose
+ * DKIM-Signature in the message has no l= is acceptable (via
+ * "authres:ID"); without such fields the signatures are verified as usual.
  */
 void tr_dkim_verify(struct tr_dkim *v, const unsigned char *msg, size_t len,
-    const char *from, struct tr_dkim_result *out);
+    const char *from, const char *authserv_id, struct tr_dkim_result *out);
 
 /* tr_dkim_org_domain - the organizational domain of name (lower case) into
  * out; name itself when it is a public suffix or unknown */

@@ -99,6 +99,8 @@ struct tr_verdict {
 	struct json_object *fields;	/* the log line's fields (owned) */
 	struct tr_tally *tallies;	/* the stored reports' domains (owned) */
 	size_t ntallies;
+	enum tr_dkim_status dkim;	/* the message's DKIM result */
+	enum tr_dkim_cause dkim_cause;
 };
 
 /* tr_outcome_name - "stored", "duplicate", "quarantined", "tempfail" */

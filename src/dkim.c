@@ -9,6 +9,9 @@
 #include <opendkim/dkim.h>
 #include <libpsl.h>
 
+#include "mime_header.h"
+
+#include "authres.h"
 #include "dkim.h"
 #include "dkim_keys.h"
 
@@ -416,10 +419,181 @@ judge(struct tr_dkim *v, DKIM *dkim, DKIM_SIGINFO *sig,
 	(void)dkim;
 }
 
+/* sig_tag - tag name of a DKIM-Signature value into out, folding
+ * whitespace removed; 0, or -1 when the tag is absent */
+static int
+sig_tag(const char *sig, const char *name, char *out, size_t outsz)
+{
+	const char *p = sig, *e, *n, *eq;
+	size_t k = 0, nlen = strlen(name);
+
+	while (*p != '\0') {
+		e = p + strcspn(p, ";");
+		n = p;
+		while (n < e && strchr(" \t\r\n", *n) != NULL)
+			n++;
+		eq = memchr(n, '=', (size_t)(e - n));
+		if (eq != NULL) {
+			const char *ne = eq;
+
+			while (ne > n && strchr(" \t\r\n", ne[-1]) != NULL)
+				ne--;
+			if ((size_t)(ne - n) == nlen &&
+			    strncasecmp(n, name, nlen) == 0) {
+				for (n = eq + 1; n < e; n++)
+					if (strchr(" \t\r\n", *n) == NULL &&
+					    k + 1 < outsz)
+						out[k++] = *n;
+				out[k] = '\0';
+				return 0;
+			}
+		}
+		p = *e == ';' ? e + 1 : e;
+	}
+	return -1;
+}
+
+/* find_signature - the DKIM-Signature with d= (and s=, when given) in
+ * msg's header, unfolded into out; -1 when there is none */
+static int
+find_signature(const unsigned char *msg, size_t len, const char *d,
+    const char *s, char *out, size_t outsz)
+{
+	struct tr_mimeh_reader rd;
+	struct tr_mimeh_field f;
+	enum tr_mimeh_kind k;
+	size_t hdrlen, bodyoff, n;
+	char tag[TR_DKIM_NAME_MAX];
+
+	(void)tr_mimeh_split((const char *)msg, len, 256 * 1024, &hdrlen,
+	    &bodyoff);
+	tr_mimeh_init(&rd, (const char *)msg, hdrlen);
+	while ((k = tr_mimeh_next(&rd, &f)) != TR_MIMEH_END) {
+		if (k != TR_MIMEH_FIELD ||
+		    !tr_mimeh_name_is(&f, "DKIM-Signature"))
+			continue;
+		n = f.valuelen < outsz - 1 ? f.valuelen : outsz - 1;
+		memcpy(out, f.value, n);
+		out[n] = '\0';
+		if (sig_tag(out, "d", tag, sizeof(tag)) == -1 ||
+		    strcasecmp(tag, d) != 0)
+			continue;
+		if (s[0] != '\0' && (sig_tag(out, "s", tag, sizeof(tag)) ==
+		    -1 || strcmp(tag, s) != 0))
+			continue;
+		return 0;
+	}
+	return -1;
+}
+
+/* authres_judge - what the trusted Authentication-Results say, as a
+ * verification would have said it */
+static void
+authres_judge(struct tr_dkim *v, const unsigned char *msg, size_t len,
+    const struct tr_authres *ar, const char *from_domain,
+    struct tr_dkim_result *out)
+{
+	const struct tr_authres_result *r;
+	struct tr_dkim_result cand;
+	char sig[8192], tag[1024];
+	size_t i;
+	int have = 0, a;
+
+	memset(out, 0, sizeof(*out));
+	out->status = TR_DKIM_NONE;
+	snprintf(out->via, sizeof(out->via), "authres:%.*s",
+	    (int)sizeof(out->via) - 9, ar->authserv_id);
+	set_cause(out, TR_DKIM_NO_SIGNATURE, "Authentication-Results by %s: "
+	    "no dkim result", ar->authserv_id);
+	for (i = 0; i < ar->n; i++) {
+		r = &ar->res[i];
+		if (strcmp(r->method, "dkim") != 0)
+			continue;
+		memset(&cand, 0, sizeof(cand));
+		snprintf(cand.via, sizeof(cand.via), "%s", out->via);
+		snprintf(cand.domain, sizeof(cand.domain), "%s", r->d);
+		snprintf(cand.selector, sizeof(cand.selector), "%s", r->s);
+		snprintf(cand.algorithm, sizeof(cand.algorithm), "%s", r->a);
+		a = r->d[0] != '\0' && aligned(v, r->d, from_domain);
+		cand.status = TR_DKIM_FAIL;
+		if (strcmp(r->result, "pass") == 0) {
+			if (r->d[0] == '\0')
+				set_cause(&cand, TR_DKIM_SIG_INVALID,
+				    "Authentication-Results by %s: dkim=pass "
+				    "without header.d", ar->authserv_id);
+			else if (find_signature(msg, len, r->d, r->s, sig,
+			    sizeof(sig)) == -1)
+				set_cause(&cand, TR_DKIM_SIG_INVALID,
+				    "Authentication-Results by %s: dkim=pass "
+				    "for d=%s, but no such DKIM-Signature",
+				    ar->authserv_id, r->d);
+			else {
+				if (sig_tag(sig, "h", tag, sizeof(tag)) == 0) {
+					cand.report_domain_signed = list_has(
+					    tag, "TLS-Report-Domain");
+					cand.submitter_signed = list_has(tag,
+					    "TLS-Report-Submitter");
+				}
+				if (cand.algorithm[0] == '\0' &&
+				    sig_tag(sig, "a", tag, sizeof(tag)) == 0)
+					snprintf(cand.algorithm,
+					    sizeof(cand.algorithm), "%.*s",
+					    (int)sizeof(cand.algorithm) - 1,
+					    tag);
+				if (cand.selector[0] == '\0' &&
+				    sig_tag(sig, "s", tag, sizeof(tag)) == 0)
+					snprintf(cand.selector,
+					    sizeof(cand.selector), "%.*s",
+					    (int)sizeof(cand.selector) - 1,
+					    tag);
+				if (sig_tag(sig, "l", tag, sizeof(tag)) == 0)
+					set_cause(&cand, TR_DKIM_LENGTH_TAG,
+					    "signature d=%s s=%s uses l= (RFC "
+					    "8460 section 3 forbids it)",
+					    cand.domain, cand.selector);
+				else if (!a)
+					set_cause(&cand, TR_DKIM_NOT_ALIGNED,
+					    "signature d=%s is not aligned with "
+					    "the From domain %s", cand.domain,
+					    from_domain);
+				else {
+					cand.status = TR_DKIM_PASS;
+					cand.cause = TR_DKIM_OK;
+				}
+			}
+		} else if (strcmp(r->result, "temperror") == 0) {
+			cand.status = a ? TR_DKIM_TEMPERROR : TR_DKIM_FAIL;
+			set_cause(&cand, a ? TR_DKIM_KEY_TEMPFAIL :
+			    TR_DKIM_NOT_ALIGNED, "Authentication-Results by "
+			    "%s: dkim=temperror for d=%s", ar->authserv_id,
+			    r->d);
+		} else if (strcmp(r->result, "none") == 0)
+			set_cause(&cand, TR_DKIM_NO_SIGNATURE,
+			    "Authentication-Results by %s: dkim=none",
+			    ar->authserv_id);
+		else
+			set_cause(&cand, strcmp(r->result, "fail") == 0 ?
+			    TR_DKIM_BAD_SIGNATURE : TR_DKIM_SIG_INVALID,
+			    "Authentication-Results by %s: dkim=%s for d=%s",
+			    ar->authserv_id, r->result, r->d);
+		if (cand.status == TR_DKIM_PASS) {
+			*out = cand;
+			return;
+		}
+		/* the first aligned failure is the one that mattered */
+		if (!have || (a && have < 2) || (a &&
+		    cand.status == TR_DKIM_TEMPERROR &&
+		    out->status != TR_DKIM_TEMPERROR)) {
+			*out = cand;
+			have = a ? 2 : 1;
+		}
+	}
+}
+
 /* tr_dkim_verify - verify, then pick the acceptable signature */
 void
 tr_dkim_verify(struct tr_dkim *v, const unsigned char *msg, size_t len,
-    const char *from, struct tr_dkim_result *out)
+    const char *from, const char *authserv_id, struct tr_dkim_result *out)
 {
 	struct msgctx *ctx;
 	struct tr_dkim_result r, chosen;
@@ -436,6 +610,17 @@ tr_dkim_verify(struct tr_dkim *v, const unsigned char *msg, size_t len,
 		set_cause(out, TR_DKIM_NO_FROM, "no From address to align "
 		    "a signature with");
 		return;
+	}
+	if (authserv_id != NULL) {
+		struct tr_authres *ar = malloc(sizeof(*ar));
+
+		if (ar != NULL && tr_authres_trusted(msg, len, authserv_id,
+		    ar) > 0) {
+			authres_judge(v, msg, len, ar, from_domain, out);
+			free(ar);
+			return;
+		}
+		free(ar);
 	}
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL) {
 		out->status = TR_DKIM_TEMPERROR;

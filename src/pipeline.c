@@ -139,7 +139,8 @@ tr_analysis_dkim(struct tr_analysis *a, const unsigned char *buf, size_t len,
 	/* nothing would be stored: no key lookups for it */
 	if (!valid)
 		return;
-	tr_dkim_verify(s->verifier, buf, len, a->mime.meta.from, &a->dkim);
+	tr_dkim_verify(s->verifier, buf, len, a->mime.meta.from,
+	    s->trusted_authserv_id, &a->dkim);
 }
 
 /* tr_analysis_note - a note of the way in, on every valid report */
@@ -426,6 +427,8 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 	if (o.meta == NULL)
 		o.meta = &a->mime.meta;
 	v->fields = tr_origin_fields(&o, rawlen);
+	v->dkim = a->dkim.status;
+	v->dkim_cause = a->dkim.cause;
 	if (a->dkim.status != TR_DKIM_UNCHECKED)
 		json_object_object_add(v->fields, "dkim", dkim_fields(&a->dkim));
 	if (a->dkim_policy == TR_DKIM_REQUIRE &&

@@ -12,7 +12,7 @@
 . "$TOP/tests/postfix.sh"
 . "$TOP/tests/dkim/lib.sh"
 
-need dnsmasq unbound swaks sqlite3 openssl
+need dnsmasq unbound swaks sqlite3 openssl curl
 [ -x "$PY" ] || { echo "FAIL: $PY is not installed (run make deps)" >&2; exit 1; }
 
 tpid=""
@@ -124,6 +124,7 @@ check_grep "retry without the key: says why" "key-not-found" "$T/retry"
 db="$T/smtp.db"
 tlog="$T/tlsrptd.log"
 port=$(pf_free_port)
+mport=$(udp_port)
 cat > "$T/alert-cmd" <<EOC
 #!/bin/sh
 cat >> "$T/alerts"
@@ -140,6 +141,7 @@ dkim_timeout = 1
 alert_failure_rate = 1
 alert_min_sessions = 1
 alert_command = $T/alert-cmd
+metrics_listen = 127.0.0.1:$mport
 EOC
 daemon_start -c "$T/tlsrptd.conf"
 # first a forged report (unsigned, the genuine one's content): its 5.4%
@@ -190,6 +192,11 @@ if [ -n "$alert_line" ] && [ "$alert_line" -gt "$google_line" ] &&
 	fail "the first alert (line $alert_line) does not follow the signed report (line $google_line)"; fi
 check_eq "one alert, from the signed report alone" "1|5326|303" \
     "$(sqlite3 "$db" "SELECT count(*), successful_sessions, failed_sessions FROM alerts")"
+curl -s "http://127.0.0.1:$mport/metrics" > "$T/metrics" 2>&1 || true
+check_grep "metrics: passes" 'tlsrptd_dkim_results_total{result="pass",cause="ok"} 4' "$T/metrics"
+check_grep "metrics: no signature (the forged one too)" 'tlsrptd_dkim_results_total{result="none",cause="no-signature"} 2' "$T/metrics"
+check_grep "metrics: body hash" 'tlsrptd_dkim_results_total{result="fail",cause="body-hash-mismatch"} 1' "$T/metrics"
+check_grep "metrics: temporary" 'tlsrptd_dkim_results_total{result="temperror",cause="key-lookup-tempfail"} 2' "$T/metrics"
 daemon_stop
 
 dkim_dns_stop
