@@ -112,6 +112,36 @@ rc=0
 check_eq "no -c, no --dkim: not checked, stored" "0 1 0" \
     "$rc $(sql "$T/off.db" "SELECT count(*) FROM reports") $(sql "$T/off.db" "SELECT count(*) FROM report_dkim")"
 
+# --- trusted Authentication-Results: no second lookup ------------------------
+# the resolver never answers: only the trusted header can settle it
+cat > "$T/ar.conf" <<EOC
+database = $T/ar.db
+dkim_resolver = 127.0.0.1:$deaf_port
+dkim_timeout = 1
+dkim_trusted_authserv_id = mx.tlsrpt.test
+EOC
+{ printf 'Authentication-Results: mx.tlsrpt.test;\r\n\tdkim=pass (2048-bit key) header.d=reporter.example header.s=sel header.b=AbCd\r\n'
+  cat "$DK/google.eml"; } > "$DK/ar-pass.eml"
+rc=0
+"$TLSRPTD" ingest -c "$T/ar.conf" "$DK/ar-pass.eml" > "$T/ar.pass" 2>&1 || rc=$?
+check_eq "authres pass: stored without a lookup" "0 pass|authres:mx.tlsrpt.test|reporter.example|sel|1|1" \
+    "$rc $(sqlite3 "$T/ar.db" "SELECT result, via, domain, selector, report_domain_signed,
+	submitter_signed FROM report_dkim")"
+# a claim below another host's field is the sender's word: checked by DNS
+{ printf 'Authentication-Results: relay.example.net; dkim=none\r\n'
+  printf 'Authentication-Results: mx.tlsrpt.test; dkim=pass header.d=reporter.example header.s=sel\r\n'
+  cat "$DK/microsoft.eml"; } > "$DK/ar-forged.eml"
+rc=0
+"$TLSRPTD" ingest -c "$T/ar.conf" "$DK/ar-forged.eml" > "$T/ar.forged" 2>&1 || rc=$?
+check_eq "authres below a foreign field: not trusted (the lookup times out)" 75 "$rc"
+# a pass on top for a signature the message does not have
+{ printf 'Authentication-Results: mx.tlsrpt.test; dkim=pass header.d=reporter.example\r\n'
+  cat "$DK/unsigned.eml"; } > "$DK/ar-nosig.eml"
+rc=0
+"$TLSRPTD" ingest -c "$T/ar.conf" "$DK/ar-nosig.eml" > "$T/ar.nosig" 2>&1 || rc=$?
+check_eq "authres pass without the signature: quarantined" "1" "$rc"
+check_grep "authres pass without the signature: says so" "dkim=pass for d=reporter.example, but no such DKIM-Signature" "$T/ar.nosig"
+
 # --- quarantine retry checks again ------------------------------------------
 # the missing key appears (key rotation caught up): retry stores it
 qid=$(sql "$idb" "SELECT id FROM quarantine WHERE message_id = '<r-nokey@reporter.example>'")
