@@ -94,6 +94,8 @@ struct tr_tally {
 struct tr_verdict {
 	enum tr_outcome outcome;
 	size_t stored, duplicates, invalid;
+	size_t conflicts;		/* of the duplicates: other content
+					 * under a stored key, kept aside */
 	struct tr_error err;		/* first invalid reason, or the store error */
 	int64_t quarantine_id;		/* 0 when nothing was quarantined */
 	struct json_object *fields;	/* the log line's fields (owned) */

@@ -195,9 +195,16 @@ add_str(struct json_object *o, const char *k, const char *v)
 		json_object_object_add(o, k, json_object_new_string(v));
 }
 
+/* What became of one valid report. */
+struct put_result {
+	const char *status;	/* stored, duplicate, conflict, superseded, verified */
+	int64_t rowid;		/* the report stored under its key */
+	int64_t other;		/* conflict id, or the superseded report's id */
+};
+
 /* report_fields - the log summary of one stored or duplicate report */
 static struct json_object *
-report_fields(const struct tr_report *r, int64_t rowid, enum tr_put put)
+report_fields(const struct tr_report *r, const struct put_result *pr)
 {
 	struct json_object *o = json_object_new_object(), *notes;
 	int64_t ok = 0, failed = 0;
@@ -205,9 +212,14 @@ report_fields(const struct tr_report *r, int64_t rowid, enum tr_put put)
 
 	add_str(o, "organization", r->organization_name);
 	add_str(o, "report_id", r->report_id);
-	json_object_object_add(o, "status", json_object_new_string(
-	    put == TR_PUT_STORED ? "stored" : "duplicate"));
-	json_object_object_add(o, "id", json_object_new_int64(rowid));
+	json_object_object_add(o, "status", json_object_new_string(pr->status));
+	json_object_object_add(o, "id", json_object_new_int64(pr->rowid));
+	if (strcmp(pr->status, "conflict") == 0)
+		json_object_object_add(o, "conflict_id",
+		    json_object_new_int64(pr->other));
+	else if (strcmp(pr->status, "superseded") == 0)
+		json_object_object_add(o, "superseded_id",
+		    json_object_new_int64(pr->other));
 	add_str(o, "start", r->start_datetime);
 	add_str(o, "end", r->end_datetime);
 	for (i = 0; i < r->npolicies; i++) {
@@ -308,6 +320,66 @@ tr_origin_fields(const struct tr_origin *o, size_t rawlen)
 	}
 	json_object_object_add(f, "size", json_object_new_int64((int64_t)rawlen));
 	return f;
+}
+
+/*
+ * put_one - store one valid report. The first writer does not win blindly:
+ * a copy under a stored key with other content is kept as a conflict (never
+ * dropped, never counted), unless it is DKIM-verified and the stored one is
+ * not: then it supersedes it. A verified copy of the same content upgrades
+ * the stored verdict. *newly is set when the report's counts are new.
+ */
+static enum tr_err
+put_one(struct tr_store *st, const struct tr_analysis *a,
+    const struct tr_report *r, const struct tr_origin *o,
+    struct put_result *pr, int *newly, struct tr_error *err)
+{
+	enum tr_dkim_status old;
+	enum tr_put put;
+	int same, verified = a->dkim.status == TR_DKIM_PASS;
+
+	*newly = 0;
+	memset(pr, 0, sizeof(*pr));
+	if (tr_store_put_report(st, r, o, &put, &pr->rowid, err) != TR_OK)
+		return TR_ERR_STORE;
+	if (put == TR_PUT_DUPLICATE) {
+		if (tr_store_report_state(st, pr->rowid, r, &same, &old,
+		    err) != TR_OK)
+			return TR_ERR_STORE;
+		if (verified && old != TR_DKIM_PASS) {
+			if (same) {
+				pr->status = "verified";
+				return tr_store_put_dkim(st, pr->rowid,
+				    &a->dkim, a->dkim_policy, err);
+			}
+			pr->other = pr->rowid;
+			if (tr_store_supersede(st, pr->rowid, err) != TR_OK ||
+			    tr_store_put_report(st, r, o, &put, &pr->rowid,
+			    err) != TR_OK)
+				return TR_ERR_STORE;
+			if (put != TR_PUT_STORED)
+				return tr_error_set(err, TR_ERR_STORE,
+				    "superseding report %lld: the key is "
+				    "still taken", (long long)pr->other);
+			if (tr_store_link_conflicts(st, r, pr->rowid, err) !=
+			    TR_OK)
+				return TR_ERR_STORE;
+			pr->status = "superseded";
+		} else if (!same) {
+			pr->status = "conflict";
+			return tr_store_put_conflict(st, pr->rowid, r, o,
+			    a->dkim.status, &pr->other, err);
+		} else {
+			pr->status = "duplicate";
+			return TR_OK;
+		}
+	} else
+		pr->status = "stored";
+	*newly = 1;
+	if (a->dkim.status != TR_DKIM_UNCHECKED)
+		return tr_store_put_dkim(st, pr->rowid, &a->dkim,
+		    a->dkim_policy, err);
+	return TR_OK;
 }
 
 /* dkim_fields - the log summary of a message's DKIM verdict */
@@ -417,10 +489,10 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 	struct tr_origin o = *origin;
 	struct json_object *reports = NULL, *invalid = NULL, *it_fields;
 	struct tr_error serr;
-	enum tr_put put, qput = TR_PUT_STORED;
-	int64_t rowid;
+	struct put_result pr;
+	enum tr_put qput = TR_PUT_STORED;
 	size_t i;
-	int detail;
+	int detail, newly;
 
 	memset(v, 0, sizeof(*v));
 	detail = tr_log_enabled(TR_LOG_INFO);
@@ -452,24 +524,21 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 			json_object_array_add(invalid, it_fields);
 			continue;
 		}
-		if (tr_store_put_report(st, it->report, &o, &put, &rowid,
-		    &serr) != TR_OK)
+		if (put_one(st, a, it->report, &o, &pr, &newly, &serr) != TR_OK)
 			goto store_failed;
-		if (put == TR_PUT_STORED) {
+		if (newly) {
 			v->stored++;
 			tally_report(it->report, v);
-			if (a->dkim.status != TR_DKIM_UNCHECKED &&
-			    tr_store_put_dkim(st, rowid, &a->dkim,
-			    a->dkim_policy, &serr) != TR_OK)
-				goto store_failed;
 		} else
 			v->duplicates++;
+		if (strcmp(pr.status, "conflict") == 0)
+			v->conflicts++;
 		/* the per-report detail is only worth building when logged */
 		if (!detail)
 			continue;
 		if (reports == NULL)
 			reports = json_object_new_array();
-		json_object_array_add(reports, report_fields(it->report, rowid, put));
+		json_object_array_add(reports, report_fields(it->report, &pr));
 	}
 	if (a->nitems == 0 || v->invalid > 0) {
 		quarantine_reason(a, &v->err);
@@ -493,6 +562,9 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 		v->outcome = TR_OUTCOME_QUARANTINED;
 	if (reports != NULL)
 		json_object_object_add(v->fields, "reports", reports);
+	if (v->conflicts > 0)
+		json_object_object_add(v->fields, "conflicts",
+		    json_object_new_int64((int64_t)v->conflicts));
 	if (invalid != NULL)
 		json_object_object_add(v->fields, "invalid_parts", invalid);
 	if (v->invalid > 0) {

@@ -93,6 +93,7 @@ static const struct tr_column report_info_cols[] = {
 	{ "report_domain", TR_COL_TEXT, 0 },
 	{ "submitter", TR_COL_TEXT, 0 },
 	{ "dkim", TR_COL_TEXT, 0 },
+	{ "other_copies", TR_COL_TEXT, 0 },
 };
 
 static const struct tr_column report_policy_cols[] = {
@@ -530,7 +531,11 @@ tr_query_report_show(struct tr_store *st, int64_t id,
 	    "THEN ' TLS-Report-Submitter' ELSE '' END "
 	    "ELSE ', TLS-Report headers not signed' END "
 	    "|| ', via ' || via || ', dkim = ' || policy "
-	    "FROM report_dkim WHERE report_ref = r.id) "
+	    "FROM report_dkim WHERE report_ref = r.id), "
+	    /* copies under the same key kept aside (report_conflicts) */
+	    "(SELECT group_concat(kind || ' #' || id || ' from ' || way_in "
+	    "|| ' (dkim ' || coalesce(dkim_result, 'unchecked') || ')', '; ') "
+	    "FROM report_conflicts WHERE stored_ref = r.id) "
 	    "FROM reports r WHERE r.id = ?1",
 	    id, report_info_cols, NCOLS(report_info_cols), &out->info,
 	    "reports show", err);

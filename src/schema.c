@@ -326,7 +326,30 @@ const char *const tr_schema_migrations[] = {
 	"    via                  TEXT NOT NULL,    -- dns, or authres:<authserv-id> (a trusted Authentication-Results)\n"
 	"    policy               TEXT NOT NULL     -- the dkim setting it was stored under: require or record\n"
 	");\n"
-	"CREATE INDEX report_dkim_result ON report_dkim (result);\n",
+	"CREATE INDEX report_dkim_result ON report_dkim (result);\n"
+	"\n"
+	"-- Copies of a report that arrived under an organization_name and report_id\n"
+	"-- already stored, with other content: kept here, never counted. kind\n"
+	"-- 'conflict': the copy that arrived second and was not taken; kind\n"
+	"-- 'superseded': a copy that was stored, replaced by a DKIM-verified one.\n"
+	"CREATE TABLE report_conflicts (\n"
+	"    id                INTEGER PRIMARY KEY,\n"
+	"    organization_name TEXT NOT NULL, -- the key the copies share\n"
+	"    report_id         TEXT NOT NULL,\n"
+	"    kind              TEXT NOT NULL, -- conflict or superseded\n"
+	"    stored_ref        INTEGER REFERENCES reports (id) ON DELETE SET NULL, -- the report stored under the key\n"
+	"    received_at       TEXT NOT NULL, -- when this copy arrived, UTC 'YYYY-MM-DDTHH:MM:SSZ'\n"
+	"    way_in            TEXT NOT NULL, -- file, milter, smtp, lmtp or https\n"
+	"    source            TEXT,          -- file path, MTA queue id or client address\n"
+	"    envelope_from     TEXT,\n"
+	"    message_id        TEXT,\n"
+	"    mail_from         TEXT,\n"
+	"    dkim_result       TEXT,          -- this copy's DKIM result, NULL when unchecked\n"
+	"    noted_at          TEXT NOT NULL, -- when it was put here\n"
+	"    raw_json          TEXT NOT NULL  -- this copy's report JSON as received\n"
+	");\n"
+	"CREATE INDEX report_conflicts_key ON report_conflicts (organization_name, report_id);\n"
+	"CREATE INDEX report_conflicts_stored_ref ON report_conflicts (stored_ref);\n",
 };
 
 const int tr_schema_latest =

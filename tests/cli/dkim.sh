@@ -142,6 +142,35 @@ rc=0
 check_eq "authres pass without the signature: quarantined" "1" "$rc"
 check_grep "authres pass without the signature: says so" "dkim=pass for d=reporter.example, but no such DKIM-Signature" "$T/ar.nosig"
 
+# --- the first writer does not win blindly -----------------------------------
+# a stranger's copy first (a bare report, as over HTTPS: nothing to verify)
+# hiding the failures, then the genuine signed mail under the same key
+cdb="$T/conflict.db"
+mkmail fake.json r-super reporter.example --json-only --failed 0
+mkmail super r-super reporter.example --sign reporter.example:sel:$DK/rsa.pem
+mkmail later r-super reporter.example --failed 7
+"$TLSRPTD" ingest --db "$cdb" "$DK/fake.json.eml" > "$T/c1" 2>&1 || true
+check_eq "fake first: stored" "0" "$(sql "$cdb" "SELECT sum(failed_sessions) FROM policies")"
+rc=0
+"$TLSRPTD" ingest --db "$cdb" -c "$T/ingest.conf" "$DK/super.eml" > "$T/c2" 2>&1 || rc=$?
+check_eq "signed copy: exit status" 0 "$rc"
+check_grep "signed copy: logged as superseding" '"status":"superseded"' "$T/c2"
+check_eq "signed copy: its counts replace the fake's" "303|pass" \
+    "$(sqlite3 "$cdb" "SELECT sum(p.failed_sessions), d.result FROM policies p
+	JOIN reports r ON r.id = p.report_ref JOIN report_dkim d ON d.report_ref = r.id")"
+check_eq "the fake copy is kept aside" "superseded|file|unchecked|0" \
+    "$(sqlite3 "$cdb" "SELECT kind, way_in, coalesce(dkim_result, 'unchecked'),
+	json_extract(raw_json, '$.policies[0].summary.total-failure-session-count')
+	FROM report_conflicts")"
+# a later unverified copy with other counts: kept as a conflict, not counted
+"$TLSRPTD" ingest --db "$cdb" --dkim record "$DK/later.eml" > "$T/c3" 2>&1 || true
+check_grep "later copy: logged as a conflict" '"status":"conflict"' "$T/c3"
+check_eq "later copy: the signed counts stay" "303 2" \
+    "$(sql "$cdb" "SELECT sum(failed_sessions) FROM policies") $(sql "$cdb" "SELECT count(*) FROM report_conflicts")"
+sid=$(sql "$cdb" "SELECT id FROM reports")
+"$TLSRPTD" query --db "$cdb" reports show "$sid" > "$T/cshow" 2>&1 || true
+check_grep "reports show names the other copies" "superseded #1 from file (dkim unchecked); conflict #2 from file (dkim none)" "$T/cshow"
+
 # --- quarantine retry checks again ------------------------------------------
 # the missing key appears (key rotation caught up): retry stores it
 qid=$(sql "$idb" "SELECT id FROM quarantine WHERE message_id = '<r-nokey@reporter.example>'")

@@ -11,6 +11,9 @@ usage: mkmail.py JSON OUT REPORT_ID FROM_DOMAIN [options]
   --length                         add l= (the signed body length)
   --tamper body|header             change the body, or the Subject, after
                                    signing
+  --failed N                       the first policy's failure count
+  --json-only                      write the report JSON alone (as an
+                                   HTTPS sender would POST it)
 """
 import argparse
 import gzip
@@ -31,8 +34,6 @@ MICROSOFT = [b"from", b"date", b"subject", b"message-id", b"content-type",
 
 
 def build(report, rid, from_domain, policy_domain):
-    report = dict(report)
-    report["report-id"] = rid
     body = gzip.compress(json.dumps(report).encode(), mtime=0)
     msg = MIMEMultipart("report", report_type="tlsrpt")
     msg["From"] = "TLS reports <noreply-tlsrpt@%s>" % from_domain
@@ -63,9 +64,18 @@ def main():
     ap.add_argument("--style", default="google")
     ap.add_argument("--length", action="store_true")
     ap.add_argument("--tamper")
+    ap.add_argument("--failed", type=int)
+    ap.add_argument("--json-only", action="store_true")
     a = ap.parse_args()
     with open(a.json) as f:
         report = json.load(f)
+    report["report-id"] = a.rid
+    if a.failed is not None:
+        report["policies"][0]["summary"]["total-failure-session-count"] = a.failed
+    if a.json_only:
+        with open(a.out, "w") as f:
+            json.dump(report, f)
+        return 0
     pdom = report["policies"][0]["policy"].get("policy-domain", "x.example")
     raw = build(report, a.rid, a.from_domain, pdom)
     if a.sign:
