@@ -115,6 +115,8 @@ base_fields(const struct run *r)
 	add_list(f, "https_listen", &r->cfg.https_listen);
 	add_list(f, "smtp_listen", &r->cfg.smtp_listen);
 	add_list(f, "lmtp_listen", &r->cfg.lmtp_listen);
+	json_object_object_add(f, "dkim",
+	    json_object_new_string(tr_dkim_policy_name(r->cfg.dkim)));
 	json_object_object_add(f, "database",
 	    json_object_new_string(r->cfg.database));
 	add_list(f, "metrics_listen", &r->cfg.metrics_listen);

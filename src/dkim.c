@@ -622,6 +622,15 @@ tr_dkim_verify(struct tr_dkim *v, const unsigned char *msg, size_t len,
 		}
 		free(ar);
 	}
+	/* libopendkim asserts (aborts the process) on an empty first line:
+	 * a message without a header section has no signature anyway */
+	if (len == 0 || msg[0] == '\n' || (msg[0] == '\r' && (len == 1 ||
+	    msg[1] == '\n'))) {
+		out->status = TR_DKIM_NONE;
+		set_cause(out, TR_DKIM_NO_SIGNATURE, "no DKIM signature (no "
+		    "header section)");
+		return;
+	}
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL) {
 		out->status = TR_DKIM_TEMPERROR;
 		set_cause(out, TR_DKIM_VERIFIER, "out of memory");
