@@ -590,6 +590,16 @@ authres_judge(struct tr_dkim *v, const unsigned char *msg, size_t len,
 	}
 }
 
+/* header_has_nul - whether msg's header section holds a NUL byte */
+static int
+header_has_nul(const unsigned char *msg, size_t len)
+{
+	size_t hdrlen, bodyoff;
+
+	(void)tr_mimeh_split((const char *)msg, len, len, &hdrlen, &bodyoff);
+	return memchr(msg, '\0', hdrlen) != NULL;
+}
+
 /* tr_dkim_verify - verify, then pick the acceptable signature */
 void
 tr_dkim_verify(struct tr_dkim *v, const unsigned char *msg, size_t len,
@@ -629,6 +639,12 @@ tr_dkim_verify(struct tr_dkim *v, const unsigned char *msg, size_t len,
 		out->status = TR_DKIM_NONE;
 		set_cause(out, TR_DKIM_NO_SIGNATURE, "no DKIM signature (no "
 		    "header section)");
+		return;
+	}
+	/* nor a NUL byte in the header section: it reads past its buffers */
+	if (header_has_nul(msg, len)) {
+		set_cause(out, TR_DKIM_SIG_INVALID, "a NUL byte in the header "
+		    "section: cannot be verified");
 		return;
 	}
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL) {
