@@ -10,7 +10,9 @@
 
 /*
  * The analysis half of the pipeline is pure, so bulk ingestion runs it on
- * worker threads while one thread owns the store. Items come back in the
+ * worker threads while one thread owns the store. The workers also check
+ * DKIM (tr_apool_set_dkim), whose key lookups may wait on DNS: that wait is
+ * theirs, never the consumer's, which may hold a write transaction. Items come back in the
  * order they were pushed: the log reads in input order and, of two copies
  * of a report, the first is the one stored. Memory is bounded by an item
  * count and a byte count in flight.

@@ -371,16 +371,19 @@ cmd_ingest(int argc, char **argv)
 	if (tr_log_open(logpath, quiet ? TR_LOG_WARN : TR_LOG_INFO) == -1) {
 		fprintf(stderr, "tlsrptd ingest: cannot open log %s: %m\n",
 		    logpath);
-		return TR_EXIT_IOERR;
+		status = TR_EXIT_IOERR;
+		goto early;
 	}
 	if (tr_store_open(db, 0, &in.st, &err) != TR_OK) {
 		fprintf(stderr, "tlsrptd ingest: %s\n", err.msg);
-		return TR_EXIT_IOERR;
+		status = TR_EXIT_IOERR;
+		goto early;
 	}
 	if ((in.pending = calloc(in.batch, sizeof(*in.pending))) == NULL) {
 		fprintf(stderr, "tlsrptd ingest: out of memory\n");
 		tr_store_close(in.st);
-		return TR_EXIT_SOFTWARE;
+		status = TR_EXIT_SOFTWARE;
+		goto early;
 	}
 	in.progress = isatty(2) && !quiet;
 	in.started = in.last_progress = now();
@@ -425,6 +428,12 @@ cmd_ingest(int argc, char **argv)
 		status = TR_EXIT_QUARANTINED;
 	else
 		status = TR_EXIT_OK;
+	return status;
+
+early:
+	tr_dkim_env_close(&in.dkim);
+	if (have_cfg)
+		tr_config_free(&cfg);
 	return status;
 }
 
