@@ -67,7 +67,7 @@ time.sleep(3600)' > "$DK/deaf.port" &
 	deaf_port=$(cat "$DK/deaf.port")
 	dns_port=$(udp_port)
 	dnsmasq -k -p "$dns_port" --listen-address=127.0.0.1 --bind-interfaces \
-	    --no-resolv --no-hosts --pid-file="$DK/dnsmasq.pid" \
+	    --no-resolv --no-hosts --pid-file="$DK/dnsmasq.pid" --local-ttl=300 \
 	    --log-facility="$DK/dnsmasq.log" --log-queries \
 	    --local=/reporter.example/ --local=/other.example/ \
 	    --server=/servfail.example.net/127.0.0.1#"$ub_port" \
