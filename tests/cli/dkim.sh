@@ -195,6 +195,7 @@ log = $tlog
 rua = tlsrpt@tlsrpt.test
 milter_socket = none
 smtp_listen = 127.0.0.1:$port
+lmtp_listen = unix:$T/lmtp.sock
 dkim_resolver = 127.0.0.1:$dns_port
 dkim_timeout = 1
 alert_failure_rate = 1
@@ -240,6 +241,22 @@ check_eq "smtp: only the signed reports were counted" \
     "r-ed25519 r-google r-microsoft r-subdomain" \
     "$(sql "$db" "SELECT report_id FROM reports ORDER BY 1" | tr '\n' ' ' | sed 's/ $//')"
 
+# LMTP: the same checks (one case each way)
+mkmail lmtp-pass r-lmtp-pass reporter.example --sign reporter.example:ed:$DK/ed.key
+mkmail lmtp-body r-lmtp-body reporter.example --sign reporter.example:sel:$DK/rsa.pem --tamper body
+for name in lmtp-pass lmtp-body; do
+	swaks --socket "$T/lmtp.sock" --protocol LMTP --timeout 60 \
+	    --from reports@sender.example --to tlsrpt@tlsrpt.test \
+	    --data @"$DK/$name.eml" > "$T/$name.out" 2>&1 || true
+	check_grep "lmtp $name: accepted" "<-  250 2.0.0 <tlsrpt@tlsrpt.test> Ok: queued as" "$T/$name.out"
+done
+check_eq "lmtp: the signed one stored" "pass|lmtp" \
+    "$(sqlite3 "$db" "SELECT d.result, r.way_in FROM reports r JOIN report_dkim d
+	ON d.report_ref = r.id WHERE r.report_id = 'r-lmtp-pass'")"
+check_eq "lmtp: the tampered one quarantined" "dkim|lmtp" \
+    "$(sqlite3 "$db" "SELECT reason_class, way_in FROM quarantine
+	WHERE message_id = '<r-lmtp-body@reporter.example>'")"
+
 # the forged report set off no alert; the genuine one (signed) did
 wait_for '"event":"alert_command"' "$tlog"
 check_grep "the signed report set off the alert" '"policy_domain":"company-y.example"' "$T/alerts"
@@ -252,9 +269,9 @@ if [ -n "$alert_line" ] && [ "$alert_line" -gt "$google_line" ] &&
 check_eq "one alert, from the signed report alone" "1|5326|303" \
     "$(sqlite3 "$db" "SELECT count(*), successful_sessions, failed_sessions FROM alerts")"
 curl -s "http://127.0.0.1:$mport/metrics" > "$T/metrics" 2>&1 || true
-check_grep "metrics: passes" 'tlsrptd_dkim_results_total{result="pass",cause="ok"} 4' "$T/metrics"
+check_grep "metrics: passes" 'tlsrptd_dkim_results_total{result="pass",cause="ok"} 5' "$T/metrics"
 check_grep "metrics: no signature (the forged one too)" 'tlsrptd_dkim_results_total{result="none",cause="no-signature"} 2' "$T/metrics"
-check_grep "metrics: body hash" 'tlsrptd_dkim_results_total{result="fail",cause="body-hash-mismatch"} 1' "$T/metrics"
+check_grep "metrics: body hash" 'tlsrptd_dkim_results_total{result="fail",cause="body-hash-mismatch"} 2' "$T/metrics"
 check_grep "metrics: temporary" 'tlsrptd_dkim_results_total{result="temperror",cause="key-lookup-tempfail"} 2' "$T/metrics"
 daemon_stop
 
