@@ -243,8 +243,8 @@ ingest_all(struct ingest *in, char **paths, int npaths)
 	while (1) {
 		/* a message still waiting for its DKIM keys must not keep the
 		 * database's write lock from the daemon: commit what is done */
-		if (in->in_txn && !tr_apool_wait_ready(w.pool, 50) &&
-		    flush(in) == -1)
+		if (in->in_txn && in->dkim.settings.policy != TR_DKIM_OFF &&
+		    !tr_apool_wait_ready(w.pool, 50) && flush(in) == -1)
 			tr_apool_stop(w.pool);
 		if ((it = tr_apool_next(w.pool)) == NULL)
 			break;

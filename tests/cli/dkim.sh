@@ -94,6 +94,31 @@ check_grep "reports show: dkim line" "pass d=reporter.example s=sel a=rsa-sha256
 "$TLSRPTD" query --db "$idb" reports --dkim pass > "$T/list" 2>&1 || true
 check_grep "reports --dkim pass lists a passing report" "r-google" "$T/list"
 
+# --- ingest waits on DNS without the write lock ------------------------------
+# a signed mail, then one whose key lookup hangs for 3 s: once the first is
+# logged (after its commit) another writer gets the database meanwhile
+cat > "$T/slow.conf" <<EOC
+database = $T/slow.db
+dkim_resolver = 127.0.0.1:$dns_port
+dkim_timeout = 3
+EOC
+"$TLSRPTD" ingest -c "$T/slow.conf" "$DK/google.eml" "$DK/timeout.eml" \
+    > "$T/slow.out" 2>&1 &
+slowpid=$!
+wait_for '"outcome":"stored"' "$T/slow.out"
+if kill -0 "$slowpid" 2> /dev/null; then
+	if sqlite3 -cmd ".timeout 0" "$T/slow.db" "BEGIN IMMEDIATE; ROLLBACK;" \
+	    > "$T/slow.lock" 2>&1; then ok; else
+		fail "the write lock is held while a key lookup waits:"
+		cat "$T/slow.lock" >&2
+	fi
+else
+	fail "the first message was committed only after the key lookup (its batch held the write lock meanwhile)"
+fi
+rc=0
+wait "$slowpid" || rc=$?
+check_eq "slow lookup: exit status" 75 "$rc"
+
 # --- --dkim overrides the configuration: record keeps, off does not check -----
 rc=0
 "$TLSRPTD" ingest -c "$T/ingest.conf" --dkim record "$DK/body.eml" "$DK/unsigned.eml" \
