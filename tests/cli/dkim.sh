@@ -222,7 +222,7 @@ milter_socket = none
 smtp_listen = 127.0.0.1:$port
 lmtp_listen = unix:$T/lmtp.sock
 dkim_resolver = 127.0.0.1:$dns_port
-dkim_timeout = 1
+dkim_timeout = 3
 alert_failure_rate = 1
 alert_min_sessions = 1
 alert_command = $T/alert-cmd
@@ -266,6 +266,21 @@ check_eq "smtp: only the signed reports were counted" \
     "r-ed25519 r-google r-microsoft r-subdomain" \
     "$(sql "$db" "SELECT report_id FROM reports ORDER BY 1" | tr '\n' ' ' | sed 's/ $//')"
 
+# a lookup that hangs holds up neither the loop nor the store: a report
+# sent while it waits is stored and answered first
+nq=$(grep -c 'query\[TXT\] sel._domainkey.timeout.example.net' "$DK/dnsmasq.log" || true)
+swaks --server 127.0.0.1 --port "$port" --timeout 60 --from reports@sender.example \
+    --to tlsrpt@tlsrpt.test --data @"$DK/timeout.eml" > "$T/hang.out" 2>&1 &
+hangpid=$!
+wait_for 'query[TXT] sel._domainkey.timeout.example.net' "$DK/dnsmasq.log" $((nq + 1))
+mkmail during r-during reporter.example --sign reporter.example:sel:$DK/rsa.pem
+swaks_send "$port" "$DK/during.eml" tlsrpt@tlsrpt.test
+check_eq "during a hung lookup: another report answered" "250 2.0.0 Ok: queued as $qid" "$reply"
+if kill -0 "$hangpid" 2> /dev/null; then ok; else
+	fail "the hung lookup was answered before the other report"; fi
+wait "$hangpid" || true
+check_grep "the hung lookup: 451 in the end" "<** 451 4.3.0" "$T/hang.out"
+
 # LMTP: the same checks (one case each way)
 mkmail lmtp-pass r-lmtp-pass reporter.example --sign reporter.example:ed:$DK/ed.key
 mkmail lmtp-body r-lmtp-body reporter.example --sign reporter.example:sel:$DK/rsa.pem --tamper body
@@ -294,10 +309,10 @@ if [ -n "$alert_line" ] && [ "$alert_line" -gt "$google_line" ] &&
 check_eq "one alert, from the signed report alone" "1|5326|303" \
     "$(sqlite3 "$db" "SELECT count(*), successful_sessions, failed_sessions FROM alerts")"
 curl -s "http://127.0.0.1:$mport/metrics" > "$T/metrics" 2>&1 || true
-check_grep "metrics: passes" 'tlsrptd_dkim_results_total{result="pass",cause="ok"} 5' "$T/metrics"
+check_grep "metrics: passes" 'tlsrptd_dkim_results_total{result="pass",cause="ok"} 6' "$T/metrics"
 check_grep "metrics: no signature (the forged one too)" 'tlsrptd_dkim_results_total{result="none",cause="no-signature"} 2' "$T/metrics"
 check_grep "metrics: body hash" 'tlsrptd_dkim_results_total{result="fail",cause="body-hash-mismatch"} 2' "$T/metrics"
-check_grep "metrics: temporary" 'tlsrptd_dkim_results_total{result="temperror",cause="key-lookup-tempfail"} 2' "$T/metrics"
+check_grep "metrics: temporary" 'tlsrptd_dkim_results_total{result="temperror",cause="key-lookup-tempfail"} 3' "$T/metrics"
 daemon_stop
 
 dkim_dns_stop
