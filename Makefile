@@ -13,7 +13,7 @@ FUZZ_CC  ?= clang
 FUZZ_SECONDS ?= 20
 
 PKGS      = json-c zlib sqlite3 libevent libevent_pthreads libevent_openssl openssl \
-            libsystemd libcrypt
+            libsystemd libcrypt libpsl opendkim
 # Read when make starts: so the targets that install the packages first
 # (check, run, asan, valgrind, faults, bench, fuzz) build in a sub-make.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -25,7 +25,7 @@ WARN      = -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
             -Wmissing-prototypes -Wno-unused-parameter
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DTLSRPTD_VERSION='"$(VERSION)"' \
              -iquote include $(PKG_CFLAGS) $(WARN) $(CFLAGS)
-LIBS      = $(PKG_LIBS) -lmilter -lpthread -lm
+LIBS      = $(PKG_LIBS) -lmilter -lresolv -lpthread -lm
 
 # Every src/*.c but main.c forms the library that tests and fuzzers link.
 LIB_SRC   = $(filter-out src/main.c,$(wildcard src/*.c))

@@ -10,7 +10,9 @@
 
 /*
  * The analysis half of the pipeline is pure, so bulk ingestion runs it on
- * worker threads while one thread owns the store. Items come back in the
+ * worker threads while one thread owns the store. The workers also check
+ * DKIM (tr_apool_set_dkim), whose key lookups may wait on DNS: that wait is
+ * theirs, never the consumer's, which may hold a write transaction. Items come back in the
  * order they were pushed: the log reads in input order and, of two copies
  * of a report, the first is the one stored. Memory is bounded by an item
  * count and a byte count in flight.
@@ -31,6 +33,16 @@ struct tr_apool_item {
  * and max_bytes of messages in flight; NULL when threads cannot start */
 struct tr_apool *tr_apool_new(unsigned nworkers, size_t depth,
     size_t max_bytes, const struct tr_limits *limits);
+
+/* tr_apool_set_dkim - check messages for DKIM per s (which must outlive
+ * the pool) from now on; call before the first push */
+void tr_apool_set_dkim(struct tr_apool *p, const struct tr_dkim_settings *s);
+
+/* tr_apool_wait_ready - wait up to ms milliseconds for the next item in
+ * push order to be analysed (consumer thread): 1 when it is (or the pool
+ * is closed and drained), 0 on timeout. A consumer holding a transaction
+ * commits it on 0 rather than keep the write lock over a DNS wait. */
+int tr_apool_wait_ready(struct tr_apool *p, unsigned ms);
 
 /* tr_apool_push - copy a message in (producer thread; blocks when full).
  * Returns 0, or -1 once the consumer has stopped the pool or out of memory. */

@@ -15,6 +15,7 @@ struct tr_cmd {
 #define TR_EXIT_USAGE		64
 #define TR_EXIT_NOINPUT		66	/* an input could not be read */
 #define TR_EXIT_SOFTWARE	70
+#define TR_EXIT_TEMPFAIL	75	/* ingest: DKIM keys not found for now: run again later */
 #define TR_EXIT_IOERR		74	/* the database could not be opened or written */
 #define TR_EXIT_TEMPFAIL	75	/* ingest: some messages could not be analysed now */
 #define TR_EXIT_CONFIG		78

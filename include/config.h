@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "dkim.h"
 #include "error.h"
 #include "limits.h"
 #include "log.h"
@@ -92,6 +93,12 @@ struct tr_config {
 	 * listed domain it equals or ends in (an MX name under its domain) */
 	struct tr_strlist domains;	/* domains: lower case, no final dot */
 	int quarantine_not_ours;	/* quarantine_not_ours: 1 = yes */
+
+	/* Trusted reports: DKIM of report mail (RFC 8460 section 3) */
+	enum tr_dkim_policy dkim;	/* dkim: require | record | off */
+	unsigned dkim_timeout;		/* dkim_timeout: seconds for a key lookup */
+	char *dkim_resolver;		/* dkim_resolver: address[:port], NULL: resolv.conf */
+	char *dkim_trusted_authserv_id;	/* dkim_trusted_authserv_id, or NULL */
 };
 
 /* tr_config_defaults - the built-in defaults (see tlsrptd.conf(5)) */

@@ -5,10 +5,14 @@
 /*
  * Threads and the store. The loop thread runs every receiver on the loop,
  * the done callbacks, the log lines, after_commit, the metrics and the
- * timers. A store thread analyses and commits: the loop hands it all the
- * queued jobs as one batch and keeps receiving while it works (fsync
- * included); what arrives meanwhile is the next batch, handed over once
- * the loop has answered this one. One batch is out at a time.
+ * timers. Analysis threads own a job from submit until it is analysed:
+ * MIME, decompression, validation and DKIM (whose key lookups wait on DNS,
+ * within dkim_timeout) run there, outside any transaction and off the
+ * loop. An analysed job waits for the loop, which hands every waiting job
+ * to the store thread as one batch; the store thread only records and
+ * commits, and the loop keeps receiving while it works (fsync included);
+ * what arrives meanwhile is the next batch, handed over once the loop has
+ * answered this one. One batch is out at a time.
  *
  * The store (its SQLite connection is opened NOMUTEX) belongs to one
  * thread at a time, and ownership goes with the batch: the store thread's
@@ -57,6 +61,8 @@ struct tr_job {
 
 	/* the daemon's own */
 	struct tr_job *next;
+	struct tr_analysis analysis;	/* by an analysis thread, for the store */
+	double took;			/* seconds spent analysing */
 };
 
 struct tr_daemon_settings {
@@ -66,6 +72,11 @@ struct tr_daemon_settings {
 	int handle_stop_signals;	/* SIGTERM/SIGINT/SIGHUP via libevent (no milter) */
 	void (*on_stopping)(void *);	/* on the loop thread when shutdown begins */
 	void *on_stopping_arg;
+
+	/* DKIM of report mail (NULL: off), and the analysis threads (0: two
+	 * per CPU, at least 4: they may wait on DNS) */
+	const struct tr_dkim_settings *dkim;
+	unsigned analysis_threads;
 
 	/* Metrics and alerts, both optional (NULL). */
 	struct tr_stats *stats;		/* counted on the loop thread */

@@ -32,6 +32,8 @@ enum tr_err {
 	TR_ERR_STORE,		/* the database failed (temporary) */
 	TR_ERR_IO,		/* reading input failed */
 	TR_ERR_NOT_OURS,	/* a report about domains this site does not list */
+	TR_ERR_DKIM,		/* no acceptable DKIM signature (dkim = require) */
+	TR_ERR_DKIM_TEMP,	/* a DKIM key could not be fetched now (temporary) */
 	TR_ERR__COUNT
 };
 

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dkim.h"
 #include "error.h"
 #include "limits.h"
 #include "mime.h"
@@ -39,7 +40,10 @@ struct tr_analysis {
 	struct tr_item *items;
 	size_t nitems;
 	struct tr_error err;		/* message-level failure when nitems == 0 */
+	enum tr_dkim_policy dkim_policy;	/* OFF unless tr_analysis_dkim ran */
+	struct tr_dkim_result dkim;	/* its verdict (UNCHECKED when off) */
 };
+
 
 /*
  * tr_analyse - the pure half of the pipeline: MIME extraction (for a message),
@@ -55,6 +59,16 @@ void tr_analyse(const unsigned char *buf, size_t len, enum tr_input kind,
     const char *hint, const struct tr_limits *limits, struct tr_analysis *out);
 
 void tr_analysis_free(struct tr_analysis *a);
+
+/*
+ * tr_analysis_dkim - the DKIM stage, after tr_analyse, for a message
+ * (kind TR_INPUT_MESSAGE) that holds at least one valid report: records
+ * s->policy in a and verifies (may wait on DNS, within dkim_timeout: an
+ * analysis thread's work, never the loop's or the store's). Anything else
+ * is left UNCHECKED. s may be NULL (off).
+ */
+void tr_analysis_dkim(struct tr_analysis *a, const unsigned char *buf,
+    size_t len, enum tr_input kind, const struct tr_dkim_settings *s);
 
 /* tr_analysis_note - add a conformance note from the way in (e.g. the HTTP
  * media type) to every valid report; a report that cannot take it (out of
@@ -96,11 +110,15 @@ struct tr_tally {
 struct tr_verdict {
 	enum tr_outcome outcome;
 	size_t stored, duplicates, invalid;
+	size_t conflicts;		/* of the duplicates: other content
+					 * under a stored key, kept aside */
 	struct tr_error err;		/* first invalid reason, or the store error */
 	int64_t quarantine_id;		/* 0 when nothing was quarantined */
 	struct json_object *fields;	/* the log line's fields (owned) */
 	struct tr_tally *tallies;	/* the stored reports' domains (owned) */
 	size_t ntallies;
+	enum tr_dkim_status dkim;	/* the message's DKIM result */
+	enum tr_dkim_cause dkim_cause;
 };
 
 /* tr_outcome_name - "stored", "duplicate", "quarantined", "tempfail" */
@@ -112,7 +130,11 @@ const char *tr_outcome_name(enum tr_outcome o);
  * without a valid report are quarantined with the exact reason. An analysis
  * that failed anywhere for want of a resource (TR_ERR_NOMEM: a temporary
  * error) keeps nothing and gives a TEMPFAIL verdict with TR_OK: the sender
- * retries, and the message is never quarantined for it. A message
+ * retries, and the message is never quarantined for it. Under
+ * dkim = require, a message without an acceptable signature is quarantined
+ * whole (reason class "dkim"), and one whose key lookup failed for now is
+ * a TEMPFAIL verdict with TR_ERR_DKIM_TEMP and nothing written (TR_OK is
+ * returned: the batch goes on). A message
  * with both valid and invalid parts stores the valid ones and quarantines
  * the message for the others. On a store error the verdict is TEMPFAIL and
  * TR_ERR_STORE is returned: the transaction then holds part of the message,

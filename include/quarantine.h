@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "dkim.h"
 #include "limits.h"
 #include "store.h"
 
@@ -15,6 +16,7 @@ enum tr_retry_outcome {
 	TR_RETRY_PARTLY,	/* some reports stored, others still invalid; row kept */
 	TR_RETRY_INVALID,	/* still not a valid report; row kept, reason renewed */
 	TR_RETRY_SKIPPED,	/* only the head of an oversize message was kept */
+	TR_RETRY_LATER,		/* a DKIM key lookup failed for now; row kept */
 };
 
 struct tr_retry_result {
@@ -24,7 +26,7 @@ struct tr_retry_result {
 };
 
 /* tr_retry_outcome_name - "stored", "duplicate", "partly-stored",
- * "still-invalid", "skipped" */
+ * "still-invalid", "skipped", "try-later" */
 const char *tr_retry_outcome_name(enum tr_retry_outcome o);
 
 /*
@@ -39,6 +41,14 @@ const char *tr_retry_outcome_name(enum tr_retry_outcome o);
 enum tr_err tr_quarantine_retry(struct tr_store *st, int64_t id,
     const struct tr_limits *limits, struct tr_retry_result *res, int *found,
     struct tr_error *err);
+
+/* tr_quarantine_retry_dkim - tr_quarantine_retry with the DKIM check of
+ * dkim (NULL: off) for messages; a key lookup that fails for now leaves
+ * the row as it is (TR_RETRY_LATER). It may wait on DNS inside the
+ * caller's transaction: for the command line, not for the daemon. */
+enum tr_err tr_quarantine_retry_dkim(struct tr_store *st, int64_t id,
+    const struct tr_limits *limits, const struct tr_dkim_settings *dkim,
+    struct tr_retry_result *res, int *found, struct tr_error *err);
 
 /* tr_quarantine_delete - delete row id; *found 0 when there was none */
 enum tr_err tr_quarantine_delete(struct tr_store *st, int64_t id, int *found,

@@ -29,6 +29,8 @@ struct tr_query_filter {
 	const char *policy_type;	/* sessions counted under this policy
 					 * type (report_domains.policy_type),
 					 * or NULL */
+	const char *dkim;	/* reports: DKIM result (pass, fail, none,
+				 * temperror, unchecked), or NULL */
 };
 
 enum tr_query_by {

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dkim.h"
 #include "error.h"
 #include "mime.h"
 #include "report.h"
@@ -94,6 +95,36 @@ enum tr_err tr_store_put_quarantine_keyed(struct tr_store *st,
     const struct tr_quarantine_key *key, const char *reason_class,
     const char *reason, enum tr_put *result, int64_t *rowid,
     struct tr_error *err);
+
+/* tr_store_put_dkim - record the DKIM verdict d of the report stored as
+ * rowid (policy: the dkim setting it was stored under), inside the current
+ * transaction; replaces an earlier verdict of that report. TR_ERR_STORE
+ * means the caller rolls back. */
+enum tr_err tr_store_put_dkim(struct tr_store *st, int64_t rowid,
+    const struct tr_dkim_result *d, enum tr_dkim_policy policy,
+    struct tr_error *err);
+
+/*
+ * Two copies under one key (organization-name and report-id), for
+ * tr_record. tr_store_report_state - whether stored report rowid holds
+ * exactly r's JSON (*same) and its DKIM result (*dkim, UNCHECKED without
+ * one). tr_store_put_conflict - keep r as a copy that was not taken (kind
+ * "conflict"), naming stored report rowid. tr_store_supersede - move
+ * stored report rowid into the conflicts (kind "superseded") and delete it,
+ * so that a DKIM-verified copy can take its place. All inside the current
+ * transaction; TR_ERR_STORE means roll back.
+ */
+enum tr_err tr_store_report_state(struct tr_store *st, int64_t rowid,
+    const struct tr_report *r, int *same, enum tr_dkim_status *dkim,
+    struct tr_error *err);
+enum tr_err tr_store_put_conflict(struct tr_store *st, int64_t rowid,
+    const struct tr_report *r, const struct tr_origin *o,
+    enum tr_dkim_status dkim, int64_t *conflict_id, struct tr_error *err);
+enum tr_err tr_store_supersede(struct tr_store *st, int64_t rowid,
+    struct tr_error *err);
+/* tr_store_link_conflicts - point the conflicts of r's key at rowid */
+enum tr_err tr_store_link_conflicts(struct tr_store *st,
+    const struct tr_report *r, int64_t rowid, struct tr_error *err);
 
 /* tr_store_db - the underlying sqlite3 handle (for queries) */
 struct sqlite3 *tr_store_db(struct tr_store *st);

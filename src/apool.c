@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "apool.h"
@@ -53,6 +54,7 @@ struct tr_apool {
 	int producer_waiting;		/* waiting on space */
 	size_t want;			/* bytes the waiting producer holds */
 	struct tr_limits limits;
+	const struct tr_dkim_settings *dkim;	/* or NULL: not checked */
 	pthread_t workers[MAX_WORKERS];
 	unsigned nworkers;
 };
@@ -63,6 +65,7 @@ worker(void *arg)
 {
 	struct tr_apool *p = arg;
 	unsigned long first, end, seq;
+	const struct tr_dkim_settings *dkim;
 	struct slot *s;
 	int skip;
 
@@ -84,6 +87,7 @@ worker(void *arg)
 			end = first + RUN_MAX;
 		p->next = end;
 		skip = p->stopped;	/* the consumer will throw them away */
+		dkim = p->dkim;
 		/* more left: let the next worker share them */
 		if (p->next != p->head && p->idle_workers > 0)
 			pthread_cond_signal(&p->work);
@@ -91,10 +95,14 @@ worker(void *arg)
 
 		for (seq = first; seq != end; seq++) {
 			s = &p->slots[seq % p->depth];
-			if (s->item.ioerr.code == TR_OK && !skip)
-				tr_analyse(s->item.raw, s->item.len,
-				    s->item.kind, s->item.filename, &p->limits,
-				    &s->item.a);
+			if (s->item.ioerr.code != TR_OK || skip)
+				continue;
+			tr_analyse(s->item.raw, s->item.len, s->item.kind,
+			    s->item.filename, &p->limits, &s->item.a);
+			/* may wait on DNS: this thread's to do, not the
+			 * consumer's, which may hold a transaction */
+			tr_analysis_dkim(&s->item.a, s->item.raw, s->item.len,
+			    s->item.kind, dkim);
 		}
 
 		pthread_mutex_lock(&p->mtx);
@@ -251,6 +259,49 @@ tr_apool_close(struct tr_apool *p)
 	pthread_cond_broadcast(&p->work);
 	pthread_cond_broadcast(&p->ready);
 	pthread_mutex_unlock(&p->mtx);
+}
+
+/* tr_apool_set_dkim - the DKIM settings for the items pushed from now on */
+void
+tr_apool_set_dkim(struct tr_apool *p, const struct tr_dkim_settings *s)
+{
+	pthread_mutex_lock(&p->mtx);
+	p->dkim = s;
+	pthread_mutex_unlock(&p->mtx);
+}
+
+/* tr_apool_wait_ready - whether the next item is ready within ms */
+int
+tr_apool_wait_ready(struct tr_apool *p, unsigned ms)
+{
+	struct timespec until;
+	int ready = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&p->mtx);
+	for (;;) {
+		if (p->tail == p->head ? p->closed :
+		    p->slots[p->tail % p->depth].state == SLOT_READY) {
+			ready = 1;
+			break;
+		}
+		if (p->next != p->head && p->idle_workers > 0)
+			pthread_cond_signal(&p->work);
+		p->consumer_waiting = 1;
+		if (pthread_cond_timedwait(&p->ready, &p->mtx, &until) != 0) {
+			p->consumer_waiting = 0;
+			break;
+		}
+		p->consumer_waiting = 0;
+	}
+	pthread_mutex_unlock(&p->mtx);
+	return ready;
 }
 
 /* tr_apool_next - the next analysed item in push order */

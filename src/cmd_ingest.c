@@ -11,6 +11,8 @@
 
 #include "apool.h"
 #include "cmd.h"
+#include "config.h"
+#include "dkim_env.h"
 #include "limits.h"
 #include "log.h"
 #include "pipeline.h"
@@ -37,7 +39,9 @@ struct ingest {
 	int progress;
 	unsigned long messages, stored, duplicates, quarantined, errors;
 	unsigned long tempfailed;	/* analysis out of memory: run again */
+	unsigned long retry;		/* DKIM keys not found for now */
 	int store_failed;
+	struct tr_dkim_env dkim;
 };
 
 static double
@@ -60,9 +64,10 @@ progress(struct ingest *in, int final)
 		return;
 	in->last_progress = t;
 	fprintf(stderr, "\rtlsrptd ingest: %lu messages, %lu stored, "
-	    "%lu duplicate, %lu quarantined, %lu errors (%.0f/s)%s",
-	    in->messages, in->stored, in->duplicates, in->quarantined,
-	    in->errors, in->messages / (t - in->started), final ? "\n" : "");
+	    "%lu duplicate, %lu quarantined, %lu to retry, %lu errors "
+	    "(%.0f/s)%s", in->messages, in->stored, in->duplicates,
+	    in->quarantined, in->retry, in->errors,
+	    in->messages / (t - in->started), final ? "\n" : "");
 }
 
 /* count - tally one verdict once it is final */
@@ -80,7 +85,10 @@ count(struct ingest *in, const struct tr_verdict *v)
 		in->quarantined++;
 		break;
 	case TR_OUTCOME_TEMPFAIL:
-		in->tempfailed++;
+		if (v->err.code == TR_ERR_DKIM_TEMP)
+			in->retry++;
+		else
+			in->tempfailed++;
 		break;
 	}
 	/* a stored message with an invalid extra part was quarantined too */
@@ -230,13 +238,23 @@ ingest_all(struct ingest *in, char **paths, int npaths)
 	pthread_t tid;
 
 	w.pool = tr_apool_new((unsigned)in->jobs, 256, 64UL * 1024 * 1024, &in->limits);
+	/* before the first push: no message may escape the check */
+	if (w.pool != NULL)
+		tr_apool_set_dkim(w.pool, &in->dkim.settings);
 	if (w.pool == NULL || pthread_create(&tid, NULL, walker, &w) != 0) {
 		log_warnx("cannot start the analysis threads");
 		tr_apool_free(w.pool);
 		in->store_failed = 1;
 		return;
 	}
-	while ((it = tr_apool_next(w.pool)) != NULL) {
+	while (1) {
+		/* a message still waiting for its DKIM keys must not keep the
+		 * database's write lock from the daemon: commit what is done */
+		if (in->in_txn && in->dkim.settings.policy != TR_DKIM_OFF &&
+		    !tr_apool_wait_ready(w.pool, 50) && flush(in) == -1)
+			tr_apool_stop(w.pool);
+		if ((it = tr_apool_next(w.pool)) == NULL)
+			break;
 		if (!in->store_failed && record_one(in, it) == -1)
 			tr_apool_stop(w.pool);	/* drain what is left unrecorded */
 		tr_apool_done(w.pool, it);
@@ -251,6 +269,8 @@ static const struct option ingest_opts[] = {
 	{ "log", required_argument, NULL, 'l' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "jobs", required_argument, NULL, 'j' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "dkim", required_argument, NULL, 'k' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -263,18 +283,35 @@ cmd_ingest(int argc, char **argv)
 	struct tr_error err;
 	struct json_object *f;
 	const char *db = getenv("TLSRPTD_DB"), *logpath = "-";
-	int ch, quiet = 0, status;
+	const char *config = NULL, *dkim = NULL;
+	struct tr_config cfg;
+	enum tr_dkim_policy policy = TR_DKIM_OFF;
+	int ch, quiet = 0, status, have_cfg = 0;
 	char *end;
 
 	memset(&in, 0, sizeof(in));
 	tr_limits_default(&in.limits);
 	in.batch = DEFAULT_BATCH;
-	if (db == NULL || *db == '\0')
-		db = DEFAULT_DB;
+	if (db != NULL && *db == '\0')
+		db = NULL;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+d:b:l:qj:h", ingest_opts,
+	while ((ch = getopt_long(argc, argv, "+d:b:l:qj:c:h", ingest_opts,
 	    NULL)) != -1) {
 		switch (ch) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'k':
+			dkim = optarg;
+			if (strcmp(dkim, "require") != 0 &&
+			    strcmp(dkim, "record") != 0 &&
+			    strcmp(dkim, "off") != 0) {
+				fprintf(stderr, "tlsrptd ingest: --dkim takes "
+				    "require, record or off, not \"%s\"\n",
+				    optarg);
+				return TR_EXIT_USAGE;
+			}
+			break;
 		case 'd':
 			db = optarg;
 			break;
@@ -311,19 +348,49 @@ cmd_ingest(int argc, char **argv)
 	if (argc == 0)
 		return tr_cmd_usage(&tr_cmd_ingest);
 
+	/* the configuration gives the DKIM policy and resolver (and the
+	 * database unless --db or TLSRPTD_DB says otherwise); --dkim wins */
+	if (config != NULL) {
+		if (tr_config_load(config, &cfg, &err) != TR_OK) {
+			fprintf(stderr, "tlsrptd ingest: %s\n", err.msg);
+			return TR_EXIT_CONFIG;
+		}
+		have_cfg = 1;
+		policy = cfg.dkim;
+		if (db == NULL)
+			db = cfg.database;
+	}
+	if (db == NULL)
+		db = DEFAULT_DB;
+	if (dkim != NULL)
+		policy = strcmp(dkim, "require") == 0 ? TR_DKIM_REQUIRE :
+		    strcmp(dkim, "record") == 0 ? TR_DKIM_RECORD : TR_DKIM_OFF;
+	if (tr_dkim_env_open(&in.dkim, policy,
+	    have_cfg ? cfg.dkim_resolver : NULL,
+	    have_cfg ? cfg.dkim_timeout : 5,
+	    have_cfg ? cfg.dkim_trusted_authserv_id : NULL, &err) == -1) {
+		fprintf(stderr, "tlsrptd ingest: %s\n", err.msg);
+		if (have_cfg)
+			tr_config_free(&cfg);
+		return TR_EXIT_CONFIG;
+	}
+
 	if (tr_log_open(logpath, quiet ? TR_LOG_WARN : TR_LOG_INFO) == -1) {
 		fprintf(stderr, "tlsrptd ingest: cannot open log %s: %m\n",
 		    logpath);
-		return TR_EXIT_IOERR;
+		status = TR_EXIT_IOERR;
+		goto early;
 	}
 	if (tr_store_open(db, 0, &in.st, &err) != TR_OK) {
 		fprintf(stderr, "tlsrptd ingest: %s\n", err.msg);
-		return TR_EXIT_IOERR;
+		status = TR_EXIT_IOERR;
+		goto early;
 	}
 	if ((in.pending = calloc(in.batch, sizeof(*in.pending))) == NULL) {
 		fprintf(stderr, "tlsrptd ingest: out of memory\n");
 		tr_store_close(in.st);
-		return TR_EXIT_SOFTWARE;
+		status = TR_EXIT_SOFTWARE;
+		goto early;
 	}
 	in.progress = isatty(2) && !quiet;
 	in.started = in.last_progress = now();
@@ -338,13 +405,19 @@ cmd_ingest(int argc, char **argv)
 	json_object_object_add(f, "stored", json_object_new_int64((int64_t)in.stored));
 	json_object_object_add(f, "duplicates", json_object_new_int64((int64_t)in.duplicates));
 	json_object_object_add(f, "quarantined", json_object_new_int64((int64_t)in.quarantined));
+	json_object_object_add(f, "to_retry", json_object_new_int64((int64_t)in.retry));
 	json_object_object_add(f, "errors", json_object_new_int64((int64_t)in.errors));
 	json_object_object_add(f, "tempfailed", json_object_new_int64((int64_t)in.tempfailed));
+	json_object_object_add(f, "dkim", json_object_new_string(
+	    tr_dkim_policy_name(policy)));
 	json_object_object_add(f, "seconds", json_object_new_double(now() - in.started));
 	tr_log_event(in.store_failed ? TR_LOG_ERROR : TR_LOG_INFO, "ingest_done", f);
 
 	free(in.pending);
 	tr_store_close(in.st);
+	tr_dkim_env_close(&in.dkim);
+	if (have_cfg)
+		tr_config_free(&cfg);
 	tr_log_close();
 	if (in.store_failed) {
 		fprintf(stderr, "tlsrptd ingest: storing failed; nothing of the "
@@ -357,16 +430,30 @@ cmd_ingest(int argc, char **argv)
 		status = TR_EXIT_TEMPFAIL;
 	} else if (in.errors > 0)
 		status = TR_EXIT_NOINPUT;
+	else if (in.retry > 0) {
+		fprintf(stderr, "tlsrptd ingest: %lu message%s could not be "
+		    "checked for DKIM now (key lookup failed for the time "
+		    "being); run the same command again later\n", in.retry,
+		    in.retry == 1 ? "" : "s");
+		status = TR_EXIT_TEMPFAIL;
+	}
 	else if (in.quarantined > 0)
 		status = TR_EXIT_QUARANTINED;
 	else
 		status = TR_EXIT_OK;
 	return status;
+
+early:
+	tr_dkim_env_close(&in.dkim);
+	if (have_cfg)
+		tr_config_free(&cfg);
+	return status;
 }
 
 const struct tr_cmd tr_cmd_ingest = {
 	.name = "ingest",
-	.usage = "[--db PATH] [--batch N] [--log PATH] [--quiet] [--jobs N] PATH...",
+	.usage = "[-c FILE] [--dkim require|record|off] [--db PATH] [--batch N] "
+	    "[--log PATH] [--quiet] [--jobs N] PATH...",
 	.help =
 	    "Store the TLS-RPT reports found in PATH: .eml files, .json,\n"
 	    ".json.gz and .zip report files, mbox files, Maildirs, directories\n"
@@ -375,7 +462,16 @@ const struct tr_cmd tr_cmd_ingest = {
 	    "duplicate (already stored), quarantined (with the reason) or error.\n"
 	    "Running it again on the same input adds nothing.\n"
 	    "\n"
-	    "  --db PATH     database (default $TLSRPTD_DB, else " DEFAULT_DB ")\n"
+	    "  -c, --config FILE  take dkim, dkim_resolver, dkim_timeout and\n"
+	    "                (unless --db or $TLSRPTD_DB) database from FILE\n"
+	    "  --dkim POLICY require: a message without an acceptable DKIM\n"
+	    "                signature is quarantined; record: stored with the\n"
+	    "                result noted; off: not checked. Default: the\n"
+	    "                configuration's dkim with -c, else off. Keys rotate:\n"
+	    "                for mail older than a few weeks choose record (or\n"
+	    "                off), then look at the results; see tlsrptd(8).\n"
+	    "  --db PATH     database (default $TLSRPTD_DB, else the\n"
+	    "                configuration's, else " DEFAULT_DB ")\n"
 	    "  --batch N     messages per transaction (default 5000)\n"
 	    "  --log PATH    where the log lines go (default - : standard output)\n"
 	    "  --quiet       log only quarantined messages and errors; no progress\n"
@@ -385,6 +481,8 @@ const struct tr_cmd tr_cmd_ingest = {
 	    "quarantined; 64 usage error; 66 an input could not be read; 74 the\n"
 	    "database could not be opened or written (run again: nothing of the\n"
 	    "failed batch was kept); 75 some messages could not be analysed for\n"
-	    "want of memory and were not kept (run again).\n",
+	    "want of memory, or checked for DKIM now (a key lookup timed out or\n"
+	    "failed with SERVFAIL), and were not kept: run the same command\n"
+	    "again later; 78 configuration error.\n",
 	.exec = cmd_ingest,
 };

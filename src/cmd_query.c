@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "cmd_db.h"
 #include "datetime.h"
+#include "dkim_env.h"
 #include "limits.h"
 #include "quarantine.h"
 #include "query.h"
@@ -33,6 +34,8 @@ struct qopts {
 	const char *by;
 	int days;			/* -1: not given */
 	int raw, all;
+	const char *dkim;		/* --dkim: a result (reports) or a
+					 * policy (quarantine retry) */
 };
 
 /* usage_err - a message and the usage line: exit 64 */
@@ -348,6 +351,10 @@ q_reports(struct qopts *o, struct tr_store *st, int argc, char **argv)
 		return q_report_show(o, st, argv[2]);
 	if (argc != 1)
 		return usage_err("%s", "reports takes no arguments, or show ID");
+	if (o->dkim != NULL && tr_dkim_status_parse(o->dkim) == -1)
+		return usage_err("reports --dkim takes pass, fail, none, "
+		    "temperror or unchecked, not \"%s\"", o->dkim);
+	o->f.dkim = o->dkim;
 	if (tr_query_reports(st, &o->f, &t, &more, &err) != TR_OK)
 		return store_error(&err);
 	rc = write_rows(o, t, more);
@@ -456,6 +463,8 @@ q_quarantine_retry(struct qopts *o, struct tr_store *st, int argc,
 	int64_t ids[RETRY_BATCH], last = 0;
 	size_t n, i, arg = 2;
 	int found, status = TR_EXIT_OK, done = 0;
+	enum tr_dkim_policy policy;
+	struct tr_dkim_env dkim;
 
 	if (o->all == (argc > 2))
 		return usage_err("%s", "quarantine retry takes message ids, "
@@ -464,9 +473,32 @@ q_quarantine_retry(struct qopts *o, struct tr_store *st, int argc,
 		limits = o->db.cfg.limits;
 	else
 		tr_limits_default(&limits);
+	/* checked as the daemon would: the configuration's dkim, else
+	 * require; --dkim overrides */
+	policy = o->db.have_cfg ? o->db.cfg.dkim : TR_DKIM_REQUIRE;
+	if (o->dkim != NULL) {
+		if (strcmp(o->dkim, "require") == 0)
+			policy = TR_DKIM_REQUIRE;
+		else if (strcmp(o->dkim, "record") == 0)
+			policy = TR_DKIM_RECORD;
+		else if (strcmp(o->dkim, "off") == 0)
+			policy = TR_DKIM_OFF;
+		else
+			return usage_err("quarantine retry: --dkim takes "
+			    "require, record or off, not \"%s\"", o->dkim);
+	}
+	if (tr_dkim_env_open(&dkim, policy, o->db.have_cfg ?
+	    o->db.cfg.dkim_resolver : NULL, o->db.have_cfg ?
+	    o->db.cfg.dkim_timeout : 5, o->db.have_cfg ?
+	    o->db.cfg.dkim_trusted_authserv_id : NULL, &err) == -1) {
+		fprintf(stderr, "tlsrptd query: %s\n", err.msg);
+		return TR_EXIT_CONFIG;
+	}
 	if ((t = tr_table_new(retry_cols, sizeof(retry_cols) /
-	    sizeof(retry_cols[0]))) == NULL)
+	    sizeof(retry_cols[0]))) == NULL) {
+		tr_dkim_env_close(&dkim);
 		return TR_EXIT_SOFTWARE;
+	}
 	while (!done) {
 		/* the next batch of ids: from the command line or the table */
 		n = 0;
@@ -478,6 +510,7 @@ q_quarantine_retry(struct qopts *o, struct tr_store *st, int argc,
 			for (; n < RETRY_BATCH && arg < (size_t)argc; arg++)
 				if (parse_id(argv[arg], &ids[n++]) == -1) {
 					tr_table_free(t);
+					tr_dkim_env_close(&dkim);
 					return usage_err("quarantine retry: "
 					    "not a message id: \"%s\"",
 					    argv[arg]);
@@ -488,8 +521,8 @@ q_quarantine_retry(struct qopts *o, struct tr_store *st, int argc,
 		if (tr_store_begin(st, &err) != TR_OK)
 			goto store_failed;
 		for (i = 0; i < n; i++) {
-			if (tr_quarantine_retry(st, ids[i], &limits, &res,
-			    &found, &err) != TR_OK) {
+			if (tr_quarantine_retry_dkim(st, ids[i], &limits,
+			    &dkim.settings, &res, &found, &err) != TR_OK) {
 				tr_store_rollback(st);
 				goto store_failed;
 			}
@@ -520,12 +553,14 @@ q_quarantine_retry(struct qopts *o, struct tr_store *st, int argc,
 	if (write_rows(o, t, 0) != TR_EXIT_OK)
 		status = TR_EXIT_IOERR;
 	tr_table_free(t);
+	tr_dkim_env_close(&dkim);
 	return status;
 
 store_failed:
 	/* the batches before this one are committed: show them */
 	write_rows(o, t, 0);
 	tr_table_free(t);
+	tr_dkim_env_close(&dkim);
 	fprintf(stderr, "tlsrptd query: %s; the messages of the failed batch "
 	    "are still quarantined, run the command again\n", err.msg);
 	return TR_EXIT_IOERR;
@@ -611,6 +646,7 @@ static const struct option query_opts[] = {
 	{ "by", required_argument, NULL, 'b' },
 	{ "raw", no_argument, NULL, 'r' },
 	{ "all", no_argument, NULL, 'a' },
+	{ "dkim", required_argument, NULL, 'k' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -712,6 +748,9 @@ cmd_query(int argc, char **argv)
 		case 'a':
 			o.all = 1;
 			break;
+		case 'k':
+			o.dkim = optarg;
+			break;
 		case 'h':
 			return tr_cmd_help(&tr_cmd_query);
 		default:
@@ -749,6 +788,11 @@ cmd_query(int argc, char **argv)
 		    "reports, senders or quarantine", q);
 	if (strcmp(q, "quarantine") == 0 && o.f.policy_type != NULL)
 		return usage_err("%s", "--type does not apply to the quarantine");
+	if (o.dkim != NULL && strcmp(q, "reports") != 0 &&
+	    (strcmp(q, "quarantine") != 0 || argc < 2 ||
+	    strcmp(argv[1], "retry") != 0))
+		return usage_err("%s", "--dkim goes with reports (a result) "
+		    "and quarantine retry (a policy)");
 	if ((o.raw && (strcmp(q, "quarantine") != 0 || argc < 2 ||
 	    strcmp(argv[1], "show") != 0)) || (o.all && (strcmp(q,
 	    "quarantine") != 0 || argc < 2 || strcmp(argv[1], "retry") != 0)))
@@ -789,8 +833,9 @@ const struct tr_cmd tr_cmd_query = {
 	    "       [--domain D] [--org TEXT] [--since T] [--until T] [--days N]\n"
 	    "       [--type sts|tlsa|no-policy-found]\n"
 	    "       summary [--by day|period] | failures [--by type,domain,mx,ip,org] |\n"
-	    "       reports [show ID] | senders | quarantine [show ID [--raw] |\n"
-	    "       retry ID... | retry --all | delete ID...]",
+	    "       reports [--dkim RESULT] [show ID] | senders |\n"
+	    "       quarantine [show ID [--raw] | retry [--dkim POLICY] ID... |\n"
+	    "       retry --all | delete ID...]",
 	.help =
 	    "Answer the common questions from the database.\n"
 	    "\n"
@@ -806,16 +851,21 @@ const struct tr_cmd tr_cmd_query = {
 	    "               first and last seen and what each result type means\n"
 	    "               and how it is usually fixed; --by picks the columns\n"
 	    "               to group by (default type,mx,ip,org).\n"
-	    "  reports      stored reports, latest first; reports show ID prints\n"
-	    "               one with its policies, failure details, conformance\n"
-	    "               notes and raw JSON.\n"
+	    "  reports      stored reports, latest first; --dkim RESULT (pass,\n"
+	    "               fail, none, temperror, unchecked) only those with that\n"
+	    "               DKIM result; reports show ID prints one with its DKIM\n"
+	    "               verdict, the other copies kept aside under its key,\n"
+	    "               policies, failure details, conformance notes and raw\n"
+	    "               JSON.\n"
 	    "  senders      per reporting organization: reports, days reported,\n"
 	    "               domains, sessions and failures, first and last day;\n"
 	    "               the most recent reporter first.\n"
 	    "  quarantine   messages that held no valid report, latest first;\n"
 	    "               show ID prints one with its reason (--raw: only the\n"
 	    "               message's bytes); retry runs the pipeline again on\n"
-	    "               them (after an upgrade) and stores what now passes;\n"
+	    "               them (after an upgrade) and stores what now passes,\n"
+	    "               checking DKIM as the daemon would (-c's dkim, else\n"
+	    "               require; --dkim require|record|off overrides);\n"
 	    "               delete removes them.\n"
 	    "\n"
 	    "  --db PATH       database (default: -c's, else $TLSRPTD_DB, else\n"

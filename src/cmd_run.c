@@ -19,6 +19,7 @@
 #include "budget.h"
 #include "cmd.h"
 #include "config.h"
+#include "dkim_env.h"
 #include "daemon.h"
 #include "dashboard_auth.h"
 #include "dashboard_http.h"
@@ -51,6 +52,7 @@ struct run {
 	struct tr_budget *budget;	/* max_inflight_bytes */
 	struct tr_alerter *alerter;	/* with alert_failure_rate */
 	struct tr_smtp_server *smtp;	/* SMTP and LMTP listeners, or NULL */
+	struct tr_dkim_env dkim;	/* DKIM of report mail */
 	char status[512];		/* what sd_notify STATUS names */
 };
 
@@ -123,6 +125,8 @@ base_fields(const struct run *r)
 	add_list(f, "https_listen", &r->cfg.https_listen);
 	add_list(f, "smtp_listen", &r->cfg.smtp_listen);
 	add_list(f, "lmtp_listen", &r->cfg.lmtp_listen);
+	json_object_object_add(f, "dkim",
+	    json_object_new_string(tr_dkim_policy_name(r->cfg.dkim)));
 	json_object_object_add(f, "database",
 	    json_object_new_string(r->cfg.database));
 	add_list(f, "metrics_listen", &r->cfg.metrics_listen);
@@ -453,6 +457,14 @@ cmd_run(int argc, char **argv)
 		status = TR_EXIT_SOFTWARE;
 		goto out;
 	}
+	if (tr_dkim_env_open(&r.dkim, r.cfg.dkim, r.cfg.dkim_resolver,
+	    r.cfg.dkim_timeout, r.cfg.dkim_trusted_authserv_id, &err) == -1) {
+		log_warnx("%s", err.msg);
+		fprintf(stderr, "tlsrptd run: %s\n", err.msg);
+		status = TR_EXIT_SOFTWARE;
+		goto out;
+	}
+	ds.dkim = &r.dkim.settings;
 	ds.stats = r.stats;
 	ds.after_commit = after_commit;
 	ds.after_commit_arg = &r;
@@ -535,6 +547,7 @@ out:
 	stopped(&r, status);
 	tr_daemon_free(r.d);
 	tr_budget_free(r.budget);
+	tr_dkim_env_close(&r.dkim);
 	tr_stats_free(r.stats);
 	tr_daemon_watchdog_stop();
 	tr_log_close();

@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 
 #include "config.h"
+#include "dkim_keys.h"
 
 /* longer lines are refused, not cut; room for the longest value tlsrptd
  * itself writes back (--dump): a path of PATH_BYTES, every byte escaped */
@@ -33,6 +34,7 @@
 _Static_assert(sizeof(enum tr_loglevel) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum tr_after_store) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum tr_on_invalid) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum tr_dkim_policy) == sizeof(int), "enum size");
 
 enum ktype {
 	K_STRING,	/* a name (user, group): printable, no spaces */
@@ -50,6 +52,7 @@ enum ktype {
 	K_URLPATH,	/* an absolute URL path (http_path) */
 	K_TOKEN,	/* an HTTP header name */
 	K_PERCENT,	/* 0 to 100 with up to two decimals and an optional %: double */
+	K_RESOLVER,	/* a DNS server: address[:port] */
 };
 
 struct key {
@@ -72,6 +75,9 @@ static const char *const invalid_choices[] = {
 };
 static const char *const yesno_choices[] = {
 	"no", "yes", NULL			/* = 0, 1 */
+};
+static const char *const dkim_choices[] = {
+	"off", "record", "require", NULL	/* = enum tr_dkim_policy */
 };
 
 #define KB	1024ULL
@@ -178,6 +184,11 @@ static const struct key keys[] = {
 	  yesno_choices, "no" },
 	{ "quarantine_retention_days", K_UINT, OFF(quarantine_retention_days),
 	    0, 36500, NULL, "0" },
+	{ "dkim", K_ENUM, OFF(dkim), 0, 0, dkim_choices, "require" },
+	{ "dkim_timeout", K_UINT, OFF(dkim_timeout), 1, 60, NULL, "5" },
+	{ "dkim_resolver", K_RESOLVER, OFF(dkim_resolver), 0, 0, NULL, NULL },
+	{ "dkim_trusted_authserv_id", K_TOKEN, OFF(dkim_trusted_authserv_id),
+	    0, 0, NULL, NULL },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
@@ -843,6 +854,19 @@ invalid:
 	    quote(q, sizeof(q), v));
 }
 
+/* set_resolver - "address[:port]" of a DNS server */
+static enum tr_err
+set_resolver(const struct origin *o, const struct key *k, struct tr_config *c,
+    const char *v)
+{
+	char q[QUOTE_MAX * 4 + 8], why[128];
+
+	if (tr_dkim_resolver_check(v, why, sizeof(why)) == -1)
+		return bad(o, "%s: %s: %s", k->name, quote(q, sizeof(q), v),
+		    why);
+	return set_copy(o, k, c, v);
+}
+
 /* set_percent - "5", "2.5%", "0.25": 0 to 100, at most two decimals */
 static enum tr_err
 set_percent(const struct origin *o, const struct key *k, struct tr_config *c,
@@ -914,6 +938,8 @@ set(const struct origin *o, const struct key *k, struct tr_config *c,
 		return set_token(o, k, c, v);
 	case K_PERCENT:
 		return set_percent(o, k, c, v);
+	case K_RESOLVER:
+		return set_resolver(o, k, c, v);
 	}
 	return bad(o, "%s: internal error: unknown type", k->name);
 }
@@ -1263,6 +1289,8 @@ tr_config_free(struct tr_config *c)
 	free(c->dashboard_users);
 	free(c->alert_command);
 	strlist_free(&c->domains);
+	free(c->dkim_resolver);
+	free(c->dkim_trusted_authserv_id);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -1373,6 +1401,7 @@ tr_config_dump(const struct tr_config *c, FILE *f)
 		case K_HOST:
 		case K_URLPATH:
 		case K_TOKEN:
+		case K_RESOLVER:
 			if (*(char *const *)fp == NULL) {
 				fprintf(f, "# %s is not set\n", k->name);
 				break;

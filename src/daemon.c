@@ -26,10 +26,19 @@ struct tr_daemon {
 	unsigned queue_limit;
 	unsigned shutdown_timeout;
 
-	/* The hand-off: receivers append under mtx, the loop takes it all. */
+	/* The hand-off: receivers append to the analysis queue under mtx,
+	 * analysis threads move each job to the ready queue once analysed,
+	 * the loop takes the ready queue. nqueued counts both. */
 	pthread_mutex_t mtx;
-	struct tr_job *head, **tailp;
+	struct tr_job *ahead, **atailp;	/* waiting for an analysis thread */
+	pthread_cond_t acond;		/* a job to analyse, or astop */
+	int astop;
+	struct tr_job *head, **tailp;	/* analysed, waiting for the store */
 	unsigned nqueued;
+	struct tr_dkim_settings dkim;
+	int have_dkim;
+	pthread_t *athreads;
+	unsigned nathreads;
 	int closing;			/* submit refuses; the loop finishes */
 	unsigned long refused;
 
@@ -123,15 +132,64 @@ start_watchdog(unsigned seconds)
 }
 
 /*
- * process_job - analyse and record one job inside the open transaction, on
- * the store thread. The analysis is pure and touches neither the store nor
- * the loop; only tr_record needs the store.
+ * analyse_job - the pure half, on an analysis thread: touches neither the
+ * store nor the loop, and may wait on DNS for DKIM keys
+ */
+static void
+analyse_job(struct tr_daemon *d, struct tr_job *job)
+{
+	double t0 = now();
+
+	tr_analyse(job->buf, job->len, job->kind, job->hint, &d->limits,
+	    &job->analysis);
+	if (job->note != NULL)
+		tr_analysis_note(&job->analysis, job->note);
+	if (d->nown_domains > 0)
+		tr_analysis_own_domains(&job->analysis, d->own_domains,
+		    d->nown_domains);
+	tr_analysis_dkim(&job->analysis, job->buf, job->len, job->kind,
+	    d->have_dkim ? &d->dkim : NULL);
+	job->took = now() - t0;
+}
+
+/* analysis_main - an analysis thread: analyse queued jobs, hand each to
+ * the loop, until told to stop with the queue empty */
+static void *
+analysis_main(void *arg)
+{
+	struct tr_daemon *d = arg;
+	struct tr_job *job;
+
+	pthread_mutex_lock(&d->mtx);
+	for (;;) {
+		while (d->ahead == NULL && !d->astop)
+			pthread_cond_wait(&d->acond, &d->mtx);
+		if ((job = d->ahead) == NULL)
+			break;
+		if ((d->ahead = job->next) == NULL)
+			d->atailp = &d->ahead;
+		pthread_mutex_unlock(&d->mtx);
+		job->next = NULL;
+		analyse_job(d, job);
+		pthread_mutex_lock(&d->mtx);
+		*d->tailp = job;
+		d->tailp = &job->next;
+		pthread_mutex_unlock(&d->mtx);
+		event_active(d->wake_ev, EV_READ, 0);
+		pthread_mutex_lock(&d->mtx);
+	}
+	pthread_mutex_unlock(&d->mtx);
+	return NULL;
+}
+
+/*
+ * process_job - record one analysed job inside the open transaction, on
+ * the store thread; only tr_record needs the store
  */
 static enum tr_err
 process_job(struct tr_daemon *d, struct tr_job *job, struct tr_verdict *v,
     double *took)
 {
-	struct tr_analysis a;
 	struct tr_origin o = job->origin;
 	enum tr_err rc;
 	double t0 = now();
@@ -139,14 +197,8 @@ process_job(struct tr_daemon *d, struct tr_job *job, struct tr_verdict *v,
 	if (o.received_at == 0)
 		o.received_at = (int64_t)time(NULL);
 	o.meta = NULL;		/* the message's own headers, from the analysis */
-	tr_analyse(job->buf, job->len, job->kind, job->hint, &d->limits, &a);
-	if (job->note != NULL)
-		tr_analysis_note(&a, job->note);
-	if (d->nown_domains > 0)
-		tr_analysis_own_domains(&a, d->own_domains, d->nown_domains);
-	rc = tr_record(d->st, &a, job->buf, job->len, &o, v);
-	tr_analysis_free(&a);
-	*took = now() - t0;
+	rc = tr_record(d->st, &job->analysis, job->buf, job->len, &o, v);
+	*took = job->took + (now() - t0);
 	return rc;
 }
 
@@ -261,6 +313,55 @@ store_main(void *arg)
 	return NULL;
 }
 
+/* start_analysis_threads - n threads, every asynchronous signal blocked */
+static int
+start_analysis_threads(struct tr_daemon *d, unsigned n)
+{
+	sigset_t all, old;
+	unsigned i;
+	int e = 0;
+
+	if ((d->athreads = calloc(n, sizeof(*d->athreads))) == NULL) {
+		log_warn("analysis threads");
+		return -1;
+	}
+	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGABRT);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (i = 0; i < n; i++) {
+		if ((e = pthread_create(&d->athreads[i], NULL, analysis_main,
+		    d)) != 0)
+			break;
+		d->nathreads++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (d->nathreads == 0) {
+		errno = e;
+		log_warn("cannot start the analysis threads");
+		return -1;
+	}
+	return 0;
+}
+
+/* stop_analysis_threads - let them finish the queue and join them */
+static void
+stop_analysis_threads(struct tr_daemon *d)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&d->mtx);
+	d->astop = 1;
+	pthread_cond_broadcast(&d->acond);
+	pthread_mutex_unlock(&d->mtx);
+	for (i = 0; i < d->nathreads; i++)
+		pthread_join(d->athreads[i], NULL);
+	d->nathreads = 0;
+}
+
 /* start_store_thread - with every signal blocked: they are the loop's and
  * libmilter's to take */
 static int
@@ -367,6 +468,7 @@ committed(evutil_socket_t fd, short what, void *arg)
 	 * with the daemon: the receiver may free its job once done runs. */
 	for (i = 0; i < n; i++) {
 		job = d->batch[i];
+		tr_analysis_free(&job->analysis);
 		/* the job may be gone once done has run: count it first */
 		tr_stats_verdict(d->metrics, job->origin.way_in,
 		    &d->verdicts[i]);
@@ -444,11 +546,14 @@ drain(evutil_socket_t fd, short what, void *arg)
 		pthread_mutex_unlock(&d->smtx);
 		return;
 	}
-	if (closing && !d->finished && d->holds == 0) {
+	pthread_mutex_lock(&d->mtx);
+	n = d->nqueued;		/* jobs still being analysed */
+	pthread_mutex_unlock(&d->mtx);
+	if (closing && !d->finished && d->holds == 0 && n == 0) {
 		/* closing was set under the lock before this drain took the
-		 * queue (empty), nothing is queued after it, no batch is out
-		 * and no receiver on the loop still has a reply to deliver:
-		 * all done. */
+		 * queue (empty), nothing is queued or analysed after it, no
+		 * batch is out and no receiver on the loop still has a reply
+		 * to deliver: all done. */
 		d->finished = 1;
 		event_base_loopbreak(d->base);
 	}
@@ -526,6 +631,8 @@ tr_daemon_new(struct tr_store *st, const struct tr_daemon_settings *s)
 	static const int stop_sigs[] = { SIGTERM, SIGINT, SIGHUP };
 	struct tr_daemon *d;
 	size_t i;
+	unsigned nthreads;
+	long ncpu;
 
 	/* Before the base exists, or the base has no locks and event_active
 	 * from a milter worker would race with the loop. */
@@ -551,8 +658,14 @@ tr_daemon_new(struct tr_store *st, const struct tr_daemon_settings *s)
 	d->after_commit = s->after_commit;
 	d->after_commit_arg = s->after_commit_arg;
 	d->tailp = &d->head;
+	d->atailp = &d->ahead;
 	d->tasktailp = &d->tasks;
+	if (s->dkim != NULL) {
+		d->dkim = *s->dkim;
+		d->have_dkim = 1;
+	}
 	pthread_mutex_init(&d->mtx, NULL);
+	pthread_cond_init(&d->acond, NULL);
 	pthread_mutex_init(&d->smtx, NULL);
 	pthread_cond_init(&d->scond, NULL);
 	d->state = STORE_IDLE;
@@ -584,6 +697,16 @@ tr_daemon_new(struct tr_store *st, const struct tr_daemon_settings *s)
 				goto fail;
 		}
 	if (start_store_thread(d) == -1)
+		goto fail;
+	if ((nthreads = s->analysis_threads) == 0) {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		nthreads = ncpu > 0 ? 2 * (unsigned)ncpu : 4;
+		if (nthreads < 4)
+			nthreads = 4;
+		if (nthreads > 16)
+			nthreads = 16;
+	}
+	if (start_analysis_threads(d, nthreads) == -1)
 		goto fail;
 	return d;
 fail:
@@ -620,9 +743,11 @@ tr_daemon_submit(struct tr_daemon *d, struct tr_job *job)
 	else if (d->nqueued >= d->queue_limit)
 		e = TR_SUBMIT_FULL;
 	else {
-		*d->tailp = job;
-		d->tailp = &job->next;
+		memset(&job->analysis, 0, sizeof(job->analysis));
+		*d->atailp = job;
+		d->atailp = &job->next;
 		d->nqueued++;
+		pthread_cond_signal(&d->acond);
 	}
 	if (e != 0)
 		d->refused++;
@@ -631,7 +756,6 @@ tr_daemon_submit(struct tr_daemon *d, struct tr_job *job)
 		errno = e;
 		return -1;
 	}
-	event_active(d->wake_ev, EV_READ, 0);
 	return 0;
 }
 
@@ -716,6 +840,7 @@ tr_daemon_run(struct tr_daemon *d)
 	rc = event_base_dispatch(d->base);
 	/* a finished loop has no batch out: the thread is idle and ends */
 	stop_store_thread(d);
+	stop_analysis_threads(d);
 	if (rc == -1) {
 		log_warnx("event loop failed");
 		return -1;
@@ -753,6 +878,9 @@ tr_daemon_free(struct tr_daemon *d)
 	if (d == NULL)
 		return;
 	stop_store_thread(d);
+	if (d->athreads != NULL)
+		stop_analysis_threads(d);
+	free(d->athreads);
 	for (i = 0; i < sizeof(d->sig_ev) / sizeof(d->sig_ev[0]); i++)
 		if (d->sig_ev[i] != NULL)
 			event_free(d->sig_ev[i]);
@@ -763,6 +891,7 @@ tr_daemon_free(struct tr_daemon *d)
 	if (d->base != NULL)
 		event_base_free(d->base);
 	pthread_mutex_destroy(&d->mtx);
+	pthread_cond_destroy(&d->acond);
 	pthread_mutex_destroy(&d->smtx);
 	pthread_cond_destroy(&d->scond);
 	free(d->batch);

@@ -26,6 +26,8 @@ static const char *const names[TR_ERR__COUNT] = {
 	[TR_ERR_NOT_OURS] = "not-ours",
 	[TR_ERR_STORE] = "store-failed",
 	[TR_ERR_IO] = "io-error",
+	[TR_ERR_DKIM] = "dkim",
+	[TR_ERR_DKIM_TEMP] = "dkim-tempfail",
 };
 
 /* tr_err_name - stable short name of a code */
@@ -42,7 +44,7 @@ int
 tr_err_is_temporary(enum tr_err code)
 {
 	return code == TR_ERR_NOMEM || code == TR_ERR_STORE ||
-	    code == TR_ERR_IO;
+	    code == TR_ERR_IO || code == TR_ERR_DKIM_TEMP;
 }
 
 /* tr_error_set - fill err (may be NULL) and return code */

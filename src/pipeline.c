@@ -374,6 +374,28 @@ tr_analyse(const unsigned char *buf, size_t len, enum tr_input kind,
 	}
 }
 
+/* tr_analysis_dkim - verify the signatures of a message that holds reports */
+void
+tr_analysis_dkim(struct tr_analysis *a, const unsigned char *buf, size_t len,
+    enum tr_input kind, const struct tr_dkim_settings *s)
+{
+	size_t i;
+	int valid = 0;
+
+	if (s == NULL || s->policy == TR_DKIM_OFF || s->verifier == NULL ||
+	    kind != TR_INPUT_MESSAGE)
+		return;
+	a->dkim_policy = s->policy;
+	for (i = 0; i < a->nitems; i++)
+		if (a->items[i].report != NULL)
+			valid = 1;
+	/* nothing would be stored: no key lookups for it */
+	if (!valid)
+		return;
+	tr_dkim_verify(s->verifier, buf, len, a->mime.meta.from,
+	    s->trusted_authserv_id, &a->dkim);
+}
+
 /* tr_analysis_note - a note of the way in, on every valid report */
 void
 tr_analysis_note(struct tr_analysis *a, const char *note)
@@ -484,9 +506,16 @@ add_str(struct json_object *o, const char *k, const char *v)
 		json_object_object_add(o, k, json_object_new_string(v));
 }
 
+/* What became of one valid report. */
+struct put_result {
+	const char *status;	/* stored, duplicate, conflict, superseded, verified */
+	int64_t rowid;		/* the report stored under its key */
+	int64_t other;		/* conflict id, or the superseded report's id */
+};
+
 /* report_fields - the log summary of one stored or duplicate report */
 static struct json_object *
-report_fields(const struct tr_report *r, int64_t rowid, enum tr_put put)
+report_fields(const struct tr_report *r, const struct put_result *pr)
 {
 	struct json_object *o = json_object_new_object(), *notes;
 	int64_t ok = 0, failed = 0;
@@ -494,9 +523,14 @@ report_fields(const struct tr_report *r, int64_t rowid, enum tr_put put)
 
 	add_str(o, "organization", r->organization_name);
 	add_str(o, "report_id", r->report_id);
-	json_object_object_add(o, "status", json_object_new_string(
-	    put == TR_PUT_STORED ? "stored" : "duplicate"));
-	json_object_object_add(o, "id", json_object_new_int64(rowid));
+	json_object_object_add(o, "status", json_object_new_string(pr->status));
+	json_object_object_add(o, "id", json_object_new_int64(pr->rowid));
+	if (strcmp(pr->status, "conflict") == 0)
+		json_object_object_add(o, "conflict_id",
+		    json_object_new_int64(pr->other));
+	else if (strcmp(pr->status, "superseded") == 0)
+		json_object_object_add(o, "superseded_id",
+		    json_object_new_int64(pr->other));
 	add_str(o, "start", r->start_datetime);
 	add_str(o, "end", r->end_datetime);
 	/* counted as the store and the queries count them */
@@ -598,6 +632,130 @@ tr_origin_fields(const struct tr_origin *o, size_t rawlen)
 	}
 	json_object_object_add(f, "size", json_object_new_int64((int64_t)rawlen));
 	return f;
+}
+
+/*
+ * put_one - store one valid report. The first writer does not win blindly:
+ * a copy under a stored key with other content is kept as a conflict (never
+ * dropped, never counted), unless it is DKIM-verified and the stored one is
+ * not: then it supersedes it. A verified copy of the same content upgrades
+ * the stored verdict. *newly is set when the report's counts are new.
+ */
+static enum tr_err
+put_one(struct tr_store *st, const struct tr_analysis *a,
+    const struct tr_report *r, const struct tr_origin *o,
+    struct put_result *pr, int *newly, struct tr_error *err)
+{
+	enum tr_dkim_status old;
+	enum tr_put put;
+	int same, verified = a->dkim.status == TR_DKIM_PASS;
+
+	*newly = 0;
+	memset(pr, 0, sizeof(*pr));
+	if (tr_store_put_report(st, r, o, &put, &pr->rowid, err) != TR_OK)
+		return TR_ERR_STORE;
+	if (put == TR_PUT_DUPLICATE) {
+		if (tr_store_report_state(st, pr->rowid, r, &same, &old,
+		    err) != TR_OK)
+			return TR_ERR_STORE;
+		if (verified && old != TR_DKIM_PASS) {
+			if (same) {
+				pr->status = "verified";
+				return tr_store_put_dkim(st, pr->rowid,
+				    &a->dkim, a->dkim_policy, err);
+			}
+			pr->other = pr->rowid;
+			if (tr_store_supersede(st, pr->rowid, err) != TR_OK ||
+			    tr_store_put_report(st, r, o, &put, &pr->rowid,
+			    err) != TR_OK)
+				return TR_ERR_STORE;
+			if (put != TR_PUT_STORED)
+				return tr_error_set(err, TR_ERR_STORE,
+				    "superseding report %lld: the key is "
+				    "still taken", (long long)pr->other);
+			if (tr_store_link_conflicts(st, r, pr->rowid, err) !=
+			    TR_OK)
+				return TR_ERR_STORE;
+			pr->status = "superseded";
+		} else if (!same) {
+			pr->status = "conflict";
+			return tr_store_put_conflict(st, pr->rowid, r, o,
+			    a->dkim.status, &pr->other, err);
+		} else {
+			pr->status = "duplicate";
+			return TR_OK;
+		}
+	} else
+		pr->status = "stored";
+	*newly = 1;
+	if (a->dkim.status != TR_DKIM_UNCHECKED)
+		return tr_store_put_dkim(st, pr->rowid, &a->dkim,
+		    a->dkim_policy, err);
+	return TR_OK;
+}
+
+/* dkim_fields - the log summary of a message's DKIM verdict */
+static struct json_object *
+dkim_fields(const struct tr_dkim_result *d)
+{
+	struct json_object *o = json_object_new_object();
+
+	add_str(o, "result", tr_dkim_status_name(d->status));
+	if (d->status != TR_DKIM_PASS) {
+		add_str(o, "cause", tr_dkim_cause_name(d->cause));
+		add_str(o, "detail", d->detail);
+	}
+	if (d->domain[0] != '\0') {
+		add_str(o, "domain", d->domain);
+		add_str(o, "selector", d->selector);
+		add_str(o, "algorithm", d->algorithm);
+		json_object_object_add(o, "key_tlsrpt",
+		    json_object_new_boolean(d->key_tlsrpt));
+		json_object_object_add(o, "report_domain_signed",
+		    json_object_new_boolean(d->report_domain_signed));
+		json_object_object_add(o, "submitter_signed",
+		    json_object_new_boolean(d->submitter_signed));
+	}
+	add_str(o, "via", d->via);
+	return o;
+}
+
+/* dkim_refused - dkim = require and no acceptable signature: the message
+ * is quarantined whole, or (a key lookup failed for now) not kept at all */
+static enum tr_err
+dkim_refused(struct tr_store *st, const struct tr_analysis *a,
+    const unsigned char *raw, size_t rawlen, const struct tr_origin *o,
+    struct tr_verdict *v)
+{
+	const struct tr_dkim_result *d = &a->dkim;
+	struct tr_error serr;
+	enum tr_put qput = TR_PUT_STORED;
+
+	if (d->status == TR_DKIM_TEMPERROR) {
+		tr_error_set(&v->err, TR_ERR_DKIM_TEMP, "DKIM key lookup "
+		    "failed for now, retry later: %s", d->detail);
+		v->outcome = TR_OUTCOME_TEMPFAIL;
+		add_str(v->fields, "reason_class", tr_err_name(v->err.code));
+		add_str(v->fields, "reason", v->err.msg);
+		return TR_OK;
+	}
+	tr_error_set(&v->err, TR_ERR_DKIM, "%s: %s", tr_dkim_cause_name(d->cause),
+	    d->detail);
+	v->invalid = a->nitems;
+	if (tr_store_put_quarantine(st, o, raw, rawlen, tr_err_name(TR_ERR_DKIM),
+	    v->err.msg, &qput, &v->quarantine_id, &serr) != TR_OK) {
+		tr_verdict_fail(v, &serr);
+		return TR_ERR_STORE;
+	}
+	v->outcome = TR_OUTCOME_QUARANTINED;
+	add_str(v->fields, "reason_class", tr_err_name(v->err.code));
+	add_str(v->fields, "reason", v->err.msg);
+	json_object_object_add(v->fields, "quarantine_id",
+	    json_object_new_int64(v->quarantine_id));
+	if (qput == TR_PUT_DUPLICATE)
+		json_object_object_add(v->fields, "already_quarantined",
+		    json_object_new_boolean(1));
+	return TR_OK;
 }
 
 /* quarantine_reason - one reason text for every invalid part of a message */
@@ -721,10 +879,10 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 	struct tr_quarantine_key qkey;
 	char qhex[65];
 	struct tr_error serr;
-	enum tr_put put, qput = TR_PUT_STORED;
-	int64_t rowid;
+	struct put_result pr;
+	enum tr_put qput = TR_PUT_STORED;
 	size_t i;
-	int detail;
+	int detail, newly;
 
 	memset(v, 0, sizeof(*v));
 	detail = tr_log_enabled(TR_LOG_INFO);
@@ -737,6 +895,14 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 		tr_verdict_fail(v, &serr);
 		return TR_OK;
 	}
+	v->dkim = a->dkim.status;
+	v->dkim_cause = a->dkim.cause;
+	if (a->dkim.status != TR_DKIM_UNCHECKED)
+		json_object_object_add(v->fields, "dkim", dkim_fields(&a->dkim));
+	if (a->dkim_policy == TR_DKIM_REQUIRE &&
+	    a->dkim.status != TR_DKIM_UNCHECKED &&
+	    a->dkim.status != TR_DKIM_PASS)
+		return dkim_refused(st, a, raw, rawlen, &o, v);
 
 	for (i = 0; i < a->nitems; i++) {
 		const struct tr_item *it = &a->items[i];
@@ -755,20 +921,21 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 			json_object_array_add(invalid, it_fields);
 			continue;
 		}
-		if (tr_store_put_report(st, it->report, &o, &put, &rowid,
-		    &serr) != TR_OK)
+		if (put_one(st, a, it->report, &o, &pr, &newly, &serr) != TR_OK)
 			goto store_failed;
-		if (put == TR_PUT_STORED) {
+		if (newly) {
 			v->stored++;
 			tally_report(it->report, v);
 		} else
 			v->duplicates++;
+		if (strcmp(pr.status, "conflict") == 0)
+			v->conflicts++;
 		/* the per-report detail is only worth building when logged */
 		if (!detail)
 			continue;
 		if (reports == NULL)
 			reports = json_object_new_array();
-		json_object_array_add(reports, report_fields(it->report, rowid, put));
+		json_object_array_add(reports, report_fields(it->report, &pr));
 	}
 	if (a->nitems == 0 || v->invalid > 0) {
 		quarantine_reason(a, &v->err);
@@ -793,6 +960,9 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 		v->outcome = TR_OUTCOME_QUARANTINED;
 	if (reports != NULL)
 		json_object_object_add(v->fields, "reports", reports);
+	if (v->conflicts > 0)
+		json_object_object_add(v->fields, "conflicts",
+		    json_object_new_int64((int64_t)v->conflicts));
 	if (invalid != NULL)
 		json_object_object_add(v->fields, "invalid_parts", invalid);
 	if (v->invalid > 0) {

@@ -26,6 +26,8 @@ tr_retry_outcome_name(enum tr_retry_outcome o)
 		return "partly-stored";
 	case TR_RETRY_INVALID:
 		return "still-invalid";
+	case TR_RETRY_LATER:
+		return "try-later";
 	default:
 		return "skipped";
 	}
@@ -172,11 +174,20 @@ restore_seen(sqlite3 *db, int64_t id, const struct qrow *q,
 	return TR_OK;
 }
 
-/* tr_quarantine_retry - the pipeline again, on the stored bytes */
+/* tr_quarantine_retry - the pipeline again, without DKIM */
 enum tr_err
 tr_quarantine_retry(struct tr_store *st, int64_t id,
     const struct tr_limits *limits, struct tr_retry_result *res, int *found,
     struct tr_error *err)
+{
+	return tr_quarantine_retry_dkim(st, id, limits, NULL, res, found, err);
+}
+
+/* tr_quarantine_retry_dkim - the pipeline again, on the stored bytes */
+enum tr_err
+tr_quarantine_retry_dkim(struct tr_store *st, int64_t id,
+    const struct tr_limits *limits, const struct tr_dkim_settings *dkim,
+    struct tr_retry_result *res, int *found, struct tr_error *err)
 {
 	sqlite3 *db = tr_store_db(st);
 	struct tr_analysis a;
@@ -205,6 +216,7 @@ tr_quarantine_retry(struct tr_store *st, int64_t id,
 	    tr_source_is_report(q.source != NULL ? q.source : "", q.raw,
 	    q.rawlen) ? TR_INPUT_REPORT : TR_INPUT_MESSAGE;
 	tr_analyse(q.raw, q.rawlen, kind, q.source, limits, &a);
+	tr_analysis_dkim(&a, q.raw, q.rawlen, kind, dkim);
 
 	memset(&o, 0, sizeof(o));
 	o.way_in = q.way_in;
@@ -220,6 +232,11 @@ tr_quarantine_retry(struct tr_store *st, int64_t id,
 	}
 	res->stored = v.stored;
 	res->duplicates = v.duplicates;
+	if (v.outcome == TR_OUTCOME_TEMPFAIL) {
+		res->outcome = TR_RETRY_LATER;
+		res->reason = v.err;
+		goto out;
+	}
 	if (v.invalid == 0) {
 		res->outcome = v.stored > 0 ? TR_RETRY_STORED :
 		    TR_RETRY_DUPLICATE;

@@ -95,6 +95,8 @@ static const struct tr_column report_info_cols[] = {
 	{ "subject", TR_COL_TEXT, 0 },
 	{ "report_domain", TR_COL_TEXT, 0 },
 	{ "submitter", TR_COL_TEXT, 0 },
+	{ "dkim", TR_COL_TEXT, 0 },
+	{ "other_copies", TR_COL_TEXT, 0 },
 };
 
 static const struct tr_column report_policy_cols[] = {
@@ -314,6 +316,7 @@ prepare(struct tr_store *st, const char *sql, const struct tr_query_filter *f,
 	rc |= bind_named(*stmt, ":since", f->since);
 	rc |= bind_named(*stmt, ":until", f->until);
 	rc |= bind_named(*stmt, ":ptype", f->policy_type);
+	rc |= bind_named(*stmt, ":dkim", f->dkim);
 	if ((i = sqlite3_bind_parameter_index(*stmt, ":limit")) != 0)
 		rc |= sqlite3_bind_int64(*stmt, i, (sqlite3_int64)f->limit + 1);
 	if (rc != SQLITE_OK) {
@@ -601,6 +604,10 @@ tr_query_reports(struct tr_store *st, const struct tr_query_filter *f,
 	    "report_domains s%s WHERE %s = :domain)", owned(f) ? OWNERS_JOIN :
 	    "", domain_sql(f));
 	add_filters(sql, sizeof(sql), f, "r", "start_time", dom);
+	if (f->dkim != NULL)
+		append(sql, " AND coalesce((SELECT result FROM report_dkim "
+		    "WHERE report_ref = r.id), 'unchecked') = :dkim",
+		    sizeof(sql));
 	append(sql, " ORDER BY r.start_time DESC, r.id DESC LIMIT :limit",
 	    sizeof(sql));
 	return run(st, sql, f, reports_cols, NCOLS(reports_cols), -1, out, more,
@@ -653,7 +660,26 @@ tr_query_report_show(struct tr_store *st, int64_t id,
 	    "FROM report_domains WHERE report_ref = r.id), "
 	    "r.received_at, r.way_in, r.source, r.envelope_from, "
 	    "r.envelope_to, r.message_id, r.mail_from, r.subject, "
-	    "r.report_domain, r.submitter FROM reports r WHERE r.id = ?1",
+	    "r.report_domain, r.submitter, "
+	    /* which signature was accepted, or why none was */
+	    "(SELECT result || CASE WHEN result <> 'pass' THEN ' (' || cause "
+	    "|| ': ' || coalesce(detail, '') || ')' ELSE '' END "
+	    "|| coalesce(' d=' || domain || ' s=' || selector || ' a=' "
+	    "|| algorithm, '') "
+	    "|| CASE WHEN key_tlsrpt THEN ' key s=tlsrpt' ELSE '' END "
+	    "|| CASE WHEN domain IS NULL THEN '' "
+	    "WHEN report_domain_signed OR submitter_signed THEN ', signed:' "
+	    "|| CASE WHEN report_domain_signed THEN ' TLS-Report-Domain' "
+	    "ELSE '' END || CASE WHEN submitter_signed "
+	    "THEN ' TLS-Report-Submitter' ELSE '' END "
+	    "ELSE ', TLS-Report headers not signed' END "
+	    "|| ', via ' || via || ', dkim = ' || policy "
+	    "FROM report_dkim WHERE report_ref = r.id), "
+	    /* copies under the same key kept aside (report_conflicts) */
+	    "(SELECT group_concat(kind || ' #' || id || ' from ' || way_in "
+	    "|| ' (dkim ' || coalesce(dkim_result, 'unchecked') || ')', '; ') "
+	    "FROM report_conflicts WHERE stored_ref = r.id) "
+	    "FROM reports r WHERE r.id = ?1",
 	    id, report_info_cols, NCOLS(report_info_cols), &out->info,
 	    "reports show", err);
 	if (e != TR_OK || tr_table_nrows(out->info) == 0)

@@ -37,6 +37,7 @@ struct tr_stats {
 	struct tr_metric *queue_depth, *queue_limit;
 	struct tr_metric *inflight, *inflight_limit, *budget_refused;
 	struct tr_metric *alerts, *alert_commands;
+	struct tr_metric *dkim;
 };
 
 #define L(...)	((const char *const []){ __VA_ARGS__, NULL })
@@ -123,6 +124,12 @@ tr_stats_new(void)
 	    "alert_command runs by how they ended: ok, failed, timeout, "
 	    "error (not started), skipped (too many running).", L("result"),
 	    5);
+	s->dkim = tr_metrics_counter(r, "tlsrptd_dkim_results_total",
+	    "Report mails checked for DKIM, per result (pass, fail, none, "
+	    "temperror) and cause (ok, no-signature, body-hash-mismatch, "
+	    "key-not-found, ...).", L("result", "cause"), 64);
+	if (s->dkim == NULL)
+		goto fail;
 	if (s->build_info == NULL || s->start_time == NULL ||
 	    s->received == NULL || s->messages == NULL || s->refused == NULL ||
 	    s->reports == NULL || s->quarantined == NULL ||
@@ -219,6 +226,9 @@ tr_stats_verdict(struct tr_stats *s, const char *way_in,
 		return;
 	tr_metric_add(s->messages, V(way_label(way_in),
 	    tr_outcome_name(v->outcome)), 1);
+	if (v->dkim != TR_DKIM_UNCHECKED)
+		tr_metric_add(s->dkim, V(tr_dkim_status_name(v->dkim),
+		    tr_dkim_cause_name(v->dkim_cause)), 1);
 	if (v->outcome == TR_OUTCOME_TEMPFAIL)
 		return;
 	tr_metric_add(s->reports, V("stored"), (double)v->stored);

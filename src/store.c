@@ -47,6 +47,7 @@ enum stmt_id {
 	S_INS_QUARANTINE,
 	S_FIND_QUARANTINE,
 	S_SEEN_QUARANTINE,
+	S_INS_DKIM,
 	S__COUNT
 };
 
@@ -101,6 +102,10 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_SEEN_QUARANTINE] = "UPDATE quarantine SET times_seen = "
 	    "times_seen + 1, last_seen_at = ?2, reason_class = ?3, reason = ?4 "
 	    "WHERE id = ?1",
+	[S_INS_DKIM] = "INSERT OR REPLACE INTO report_dkim (report_ref, result, "
+	    "cause, detail, domain, selector, algorithm, key_tlsrpt, "
+	    "report_domain_signed, submitter_signed, via, policy) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 };
 
 struct tr_store {
@@ -528,6 +533,199 @@ find_quarantined(struct tr_store *st, const char *raw_hex,
 	sqlite3_reset(find);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return dberr(st, rc, "finding a quarantined message", err);
+	return TR_OK;
+}
+
+/* nonempty - s, or NULL when it is empty */
+static const char *
+nonempty(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+/* tr_store_put_dkim - the DKIM verdict of stored report rowid */
+enum tr_err
+tr_store_put_dkim(struct tr_store *st, int64_t rowid,
+    const struct tr_dkim_result *d, enum tr_dkim_policy policy,
+    struct tr_error *err)
+{
+	sqlite3_stmt *stmt = st->stmt[S_INS_DKIM];
+	int rc;
+
+	if (stmt == NULL)
+		return no_writes(st, err);
+	if (txn_lost(st, err))
+		return TR_ERR_STORE;
+	rc = sqlite3_bind_int64(stmt, 1, rowid);
+	rc |= bind_text(stmt, 2, tr_dkim_status_name(d->status));
+	rc |= bind_text(stmt, 3, tr_dkim_cause_name(d->cause));
+	rc |= bind_text(stmt, 4, nonempty(d->detail));
+	rc |= bind_text(stmt, 5, nonempty(d->domain));
+	rc |= bind_text(stmt, 6, nonempty(d->selector));
+	rc |= bind_text(stmt, 7, nonempty(d->algorithm));
+	rc |= sqlite3_bind_int(stmt, 8, d->key_tlsrpt != 0);
+	rc |= sqlite3_bind_int(stmt, 9, d->report_domain_signed != 0);
+	rc |= sqlite3_bind_int(stmt, 10, d->submitter_signed != 0);
+	rc |= bind_text(stmt, 11, d->via[0] != '\0' ? d->via : "dns");
+	rc |= bind_text(stmt, 12, tr_dkim_policy_name(policy));
+	if (rc != SQLITE_OK)
+		return dberr(st, rc, "binding a DKIM result", err);
+	return run(st, S_INS_DKIM, "storing a DKIM result", err);
+}
+
+/* adhoc - prepare sql for a rare write (conflicts): not worth a slot */
+static enum tr_err
+adhoc(struct tr_store *st, const char *sql, sqlite3_stmt **stmt,
+    struct tr_error *err)
+{
+	int rc;
+
+	if (st->readonly)
+		return no_writes(st, err);
+	if (txn_lost(st, err))
+		return TR_ERR_STORE;
+	if ((rc = sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL)) != SQLITE_OK)
+		return dberr(st, rc, "preparing a conflict statement", err);
+	return TR_OK;
+}
+
+/* tr_store_report_state - same content? and the stored DKIM result */
+enum tr_err
+tr_store_report_state(struct tr_store *st, int64_t rowid,
+    const struct tr_report *r, int *same, enum tr_dkim_status *dkim,
+    struct tr_error *err)
+{
+	sqlite3_stmt *stmt;
+	const void *raw;
+	const unsigned char *res;
+	int rc, n;
+
+	*same = 0;
+	*dkim = TR_DKIM_UNCHECKED;
+	if ((rc = sqlite3_prepare_v2(st->db, "SELECT raw_json, (SELECT result "
+	    "FROM report_dkim WHERE report_ref = r.id) FROM reports r "
+	    "WHERE id = ?1", -1, &stmt, NULL)) != SQLITE_OK)
+		return dberr(st, rc, "reading a stored report", err);
+	sqlite3_bind_int64(stmt, 1, rowid);
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW) {
+		dberr(st, rc, "reading a stored report", err);
+		sqlite3_finalize(stmt);
+		return TR_ERR_STORE;
+	}
+	raw = sqlite3_column_blob(stmt, 0);
+	n = sqlite3_column_bytes(stmt, 0);
+	*same = r->raw != NULL && (size_t)n == r->rawlen &&
+	    (n == 0 || memcmp(raw, r->raw, (size_t)n) == 0);
+	if ((res = sqlite3_column_text(stmt, 1)) != NULL &&
+	    (rc = tr_dkim_status_parse((const char *)res)) >= 0)
+		*dkim = (enum tr_dkim_status)rc;
+	sqlite3_finalize(stmt);
+	return TR_OK;
+}
+
+/* tr_store_put_conflict - keep a copy that was not taken */
+enum tr_err
+tr_store_put_conflict(struct tr_store *st, int64_t rowid,
+    const struct tr_report *r, const struct tr_origin *o,
+    enum tr_dkim_status dkim, int64_t *conflict_id, struct tr_error *err)
+{
+	static const struct tr_msgmeta nometa;
+	const struct tr_msgmeta *m = o->meta != NULL ? o->meta : &nometa;
+	sqlite3_stmt *stmt;
+	char received[32];
+	int rc;
+
+	if (utc_time(o->received_at, received, sizeof(received)) == -1)
+		return tr_error_set(err, TR_ERR_STORE, "%s: received_at %lld "
+		    "is out of range", st->path, (long long)o->received_at);
+	if (adhoc(st, "INSERT INTO report_conflicts (organization_name, "
+	    "report_id, kind, stored_ref, received_at, way_in, source, "
+	    "envelope_from, message_id, mail_from, dkim_result, noted_at, "
+	    "raw_json) VALUES (?1, ?2, 'conflict', ?3, ?4, ?5, ?6, ?7, ?8, "
+	    "?9, ?10, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?11)", &stmt,
+	    err) != TR_OK)
+		return TR_ERR_STORE;
+	rc = bind_text(stmt, 1, r->organization_name);
+	rc |= bind_text(stmt, 2, r->report_id);
+	rc |= sqlite3_bind_int64(stmt, 3, rowid);
+	rc |= bind_text(stmt, 4, received);
+	rc |= bind_text(stmt, 5, o->way_in != NULL ? o->way_in : "unknown");
+	rc |= bind_text(stmt, 6, o->source);
+	rc |= bind_text(stmt, 7, o->envelope_from);
+	rc |= bind_text(stmt, 8, m->message_id);
+	rc |= bind_text(stmt, 9, m->from);
+	rc |= bind_text(stmt, 10, dkim == TR_DKIM_UNCHECKED ? NULL :
+	    tr_dkim_status_name(dkim));
+	if (r->raw != NULL)
+		rc |= sqlite3_bind_text64(stmt, 11, r->raw, r->rawlen,
+		    SQLITE_STATIC, SQLITE_UTF8);
+	else
+		rc |= bind_text(stmt, 11, "");
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	if (rc != SQLITE_DONE) {
+		dberr(st, rc, "keeping a conflicting report", err);
+		sqlite3_finalize(stmt);
+		return TR_ERR_STORE;
+	}
+	sqlite3_finalize(stmt);
+	*conflict_id = sqlite3_last_insert_rowid(st->db);
+	return TR_OK;
+}
+
+/* tr_store_supersede - the stored copy steps aside for a verified one */
+enum tr_err
+tr_store_supersede(struct tr_store *st, int64_t rowid, struct tr_error *err)
+{
+	static const char *const sql[] = {
+		"INSERT INTO report_conflicts (organization_name, report_id, "
+		"kind, stored_ref, received_at, way_in, source, envelope_from, "
+		"message_id, mail_from, dkim_result, noted_at, raw_json) "
+		"SELECT organization_name, report_id, 'superseded', NULL, "
+		"received_at, way_in, source, envelope_from, message_id, "
+		"mail_from, (SELECT result FROM report_dkim WHERE "
+		"report_ref = r.id), strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), "
+		"raw_json FROM reports r WHERE id = ?1",
+		"DELETE FROM reports WHERE id = ?1",
+	};
+	sqlite3_stmt *stmt;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		if (adhoc(st, sql[i], &stmt, err) != TR_OK)
+			return TR_ERR_STORE;
+		sqlite3_bind_int64(stmt, 1, rowid);
+		if ((rc = sqlite3_step(stmt)) != SQLITE_DONE) {
+			dberr(st, rc, "superseding a report", err);
+			sqlite3_finalize(stmt);
+			return TR_ERR_STORE;
+		}
+		sqlite3_finalize(stmt);
+	}
+	return TR_OK;
+}
+
+/* tr_store_link_conflicts - the copies aside now name the new report */
+enum tr_err
+tr_store_link_conflicts(struct tr_store *st, const struct tr_report *r,
+    int64_t rowid, struct tr_error *err)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (adhoc(st, "UPDATE report_conflicts SET stored_ref = ?3 WHERE "
+	    "organization_name = ?1 AND report_id = ?2", &stmt, err) != TR_OK)
+		return TR_ERR_STORE;
+	rc = bind_text(stmt, 1, r->organization_name);
+	rc |= bind_text(stmt, 2, r->report_id);
+	rc |= sqlite3_bind_int64(stmt, 3, rowid);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return dberr(st, rc, "linking conflicting reports", err);
 	return TR_OK;
 }
 

@@ -820,6 +820,41 @@ test_tree_configs(void **state __attribute__((unused)))
 	tr_config_free(&c);
 }
 
+static void
+test_dkim_keys(void **state __attribute__((unused)))
+{
+	struct tr_config c;
+
+	/* the daemon's default is require */
+	load_ok("", &c);
+	assert_int_equal(c.dkim, TR_DKIM_REQUIRE);
+	assert_int_equal(c.dkim_timeout, 5);
+	assert_null(c.dkim_resolver);
+	assert_null(c.dkim_trusted_authserv_id);
+	tr_config_free(&c);
+	load_ok("dkim = record\ndkim_timeout = 1\n"
+	    "dkim_resolver = 127.0.0.1:5353\n"
+	    "dkim_trusted_authserv_id = mx.example.org\n", &c);
+	assert_int_equal(c.dkim, TR_DKIM_RECORD);
+	assert_int_equal(c.dkim_timeout, 1);
+	assert_string_equal(c.dkim_resolver, "127.0.0.1:5353");
+	assert_string_equal(c.dkim_trusted_authserv_id, "mx.example.org");
+	tr_config_free(&c);
+	load_ok("dkim = off\ndkim_resolver = [::1]:53\n", &c);
+	assert_int_equal(c.dkim, TR_DKIM_OFF);
+	tr_config_free(&c);
+
+	load_err("dkim = maybe\n", "1: dkim: \"maybe\" is not one of off, "
+	    "record, require");
+	load_err("dkim_timeout = 0\n", "1: dkim_timeout: 0 is below the "
+	    "minimum 1");
+	load_err("dkim_resolver = dns.example:53\n", "1: dkim_resolver: "
+	    "\"dns.example:53\": not an IP address with an optional port "
+	    "(192.0.2.1:5353, [2001:db8::1]:53)");
+	load_err("dkim_resolver = 127.0.0.1:99999\n",
+	    "1: dkim_resolver: \"127.0.0.1:99999\": bad port");
+}
+
 int
 main(void)
 {
@@ -842,6 +877,7 @@ main(void)
 		cmocka_unit_test(test_dump_reload),
 		cmocka_unit_test(test_load_buf),
 		cmocka_unit_test(test_tree_configs),
+		cmocka_unit_test(test_dkim_keys),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -218,7 +218,7 @@ test_open_fresh(void **state)
 	struct tu_store *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 
-	assert_int_equal(tr_store_schema_version(), 5);
+	assert_int_equal(tr_store_schema_version(), 6);
 	assert_int_equal(q_int(db, "PRAGMA user_version"),
 	    tr_store_schema_version());
 	q_text_eq(db, "SELECT value FROM tlsrptd_meta WHERE key = "
@@ -269,7 +269,7 @@ test_migrate_v1(void **state)
 	if (tr_store_open(path, 0, &st, &err) != TR_OK)
 		fail_msg("open: %s", err.msg);
 	db = tr_store_db(st);
-	assert_int_equal(q_int(db, "PRAGMA user_version"), 5);
+	assert_int_equal(q_int(db, "PRAGMA user_version"), 6);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM report_domains"), 2);
 	q_text_eq(db, "SELECT policy_type || ' ' || successful_sessions || ' ' "
 	    "|| failed_sessions || ' ' || organization_name || ' ' || "
@@ -344,7 +344,7 @@ test_migrate_v4(void **state)
 	if (tr_store_open(path, 0, &st, &err) != TR_OK)
 		fail_msg("open: %s", err.msg);
 	db = tr_store_db(st);
-	assert_int_equal(q_int(db, "PRAGMA user_version"), 5);
+	assert_int_equal(q_int(db, "PRAGMA user_version"), 6);
 	q_text_eq(db, "SELECT group_concat(policy_domain || ' ' || policy_type "
 	    "|| ' ' || successful_sessions || '/' || failed_sessions, '; ') "
 	    "FROM (SELECT * FROM report_domains ORDER BY report_ref)",

@@ -89,14 +89,15 @@ sqlite3 "$db" "PRAGMA foreign_keys = ON; DELETE FROM reports WHERE id = $rid;
   INSERT INTO quarantine (received_at, way_in, source, reason_class, reason, raw, raw_sha256)
   VALUES ('2026-11-01T10:00:00Z', 'milter', 'Q1D', 'schema', 'refused by 0.0.1', readfile('$C/mox__microsoft.eml'), 'x');"
 newq=$(sql "$db" "SELECT id FROM quarantine WHERE source = 'Q1D'")
-rc=0; q quarantine retry "$newq" "$qid" > "$T/retry" 2>&1 || rc=$?
+# the corpus mail is not signed for us: DKIM has its own test (dkim.sh)
+rc=0; q quarantine retry --dkim off "$newq" "$qid" > "$T/retry" 2>&1 || rc=$?
 check_eq "retry: some still quarantined" 1 "$rc"
 check_grep "retry: stored" "$newq  stored" "$T/retry"
 check_grep "retry: still invalid" "$qid  still-invalid" "$T/retry"
 check_eq "retry: stored with its origin" "milter Q1D 2026-11-01T10:00:00Z" \
     "$(sql "$db" "SELECT way_in, source, received_at FROM reports WHERE report_id = '133198585438131172+test.xmox.nl'" | tr '\t' ' ')"
 check_eq "retry: left the quarantine" 0 "$(sql "$db" "SELECT count(*) FROM quarantine WHERE source = 'Q1D'")"
-rc=0; q quarantine retry --all > "$T/retry2" 2>&1 || rc=$?
+rc=0; q quarantine retry --dkim off --all > "$T/retry2" 2>&1 || rc=$?
 check_eq "retry --all: status" 1 "$rc"
 check_eq "retry --all: every row" 11 "$(wc -l < "$T/retry2")"
 q quarantine delete "$qid" > "$T/del"
@@ -151,6 +152,8 @@ cp "$db" "$T/d.db"
 sqlite3 "$T/d.db" "UPDATE quarantine SET received_at = '2020-01-01T00:00:00Z'"
 cat > "$T/d.conf" <<EOF
 database = $T/d.db
+# unsigned and third-party corpus mail: DKIM has its own test (dkim.sh)
+dkim = off
 log = $T/d.log
 rua = tlsrpt@tlsrpt.test
 milter_socket = unix:$T/m.sock
