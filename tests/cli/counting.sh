@@ -93,6 +93,8 @@ cat > "$T/d.conf" <<EOF
 database = $T/d.db
 log = $tlog
 rua = tlsrpt@example.com
+# the test's mails are not signed: DKIM is tests/cli/dkim.sh's business
+dkim = off
 milter_socket = none
 http_listen = 127.0.0.1:$port
 domains = example.com, mx.hoster.example=example.com

@@ -306,6 +306,8 @@ cat > "$T/tlsrptd.conf" <<EOF2
 database = $db
 log = $tlog
 rua = tlsrpt@tlsrpt.test
+# the test's mails are not signed: DKIM is tests/cli/dkim.sh's business
+dkim = off
 milter_socket = none
 smtp_listen = 127.0.0.1:$sport
 dashboard_listen = 127.0.0.1:$port

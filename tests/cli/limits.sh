@@ -44,6 +44,8 @@ database = $db
 log = $tlog
 log_level = debug
 rua = tlsrpt@tlsrpt.test
+# the test's mails are not signed: DKIM is tests/cli/dkim.sh's business
+dkim = off
 milter_socket = none
 smtp_listen = 127.0.0.1:$port
 http_listen = 127.0.0.1:$hport

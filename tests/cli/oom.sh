@@ -98,6 +98,8 @@ cat > "$T/tlsrptd.conf" <<EOC
 database = $db
 log = $tlog
 rua = tlsrpt@example.org
+# the test's mails are not signed: DKIM is tests/cli/dkim.sh's business
+dkim = off
 milter_socket = none
 smtp_listen = 127.0.0.1:$port
 http_listen = 127.0.0.1:$hp

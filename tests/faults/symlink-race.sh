@@ -40,6 +40,8 @@ cat > "$T/tlsrptd.conf" <<EOC
 database = $T/db/tlsrptd.db
 log = $tlog
 rua = tlsrpt@example.org
+# the test's mails are not signed: DKIM is tests/cli/dkim.sh's business
+dkim = off
 smtp_listen = 127.0.0.1:$(pf_free_port)
 lmtp_listen = unix:$T/run/lmtp.sock
 milter_socket = unix:$T/run/milter.sock
