@@ -57,6 +57,10 @@ cp /etc/resolv.conf "$root/etc/resolv.conf"
 # the host's loopback names (the root shares its network)
 printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' \
     > "$root/etc/hosts"
+# as in any chroot: packages' maintainer scripts start no services (unbound,
+# postfix) that would outlive the rehearsal on the shared loopback
+printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"
+chmod 0755 "$root/usr/sbin/policy-rc.d"
 echo "== clean root made in $(($(date +%s) - t0)) s"
 
 # a clean clone of the commit checked out here, as a newcomer's git clone
