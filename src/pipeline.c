@@ -472,15 +472,7 @@ tr_analysis_own_domains(struct tr_analysis *a, const char *const *domains,
 void
 tr_analysis_free(struct tr_analysis *a)
 {
-	size_t i;
-
-	for (i = 0; i < a->nitems; i++) {
-		tr_report_free(a->items[i].report);
-		free(a->items[i].organization_name);
-		free(a->items[i].report_id);
-		free(a->items[i].member);
-	}
-	free(a->items);
+	drop_items(a);
 	tr_mime_result_free(&a->mime);
 	memset(a, 0, sizeof(*a));
 }
