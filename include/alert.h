@@ -30,6 +30,10 @@ struct tr_alert_settings {
 	unsigned command_timeout;	/* seconds; 0: TR_ALERT_COMMAND_TIMEOUT */
 	unsigned max_per_report;	/* alerts one report may raise; 0: default */
 	unsigned max_per_hour;		/* alerts in any hour; 0: default */
+	/* The site's own domains (tlsrptd.conf "domains"), or none: their
+	 * alerts go first when the caps above leave room for only some. */
+	const char *const *own_domains;
+	size_t nown_domains;
 };
 
 /* A policy domain's day, its sessions counted once (domain_daily). */

@@ -652,7 +652,24 @@ struct check {
 	const char *domain;
 	const char *day;
 	size_t verdict;			/* the report that brought it */
+	int foreign;			/* 1: not one of the site's domains */
 };
+
+/* order_checks - the site's own domains first, each side in the order the
+ * reports brought them (a stable insertion sort: nc is small) */
+static void
+order_checks(struct check *c, size_t nc)
+{
+	struct check t;
+	size_t i, j;
+
+	for (i = 1; i < nc; i++) {
+		t = c[i];
+		for (j = i; j > 0 && c[j - 1].foreign > t.foreign; j--)
+			c[j] = c[j - 1];
+		c[j] = t;
+	}
+}
 
 /* hour_full - whether this hour's alerts are used up (the window starts
  * with the first alert after the last one ended) */
@@ -717,7 +734,7 @@ tr_alerter_check(struct tr_alerter *a, const struct tr_verdict *v, size_t n)
 {
 	struct check *c;
 	size_t i, j, k, nc = 0, held;
-	unsigned raised = 0;
+	unsigned *raised;
 	int capped = 0;
 
 	if (a == NULL || a->s.threshold <= 0)
@@ -754,6 +771,9 @@ tr_alerter_check(struct tr_alerter *a, const struct tr_verdict *v, size_t n)
 			c[nc].domain = t->policy_domain;
 			c[nc].day = t->day;
 			c[nc].verdict = i;
+			c[nc].foreign = a->s.nown_domains > 0 &&
+			    tr_domain_owner(t->policy_domain, a->s.own_domains,
+			    a->s.nown_domains) == NULL;
 			nc++;
 		}
 	if (capped)
@@ -766,13 +786,17 @@ tr_alerter_check(struct tr_alerter *a, const struct tr_verdict *v, size_t n)
 	 * (and the commands) of the others. What is held back stays
 	 * unclaimed and alerts with a later report of its day.
 	 */
-	held = a->held_back;
-	for (k = 0; k < nc; k++) {
-		if (k == 0 || c[k].verdict != c[k - 1].verdict)
-			raised = 0;
-		raised += (unsigned)raise_alert(a, c[k].domain, c[k].day,
-		    raised >= a->s.max_per_report);
+	if ((raised = calloc(n, sizeof(*raised))) == NULL) {
+		log_warn("alerts");
+		free(c);
+		return;
 	}
+	order_checks(c, nc);
+	held = a->held_back;
+	for (k = 0; k < nc; k++)
+		raised[c[k].verdict] += (unsigned)raise_alert(a, c[k].domain,
+		    c[k].day, raised[c[k].verdict] >= a->s.max_per_report);
+	free(raised);
 	if (a->held_back > held)
 		log_warnx("alerts: %zu due alert%s held back (at most %u per "
 		    "report, %u per hour); a later report of the day raises "

@@ -302,6 +302,8 @@ start_extras(struct run *r)
 		as.min_sessions = r->cfg.alert_min_sessions;
 		as.command = r->cfg.alert_command;
 		as.max_per_report = r->cfg.alert_max_per_report;
+		as.own_domains = (const char *const *)r->cfg.domains.v;
+		as.nown_domains = r->cfg.domains.n;
 		as.max_per_hour = r->cfg.alert_max_per_hour;
 		if ((r->alerter = tr_alerter_new(tr_daemon_base(r->d), r->st,
 		    &as, r->stats)) == NULL)

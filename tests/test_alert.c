@@ -534,6 +534,43 @@ test_alert_bounds(void **state)
 	event_base_free(base);
 }
 
+/* test_alert_own_first - with the site's domains set, their alerts go
+ * first when the per-report cap leaves room for only some */
+static void
+test_alert_own_first(void **state)
+{
+	static const char *const own[] = { "d9.example", "d11.example" };
+	struct tu_store *fx = *state;
+	struct tr_alert_settings s = { .threshold = 1, .min_sessions = 1,
+	    .max_per_report = 3, .max_per_hour = 100, .own_domains = own,
+	    .nown_domains = 2 };
+	struct event_base *base = event_base_new();
+	struct tr_alerter *a;
+	struct tr_verdict v;
+	size_t len;
+	char *buf;
+
+	assert_non_null(a = tr_alerter_new(base, fx->st, &s, NULL));
+	buf = many_domains("own-1", 12, &len);
+	record(fx, buf, len, &v);
+	free(buf);
+	tr_alerter_check(a, &v, 1);
+	tr_verdict_free(&v);
+	assert_int_equal(alerts_rows(fx), 3);
+	/* the two own domains, though the report names them last, then the
+	 * first of the others */
+	assert_int_equal(count_lines(fx->log, "\"policy_domain\":\"d9.example\""),
+	    1);
+	assert_int_equal(count_lines(fx->log, "\"policy_domain\":\"d11.example\""),
+	    1);
+	assert_int_equal(count_lines(fx->log, "\"policy_domain\":\"d0.example\""),
+	    1);
+	assert_int_equal(count_lines(fx->log, "\"policy_domain\":\"d1.example\""),
+	    0);
+	tr_alerter_free(a);
+	event_base_free(base);
+}
+
 /* test_alert_commands_wait - more alerts than commands may run at once:
  * the others wait and run as slots free, none is lost; a command that has
  * not run when the alerter stops leaves its alert unrecorded */
@@ -635,6 +672,7 @@ main(void)
 		cmocka_unit_test(test_fields),
 		T(test_alerter_runs_command_once),
 		T(test_alerter_command_failures),
+		T(test_alert_own_first),
 		T(test_alert_bounds),
 		T(test_alert_commands_wait),
 		T(test_migration_from_version_1),
