@@ -27,6 +27,7 @@
 #include <json-c/json.h>
 #include <openssl/ssl.h>
 
+#include "accept.h"
 #include "budget.h"
 #include "http.h"
 #include "http_framing.h"
@@ -36,7 +37,6 @@
 #include "tls.h"
 
 #define MAX_HEADERS	(64 * 1024)	/* request line and header section */
-#define ACCEPT_BACKOFF	1		/* seconds without accept after EMFILE */
 #define HASH_MAX	65536		/* buckets of the connection table */
 #define SOURCE_MAX	(INET6_ADDRSTRLEN + 8)
 #define HEADROOM	(64 * 1024)	/* budget taken ahead of what is read:
@@ -103,8 +103,8 @@ struct tr_http {
 	struct lsock *ls;
 	size_t nls;
 	unsigned nconns;
-	int at_limit, backoff, stopping, warned_limit;
-	struct event *backoff_ev;
+	int at_limit, stopping, warned_limit;
+	struct tr_accept *acc;		/* the accept back-off */
 	struct conn **hash;
 	size_t hmask;
 	TAILQ_HEAD(, conn) conns;
@@ -213,7 +213,8 @@ static void
 update_listeners(struct tr_http *h)
 {
 	struct evconnlistener *l;
-	int want = !h->stopping && !h->at_limit && !h->backoff;
+	int want = !h->stopping && !h->at_limit &&
+	    !tr_accept_paused(h->acc);
 	size_t i;
 
 	for (i = 0; i < h->nls; i++) {
@@ -577,43 +578,11 @@ fail:
 	return NULL;
 }
 
-/* The error callback of a listener gets evhttp's argument, not ours: the
- * one endpoint of the process is found here. */
-static struct tr_http *endpoint;
-
-/* accept_error - evconnlistener's error callback: out of descriptors
- * stops accepting for a while instead of spinning */
+/* resume - the accept back-off is over */
 static void
-accept_error(struct evconnlistener *l, void *arg)
+resume(void *arg)
 {
-	struct tr_http *h = endpoint;
-	struct timeval tv = { ACCEPT_BACKOFF, 0 };
-	const char *spec = "?";
-	int e = errno;
-	size_t i;
-
-	if (h == NULL)
-		return;
-	for (i = 0; i < h->nls; i++)
-		if (h->ls[i].bound != NULL &&
-		    evhttp_bound_socket_get_listener(h->ls[i].bound) == l)
-			spec = h->ls[i].spec;
-	log_warnx("http: %s: accept: %s", spec, strerror(e));
-	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
-		h->backoff = 1;
-		update_listeners(h);
-		evtimer_add(h->backoff_ev, &tv);
-	}
-}
-
-/* backoff_over - accept again */
-static void
-backoff_over(evutil_socket_t fd, short what, void *arg)
-{
-	struct tr_http *h = arg;
-
-	h->backoff = 0;
-	update_listeners(h);
+	update_listeners(arg);
 }
 
 /* --- requests ------------------------------------------------------------- */
@@ -971,7 +940,6 @@ tr_http_start(struct tr_http *h, struct tr_daemon *d)
 	h->d = d;
 	h->base = tr_daemon_base(d);
 	h->budget = tr_daemon_budget(d);
-	endpoint = h;
 	/* a client that goes away must not kill the daemon with SIGPIPE */
 	signal(SIGPIPE, SIG_IGN);
 	for (nb = 16; nb < 2 * (size_t)h->cfg->http_max_connections &&
@@ -986,7 +954,7 @@ tr_http_start(struct tr_http *h, struct tr_daemon *d)
 		log_warnx("http: cannot create a timer");
 		return -1;
 	}
-	if ((h->backoff_ev = evtimer_new(h->base, backoff_over, h)) == NULL) {
+	if ((h->acc = tr_accept_new(h->base, "http", resume, h)) == NULL) {
 		log_warnx("http: cannot create a timer");
 		return -1;
 	}
@@ -1016,8 +984,12 @@ tr_http_start(struct tr_http *h, struct tr_daemon *d)
 			return -1;
 		}
 		ls->fd = -1;	/* closed by its listener from now on */
-		evconnlistener_set_error_cb(
-		    evhttp_bound_socket_get_listener(ls->bound), accept_error);
+		if (tr_accept_add(h->acc,
+		    evhttp_bound_socket_get_listener(ls->bound), ls->spec) ==
+		    -1) {
+			log_warnx("http: out of memory");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -1036,6 +1008,9 @@ tr_http_stop(struct tr_http *h)
 			evhttp_del_accept_socket(h->ls[i].eh, h->ls[i].bound);
 			h->ls[i].bound = NULL;
 		}
+	/* no back-off timer may keep the loop running */
+	tr_accept_free(h->acc);
+	h->acc = NULL;
 }
 
 /* tr_http_free - everything, connections first */
@@ -1074,12 +1049,9 @@ tr_http_free(struct tr_http *h)
 		}
 		free(ls->spec);
 	}
-	if (h->backoff_ev != NULL)
-		event_free(h->backoff_ev);
+	tr_accept_free(h->acc);
 	if (h->limit_ev != NULL)
 		event_free(h->limit_ev);
-	if (endpoint == h)
-		endpoint = NULL;
 	if (h->ssl != NULL)
 		SSL_CTX_free(h->ssl);
 	free(h->hash);

@@ -24,6 +24,7 @@
 #include <json-c/json.h>
 #include <openssl/ssl.h>
 
+#include "accept.h"
 #include "budget.h"
 #include "listen.h"
 #include "log.h"
@@ -34,7 +35,6 @@
 #define BACKLOG		511
 #define READ_HIGH	(64 * 1024)	/* input buffered before reading pauses */
 #define WRITE_HIGH	(64 * 1024)	/* replies unsent before reading pauses */
-#define BACKOFF_SECONDS	1		/* listeners off when out of descriptors */
 #define STOP_WRITE_SECONDS 5		/* for the last reply when stopping */
 #define CLOSE_WRITE_SECONDS 5		/* for the last reply of any session */
 #define HOSTNAME_MAX	255
@@ -90,8 +90,7 @@ struct tr_smtp_server {
 	char hostname[HOSTNAME_MAX + 1];
 	struct listener *ls;
 	size_t nls;
-	struct event *backoff_ev;
-	int backing_off;
+	struct tr_accept *acc;		/* the accept back-off */
 	LIST_HEAD(, conn) conns;
 	unsigned nconns;		/* with a socket */
 	unsigned long seq;		/* queue id counter */
@@ -992,38 +991,14 @@ listeners_enable(struct tr_smtp_server *srv, int on)
 		}
 }
 
-/* backoff_over - try accepting again after running out of descriptors */
+/* resume - the accept back-off is over: accept again unless stopping */
 static void
-backoff_over(evutil_socket_t fd, short what, void *arg)
+resume(void *arg)
 {
 	struct tr_smtp_server *srv = arg;
 
-	srv->backing_off = 0;
 	if (!srv->stopping)
 		listeners_enable(srv, 1);
-}
-
-/* accept_error - out of descriptors (or memory): stop accepting for a
- * moment, or the pending connection would wake the loop endlessly */
-static void
-accept_error(struct evconnlistener *lev, void *arg)
-{
-	struct listener *l = arg;
-	struct tr_smtp_server *srv = l->srv;
-	struct timeval tv = { BACKOFF_SECONDS, 0 };
-	int e = EVUTIL_SOCKET_ERROR();
-
-	if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM) {
-		log_warnx("smtp: accept on %s: %s", l->spec, strerror(e));
-		return;
-	}
-	if (srv->backing_off)
-		return;
-	srv->backing_off = 1;
-	log_warnx("smtp: accept on %s: %s: not accepting for %d s", l->spec,
-	    strerror(e), BACKOFF_SECONDS);
-	listeners_enable(srv, 0);
-	evtimer_add(srv->backoff_ev, &tv);
 }
 
 /* tr_smtp_start - listeners and timers on the loop */
@@ -1045,7 +1020,7 @@ tr_smtp_start(struct tr_smtp_server *srv, struct tr_daemon *d)
 	srv->seq = (unsigned long)getpid() << 12;
 	/* a client gone mid-write must not kill the daemon */
 	signal(SIGPIPE, SIG_IGN);
-	if ((srv->backoff_ev = evtimer_new(srv->base, backoff_over, srv)) ==
+	if ((srv->acc = tr_accept_new(srv->base, "smtp", resume, srv)) ==
 	    NULL) {
 		log_warnx("smtp: cannot create a timer");
 		return -1;
@@ -1059,7 +1034,10 @@ tr_smtp_start(struct tr_smtp_server *srv, struct tr_daemon *d)
 			return -1;
 		}
 		l->fd = -1;
-		evconnlistener_set_error_cb(l->lev, accept_error);
+		if (tr_accept_add(srv->acc, l->lev, l->spec) == -1) {
+			log_warnx("smtp: out of memory");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -1098,8 +1076,9 @@ tr_smtp_stop(struct tr_smtp_server *srv)
 		return;
 	srv->stopping = 1;
 	close_listeners(srv);
-	if (srv->backoff_ev != NULL)
-		evtimer_del(srv->backoff_ev);
+	/* no back-off timer may keep the loop running */
+	tr_accept_free(srv->acc);
+	srv->acc = NULL;
 	for (c = LIST_FIRST(&srv->conns); c != NULL; c = next) {
 		next = LIST_NEXT(c, entry);
 		/* a session whose message is out is answered, then closed
@@ -1137,8 +1116,7 @@ tr_smtp_free(struct tr_smtp_server *srv)
 	for (i = 0; i < srv->nls; i++)
 		free(srv->ls[i].spec);
 	free(srv->ls);
-	if (srv->backoff_ev != NULL)
-		event_free(srv->backoff_ev);
+	tr_accept_free(srv->acc);
 	if (srv->tls != NULL)
 		SSL_CTX_free(srv->tls);
 	free(srv);
