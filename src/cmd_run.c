@@ -30,6 +30,7 @@
 #include "stats.h"
 #include "smtp.h"
 #include "store.h"
+#include "way_in.h"
 
 #define DEFAULT_CONFIG	"/etc/tlsrptd/tlsrptd.conf"
 
@@ -84,7 +85,8 @@ status_text(struct run *r)
 {
 	const struct tr_strlist *l[4] = { &r->cfg.smtp_listen,
 	    &r->cfg.lmtp_listen, &r->cfg.http_listen, &r->cfg.https_listen };
-	const char *name[4] = { "smtp", "lmtp", "http", "https" };
+	const enum tr_way_in way[4] = { TR_WAY_SMTP, TR_WAY_LMTP,
+	    TR_WAY_HTTP, TR_WAY_HTTPS };
 	size_t i, k, n;
 	int sep = 0;
 
@@ -97,8 +99,8 @@ status_text(struct run *r)
 	for (k = 0; k < 4; k++)
 		for (i = 0; i < l[k]->n && n < sizeof(r->status); i++) {
 			n += (size_t)snprintf(r->status + n, sizeof(r->status) -
-			    n, "%s%s %s", sep ? ", " : " on ", name[k],
-			    l[k]->v[i]);
+			    n, "%s%s %s", sep ? ", " : " on ",
+			    tr_way_in_name(way[k]), l[k]->v[i]);
 			sep = 1;
 		}
 }

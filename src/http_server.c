@@ -35,6 +35,7 @@
 #include "listen.h"
 #include "log.h"
 #include "tls.h"
+#include "way_in.h"
 
 #define MAX_HEADERS	(64 * 1024)	/* request line and header section */
 #define HASH_MAX	65536		/* buckets of the connection table */
@@ -698,6 +699,13 @@ answer(struct tr_http *h, struct evhttp_request *req, struct conn *c,
 		evbuffer_free(b);
 }
 
+/* way_in - how the reports of ls come in */
+static enum tr_way_in
+way_in(const struct lsock *ls)
+{
+	return ls->tls ? TR_WAY_HTTPS : TR_WAY_HTTP;
+}
+
 /* log_refusal - the log line of a report the endpoint turned away before
  * the pipeline saw it; other paths only at debug level (scanners) */
 static void
@@ -708,8 +716,8 @@ log_refusal(const struct lsock *ls, const char *source, size_t len,
 	struct json_object *f = json_object_new_object();
 
 	json_object_object_add(f, "outcome", json_object_new_string(outcome));
-	json_object_object_add(f, "way_in", json_object_new_string(ls->tls ?
-	    "https" : "http"));
+	json_object_object_add(f, "way_in",
+	    json_object_new_string(tr_way_in_name(way_in(ls))));
 	json_object_object_add(f, "source", json_object_new_string(source));
 	json_object_object_add(f, "size", json_object_new_int64((int64_t)len));
 	json_object_object_add(f, "reason_class",
@@ -772,7 +780,7 @@ submit(struct lsock *ls, struct evhttp_request *req, struct conn *c,
 	j->job.kind = dec->kind;
 	j->job.hint = j->media_type[0] != '\0' ? j->media_type : NULL;
 	j->job.note = j->note[0] != '\0' ? j->note : NULL;
-	j->job.origin.way_in = ls->tls ? "https" : "http";
+	j->job.origin.way_in = way_in(ls);
 	j->job.origin.source = j->source;
 	j->job.origin.received_at = (int64_t)time(NULL);
 	j->job.done = job_done;

@@ -31,6 +31,7 @@
 #include "smtp.h"
 #include "smtp_session.h"
 #include "tls.h"
+#include "way_in.h"
 
 #define BACKLOG		511
 #define READ_HIGH	(64 * 1024)	/* input buffered before reading pauses */
@@ -225,6 +226,13 @@ fail:
 	return rc;
 }
 
+/* way_in - how c's messages come in */
+static enum tr_way_in
+way_in(const struct conn *c)
+{
+	return c->lmtp ? TR_WAY_LMTP : TR_WAY_SMTP;
+}
+
 /* log_msg - the log line of a message that never reached the loop */
 static void
 log_msg(struct conn *c, enum tr_loglevel level, const char *outcome,
@@ -235,7 +243,7 @@ log_msg(struct conn *c, enum tr_loglevel level, const char *outcome,
 
 	json_object_object_add(f, "outcome", json_object_new_string(outcome));
 	json_object_object_add(f, "way_in",
-	    json_object_new_string(c->lmtp ? "lmtp" : "smtp"));
+	    json_object_new_string(tr_way_in_name(way_in(c))));
 	json_object_object_add(f, "source", json_object_new_string(c->qid));
 	json_object_object_add(f, "client", json_object_new_string(c->client));
 	json_object_object_add(f, "envelope_from",
@@ -424,7 +432,7 @@ submit(struct conn *c)
 	job->buf = e->data;
 	job->len = e->len;
 	job->kind = TR_INPUT_MESSAGE;
-	job->origin.way_in = c->lmtp ? "lmtp" : "smtp";
+	job->origin.way_in = way_in(c);
 	job->origin.source = c->qid;
 	job->origin.client = c->client;
 	job->origin.envelope_from = e->from;
