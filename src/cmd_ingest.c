@@ -258,6 +258,8 @@ static const struct option ingest_opts[] = {
 };
 
 /* cmd_ingest - tlsrptd ingest [--db PATH] PATH... */
+/* (over 80 lines until ingest, the daemon and quarantine retry share one
+ * batch engine: its begin/commit/count code is still its own) */
 static int
 cmd_ingest(int argc, char **argv)
 {

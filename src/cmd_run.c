@@ -316,6 +316,8 @@ static const struct option run_opts[] = {
 };
 
 /* cmd_run - tlsrptd run [-c FILE] [-f] */
+/* (over 80 lines until the receivers are started from one table instead
+ * of one by one) */
 static int
 cmd_run(int argc, char **argv)
 {
