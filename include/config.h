@@ -128,16 +128,8 @@ enum tr_err tr_config_check_run(const struct tr_config *c,
 
 void tr_config_free(struct tr_config *c);
 
-/* tr_config_is_rua - whether an address (with or without <>) is a rua
- * recipient: exact match, or its domain matches an "@domain" entry;
- * case-insensitive. */
-int tr_config_is_rua(const struct tr_config *c, const char *addr);
-
-/* tr_config_is_trusted_proxy - whether the IP literal addr (as printed by
- * inet_ntop) is one of http_trusted_proxies */
-int tr_config_is_trusted_proxy(const struct tr_config *c, const char *addr);
-
-/* tr_config_dump - write the effective configuration, one key per line */
-void tr_config_dump(const struct tr_config *c, FILE *f);
+/* the run-time lookups and the dump, declared with their own modules */
+#include "config_dump.h"
+#include "config_lookup.h"
 
 #endif

@@ -2,6 +2,8 @@
 #ifndef TR_LISTEN_H
 #define TR_LISTEN_H
 
+#include <stddef.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -21,6 +23,22 @@
  */
 int tr_listen_open(const char *spec, int backlog, uid_t uid, gid_t gid,
     struct tr_error *err);
+
+/* What tr_listen_parse_inet made of an address. */
+enum tr_listen_parse {
+	TR_LISTEN_PARSED,	/* a socket address */
+	TR_LISTEN_BAD_ADDRESS,	/* not IPv4:PORT, [IPv6]:PORT or *:PORT */
+	TR_LISTEN_BAD_PORT,	/* the form is right, the port not 1 to 65535 */
+};
+
+/*
+ * tr_listen_parse_inet - spec[0..len), "IPv4:PORT", "[IPv6]:PORT" or
+ * "*:PORT", into *ss and *sslen; *any is set for the wildcard (an IPv6
+ * address in ss, all zeros). The one parser of listen addresses: the
+ * configuration checks them with it, tr_listen_open binds what it made.
+ */
+enum tr_listen_parse tr_listen_parse_inet(const char *spec, size_t len,
+    struct sockaddr_storage *ss, socklen_t *sslen, int *any);
 
 /* tr_listen_unix_path - the path of a "unix:PATH" address, else NULL */
 const char *tr_listen_unix_path(const char *spec);

@@ -6,6 +6,7 @@
 
 #include "daemon.h"
 #include "pipeline.h"
+#include "way_in.h"
 
 /*
  * Policy domains that get a label of their own, the first ones seen since
@@ -23,7 +24,7 @@ void tr_stats_free(struct tr_stats *s);
 /* Updates, all on the loop thread; s may be NULL (no metrics). */
 
 /* tr_stats_received - a job reached the loop */
-void tr_stats_received(struct tr_stats *s, const char *way_in);
+void tr_stats_received(struct tr_stats *s, enum tr_way_in way_in);
 
 /* tr_stats_pipeline - one job's analysis and recording took seconds */
 void tr_stats_pipeline(struct tr_stats *s, double seconds);
@@ -31,7 +32,7 @@ void tr_stats_pipeline(struct tr_stats *s, double seconds);
 /* tr_stats_verdict - a job's final verdict, after its batch's commit (or
  * its failure): outcome, reports, quarantine class, and the tallies of
  * newly stored reports (sessions per domain and result-type) */
-void tr_stats_verdict(struct tr_stats *s, const char *way_in,
+void tr_stats_verdict(struct tr_stats *s, enum tr_way_in way_in,
     const struct tr_verdict *v);
 
 /* tr_stats_commit - a batch of jobs committed (or not); the commit took

@@ -9,12 +9,13 @@
 #include "error.h"
 #include "mime.h"
 #include "report.h"
+#include "way_in.h"
 
 struct tr_store;
 
-/* Where a message came from; every field may be NULL but way_in. */
+/* Where a message came from; every pointer may be NULL. */
 struct tr_origin {
-	const char *way_in;		/* "file", "milter", "smtp", "lmtp", "https" */
+	enum tr_way_in way_in;		/* stored by its tr_way_in_name */
 	const char *source;		/* file path, MTA queue id, client address */
 	const char *client;		/* the peer's address (own listeners) */
 	const char *envelope_from;

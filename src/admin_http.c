@@ -16,6 +16,7 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 
+#include "accept.h"
 #include "admin_http.h"
 #include "listen.h"
 #include "log.h"
@@ -33,13 +34,10 @@ struct tr_admin_http {
 	struct listener l[MAX_ADDRS];
 	size_t n;
 	struct evhttp *http;
-	struct event *backoff;		/* re-enables accepting after EMFILE */
+	struct tr_accept *acc;		/* the accept back-off */
 	struct tr_stats *stats;
 	struct tr_daemon *d;
 };
-
-/* The started admin listener (there is one per process), for accept_error. */
-static struct tr_admin_http *running;
 
 /* tr_admin_http_listen - every socket bound and listening, or none */
 struct tr_admin_http *
@@ -87,47 +85,6 @@ tr_admin_http_listen(const struct tr_strlist *addrs, uid_t uid, gid_t gid,
 fail:
 	tr_admin_http_free(h);
 	return NULL;
-}
-
-/* resume - the back-off is over: accept again */
-static void
-resume(evutil_socket_t fd, short what, void *arg)
-{
-	struct tr_admin_http *h = arg;
-	size_t i;
-
-	for (i = 0; i < h->n; i++)
-		if (h->l[i].lev != NULL)
-			evconnlistener_enable(h->l[i].lev);
-}
-
-/*
- * accept_error - out of descriptors: stop accepting for a second rather
- * than spin on a listener that stays readable. Its argument is evhttp's,
- * so the listeners are found through running.
- */
-static void
-accept_error(struct evconnlistener *lev, void *arg)
-{
-	struct tr_admin_http *h = running;
-	struct timeval one = { 1, 0 };
-	int e = EVUTIL_SOCKET_ERROR();
-	size_t i;
-
-	if (h == NULL)
-		return;
-	if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM) {
-		log_warnx("metrics_listen: accept: %s", strerror(e));
-		return;
-	}
-	if (evtimer_pending(h->backoff, NULL))
-		return;
-	log_warnx("metrics_listen: accept: %s; pausing for a second",
-	    strerror(e));
-	for (i = 0; i < h->n; i++)
-		if (h->l[i].lev != NULL)
-			evconnlistener_disable(h->l[i].lev);
-	evtimer_add(h->backoff, &one);
 }
 
 /* reply - a short plain-text answer */
@@ -215,7 +172,8 @@ tr_admin_http_start(struct tr_admin_http *h, struct event_base *base,
 	h->stats = s;
 	h->d = d;
 	if ((h->http = evhttp_new(base)) == NULL ||
-	    (h->backoff = evtimer_new(base, resume, h)) == NULL) {
+	    (h->acc = tr_accept_new(base, "metrics_listen", NULL, NULL)) ==
+	    NULL) {
 		log_warnx("metrics_listen: cannot set up the HTTP server");
 		return -1;
 	}
@@ -238,9 +196,11 @@ tr_admin_http_start(struct tr_admin_http *h, struct event_base *base,
 		}
 		h->l[i].fd = -1;	/* evhttp closes it now */
 		h->l[i].lev = evhttp_bound_socket_get_listener(bs);
-		evconnlistener_set_error_cb(h->l[i].lev, accept_error);
+		if (tr_accept_add(h->acc, h->l[i].lev, h->l[i].addr) == -1) {
+			log_warnx("metrics_listen: out of memory");
+			return -1;
+		}
 	}
-	running = h;
 	return 0;
 }
 
@@ -252,12 +212,9 @@ tr_admin_http_free(struct tr_admin_http *h)
 
 	if (h == NULL)
 		return;
-	if (running == h)
-		running = NULL;
 	if (h->http != NULL)
 		evhttp_free(h->http);
-	if (h->backoff != NULL)
-		event_free(h->backoff);
+	tr_accept_free(h->acc);
 	for (i = 0; i < h->n; i++) {
 		if (h->l[i].fd != -1)
 			close(h->l[i].fd);

@@ -18,6 +18,7 @@
 #include "pipeline.h"
 #include "source.h"
 #include "store.h"
+#include "way_in.h"
 
 #define DEFAULT_DB	"/var/lib/tlsrptd/tlsrptd.db"
 /*
@@ -162,7 +163,8 @@ record_one(struct ingest *in, struct tr_apool_item *it)
 		f = json_object_new_object();
 		json_object_object_add(f, "outcome", json_object_new_string(
 		    it->ioerr.code == TR_ERR_NOMEM ? "tempfail" : "error"));
-		json_object_object_add(f, "way_in", json_object_new_string("file"));
+		json_object_object_add(f, "way_in",
+	    json_object_new_string(tr_way_in_name(TR_WAY_FILE)));
 		json_object_object_add(f, "source", json_object_new_string(
 		    it->name != NULL ? it->name : "-"));
 		json_object_object_add(f, "reason_class",
@@ -183,7 +185,7 @@ record_one(struct ingest *in, struct tr_apool_item *it)
 	}
 
 	memset(&o, 0, sizeof(o));
-	o.way_in = "file";
+	o.way_in = TR_WAY_FILE;
 	o.source = it->name;
 	o.received_at = time(NULL);
 	v = &in->pending[in->npending++];
@@ -276,6 +278,8 @@ static const struct option ingest_opts[] = {
 };
 
 /* cmd_ingest - tlsrptd ingest [--db PATH] PATH... */
+/* (over 80 lines until ingest, the daemon and quarantine retry share one
+ * batch engine: its begin/commit/count code is still its own) */
 static int
 cmd_ingest(int argc, char **argv)
 {

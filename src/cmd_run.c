@@ -31,6 +31,7 @@
 #include "stats.h"
 #include "smtp.h"
 #include "store.h"
+#include "way_in.h"
 
 #define DEFAULT_CONFIG	"/etc/tlsrptd/tlsrptd.conf"
 
@@ -86,7 +87,8 @@ status_text(struct run *r)
 {
 	const struct tr_strlist *l[4] = { &r->cfg.smtp_listen,
 	    &r->cfg.lmtp_listen, &r->cfg.http_listen, &r->cfg.https_listen };
-	const char *name[4] = { "smtp", "lmtp", "http", "https" };
+	const enum tr_way_in way[4] = { TR_WAY_SMTP, TR_WAY_LMTP,
+	    TR_WAY_HTTP, TR_WAY_HTTPS };
 	size_t i, k, n;
 	int sep = 0;
 
@@ -99,8 +101,8 @@ status_text(struct run *r)
 	for (k = 0; k < 4; k++)
 		for (i = 0; i < l[k]->n && n < sizeof(r->status); i++) {
 			n += (size_t)snprintf(r->status + n, sizeof(r->status) -
-			    n, "%s%s %s", sep ? ", " : " on ", name[k],
-			    l[k]->v[i]);
+			    n, "%s%s %s", sep ? ", " : " on ",
+			    tr_way_in_name(way[k]), l[k]->v[i]);
 			sep = 1;
 		}
 }
@@ -320,6 +322,8 @@ static const struct option run_opts[] = {
 };
 
 /* cmd_run - tlsrptd run [-c FILE] [-f] */
+/* (over 80 lines until the receivers are started from one table instead
+ * of one by one) */
 static int
 cmd_run(int argc, char **argv)
 {

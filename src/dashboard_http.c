@@ -17,6 +17,7 @@
 #include <openssl/ssl.h>
 #include <sqlite3.h>
 
+#include "accept.h"
 #include "dashboard_auth.h"
 #include "dashboard_http.h"
 #include "listen.h"
@@ -42,8 +43,7 @@ struct tr_dashboard {
 	struct listener l[MAX_ADDRS];
 	size_t n;
 	struct evhttp *http;
-	struct event *backoff;		/* re-enables accepting after EMFILE */
-	int backing_off;		/* accept paused by the back-off */
+	struct tr_accept *acc;		/* the accept back-off */
 	size_t nconns;			/* connections open now */
 	int at_limit;			/* accept paused at TR_DASH_MAX_CONNS */
 	int warned_limit;		/* said so once */
@@ -53,9 +53,6 @@ struct tr_dashboard {
 	struct timespec deadline;	/* of the page being built; 0 = none */
 	int timed_out;			/* the progress handler cut it off */
 };
-
-/* The started dashboard (there is one per process), for accept_error. */
-static struct tr_dashboard *running;
 
 /* The pages, by path. */
 static const struct {
@@ -160,44 +157,18 @@ update_listeners(struct tr_dashboard *h)
 	for (i = 0; i < h->n; i++) {
 		if (h->l[i].lev == NULL)
 			continue;
-		if (h->at_limit || h->backing_off)
+		if (h->at_limit || tr_accept_paused(h->acc))
 			evconnlistener_disable(h->l[i].lev);
 		else
 			evconnlistener_enable(h->l[i].lev);
 	}
 }
 
-/* resume - the back-off is over: accept again */
+/* resume - the accept back-off is over */
 static void
-resume(evutil_socket_t fd, short what, void *arg)
+resume(void *arg)
 {
-	struct tr_dashboard *h = arg;
-
-	h->backing_off = 0;
-	update_listeners(h);
-}
-
-/* accept_error - out of descriptors: pause accepting for a second */
-static void
-accept_error(struct evconnlistener *lev, void *arg)
-{
-	struct tr_dashboard *h = running;
-	struct timeval one = { 1, 0 };
-	int e = EVUTIL_SOCKET_ERROR();
-
-	if (h == NULL)
-		return;
-	if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM) {
-		log_warnx("dashboard_listen: accept: %s", strerror(e));
-		return;
-	}
-	if (evtimer_pending(h->backoff, NULL))
-		return;
-	log_warnx("dashboard_listen: accept: %s; pausing for a second",
-	    strerror(e));
-	h->backing_off = 1;
-	update_listeners(h);
-	evtimer_add(h->backoff, &one);
+	update_listeners(arg);
 }
 
 /* over_time - SQLite's progress handler: interrupt a page's query once the
@@ -455,7 +426,8 @@ tr_dashboard_start(struct tr_dashboard *h, struct event_base *base,
 	h->ssl = ssl;
 	h->auth = auth;
 	if ((h->http = evhttp_new(base)) == NULL ||
-	    (h->backoff = evtimer_new(base, resume, h)) == NULL) {
+	    (h->acc = tr_accept_new(base, "dashboard_listen", resume, h)) ==
+	    NULL) {
 		log_warnx("dashboard_listen: cannot set up the HTTP server");
 		return -1;
 	}
@@ -479,9 +451,11 @@ tr_dashboard_start(struct tr_dashboard *h, struct event_base *base,
 		}
 		h->l[i].fd = -1;	/* evhttp closes it now */
 		h->l[i].lev = evhttp_bound_socket_get_listener(bs);
-		evconnlistener_set_error_cb(h->l[i].lev, accept_error);
+		if (tr_accept_add(h->acc, h->l[i].lev, h->l[i].addr) == -1) {
+			log_warnx("dashboard_listen: out of memory");
+			return -1;
+		}
 	}
-	running = h;
 	return 0;
 }
 
@@ -493,8 +467,6 @@ tr_dashboard_free(struct tr_dashboard *h)
 
 	if (h == NULL)
 		return;
-	if (running == h)
-		running = NULL;
 	if (h->st != NULL)
 		sqlite3_progress_handler(tr_store_db(h->st), 0, NULL, NULL);
 	/* evhttp frees the listeners before the connections, whose close
@@ -503,8 +475,7 @@ tr_dashboard_free(struct tr_dashboard *h)
 		h->l[i].lev = NULL;
 	if (h->http != NULL)
 		evhttp_free(h->http);
-	if (h->backoff != NULL)
-		event_free(h->backoff);
+	tr_accept_free(h->acc);
 	for (i = 0; i < h->n; i++) {
 		if (h->l[i].fd != -1)
 			close(h->l[i].fd);

@@ -1,4 +1,4 @@
-/* http_server.c - evhttp on the daemon's loop: sockets, TLS, connection limits, replies */
+/* http_server.c - evhttp on the daemon's loop: sockets, TLS, connection limits, life cycle */
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -24,95 +24,17 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
-#include <json-c/json.h>
 #include <openssl/ssl.h>
 
+#include "accept.h"
 #include "budget.h"
 #include "http.h"
 #include "http_framing.h"
 #include "http_request.h"
+#include "http_server.h"
 #include "listen.h"
 #include "log.h"
 #include "tls.h"
-
-#define MAX_HEADERS	(64 * 1024)	/* request line and header section */
-#define ACCEPT_BACKOFF	1		/* seconds without accept after EMFILE */
-#define HASH_MAX	65536		/* buckets of the connection table */
-#define SOURCE_MAX	(INET6_ADDRSTRLEN + 8)
-#define HEADROOM	(64 * 1024)	/* budget taken ahead of what is read:
-					 * more than one read (16 KiB) */
-#define LIMIT_RETRY	1		/* seconds between evictions at the
-					 * connection limit */
-
-struct tr_http;
-
-/* One listening socket, with an evhttp of its own: plain or TLS, and
- * whether its peers are local processes (a unix socket). */
-struct lsock {
-	struct tr_http *h;
-	char *spec;			/* as configured, for messages */
-	char *unix_path;		/* to remove at the end, or NULL */
-	int fd;				/* until evhttp owns it */
-	int tls;
-	struct evhttp *eh;
-	struct evhttp_bound_socket *bound;
-};
-
-/* One client connection, from accept until evhttp frees it. */
-struct conn {
-	struct tr_http *h;
-	struct lsock *ls;
-	struct bufferevent *bev;
-	struct tr_http_guard *guard;	/* on bev's input while it lives */
-	struct evhttp_connection *evcon; /* NULL until adopted */
-	struct event *ev;		/* adoption, then the request deadline */
-	struct hjob *job;		/* a report awaiting its commit */
-	int held;			/* a reply is on its way: the loop waits */
-	int in_deadline, closed;
-	/* The request being read counts against the budget from its first
-	 * byte: what evhttp holds of it (in the bufferevent, then in the
-	 * request) is at most reserved. */
-	size_t reserved;		/* taken from the budget */
-	size_t seen;			/* read since the request began */
-	int refused;			/* no budget: it gets 503 */
-	int kill_pending;		/* conn_event is to answer 503 and close */
-	unsigned long long received;	/* bytes read on the connection */
-	struct timeval since;		/* accepted (loop time) */
-	struct conn *hnext;		/* hash chain by evcon */
-	TAILQ_ENTRY(conn) entry;	/* every connection */
-};
-
-/* One report handed to the loop. */
-struct hjob {
-	struct tr_job job;
-	struct tr_http *h;
-	unsigned char *body;		/* the report, owned; its len bytes
-					 * stay taken from the budget */
-	struct evhttp_request *req;	/* NULL once the connection is gone */
-	struct conn *c;
-	char source[SOURCE_MAX];
-	char media_type[128];
-	char note[TR_HTTP_TEXT_MAX];
-};
-
-struct tr_http {
-	const struct tr_config *cfg;
-	struct tr_daemon *d;
-	struct event_base *base;
-	SSL_CTX *ssl;
-	struct lsock *ls;
-	size_t nls;
-	unsigned nconns;
-	int at_limit, backoff, stopping, warned_limit;
-	struct event *backoff_ev;
-	struct conn **hash;
-	size_t hmask;
-	TAILQ_HEAD(, conn) conns;
-	struct tr_budget *budget;	/* or NULL */
-	time_t last_budget_log, last_evict_log;
-	struct event *limit_ev;		/* at the limit: try an eviction */
-	unsigned long evictions;
-};
 
 /* --- sockets, bound before privileges are dropped ------------------------ */
 
@@ -180,9 +102,9 @@ bucket(struct tr_http *h, const struct evhttp_connection *evcon)
 	return &h->hash[(k >> 7) & h->hmask];
 }
 
-/* conn_find - our record of evhttp's connection, or NULL */
-static struct conn *
-conn_find(struct tr_http *h, const struct evhttp_connection *evcon)
+/* tr_http_conn_find - our record of evhttp's connection, or NULL */
+struct conn *
+tr_http_conn_find(struct tr_http *h, const struct evhttp_connection *evcon)
 {
 	struct conn *c;
 
@@ -213,7 +135,8 @@ static void
 update_listeners(struct tr_http *h)
 {
 	struct evconnlistener *l;
-	int want = !h->stopping && !h->at_limit && !h->backoff;
+	int want = !h->stopping && !h->at_limit &&
+	    !tr_accept_paused(h->acc);
 	size_t i;
 
 	for (i = 0; i < h->nls; i++) {
@@ -227,9 +150,9 @@ update_listeners(struct tr_http *h)
 	}
 }
 
-/* give_back - the request's share of the budget goes back */
-static void
-give_back(struct conn *c)
+/* tr_http_give_back - the request's share of the budget goes back */
+void
+tr_http_give_back(struct conn *c)
 {
 	if (c->reserved > 0 && c->h->budget != NULL)
 		tr_budget_give(c->h->budget, c->reserved);
@@ -237,9 +160,9 @@ give_back(struct conn *c)
 	c->seen = 0;
 }
 
-/* budget_full - log, at most once a second, that reports wait for memory */
-static void
-budget_full(struct tr_http *h)
+/* tr_http_budget_full - log, at most once a second, that reports wait for memory */
+void
+tr_http_budget_full(struct tr_http *h)
 {
 	time_t now = time(NULL);
 
@@ -289,7 +212,7 @@ input_cb(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
 	return;
 refuse:
 	c->refused = 1;
-	budget_full(h);
+	tr_http_budget_full(h);
 	if (c->bev != NULL)
 		bufferevent_disable(c->bev, EV_READ);
 	if (!c->kill_pending && c->ev != NULL && c->evcon != NULL) {
@@ -298,9 +221,9 @@ refuse:
 	}
 }
 
-/* release - the reply of c's request is written (or will never be) */
-static void
-release(struct conn *c)
+/* tr_http_conn_release - the reply of c's request is written (or will never be) */
+void
+tr_http_conn_release(struct conn *c)
 {
 	if (c->held) {
 		c->held = 0;
@@ -314,7 +237,7 @@ conn_free(struct conn *c)
 {
 	struct tr_http *h = c->h;
 
-	give_back(c);
+	tr_http_give_back(c);
 	if (c->ev != NULL)
 		event_free(c->ev);
 	TAILQ_REMOVE(&h->conns, c, entry);
@@ -343,25 +266,22 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 		c->job->c = NULL;
 		c->job = NULL;
 	}
-	release(c);
+	tr_http_conn_release(c);
 	/* what was read of a request cut off goes back now */
-	give_back(c);
+	tr_http_give_back(c);
 	if (!c->in_deadline)
 		conn_free(c);
 }
 
-/* arm - bound the time the next request may take to arrive */
-static void
-arm(struct conn *c)
+/* tr_http_conn_arm - bound the time the next request may take to arrive */
+void
+tr_http_conn_arm(struct conn *c)
 {
 	struct timeval tv = { (time_t)c->h->cfg->http_timeout, 0 };
 
 	if (c->ev != NULL)
 		evtimer_add(c->ev, &tv);
 }
-
-static void log_refusal(const struct lsock *, const char *, size_t,
-    const char *, const char *, const char *, enum tr_loglevel);
 
 /*
  * answer_early - a 503 with Retry-After straight to the socket, for a
@@ -484,7 +404,7 @@ conn_event(evutil_socket_t fd, short what, void *arg)
 		c->hnext = *bucket(h, c->evcon);
 		*bucket(h, c->evcon) = c;
 		evhttp_connection_set_closecb(c->evcon, conn_closed, c);
-		arm(c);
+		tr_http_conn_arm(c);
 		return;
 	}
 	if (c->kill_pending) {
@@ -492,7 +412,7 @@ conn_event(evutil_socket_t fd, short what, void *arg)
 		if (!c->refused)
 			return;		/* on_request answered it */
 		answer_early(c);
-		log_refusal(c->ls, "-", c->seen, "tempfail", "http",
+		tr_http_log_refusal(c->ls, "-", c->seen, "tempfail", "http",
 		    "max_inflight_bytes in use", TR_LOG_WARN);
 	} else
 		log_debug("http: %s: request not complete within http_timeout "
@@ -567,7 +487,8 @@ new_conn(struct event_base *base, void *arg)
 	return c->bev;
 fail:
 	/* evhttp makes a plain bufferevent of its own: the connection is
-	 * not counted, and a report on it is answered 503 (see submit) */
+	 * not counted, and a report on it is answered 503 (see submit in
+	 * http_report.c) */
 	log_warnx("http: %s: out of memory for a connection", ls->spec);
 	if (ssl != NULL)
 		SSL_free(ssl);
@@ -577,384 +498,11 @@ fail:
 	return NULL;
 }
 
-/* The error callback of a listener gets evhttp's argument, not ours: the
- * one endpoint of the process is found here. */
-static struct tr_http *endpoint;
-
-/* accept_error - evconnlistener's error callback: out of descriptors
- * stops accepting for a while instead of spinning */
+/* resume - the accept back-off is over */
 static void
-accept_error(struct evconnlistener *l, void *arg)
+resume(void *arg)
 {
-	struct tr_http *h = endpoint;
-	struct timeval tv = { ACCEPT_BACKOFF, 0 };
-	const char *spec = "?";
-	int e = errno;
-	size_t i;
-
-	if (h == NULL)
-		return;
-	for (i = 0; i < h->nls; i++)
-		if (h->ls[i].bound != NULL &&
-		    evhttp_bound_socket_get_listener(h->ls[i].bound) == l)
-			spec = h->ls[i].spec;
-	log_warnx("http: %s: accept: %s", spec, strerror(e));
-	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
-		h->backoff = 1;
-		update_listeners(h);
-		evtimer_add(h->backoff_ev, &tv);
-	}
-}
-
-/* backoff_over - accept again */
-static void
-backoff_over(evutil_socket_t fd, short what, void *arg)
-{
-	struct tr_http *h = arg;
-
-	h->backoff = 0;
-	update_listeners(h);
-}
-
-/* --- requests ------------------------------------------------------------- */
-
-/* method_name - the request method as sent */
-static const char *
-method_name(enum evhttp_cmd_type t)
-{
-	switch (t) {
-	case EVHTTP_REQ_GET:
-		return "GET";
-	case EVHTTP_REQ_POST:
-		return "POST";
-	case EVHTTP_REQ_HEAD:
-		return "HEAD";
-	case EVHTTP_REQ_PUT:
-		return "PUT";
-	case EVHTTP_REQ_DELETE:
-		return "DELETE";
-	case EVHTTP_REQ_OPTIONS:
-		return "OPTIONS";
-	case EVHTTP_REQ_TRACE:
-		return "TRACE";
-	case EVHTTP_REQ_CONNECT:
-		return "CONNECT";
-	case EVHTTP_REQ_PATCH:
-		return "PATCH";
-	}
-	return "?";
-}
-
-/*
- * client_source - who sent the request: the peer's address (IPv4 clients
- * of a dual-stack socket without their ::ffff: prefix) or, when the peer
- * is a trusted proxy or a local process on a unix socket, the last
- * address of http_proxy_header
- */
-static void
-client_source(const struct lsock *ls, struct evhttp_request *req,
-    char *out, size_t outsz)
-{
-	const struct tr_config *cfg = ls->h->cfg;
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-	const char *hdr;
-	char *peer = NULL;
-	ev_uint16_t port;
-	int trusted;
-
-	if (evcon != NULL)
-		evhttp_connection_get_peer(evcon, &peer, &port);
-	if (ls->unix_path != NULL) {
-		snprintf(out, outsz, "unix");
-		trusted = 1;
-	} else {
-		if (peer == NULL)
-			peer = "?";
-		if (strncmp(peer, "::ffff:", 7) == 0 && strchr(peer + 7, ':') ==
-		    NULL)
-			peer += 7;
-		snprintf(out, outsz, "%s", peer);
-		trusted = tr_config_is_trusted_proxy(cfg, out);
-	}
-	if (!trusted)
-		return;
-	hdr = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    cfg->http_proxy_header);
-	if (hdr != NULL) {
-		char a[SOURCE_MAX];
-
-		if (tr_http_forwarded_addr(hdr, a, sizeof(a)) == 0)
-			snprintf(out, outsz, "%s", a);
-		else
-			log_debug("http: %s from %s is not an address; using "
-			    "the peer's", cfg->http_proxy_header, out);
-	}
-}
-
-/* reply_done - the reply is written: a stopping loop may end now */
-static void
-reply_done(struct evhttp_request *req, void *arg)
-{
-	struct conn *c = arg;
-
-	release(c);
-	if (!c->h->stopping)
-		arm(c);
-}
-
-/* answer - one text/plain reply; c (may be NULL) is held until it is out */
-static void
-answer(struct tr_http *h, struct evhttp_request *req, struct conn *c,
-    const struct tr_http_reply *r, const char *allow)
-{
-	struct evkeyvalq *hdrs = evhttp_request_get_output_headers(req);
-	struct evbuffer *b = evbuffer_new();
-	char num[16];
-
-	evhttp_add_header(hdrs, "Content-Type", "text/plain; charset=utf-8");
-	if (r->retry_after > 0) {
-		snprintf(num, sizeof(num), "%u", r->retry_after);
-		evhttp_add_header(hdrs, "Retry-After", num);
-	}
-	if (allow != NULL)
-		evhttp_add_header(hdrs, "Allow", allow);
-	if (h->stopping)
-		evhttp_add_header(hdrs, "Connection", "close");
-	if (c != NULL)
-		evhttp_request_set_on_complete_cb(req, reply_done, c);
-	if (b != NULL)
-		evbuffer_add(b, r->body, strlen(r->body));
-	evhttp_send_reply(req, r->status, r->phrase, b);
-	if (b != NULL)
-		evbuffer_free(b);
-}
-
-/* log_refusal - the log line of a report the endpoint turned away before
- * the pipeline saw it; other paths only at debug level (scanners) */
-static void
-log_refusal(const struct lsock *ls, const char *source, size_t len,
-    const char *outcome, const char *reason_class, const char *reason,
-    enum tr_loglevel level)
-{
-	struct json_object *f = json_object_new_object();
-
-	json_object_object_add(f, "outcome", json_object_new_string(outcome));
-	json_object_object_add(f, "way_in", json_object_new_string(ls->tls ?
-	    "https" : "http"));
-	json_object_object_add(f, "source", json_object_new_string(source));
-	json_object_object_add(f, "size", json_object_new_int64((int64_t)len));
-	json_object_object_add(f, "reason_class",
-	    json_object_new_string(reason_class));
-	json_object_object_add(f, "reason", json_object_new_string(reason));
-	tr_log_event(level, "message", f);
-}
-
-/* job_done - the report's batch is over: answer from the verdict */
-static void
-job_done(struct tr_job *job, void *arg)
-{
-	struct hjob *j = arg;
-	struct tr_http_reply r;
-
-	tr_http_verdict_reply(&job->verdict, &r);
-	if (j->c != NULL)
-		j->c->job = NULL;
-	if (j->req != NULL)
-		answer(j->c->h, j->req, j->c, &r, NULL);
-	free(j->body);
-	if (j->h->budget != NULL && j->job.len > 0)
-		tr_budget_give(j->h->budget, j->job.len);
-	free(j);
-}
-
-/* submit - hand a classified report to the loop; answer if it refuses */
-static void
-submit(struct lsock *ls, struct evhttp_request *req, struct conn *c,
-    const struct tr_http_decision *dec, unsigned char *body,
-    size_t len, const char *source)
-{
-	struct tr_http *h = ls->h;
-	struct tr_http_reply r;
-	struct hjob *j;
-	int e;
-
-	if (c == NULL || (j = calloc(1, sizeof(*j))) == NULL) {
-		/* an unadopted connection cannot hold the loop for its
-		 * answer, so it gets no commit to wait for */
-		tr_http_busy_reply(TR_SUBMIT_FULL, &r);
-		log_refusal(ls, source, len, "tempfail", "http",
-		    c == NULL ? "connection not tracked" : "out of memory",
-		    TR_LOG_ERROR);
-		free(body);
-		if (c != NULL)
-			give_back(c);
-		answer(h, req, c, &r, NULL);
-		return;
-	}
-	j->h = h;
-	j->body = body;
-	j->req = req;
-	j->c = c;
-	snprintf(j->source, sizeof(j->source), "%s", source);
-	snprintf(j->media_type, sizeof(j->media_type), "%s", dec->media_type);
-	snprintf(j->note, sizeof(j->note), "%s", dec->note);
-	j->job.buf = body;
-	j->job.len = len;
-	j->job.kind = dec->kind;
-	j->job.hint = j->media_type[0] != '\0' ? j->media_type : NULL;
-	j->job.note = j->note[0] != '\0' ? j->note : NULL;
-	j->job.origin.way_in = ls->tls ? "https" : "http";
-	j->job.origin.source = j->source;
-	j->job.origin.received_at = (int64_t)time(NULL);
-	j->job.done = job_done;
-	j->job.done_arg = j;
-	if (tr_daemon_submit(h->d, &j->job) == -1) {
-		e = errno;
-		tr_http_busy_reply(e, &r);
-		log_refusal(ls, source, len, "tempfail", "http",
-		    e == TR_SUBMIT_FULL ? "overloaded" : "shutting down",
-		    TR_LOG_ERROR);
-		free(j);
-		free(body);
-		give_back(c);
-		answer(h, req, c, &r, NULL);
-		return;
-	}
-	c->job = j;
-	/* the job holds len bytes of the budget (taken in claim_body) until
-	 * job_done; the rest of the request's share goes back */
-	c->reserved -= len;
-	give_back(c);
-}
-
-/* claim_body - len bytes of the request's share of the budget for its
- * job: normally there already (the share runs ahead of what is read);
- * -1 when it cannot be had */
-static int
-claim_body(struct conn *c, size_t len)
-{
-	if (c->h->budget == NULL) {
-		c->reserved = len;	/* only counted, never taken */
-		return 0;
-	}
-	if (c->reserved >= len)
-		return 0;
-	if (tr_budget_take(c->h->budget, len - c->reserved) == -1)
-		return -1;
-	c->reserved = len;
-	return 0;
-}
-
-/*
- * take_body - the request body as one contiguous buffer of its own: each
- * piece of evhttp's buffer is freed as soon as it is copied, so the body
- * is never held twice (evbuffer_pullup would keep both until the reply).
- * NULL when out of memory.
- */
-static unsigned char *
-take_body(struct evbuffer *b, size_t len)
-{
-	struct evbuffer_iovec v;
-	unsigned char *out;
-	size_t off = 0;
-
-	if ((out = malloc(len)) == NULL)
-		return NULL;
-	while (off < len && evbuffer_peek(b, -1, NULL, &v, 1) == 1 &&
-	    v.iov_len > 0) {
-		if (v.iov_len > len - off)
-			v.iov_len = len - off;
-		memcpy(out + off, v.iov_base, v.iov_len);
-		off += v.iov_len;
-		evbuffer_drain(b, v.iov_len);
-	}
-	if (off != len) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
-/* on_request - evhttp's callback for every complete request */
-static void
-on_request(struct evhttp_request *req, void *arg)
-{
-	struct lsock *ls = arg;
-	struct tr_http *h = ls->h;
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
-	struct evbuffer *body = evhttp_request_get_input_buffer(req);
-	struct tr_http_request rq;
-	struct tr_http_decision dec;
-	struct tr_http_reply r;
-	char source[SOURCE_MAX];
-	unsigned char *owned = NULL;
-	struct conn *c;
-
-	c = evcon != NULL ? conn_find(h, evcon) : NULL;
-	if (c != NULL) {
-		/* the request is here: no deadline while it is served, and
-		 * a stopping loop waits for its answer */
-		evtimer_del(c->ev);
-		if (!c->held) {
-			c->held = 1;
-			tr_daemon_hold(h->d);
-		}
-	}
-	memset(&rq, 0, sizeof(rq));
-	rq.method = method_name(evhttp_request_get_command(req));
-	rq.uri = evhttp_request_get_uri(req);
-	rq.content_type = evhttp_find_header(in, "Content-Type");
-	rq.content_encoding = evhttp_find_header(in, "Content-Encoding");
-	client_source(ls, req, source, sizeof(source));
-	if (c != NULL && c->refused) {
-		/* over the budget: what was read of it is gone already */
-		c->refused = 0;
-		give_back(c);
-		tr_http_busy_reply(ENOMEM, &r);
-		log_refusal(ls, source, evbuffer_get_length(body), "tempfail",
-		    "http", "max_inflight_bytes in use", TR_LOG_WARN);
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Connection", "close");
-		answer(h, req, c, &r, NULL);
-		return;
-	}
-	rq.len = evbuffer_get_length(body);
-	if (rq.len > 0 && (owned = take_body(body, rq.len)) == NULL) {
-		if (c != NULL)
-			give_back(c);
-		rq.len = 0;
-		tr_http_busy_reply(TR_SUBMIT_FULL, &r);
-		answer(h, req, c, &r, NULL);
-		return;
-	}
-	rq.body = owned;
-	tr_http_classify(&rq, h->cfg->http_path, &h->cfg->limits, &dec);
-
-	if (dec.action == TR_HTTP_SUBMIT && c != NULL &&
-	    claim_body(c, rq.len) == -1) {
-		free(owned);
-		give_back(c);
-		budget_full(h);
-		tr_http_busy_reply(ENOMEM, &r);
-		log_refusal(ls, source, rq.len, "tempfail", "http",
-		    "max_inflight_bytes in use", TR_LOG_WARN);
-		answer(h, req, c, &r, NULL);
-		return;
-	}
-	if (dec.action == TR_HTTP_SUBMIT) {
-		submit(ls, req, c, &dec, owned, rq.len, source);
-		return;
-	}
-	free(owned);
-	if (c != NULL)
-		give_back(c);
-	if (dec.action == TR_HTTP_REFUSE)
-		log_refusal(ls, source, rq.len, "rejected", dec.reason_class,
-		    dec.reason, dec.status == 404 || dec.status == 400 ?
-		    TR_LOG_DEBUG : TR_LOG_WARN);
-	tr_http_decision_reply(&dec, !h->stopping, &r);
-	answer(h, req, c, &r, dec.allow);
+	update_listeners(arg);
 }
 
 /* --- life cycle ----------------------------------------------------------- */
@@ -971,7 +519,6 @@ tr_http_start(struct tr_http *h, struct tr_daemon *d)
 	h->d = d;
 	h->base = tr_daemon_base(d);
 	h->budget = tr_daemon_budget(d);
-	endpoint = h;
 	/* a client that goes away must not kill the daemon with SIGPIPE */
 	signal(SIGPIPE, SIG_IGN);
 	for (nb = 16; nb < 2 * (size_t)h->cfg->http_max_connections &&
@@ -986,7 +533,7 @@ tr_http_start(struct tr_http *h, struct tr_daemon *d)
 		log_warnx("http: cannot create a timer");
 		return -1;
 	}
-	if ((h->backoff_ev = evtimer_new(h->base, backoff_over, h)) == NULL) {
+	if ((h->acc = tr_accept_new(h->base, "http", resume, h)) == NULL) {
 		log_warnx("http: cannot create a timer");
 		return -1;
 	}
@@ -996,7 +543,7 @@ tr_http_start(struct tr_http *h, struct tr_daemon *d)
 			log_warnx("http: %s: evhttp_new failed", ls->spec);
 			return -1;
 		}
-		evhttp_set_gencb(ls->eh, on_request, ls);
+		evhttp_set_gencb(ls->eh, tr_http_on_request, ls);
 		evhttp_set_bevcb(ls->eh, new_conn, ls);
 		/* others (TRACE, CONNECT, ...) get evhttp's 501 */
 		evhttp_set_allowed_methods(ls->eh, EVHTTP_REQ_GET |
@@ -1016,8 +563,12 @@ tr_http_start(struct tr_http *h, struct tr_daemon *d)
 			return -1;
 		}
 		ls->fd = -1;	/* closed by its listener from now on */
-		evconnlistener_set_error_cb(
-		    evhttp_bound_socket_get_listener(ls->bound), accept_error);
+		if (tr_accept_add(h->acc,
+		    evhttp_bound_socket_get_listener(ls->bound), ls->spec) ==
+		    -1) {
+			log_warnx("http: out of memory");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -1036,6 +587,9 @@ tr_http_stop(struct tr_http *h)
 			evhttp_del_accept_socket(h->ls[i].eh, h->ls[i].bound);
 			h->ls[i].bound = NULL;
 		}
+	/* no back-off timer may keep the loop running */
+	tr_accept_free(h->acc);
+	h->acc = NULL;
 }
 
 /* tr_http_free - everything, connections first */
@@ -1074,12 +628,9 @@ tr_http_free(struct tr_http *h)
 		}
 		free(ls->spec);
 	}
-	if (h->backoff_ev != NULL)
-		event_free(h->backoff_ev);
+	tr_accept_free(h->acc);
 	if (h->limit_ev != NULL)
 		event_free(h->limit_ev);
-	if (endpoint == h)
-		endpoint = NULL;
 	if (h->ssl != NULL)
 		SSL_CTX_free(h->ssl);
 	free(h->hash);

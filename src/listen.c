@@ -119,58 +119,73 @@ open_unix(const char *spec, const char *path, int backlog, uid_t uid,
 	return fd;
 }
 
-/* parse_inet - "IPv4:PORT", "[IPv6]:PORT" or "*:PORT" (the syntax checked
- * by the configuration) into a socket address; *any for the wildcard */
+/* host_part - the host of spec[0..n) (the text before the port's colon)
+ * into host, without brackets: 0, or -1 when it is no IPv4 literal, "*" or
+ * bracketed IPv6 literal; an IPv6 address in brackets, and only there:
+ * "[::1:25" or "::1:25" must not turn into another address */
 static int
-parse_inet(const char *spec, struct sockaddr_storage *ss, socklen_t *len,
-    int *any)
+host_part(const char *spec, size_t n, char *host, size_t hostsz,
+    int *bracketed)
 {
-	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-	char host[INET6_ADDRSTRLEN + 1], *end;
-	const char *colon = strrchr(spec, ':');
-	unsigned long port;
-	size_t n;
-	int bracketed;
-
-	if (colon == NULL || colon[1] < '0' || colon[1] > '9')
-		return -1;
-	errno = 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (*end != '\0' || errno != 0)
-		return -1;
-	n = (size_t)(colon - spec);
-	/* an IPv6 address in brackets, and only there: "[::1:25" or
-	 * "::1:25" must not turn into another address */
-	bracketed = spec[0] == '[';
-	if (bracketed) {
+	*bracketed = n > 0 && spec[0] == '[';
+	if (*bracketed) {
 		if (n < 2 || spec[n - 1] != ']')
 			return -1;
 		spec++;
 		n -= 2;
 	}
-	if (n >= sizeof(host) || port == 0 || port > 65535)
+	if (n == 0 || n >= hostsz)
 		return -1;
 	memcpy(host, spec, n);
 	host[n] = '\0';
-	if (bracketed != (strchr(host, ':') != NULL))
-		return -1;
+	return *bracketed != (memchr(host, ':', n) != NULL) ? -1 : 0;
+}
+
+/* tr_listen_parse_inet - one address of a listen list into a socket
+ * address (see listen.h) */
+enum tr_listen_parse
+tr_listen_parse_inet(const char *spec, size_t len,
+    struct sockaddr_storage *ss, socklen_t *sslen, int *any)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *colon, *p;
+	unsigned long port = 0;
+	int bracketed;
+
+	for (colon = spec + len; colon > spec && colon[-1] != ':'; colon--)
+		;
+	if (colon == spec || colon == spec + len)
+		return TR_LISTEN_BAD_ADDRESS;
+	colon--;
+	if (host_part(spec, (size_t)(colon - spec), host, sizeof(host),
+	    &bracketed) == -1)
+		return TR_LISTEN_BAD_ADDRESS;
+	/* digits only; a long number saturates and is a bad port */
+	for (p = colon + 1; p < spec + len; p++) {
+		if (*p < '0' || *p > '9')
+			return TR_LISTEN_BAD_ADDRESS;
+		if (port <= 65535)
+			port = port * 10 + (unsigned long)(*p - '0');
+	}
 	memset(ss, 0, sizeof(*ss));
 	*any = strcmp(host, "*") == 0;
 	if (*any || bracketed) {
 		in6->sin6_family = AF_INET6;
 		in6->sin6_port = htons((uint16_t)port);
 		if (!*any && inet_pton(AF_INET6, host, &in6->sin6_addr) != 1)
-			return -1;
-		*len = sizeof(*in6);
+			return TR_LISTEN_BAD_ADDRESS;
+		*sslen = sizeof(*in6);
 	} else {
 		in4->sin_family = AF_INET;
 		in4->sin_port = htons((uint16_t)port);
 		if (inet_pton(AF_INET, host, &in4->sin_addr) != 1)
-			return -1;
-		*len = sizeof(*in4);
+			return TR_LISTEN_BAD_ADDRESS;
+		*sslen = sizeof(*in4);
 	}
-	return 0;
+	return port < 1 || port > 65535 ? TR_LISTEN_BAD_PORT :
+	    TR_LISTEN_PARSED;
 }
 
 /* open_inet - a listening TCP socket */
@@ -181,7 +196,8 @@ open_inet(const char *spec, int backlog, struct tr_error *err)
 	socklen_t len;
 	int fd, any, one = 1, v6only;
 
-	if (parse_inet(spec, &ss, &len, &any) == -1) {
+	if (tr_listen_parse_inet(spec, strlen(spec), &ss, &len, &any) !=
+	    TR_LISTEN_PARSED) {
 		tr_error_set(err, TR_ERR_IO, "%s: not an address", spec);
 		return -1;
 	}

@@ -13,6 +13,7 @@
 #include "budget.h"
 #include "log.h"
 #include "milter.h"
+#include "way_in.h"
 
 #define BUF_START	(64 * 1024)
 #define REPLY_REASON_MAX 200	/* characters of a reason quoted in a reply */
@@ -191,7 +192,8 @@ log_msg(enum tr_loglevel level, const struct msg *m, const char *outcome,
 	char *to;
 
 	json_object_object_add(f, "outcome", json_object_new_string(outcome));
-	json_object_object_add(f, "way_in", json_object_new_string("milter"));
+	json_object_object_add(f, "way_in",
+	    json_object_new_string(tr_way_in_name(TR_WAY_MILTER)));
 	if (m->queue_id != NULL)
 		json_object_object_add(f, "source",
 		    json_object_new_string(m->queue_id));
@@ -588,7 +590,7 @@ mlfi_eom(SMFICTX *ctx)
 	job.buf = m->buf != NULL ? m->buf : (const unsigned char *)"";
 	job.len = m->len;
 	job.kind = TR_INPUT_MESSAGE;
-	job.origin.way_in = "milter";
+	job.origin.way_in = TR_WAY_MILTER;
 	job.origin.source = m->queue_id;
 	job.origin.envelope_from = m->from;
 	job.origin.envelope_to = to;

@@ -612,7 +612,7 @@ tr_origin_fields(const struct tr_origin *o, size_t rawlen)
 
 	/* placeholder: keeps "outcome" first in the line; set after commit */
 	json_object_object_add(f, "outcome", NULL);
-	add_str(f, "way_in", o->way_in);
+	add_str(f, "way_in", tr_way_in_name(o->way_in));
 	add_str(f, "source", o->source);
 	add_str(f, "client", o->client);
 	add_str(f, "envelope_from", o->envelope_from);

@@ -10,6 +10,7 @@
 #include "quarantine.h"
 #include "schema.h"
 #include "source.h"
+#include "way_in.h"
 
 /* The pipeline keeps an oversize message by its first MiB only. */
 #define HEAD_ONLY	(1024 * 1024)
@@ -210,16 +211,16 @@ tr_quarantine_retry_dkim(struct tr_store *st, int64_t id,
 		return TR_OK;
 	}
 
-	/* HTTPS bodies are bare reports; anything else is sniffed as
+	/* HTTP(S) bodies are bare reports; anything else is sniffed as
 	 * tlsrptd ingest does. */
-	kind = strcmp(q.way_in, "https") == 0 ||
+	kind = tr_way_in_is_bare(tr_way_in_parse(q.way_in)) ||
 	    tr_source_is_report(q.source != NULL ? q.source : "", q.raw,
 	    q.rawlen) ? TR_INPUT_REPORT : TR_INPUT_MESSAGE;
 	tr_analyse(q.raw, q.rawlen, kind, q.source, limits, &a);
 	tr_analysis_dkim(&a, q.raw, q.rawlen, kind, dkim);
 
 	memset(&o, 0, sizeof(o));
-	o.way_in = q.way_in;
+	o.way_in = tr_way_in_parse(q.way_in);
 	o.source = q.source;
 	o.envelope_from = q.envelope_from;
 	o.envelope_to = q.envelope_to;

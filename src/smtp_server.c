@@ -1,4 +1,4 @@
-/* smtp_server.c - SMTP and LMTP listeners on the daemon's loop: sockets, TLS, limits, jobs */
+/* smtp_server.c - SMTP and LMTP sessions on the daemon's loop: sockets, TLS, timers, jobs */
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,205 +24,24 @@
 #include <openssl/ssl.h>
 
 #include "budget.h"
-#include "listen.h"
 #include "log.h"
 #include "smtp.h"
+#include "smtp_server.h"
 #include "smtp_session.h"
 #include "tls.h"
+#include "way_in.h"
 
-#define BACKLOG		511
 #define READ_HIGH	(64 * 1024)	/* input buffered before reading pauses */
 #define WRITE_HIGH	(64 * 1024)	/* replies unsent before reading pauses */
-#define BACKOFF_SECONDS	1		/* listeners off when out of descriptors */
-#define STOP_WRITE_SECONDS 5		/* for the last reply when stopping */
 #define CLOSE_WRITE_SECONDS 5		/* for the last reply of any session */
-#define HOSTNAME_MAX	255
-#define ADDR_MAX	(INET6_ADDRSTRLEN + 1)
-
-struct tr_smtp_server;
-
-struct listener {
-	struct tr_smtp_server *srv;
-	evutil_socket_t fd;		/* until the evconnlistener owns it */
-	struct evconnlistener *lev;
-	int lmtp;
-	char *spec;			/* as configured */
-	char *path;			/* a unix socket to remove, or NULL */
-};
-
-/* One client connection. It outlives its socket while its message is out
- * for storing: the job (and the message in the session) are in here. */
-struct conn {
-	struct tr_smtp_server *srv;
-	LIST_ENTRY(conn) entry;
-	struct bufferevent *bev;	/* NULL once the peer is gone */
-	evutil_socket_t fd;
-	int tls;			/* bev is TLS and owns fd */
-	int starttls;			/* TLS begins once the 220 is out */
-	struct tr_smtp_session *ss;
-	int lmtp;
-	char client[ADDR_MAX];		/* IP address, or "local" */
-	struct event *data_timer;	/* the whole DATA of one message */
-	struct event *cmd_timer;	/* one whole command line */
-	struct event *session_timer;	/* the whole session */
-	struct timeval since;		/* connected (loop time) */
-	unsigned long long received;	/* bytes taken by the session */
-	int handshaking;		/* TLS handshake under smtp_tls_timeout */
-	int expired;			/* the session deadline passed while
-					 * its message was being stored */
-	int in_data;
-	int waiting;			/* the job is with the daemon */
-	int held;			/* holding the daemon for a reply */
-	int closing;			/* free once the replies are out */
-	int paused;			/* reading off: replies not taken */
-	int eof;			/* the client has sent all it will */
-	struct tr_job job;
-	char qid[24];
-	char *to;			/* the recipients, joined */
-};
-
-struct tr_smtp_server {
-	const struct tr_config *cfg;
-	struct tr_daemon *d;
-	struct event_base *base;
-	SSL_CTX *tls;
-	char hostname[HOSTNAME_MAX + 1];
-	struct listener *ls;
-	size_t nls;
-	struct event *backoff_ev;
-	int backing_off;
-	LIST_HEAD(, conn) conns;
-	unsigned nconns;		/* with a socket */
-	unsigned long seq;		/* queue id counter */
-	time_t last_refusal_log, last_budget_log, last_evict_log;
-	int stopping;
-	struct tr_budget *budget;	/* or NULL */
-	unsigned long evictions;
-	struct timeval rtimeout, wtimeout, dtimeout, ctimeout, stimeout,
-	    ttimeout;
-};
 
 static int process(struct conn *);
-static void conn_free(struct conn *);
 
-/* rcpt_ok - the session's recipient check: rua addresses only */
-static int
-rcpt_ok(const char *addr, void *arg)
+/* way_in - how c's messages come in */
+static enum tr_way_in
+way_in(const struct conn *c)
 {
-	return tr_config_is_rua(arg, addr);
-}
-
-/* budget_full - log, at most once a second, that messages wait for memory */
-static void
-budget_full(struct tr_smtp_server *srv)
-{
-	time_t now = time(NULL);
-
-	tr_budget_note_refusal(srv->budget);
-	if (now == srv->last_budget_log)
-		return;
-	srv->last_budget_log = now;
-	log_warnx("smtp: max_inflight_bytes (%zu) in use: new messages get "
-	    "452 4.3.1 until stored ones free it", tr_budget_max(srv->budget));
-}
-
-/* mem_admit - the session's question at MAIL and DATA */
-static int
-mem_admit(void *arg)
-{
-	struct tr_smtp_server *srv = arg;
-
-	if (tr_budget_admit(srv->budget))
-		return 1;
-	budget_full(srv);
-	return 0;
-}
-
-/* mem_grow - the session's message buffer wants n more bytes */
-static int
-mem_grow(size_t n, void *arg)
-{
-	struct tr_smtp_server *srv = arg;
-
-	if (tr_budget_take(srv->budget, n) == 0)
-		return 1;
-	budget_full(srv);
-	return 0;
-}
-
-/* mem_shrink - n bytes of a message buffer are freed */
-static void
-mem_shrink(size_t n, void *arg)
-{
-	struct tr_smtp_server *srv = arg;
-
-	tr_budget_give(srv->budget, n);
-}
-
-/* tr_smtp_listen - every configured listener, bound now */
-enum tr_err
-tr_smtp_listen(const struct tr_config *cfg, uid_t uid, gid_t gid,
-    struct tr_smtp_server **out, struct tr_error *err)
-{
-	struct tr_smtp_server *srv;
-	const struct tr_strlist *lists[2] = { &cfg->smtp_listen,
-	    &cfg->lmtp_listen };
-	struct listener *l;
-	size_t i, k, n = cfg->smtp_listen.n + cfg->lmtp_listen.n;
-	enum tr_err rc;
-
-	*out = NULL;
-	if (n == 0)
-		return TR_OK;
-	if ((srv = calloc(1, sizeof(*srv))) == NULL ||
-	    (srv->ls = calloc(n, sizeof(*srv->ls))) == NULL) {
-		free(srv);
-		return tr_error_set(err, TR_ERR_NOMEM, "out of memory");
-	}
-	srv->cfg = cfg;
-	LIST_INIT(&srv->conns);
-	if (cfg->smtp_hostname != NULL)
-		snprintf(srv->hostname, sizeof(srv->hostname), "%s",
-		    cfg->smtp_hostname);
-	else if (gethostname(srv->hostname, sizeof(srv->hostname)) == -1 ||
-	    srv->hostname[0] == '\0')
-		snprintf(srv->hostname, sizeof(srv->hostname), "localhost");
-	srv->hostname[HOSTNAME_MAX] = '\0';
-	for (k = 0; k < 2; k++)
-		for (i = 0; i < lists[k]->n; i++) {
-			l = &srv->ls[srv->nls++];
-			l->srv = srv;
-			l->fd = -1;
-			l->lmtp = k == 1;
-			if ((l->spec = strdup(lists[k]->v[i])) == NULL) {
-				rc = tr_error_set(err, TR_ERR_NOMEM, "out of "
-				    "memory");
-				goto fail;
-			}
-			l->fd = tr_listen_open(l->spec, BACKLOG, uid, gid, err);
-			rc = l->fd == -1 ? err->code : TR_OK;
-			if (rc == TR_OK && tr_listen_unix_path(l->spec) != NULL &&
-			    (l->path = strdup(tr_listen_unix_path(l->spec))) ==
-			    NULL)
-				rc = tr_error_set(err, TR_ERR_NOMEM, "out of "
-				    "memory");
-			if (rc != TR_OK) {
-				tr_error_prefix(err, "%s", k == 0 ?
-				    "smtp_listen" : "lmtp_listen");
-				goto fail;
-			}
-		}
-	/* the key may be readable by root alone: load it now */
-	if (cfg->tls_certificate != NULL && (srv->tls = tr_tls_server_ctx(
-	    cfg->tls_certificate, cfg->tls_key, err)) == NULL) {
-		rc = err->code;
-		goto fail;
-	}
-	*out = srv;
-	return TR_OK;
-fail:
-	tr_smtp_free(srv);
-	return rc;
+	return c->lmtp ? TR_WAY_LMTP : TR_WAY_SMTP;
 }
 
 /* log_msg - the log line of a message that never reached the loop */
@@ -236,7 +54,7 @@ log_msg(struct conn *c, enum tr_loglevel level, const char *outcome,
 
 	json_object_object_add(f, "outcome", json_object_new_string(outcome));
 	json_object_object_add(f, "way_in",
-	    json_object_new_string(c->lmtp ? "lmtp" : "smtp"));
+	    json_object_new_string(tr_way_in_name(way_in(c))));
 	json_object_object_add(f, "source", json_object_new_string(c->qid));
 	json_object_object_add(f, "client", json_object_new_string(c->client));
 	json_object_object_add(f, "envelope_from",
@@ -296,9 +114,9 @@ last_part(const char *msg)
 	return *last != '\0' ? last : "storing failed";
 }
 
-/* flush - move the session's replies to the socket */
-static void
-flush(struct conn *c)
+/* tr_smtp_conn_flush - move the session's replies to the socket */
+void
+tr_smtp_conn_flush(struct conn *c)
 {
 	const char *o;
 	size_t n;
@@ -326,10 +144,10 @@ release(struct conn *c)
 	}
 }
 
-/* finish_close - no more reading; free once the replies are out, or
+/* tr_smtp_conn_finish - no more reading; free once the replies are out, or
  * after CLOSE_WRITE_SECONDS for a client that does not take them */
-static void
-finish_close(struct conn *c)
+void
+tr_smtp_conn_finish(struct conn *c)
 {
 	struct timeval tv = { CLOSE_WRITE_SECONDS, 0 };
 
@@ -337,7 +155,7 @@ finish_close(struct conn *c)
 	evtimer_del(c->cmd_timer);
 	if (c->bev == NULL || evbuffer_get_length(bufferevent_get_output(
 	    c->bev)) == 0) {
-		conn_free(c);
+		tr_smtp_conn_free(c);
 		return;
 	}
 	bufferevent_disable(c->bev, EV_READ);
@@ -385,11 +203,11 @@ job_done(struct tr_job *job, void *arg)
 	c->to = NULL;
 	if (c->bev == NULL) {
 		/* the client left meanwhile; its sender will retry */
-		conn_free(c);
+		tr_smtp_conn_free(c);
 		return;
 	}
 	answer(c, &job->verdict);
-	flush(c);
+	tr_smtp_conn_flush(c);
 	/* the hold ends when the reply has been written (write_cb) */
 	if (c->srv->stopping || c->expired) {
 		if (c->expired)
@@ -397,14 +215,14 @@ job_done(struct tr_job *job, void *arg)
 			    "limit exceeded");
 		else
 			tr_smtp_close(c->ss, "4.3.2", "Service shutting down");
-		flush(c);
-		finish_close(c);
+		tr_smtp_conn_flush(c);
+		tr_smtp_conn_finish(c);
 		return;
 	}
 	/* what the client pipelined meanwhile; a client that has closed
 	 * its side gets the replies, then the connection ends */
 	if (process(c) && (c->eof || c->closing) && !c->waiting)
-		finish_close(c);
+		tr_smtp_conn_finish(c);
 }
 
 /* submit - hand a complete message to the loop */
@@ -425,7 +243,7 @@ submit(struct conn *c)
 	job->buf = e->data;
 	job->len = e->len;
 	job->kind = TR_INPUT_MESSAGE;
-	job->origin.way_in = c->lmtp ? "lmtp" : "smtp";
+	job->origin.way_in = way_in(c);
 	job->origin.source = c->qid;
 	job->origin.client = c->client;
 	job->origin.envelope_from = e->from;
@@ -516,7 +334,7 @@ starttls_switch(struct conn *c)
 	if ((ssl = SSL_new(srv->tls)) == NULL) {
 		log_warnx("smtp: %s: TLS: %s", c->client, tr_tls_error());
 		drop_socket(c);
-		conn_free(c);
+		tr_smtp_conn_free(c);
 		return;
 	}
 	bufferevent_free(c->bev);
@@ -528,7 +346,7 @@ starttls_switch(struct conn *c)
 		evutil_closesocket(c->fd);
 		srv->nconns--;
 		log_warnx("smtp: %s: cannot start TLS", c->client);
-		conn_free(c);
+		tr_smtp_conn_free(c);
 		return;
 	}
 	c->bev = tb;
@@ -602,12 +420,12 @@ process(struct conn *c)
 		used = tr_smtp_feed(c->ss, v.iov_base, v.iov_len, &ev);
 		evbuffer_drain(in, used);
 		c->received += used;
-		flush(c);
+		tr_smtp_conn_flush(c);
 		data_timer_update(c);
 		switch (ev) {
 		case TR_SMTP_MESSAGE:
 			submit(c);
-			flush(c);	/* a refusal is answered at once */
+			tr_smtp_conn_flush(c);	/* a refusal is answered at once */
 			break;
 		case TR_SMTP_TOO_BIG:
 			too_big(c);
@@ -616,7 +434,7 @@ process(struct conn *c)
 			starttls_begin(c);
 			return 1;
 		case TR_SMTP_CLOSE:
-			finish_close(c);
+			tr_smtp_conn_finish(c);
 			return 0;
 		case TR_SMTP_NONE:
 			break;
@@ -643,7 +461,7 @@ write_cb(struct bufferevent *bev, void *arg)
 		return;
 	release(c);
 	if (c->closing) {
-		conn_free(c);
+		tr_smtp_conn_free(c);
 		return;
 	}
 	if (c->starttls) {
@@ -679,7 +497,7 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 		/* no 421 can reach a client without TLS */
 		log_debug("smtp: %s: no TLS handshake within smtp_tls_timeout",
 		    c->client);
-		conn_free(c);
+		tr_smtp_conn_free(c);
 		return;
 	}
 	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) &&
@@ -695,15 +513,15 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 		if (c->waiting || c->closing)
 			return;
 		if (process(c) && !c->waiting)
-			finish_close(c);
+			tr_smtp_conn_finish(c);
 		return;
 	}
 	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) &&
 	    !c->closing) {
 		tr_smtp_close(c->ss, "4.4.2", "Error: timeout exceeded");
-		flush(c);
+		tr_smtp_conn_flush(c);
 		bufferevent_enable(c->bev, EV_WRITE);
-		finish_close(c);
+		tr_smtp_conn_finish(c);
 		return;
 	}
 	if (what & BEV_EVENT_ERROR) {
@@ -722,7 +540,7 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 		evtimer_del(c->session_timer);
 		return;
 	}
-	conn_free(c);
+	tr_smtp_conn_free(c);
 }
 
 /* data_timeout - DATA took longer than smtp_data_timeout */
@@ -734,8 +552,8 @@ data_timeout(evutil_socket_t fd, short what, void *arg)
 	if (c->closing || c->bev == NULL)
 		return;
 	tr_smtp_close(c->ss, "4.4.2", "Error: timeout exceeded");
-	flush(c);
-	finish_close(c);
+	tr_smtp_conn_flush(c);
+	tr_smtp_conn_finish(c);
 }
 
 /* cmd_timeout - a command line took longer than smtp_command_timeout,
@@ -749,15 +567,15 @@ cmd_timeout(evutil_socket_t fd, short what, void *arg)
 		/* no 421 can reach a client without TLS */
 		log_debug("smtp: %s: no TLS handshake within smtp_tls_timeout",
 		    c->client);
-		conn_free(c);
+		tr_smtp_conn_free(c);
 		return;
 	}
 	if (c->closing || c->bev == NULL || c->waiting ||
 	    tr_smtp_in_data(c->ss))
 		return;
 	tr_smtp_close(c->ss, "4.4.2", "Error: command timeout exceeded");
-	flush(c);
-	finish_close(c);
+	tr_smtp_conn_flush(c);
+	tr_smtp_conn_finish(c);
 }
 
 /* session_timeout - the session took longer than smtp_session_timeout;
@@ -774,18 +592,18 @@ session_timeout(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (c->handshaking) {
-		conn_free(c);
+		tr_smtp_conn_free(c);
 		return;
 	}
 	tr_smtp_close(c->ss, "4.4.2", "Error: session time limit exceeded");
-	flush(c);
-	finish_close(c);
+	tr_smtp_conn_flush(c);
+	tr_smtp_conn_finish(c);
 }
 
-/* conn_free - the connection and everything it holds; never while its
+/* tr_smtp_conn_free - the connection and everything it holds; never while its
  * job is with the daemon */
-static void
-conn_free(struct conn *c)
+void
+tr_smtp_conn_free(struct conn *c)
 {
 	/* job_done would find it freed */
 	if (c->waiting)
@@ -805,146 +623,16 @@ conn_free(struct conn *c)
 	free(c);
 }
 
-/* per_client - connections from one address with a socket */
-static unsigned
-per_client(struct tr_smtp_server *srv, const char *addr)
+/* tr_smtp_conn_open - a session and its greeting for an accepted client */
+void
+tr_smtp_conn_open(struct tr_smtp_server *srv, evutil_socket_t fd,
+    const char *client, int lmtp, const char *spec,
+    const struct tr_smtp_settings *set)
 {
 	struct conn *c;
-	unsigned n = 0;
 
-	LIST_FOREACH(c, &srv->conns, entry)
-		if (c->bev != NULL && strcmp(c->client, addr) == 0)
-			n++;
-	return n;
-}
-
-/*
- * evict - make room for a newcomer when every slot is taken: the session
- * that has been slowest so far (fewest bytes per second since it
- * connected) is closed, provided it has had evict_after seconds and
- * is neither storing a message nor already closing. Idle sessions and
- * slow talkers go first, so that tricklers cannot keep a sender that
- * talks at a normal pace out. Returns 0 when a slot was freed.
- */
-static int
-evict(struct tr_smtp_server *srv)
-{
-	struct conn *c, *victim = NULL;
-	struct timeval now;
-	double age, rate, best = 0;
-	struct evbuffer *out;
-
-	event_base_gettimeofday_cached(srv->base, &now);
-	LIST_FOREACH(c, &srv->conns, entry) {
-		if (c->bev == NULL || c->waiting || c->closing)
-			continue;
-		age = (double)(now.tv_sec - c->since.tv_sec) +
-		    (double)(now.tv_usec - c->since.tv_usec) / 1e6;
-		if (age < (double)srv->cfg->evict_after)
-			continue;
-		rate = (double)c->received / (age > 1 ? age : 1);
-		if (victim == NULL || rate < best) {
-			victim = c;
-			best = rate;
-		}
-	}
-	if (victim == NULL)
-		return -1;
-	srv->evictions++;
-	log_debug("smtp: %s: closed to make room (%llu bytes in its session)",
-	    victim->client, victim->received);
-	if (time(NULL) != srv->last_evict_log) {
-		srv->last_evict_log = time(NULL);
-		log_info("smtp: every connection slot taken: slow sessions "
-		    "closed to make room (%lu so far)", srv->evictions);
-	}
-	if (!victim->tls && !victim->handshaking) {
-		/* the last word, if the socket takes it at once */
-		tr_smtp_close(victim->ss, "4.7.0", "Error: too slow, the "
-		    "connection slot is needed");
-		flush(victim);
-		out = bufferevent_get_output(victim->bev);
-		(void)evbuffer_write(out, victim->fd);
-	}
-	conn_free(victim);
-	return 0;
-}
-
-/* refuse - a 421 to a connection over a limit, without a session */
-static void
-refuse(struct tr_smtp_server *srv, evutil_socket_t fd, const char *client,
-    const char *why)
-{
-	char buf[HOSTNAME_MAX + 128];
-	time_t now = time(NULL);
-	int n;
-
-	n = snprintf(buf, sizeof(buf), "421 4.7.0 %s Error: %s\r\n",
-	    srv->hostname, why);
-	/* a fresh socket's buffer takes one short line; if not, no matter */
-	(void)send(fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
-	evutil_closesocket(fd);
-	if (now != srv->last_refusal_log) {
-		srv->last_refusal_log = now;
-		log_info("smtp: refused %s: %s", client, why);
-	}
-}
-
-/* accept_cb - a new client: within the limits, a session and a greeting */
-static void
-accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
-{
-	struct listener *l = arg;
-	struct tr_smtp_server *srv = l->srv;
-	struct tr_smtp_settings set;
-	char client[ADDR_MAX];
-	struct conn *c;
-	int on = 1;
-
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr,
-		    client, sizeof(client));
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr,
-		    client, sizeof(client));
-	else
-		snprintf(client, sizeof(client), "local");
-	if (srv->stopping) {
-		refuse(srv, fd, client, "shutting down");
-		return;
-	}
-	if (srv->nconns >= srv->cfg->smtp_max_connections &&
-	    evict(srv) == -1) {
-		refuse(srv, fd, client, "too many connections");
-		return;
-	}
-	if (sa->sa_family != AF_UNIX &&
-	    per_client(srv, client) >= srv->cfg->smtp_max_per_client) {
-		refuse(srv, fd, client, "too many connections from you");
-		return;
-	}
-	if (sa->sa_family != AF_UNIX)
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-
-	memset(&set, 0, sizeof(set));
-	set.lmtp = l->lmtp;
-	set.hostname = srv->hostname;
-	set.max_message = srv->cfg->limits.max_message;
-	set.max_line = TR_SMTP_LINE_MAX;
-	set.max_rcpt = TR_SMTP_RCPT_MAX;
-	set.max_errors = TR_SMTP_ERRORS_MAX;
-	set.starttls = srv->tls != NULL;
-	set.rcpt_ok = rcpt_ok;
-	set.rcpt_arg = (void *)srv->cfg;
-	if (srv->budget != NULL) {
-		set.admit = mem_admit;
-		set.grow = mem_grow;
-		set.shrink = mem_shrink;
-		set.mem_arg = srv;
-	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->ss = tr_smtp_session_new(&set)) == NULL ||
+	    (c->ss = tr_smtp_session_new(set)) == NULL ||
 	    (c->data_timer = evtimer_new(srv->base, data_timeout, c)) == NULL ||
 	    (c->cmd_timer = evtimer_new(srv->base, cmd_timeout, c)) == NULL ||
 	    (c->session_timer = evtimer_new(srv->base, session_timeout, c)) ==
@@ -966,180 +654,13 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	}
 	c->srv = srv;
 	c->fd = fd;
-	c->lmtp = l->lmtp;
+	c->lmtp = lmtp;
 	snprintf(c->client, sizeof(c->client), "%s", client);
 	LIST_INSERT_HEAD(&srv->conns, c, entry);
 	srv->nconns++;
 	event_base_gettimeofday_cached(srv->base, &c->since);
 	evtimer_add(c->session_timer, &srv->stimeout);
 	setup_bev(c);
-	flush(c);
-	log_debug("smtp: connection from %s on %s", client, l->spec);
-}
-
-/* listeners_enable - accept again, or not */
-static void
-listeners_enable(struct tr_smtp_server *srv, int on)
-{
-	size_t i;
-
-	for (i = 0; i < srv->nls; i++)
-		if (srv->ls[i].lev != NULL) {
-			if (on)
-				evconnlistener_enable(srv->ls[i].lev);
-			else
-				evconnlistener_disable(srv->ls[i].lev);
-		}
-}
-
-/* backoff_over - try accepting again after running out of descriptors */
-static void
-backoff_over(evutil_socket_t fd, short what, void *arg)
-{
-	struct tr_smtp_server *srv = arg;
-
-	srv->backing_off = 0;
-	if (!srv->stopping)
-		listeners_enable(srv, 1);
-}
-
-/* accept_error - out of descriptors (or memory): stop accepting for a
- * moment, or the pending connection would wake the loop endlessly */
-static void
-accept_error(struct evconnlistener *lev, void *arg)
-{
-	struct listener *l = arg;
-	struct tr_smtp_server *srv = l->srv;
-	struct timeval tv = { BACKOFF_SECONDS, 0 };
-	int e = EVUTIL_SOCKET_ERROR();
-
-	if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM) {
-		log_warnx("smtp: accept on %s: %s", l->spec, strerror(e));
-		return;
-	}
-	if (srv->backing_off)
-		return;
-	srv->backing_off = 1;
-	log_warnx("smtp: accept on %s: %s: not accepting for %d s", l->spec,
-	    strerror(e), BACKOFF_SECONDS);
-	listeners_enable(srv, 0);
-	evtimer_add(srv->backoff_ev, &tv);
-}
-
-/* tr_smtp_start - listeners and timers on the loop */
-int
-tr_smtp_start(struct tr_smtp_server *srv, struct tr_daemon *d)
-{
-	struct listener *l;
-	size_t i;
-
-	srv->d = d;
-	srv->base = tr_daemon_base(d);
-	srv->rtimeout.tv_sec = srv->cfg->smtp_timeout;
-	srv->wtimeout.tv_sec = srv->cfg->smtp_timeout;
-	srv->dtimeout.tv_sec = srv->cfg->smtp_data_timeout;
-	srv->ctimeout.tv_sec = srv->cfg->smtp_command_timeout;
-	srv->stimeout.tv_sec = srv->cfg->smtp_session_timeout;
-	srv->ttimeout.tv_sec = srv->cfg->smtp_tls_timeout;
-	srv->budget = tr_daemon_budget(d);
-	srv->seq = (unsigned long)getpid() << 12;
-	/* a client gone mid-write must not kill the daemon */
-	signal(SIGPIPE, SIG_IGN);
-	if ((srv->backoff_ev = evtimer_new(srv->base, backoff_over, srv)) ==
-	    NULL) {
-		log_warnx("smtp: cannot create a timer");
-		return -1;
-	}
-	for (i = 0; i < srv->nls; i++) {
-		l = &srv->ls[i];
-		l->lev = evconnlistener_new(srv->base, accept_cb, l,
-		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, l->fd);
-		if (l->lev == NULL) {
-			log_warnx("smtp: cannot listen on %s", l->spec);
-			return -1;
-		}
-		l->fd = -1;
-		evconnlistener_set_error_cb(l->lev, accept_error);
-	}
-	return 0;
-}
-
-/* close_listeners - no new connections; unix sockets removed */
-static void
-close_listeners(struct tr_smtp_server *srv)
-{
-	struct listener *l;
-	size_t i;
-
-	for (i = 0; i < srv->nls; i++) {
-		l = &srv->ls[i];
-		if (l->lev != NULL)
-			evconnlistener_free(l->lev);
-		else if (l->fd != -1)
-			close(l->fd);
-		l->lev = NULL;
-		l->fd = -1;
-		if (l->path != NULL) {
-			unlink(l->path);
-			free(l->path);
-			l->path = NULL;
-		}
-	}
-}
-
-/* tr_smtp_stop - the daemon is stopping */
-void
-tr_smtp_stop(struct tr_smtp_server *srv)
-{
-	struct timeval tv = { STOP_WRITE_SECONDS, 0 };
-	struct conn *c, *next;
-
-	if (srv == NULL || srv->stopping)
-		return;
-	srv->stopping = 1;
-	close_listeners(srv);
-	if (srv->backoff_ev != NULL)
-		evtimer_del(srv->backoff_ev);
-	for (c = LIST_FIRST(&srv->conns); c != NULL; c = next) {
-		next = LIST_NEXT(c, entry);
-		/* a session whose message is out is answered, then closed
-		 * (job_done); one already closing is on its way */
-		if (c->waiting || c->closing || c->bev == NULL)
-			continue;
-		tr_smtp_close(c->ss, "4.3.2", "Service shutting down");
-		flush(c);
-		/* the loop waits for this last reply, briefly */
-		bufferevent_set_timeouts(c->bev, NULL, &tv);
-		bufferevent_enable(c->bev, EV_WRITE);
-		if (!c->held) {
-			c->held = 1;
-			tr_daemon_hold(srv->d);
-		}
-		finish_close(c);
-	}
-}
-
-/* tr_smtp_free - everything, once the loop is over */
-void
-tr_smtp_free(struct tr_smtp_server *srv)
-{
-	struct conn *c;
-	size_t i;
-
-	if (srv == NULL)
-		return;
-	while ((c = LIST_FIRST(&srv->conns)) != NULL) {
-		c->waiting = 0;		/* the loop is over: no job is left */
-		c->held = 0;
-		conn_free(c);
-	}
-	close_listeners(srv);
-	for (i = 0; i < srv->nls; i++)
-		free(srv->ls[i].spec);
-	free(srv->ls);
-	if (srv->backoff_ev != NULL)
-		event_free(srv->backoff_ev);
-	if (srv->tls != NULL)
-		SSL_CTX_free(srv->tls);
-	free(srv);
+	tr_smtp_conn_flush(c);
+	log_debug("smtp: connection from %s on %s", client, spec);
 }

@@ -454,7 +454,7 @@ tr_store_put_report(struct tr_store *st, const struct tr_report *r,
 	rc |= bind_text(stmt, 9, m->from);
 	rc |= bind_text(stmt, 10, m->date);
 	rc |= bind_text(stmt, 11, m->subject);
-	rc |= bind_text(stmt, 12, o->way_in != NULL ? o->way_in : "unknown");
+	rc |= bind_text(stmt, 12, tr_way_in_name(o->way_in));
 	rc |= bind_text(stmt, 13, o->source);
 	rc |= bind_text(stmt, 14, o->envelope_from);
 	rc |= bind_text(stmt, 15, o->envelope_to);
@@ -650,7 +650,7 @@ tr_store_put_conflict(struct tr_store *st, int64_t rowid,
 	rc |= bind_text(stmt, 2, r->report_id);
 	rc |= sqlite3_bind_int64(stmt, 3, rowid);
 	rc |= bind_text(stmt, 4, received);
-	rc |= bind_text(stmt, 5, o->way_in != NULL ? o->way_in : "unknown");
+	rc |= bind_text(stmt, 5, tr_way_in_name(o->way_in));
 	rc |= bind_text(stmt, 6, o->source);
 	rc |= bind_text(stmt, 7, o->envelope_from);
 	rc |= bind_text(stmt, 8, m->message_id);
@@ -802,7 +802,7 @@ tr_store_put_quarantine_keyed(struct tr_store *st, const struct tr_origin *o,
 	/* The quarantine is the last resort: never lose a message for want
 	 * of a label, so missing ones get a placeholder. */
 	rc = bind_text(stmt, 1, received);
-	rc |= bind_text(stmt, 2, o->way_in != NULL ? o->way_in : "unknown");
+	rc |= bind_text(stmt, 2, tr_way_in_name(o->way_in));
 	rc |= bind_text(stmt, 3, o->source);
 	rc |= bind_text(stmt, 4, o->envelope_from);
 	rc |= bind_text(stmt, 5, o->envelope_to);

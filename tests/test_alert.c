@@ -46,7 +46,7 @@ record(struct tu_store *fx, const void *buf, size_t len, struct tr_verdict *v)
 	struct tr_error err;
 
 	memset(&o, 0, sizeof(o));
-	o.way_in = "file";
+	o.way_in = TR_WAY_FILE;
 	o.received_at = 1700000000;
 	assert_int_equal(tr_store_begin(fx->st, &err), TR_OK);
 	tr_analyse(buf, len, TR_INPUT_REPORT, NULL, &fx->limits, &a);

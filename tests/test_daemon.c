@@ -107,7 +107,7 @@ prepare(struct seen *s, unsigned char *buf, size_t len, enum tr_input kind)
 	s->job.buf = buf;
 	s->job.len = len;
 	s->job.kind = kind;
-	s->job.origin.way_in = "smtp";
+	s->job.origin.way_in = TR_WAY_SMTP;
 	s->job.origin.source = "test";
 	s->job.done = on_done;
 	s->job.done_arg = s;
@@ -228,7 +228,7 @@ sender(void *arg)
 		job.buf = buf;
 		job.len = rfc_reportlen;
 		job.kind = TR_INPUT_REPORT;
-		job.origin.way_in = "milter";
+		job.origin.way_in = TR_WAY_MILTER;
 		if (tr_daemon_submit_wait(sd->d, &job) == 0 &&
 		    job.verdict.outcome == TR_OUTCOME_STORED)
 			sd->stored++;

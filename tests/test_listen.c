@@ -251,6 +251,72 @@ test_bad_addresses(void **state)
 	refused("", "not an address");
 }
 
+/* parsed - what tr_listen_parse_inet makes of s, read up to len only */
+static enum tr_listen_parse
+parsed(const char *s, size_t len, int *family, unsigned *port, int *any)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = 0;
+	enum tr_listen_parse r;
+
+	*family = -1;
+	*port = 0;
+	r = tr_listen_parse_inet(s, len, &ss, &sl, any);
+	if (r == TR_LISTEN_PARSED) {
+		*family = ss.ss_family;
+		*port = ntohs(ss.ss_family == AF_INET ?
+		    ((struct sockaddr_in *)&ss)->sin_port :
+		    ((struct sockaddr_in6 *)&ss)->sin6_port);
+		assert_int_equal(sl, ss.ss_family == AF_INET ?
+		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+	}
+	return r;
+}
+
+/* test_parse_inet - the one parser the configuration and the binding
+ * share: the address forms, a port out of range told apart from a bad
+ * form, and only len bytes read */
+static void
+test_parse_inet(void **state)
+{
+	int fam, any;
+	unsigned port;
+
+	assert_int_equal(parsed("127.0.0.1:2525", 14, &fam, &port, &any),
+	    TR_LISTEN_PARSED);
+	assert_int_equal(fam, AF_INET);
+	assert_int_equal(port, 2525);
+	assert_int_equal(any, 0);
+	assert_int_equal(parsed("[::1]:25", 8, &fam, &port, &any),
+	    TR_LISTEN_PARSED);
+	assert_int_equal(fam, AF_INET6);
+	assert_int_equal(port, 25);
+	assert_int_equal(parsed("*:65535", 7, &fam, &port, &any),
+	    TR_LISTEN_PARSED);
+	assert_int_equal(any, 1);
+	assert_int_equal(port, 65535);
+	/* a list entry: the comma and what follows are not read */
+	assert_int_equal(parsed("127.0.0.1:25,x", 12, &fam, &port, &any),
+	    TR_LISTEN_PARSED);
+	assert_int_equal(port, 25);
+	assert_int_equal(parsed("127.0.0.1:0", 11, &fam, &port, &any),
+	    TR_LISTEN_BAD_PORT);
+	assert_int_equal(parsed("[::1]:65536", 11, &fam, &port, &any),
+	    TR_LISTEN_BAD_PORT);
+	assert_int_equal(parsed("*:99999999999999999999", 22, &fam, &port,
+	    &any), TR_LISTEN_BAD_PORT);
+	assert_int_equal(parsed("127.0.0.1:", 10, &fam, &port, &any),
+	    TR_LISTEN_BAD_ADDRESS);
+	assert_int_equal(parsed("::1:25", 6, &fam, &port, &any),
+	    TR_LISTEN_BAD_ADDRESS);
+	assert_int_equal(parsed("[*]:25", 6, &fam, &port, &any),
+	    TR_LISTEN_BAD_ADDRESS);
+	assert_int_equal(parsed("1.2.3.4:+25", 11, &fam, &port, &any),
+	    TR_LISTEN_BAD_ADDRESS);
+	assert_int_equal(parsed("", 0, &fam, &port, &any),
+	    TR_LISTEN_BAD_ADDRESS);
+}
+
 /* test_port_taken - a port another socket listens on: "cannot listen"
  * with the system's reason */
 static void
@@ -448,6 +514,7 @@ main(void)
 		cmocka_unit_test(test_ipv4),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_bad_addresses),
+		cmocka_unit_test(test_parse_inet),
 		cmocka_unit_test(test_port_taken),
 		T(test_unix),
 		T(test_unix_stale),

@@ -38,7 +38,7 @@ origin(const char *source)
 	struct tr_origin o;
 
 	memset(&o, 0, sizeof(o));
-	o.way_in = "https";
+	o.way_in = TR_WAY_HTTPS;
 	o.source = source;
 	o.client = "192.0.2.1";
 	o.received_at = RECEIVED;

@@ -33,7 +33,7 @@ ingest_one(void *arg, const struct tr_source_msg *m)
 		return 0;
 	tr_analyse(m->buf, m->len, m->kind, m->filename, &fx->limits, &a);
 	memset(&o, 0, sizeof(o));
-	o.way_in = "file";
+	o.way_in = TR_WAY_FILE;
 	o.source = strrchr(m->name, '/') + 1;
 	o.received_at = RECEIVED;
 	assert_int_equal(tr_record(fx->st, &a, m->buf, m->len, &o, &v), TR_OK);
@@ -290,7 +290,7 @@ test_failures(void **state)
 static int64_t
 put(struct tu_store *fx, struct tr_report *r)
 {
-	struct tr_origin o = { .way_in = "file", .received_at = RECEIVED };
+	struct tr_origin o = { .way_in = TR_WAY_FILE, .received_at = RECEIVED };
 	struct tr_error err;
 	enum tr_put p;
 	int64_t id;
@@ -523,7 +523,7 @@ static void
 test_retry(void **state)
 {
 	struct tu_store *fx = *state;
-	struct tr_origin o = { .way_in = "milter", .source = "4XyZ1",
+	struct tr_origin o = { .way_in = TR_WAY_MILTER, .source = "4XyZ1",
 	    .envelope_from = "noreply@example.net", .received_at = RECEIVED };
 	struct tr_retry_result res;
 	struct tr_error err;
@@ -577,6 +577,59 @@ test_retry(void **state)
 	assert_int_equal(tr_quarantine_delete(fx->st, bad, &found, &err), TR_OK);
 	assert_false(found);
 	free(raw);
+}
+
+/* retried_class - the reason class a quarantined body gets when retried,
+ * having come in way w */
+static char *
+retried_class(struct tu_store *fx, enum tr_way_in w, const char *body)
+{
+	struct tr_origin o = { .way_in = w, .source = "192.0.2.7",
+	    .received_at = RECEIVED };
+	struct tr_retry_result res;
+	struct tr_error err;
+	sqlite3_stmt *s;
+	char *class;
+	int64_t qid;
+	int found;
+
+	assert_int_equal(tr_store_begin(fx->st, &err), TR_OK);
+	assert_int_equal(tr_store_put_quarantine(fx->st, &o,
+	    (const unsigned char *)body, strlen(body), "old-class",
+	    "an old reason", NULL, &qid, &err), TR_OK);
+	assert_int_equal(tr_quarantine_retry(fx->st, qid, &fx->limits, &res,
+	    &found, &err), TR_OK);
+	assert_true(found);
+	assert_int_equal(res.outcome, TR_RETRY_INVALID);
+	assert_int_equal(tr_store_commit(fx->st, &err), TR_OK);
+	assert_int_equal(sqlite3_prepare_v2(tr_store_db(fx->st), "SELECT "
+	    "reason_class FROM quarantine WHERE id = ?1", -1, &s, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_int64(s, 1, qid);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	class = strdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return class;
+}
+
+/* test_retry_bare - a body POSTed over HTTP, like one over HTTPS, is
+ * retried as a bare report, even when it does not look like one; a mail
+ * with the same text is read as a mail */
+static void
+test_retry_bare(void **state)
+{
+	struct tu_store *fx = *state;
+	char *http, *https, *mail;
+
+	http = retried_class(fx, TR_WAY_HTTP, "not a report (http)");
+	https = retried_class(fx, TR_WAY_HTTPS, "not a report (https)");
+	mail = retried_class(fx, TR_WAY_SMTP, "not a report (smtp)");
+	assert_string_equal(https, "json-syntax");
+	assert_string_equal(http, https);
+	assert_string_not_equal(mail, https);
+	free(http);
+	free(https);
+	free(mail);
 }
 
 /* test_prune_exact - the reports whose period ended before the cut and
@@ -682,6 +735,7 @@ main(void)
 		T(test_reports),
 		T(test_quarantine_list_show),
 		T(test_retry),
+		T(test_retry_bare),
 		T(test_prune_exact),
 		T(test_pruner_loop),
 	};

@@ -32,7 +32,7 @@ ingest_one(void *arg, const struct tr_source_msg *m)
 		return 0;
 	tr_analyse(m->buf, m->len, m->kind, m->filename, &fx->limits, &a);
 	memset(&o, 0, sizeof(o));
-	o.way_in = "file";
+	o.way_in = TR_WAY_FILE;
 	o.source = strrchr(m->name, '/') + 1;
 	o.received_at = 1795132800;	/* 2026-11-20T00:00:00Z */
 	assert_int_equal(tr_record(fx->st, &a, m->buf, m->len, &o, &v), TR_OK);

@@ -72,7 +72,7 @@ add_report(struct tu_store *fx, const char *id, const char *start,
 	    "\"failed-session-count\":1}]}]}", start, end, id);
 	assert_true(n > 0 && (size_t)n < sizeof(json));
 	memset(&o, 0, sizeof(o));
-	o.way_in = "file";
+	o.way_in = TR_WAY_FILE;
 	o.source = id;
 	o.received_at = NOW;
 	tr_analyse((unsigned char *)json, (size_t)n, TR_INPUT_REPORT, NULL,
@@ -96,7 +96,7 @@ add_quarantined(struct tu_store *fx, const char *id, int64_t t)
 	int64_t rowid;
 
 	memset(&o, 0, sizeof(o));
-	o.way_in = "file";
+	o.way_in = TR_WAY_FILE;
 	o.source = id;
 	o.received_at = t;
 	if (tr_store_put_quarantine(fx->st, &o, (const unsigned char *)id,

@@ -42,7 +42,7 @@ record(struct tu_store *fx, const unsigned char *buf, size_t len,
 	struct tr_error err;
 
 	memset(&o, 0, sizeof(o));
-	o.way_in = "file";
+	o.way_in = TR_WAY_FILE;
 	o.source = hint;
 	o.received_at = 1700000000;
 	assert_int_equal(tr_store_begin(fx->st, &err), TR_OK);
@@ -327,7 +327,7 @@ test_not_ours(void **state)
 	struct tr_error err;
 
 	memset(&o, 0, sizeof(o));
-	o.way_in = "https";
+	o.way_in = TR_WAY_HTTPS;
 	o.received_at = 1700000000;
 	assert_int_equal(tr_store_begin(fx->st, &err), TR_OK);
 	tr_analyse((const unsigned char *)ours, strlen(ours), TR_INPUT_REPORT,
@@ -448,11 +448,11 @@ test_stats_families(void **state)
 	v.err.code = TR_ERR_GZIP_TRUNCATED;
 	v.tallies = t;
 	v.ntallies = 2;
-	tr_stats_received(s, "milter");
-	tr_stats_received(s, "carrier-pigeon");
-	tr_stats_verdict(s, "milter", &v);
+	tr_stats_received(s, TR_WAY_MILTER);
+	tr_stats_received(s, TR_WAY_UNKNOWN);
+	tr_stats_verdict(s, TR_WAY_MILTER, &v);
 	v.outcome = TR_OUTCOME_TEMPFAIL;	/* nothing but the outcome */
-	tr_stats_verdict(s, "https", &v);
+	tr_stats_verdict(s, TR_WAY_HTTPS, &v);
 	tr_stats_pipeline(s, 0.003);
 	tr_stats_commit(s, 2, 1, 0.002);
 	tr_stats_commit(s, 1, 0, 5);
@@ -509,7 +509,7 @@ test_stats_domain_bound(void **state)
 		t.successful = 1;
 		t.failed = 1;
 		t.failed_by_type[0] = 1;
-		tr_stats_verdict(s, "milter", &v);
+		tr_stats_verdict(s, TR_WAY_MILTER, &v);
 	}
 	out = render(s, 0);
 	snprintf(line, sizeof(line), "tlsrptd_sessions_total{policy_domain="

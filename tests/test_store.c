@@ -76,7 +76,7 @@ origin(void)
 	struct tr_origin o;
 
 	memset(&o, 0, sizeof(o));
-	o.way_in = "file";
+	o.way_in = TR_WAY_FILE;
 	o.received_at = 1714608000;	/* 2024-05-02T00:00:00Z */
 	return o;
 }
@@ -410,7 +410,7 @@ test_put_readback(void **state)
 	p[1].nfailures = 1;
 	mkreport(&r, "Example Org", "2024-05-01T00:00:00Z_example.com",
 	    "2024-05-01T00:00:00Z", p, 2);
-	o.way_in = "milter";
+	o.way_in = TR_WAY_MILTER;
 	o.source = "4VXyz12abc";
 	o.envelope_from = "bounces@example.org";
 	o.envelope_to = "tlsrpt@example.com,tlsrpt2@example.com";
@@ -633,7 +633,7 @@ test_quarantine(void **state)
 	sqlite3_stmt *s;
 	int64_t id, id2;
 
-	o.way_in = "smtp";
+	o.way_in = TR_WAY_SMTP;
 	o.source = "[192.0.2.9]:4711";
 	o.envelope_from = "a@example.org";
 	o.envelope_to = "tlsrpt@example.com";
@@ -666,7 +666,7 @@ test_quarantine(void **state)
 
 	/* An empty message and missing labels still make a row. */
 	o = origin();
-	o.way_in = NULL;
+	o.way_in = TR_WAY_UNKNOWN;
 	if (tr_store_put_quarantine(fx->st, &o, NULL, 0, NULL, NULL, NULL, &id2,
 	    &err) != TR_OK)
 		fail_msg("%s", err.msg);
@@ -1621,7 +1621,7 @@ populate_sample(struct tr_store *st)
 		if (tr_store_put_report(st, &r, &o, &res, &id, &err) != TR_OK)
 			fail_msg("%s", err.msg);
 	}
-	o.way_in = "smtp";
+	o.way_in = TR_WAY_SMTP;
 	o.source = "[192.0.2.77]:51234";
 	o.envelope_from = "someone@example.net";
 	o.envelope_to = "tlsrpt@example.com";
