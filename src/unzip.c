@@ -111,7 +111,7 @@ zip_fail(struct archive *a, const char *qname, struct tr_error *err)
 	for (i = 0; why[i] != '\0' && i < sizeof(text) - 1; i++)
 		text[i] = why[i] >= 0x20 && why[i] < 0x7f ? why[i] : '?';
 	while (i > 0 && (text[i - 1] == '?' || text[i - 1] == ' ') &&
-	    (unsigned char)why[i - 1] <= 0x20)
+	    (unsigned char)why[i - 1] <= 0x20 && why[i - 1] > 0)
 		i--;			/* a trailing newline or blank */
 	text[i] = '\0';
 	if (qname != NULL)
