@@ -251,7 +251,8 @@ zip_read(struct archive *a, const char *qname, int64_t declared,
 			    "decompressed report exceeds the limit of %zu "
 			    "bytes (zip member %s)", cap, qname);
 		}
-		memcpy(buf + *got, blk, size);
+		if (size > 0)	/* an empty block may come with no buffer */
+			memcpy(buf + *got, blk, size);
 		*got += size;
 	}
 	if (r != ARCHIVE_EOF) {
