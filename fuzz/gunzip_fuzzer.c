@@ -6,7 +6,8 @@
  * same code, and on success the same bytes. The only allowed difference is
  * the ratio cap, which is checked whenever zlib returns and may fire at one
  * split and not another. The same bytes then go through tr_unzip_json and
- * tr_unzip_each, which must agree on the first report member.
+ * tr_unzip_each (libarchive underneath), which must agree on the first
+ * report member.
  * Seeds in fuzz/corpus/gunzip therefore start with one split byte (0x80,
  * about the middle) before the gzip or zip data; SOURCES.tsv there says
  * where each came from.
@@ -17,6 +18,7 @@
 
 #include "error.h"
 #include "gunzip.h"
+#include "unzip.h"
 #include "limits.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -8,6 +8,7 @@
 #include "error.h"
 #include "limits.h"
 #include "notes.h"
+#include "result_types.h"	/* the registry, for the users of result_type */
 
 /* All strings are NUL-terminated UTF-8 owned by the report; NULL = absent. */
 
@@ -88,17 +89,5 @@ enum tr_err tr_report_parse(const char *json, size_t len,
     struct tr_report **out, struct tr_error *err);
 
 void tr_report_free(struct tr_report *r);
-
-/* tr_result_type_known - true for a result-type in the RFC 8460 registry */
-int tr_result_type_known(const char *result_type);
-
-/* The RFC 8460 section 6.6 registry of result-types, in its order. */
-#define TR_RESULT_TYPES	11
-
-/* tr_result_type_index - a result-type's place in the registry, or -1 */
-int tr_result_type_index(const char *result_type);
-
-/* tr_result_type_name - the registry's result-type i (0 <= i < TR_RESULT_TYPES) */
-const char *tr_result_type_name(int i);
 
 #endif

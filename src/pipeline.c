@@ -8,6 +8,7 @@
 
 #include "domain_count.h"
 #include "gunzip.h"
+#include "unzip.h"
 #include "log.h"
 #include "pipeline.h"
 

@@ -1,5 +1,4 @@
 /* report.c - parse and validate a TLS-RPT report (RFC 8460 section 4) */
-#include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,16 +11,15 @@
 #include "datetime.h"
 #include "domain_count.h"
 #include "error.h"
+#include "json_text.h"
 #include "limits.h"
 #include "notes.h"
 #include "report.h"
 #include "report_fields.h"
+#include "result_types.h"
 
 /* Most reports fit their policies, failures and copies in this block. */
 #define ARENA_FIRST	2048
-
-/* Deeper than this costs json-c memory for nothing a report needs. */
-#define DEPTH_CAP	4096
 
 /*
  * One allocation holds the report, its private state and the copy of the
@@ -40,24 +38,6 @@ struct report_box {
 	struct report_priv p;
 	char raw[];
 };
-
-/* RFC 8460 section 6.6, "STARTTLS Validation Result Types" */
-static const char *const result_types[] = {
-	"starttls-not-supported",
-	"certificate-host-mismatch",
-	"certificate-expired",
-	"tlsa-invalid",
-	"dnssec-invalid",
-	"dane-required",
-	"certificate-not-trusted",
-	"sts-policy-invalid",
-	"sts-webpki-invalid",
-	"validation-failure",
-	"sts-policy-fetch-error",
-	NULL
-};
-_Static_assert(sizeof(result_types) / sizeof(result_types[0]) ==
-    TR_RESULT_TYPES + 1, "TR_RESULT_TYPES is the registry's size");
 
 /* Known names per object, as RFC 8460 spells them; the drifted names
  * senders use instead are mapped by the table in report_fields.c. */
@@ -82,117 +62,6 @@ static const char *const failure_keys[] = {
 	"receiving-mx-helo", "receiving-ip", "failed-session-count",
 	"additional-information", "failure-reason-code", NULL
 };
-
-/* tr_result_type_index - a result-type's place in the registry, or -1 */
-int
-tr_result_type_index(const char *result_type)
-{
-	int i;
-
-	if (result_type == NULL)
-		return -1;
-	for (i = 0; result_types[i] != NULL; i++)
-		if (strcmp(result_type, result_types[i]) == 0)
-			return i;
-	return -1;
-}
-
-/* tr_result_type_name - the registry's result-type i */
-const char *
-tr_result_type_name(int i)
-{
-	if (i < 0 || i >= TR_RESULT_TYPES)
-		return NULL;
-	return result_types[i];
-}
-
-/* known_name - the registry's own copy of a known result-type */
-static const char *
-known_name(const char *result_type)
-{
-	return tr_result_type_name(tr_result_type_index(result_type));
-}
-
-/* tr_result_type_known - true for a result-type in the RFC 8460 registry */
-int
-tr_result_type_known(const char *result_type)
-{
-	return tr_result_type_index(result_type) >= 0;
-}
-
-/*
- * text_check - offset of the first byte that is NUL or not well-formed UTF-8
- * (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF), or
- * len. json-c's own check only counts continuation bytes, so "\xc0\xaf" and
- * "\xed\xa0\x80" would get through it. *seq is the length of the bad sequence.
- */
-static size_t
-text_check(const unsigned char *s, size_t len, size_t *seq)
-{
-	const uint64_t high = UINT64_C(0x8080808080808080);
-	const uint64_t ones = UINT64_C(0x0101010101010101);
-	unsigned char b, lo, hi;
-	size_t i = 0, n, k;
-	uint64_t w;
-
-	while (i < len) {
-		/* eight ASCII bytes at a time: no high bit and no zero byte */
-		if (len - i >= 8) {
-			memcpy(&w, s + i, sizeof(w));
-			if (((w & high) | ((w - ones) & ~w & high)) == 0) {
-				i += 8;
-				continue;
-			}
-		}
-		b = s[i];
-		if (b >= 0x01 && b < 0x80) {
-			i++;
-			continue;
-		}
-		lo = 0x80;
-		hi = 0xbf;
-		if (b >= 0xc2 && b <= 0xdf)
-			n = 1;
-		else if (b == 0xe0) {
-			n = 2;
-			lo = 0xa0;	/* overlong below U+0800 */
-		} else if ((b >= 0xe1 && b <= 0xec) || b == 0xee || b == 0xef)
-			n = 2;
-		else if (b == 0xed) {
-			n = 2;
-			hi = 0x9f;	/* surrogates U+D800..U+DFFF */
-		} else if (b == 0xf0) {
-			n = 3;
-			lo = 0x90;	/* overlong below U+10000 */
-		} else if (b >= 0xf1 && b <= 0xf3)
-			n = 3;
-		else if (b == 0xf4) {
-			n = 3;
-			hi = 0x8f;	/* past U+10FFFF */
-		} else
-			goto bad;
-		if (n >= len - i || s[i + 1] < lo || s[i + 1] > hi)
-			goto bad;
-		for (k = 2; k <= n; k++)
-			if ((s[i + k] & 0xc0) != 0x80)
-				goto bad;
-		i += n + 1;
-	}
-	*seq = 0;
-	return len;
- bad:
-	for (k = 1; k < 4 && i + k < len && (s[i + k] & 0xc0) == 0x80; k++)
-		;
-	*seq = b == 0 ? 1 : k;
-	return i;
-}
-
-/* is_ws - JSON whitespace (RFC 8259 section 2) */
-static int
-is_ws(char ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
-}
 
 /* read_datetime - a required RFC 3339 date-time field, normalised into dt */
 static enum tr_err
@@ -269,7 +138,8 @@ parse_failure(struct tr_rctx *c, struct json_object *o, struct tr_failure *f)
 	    TR_RF_REQUIRED | TR_RF_NONEMPTY, &f->result_type)) != TR_OK)
 		return e;
 	/* the registry grows by expert review: keep what we do not know */
-	if ((known = known_name(f->result_type)) != NULL)
+	if ((known = tr_result_type_name(
+	    tr_result_type_index(f->result_type))) != NULL)
 		f->result_type = known;		/* no copy needed */
 	f->result_type_known = known != NULL;
 	if (!f->result_type_known) {
@@ -711,309 +581,32 @@ detach(struct tr_rctx *c, struct report_priv *p)
 	return TR_OK;
 }
 
-/*
- * Duplicate member names: json-c keeps the last silently, so a report with
- * two "total-failure-session-count" members would lose one unseen. I-JSON
- * (RFC 7493 2.3), which RFC 8460 section 4 requires, forbids them. json-c
- * has no hook for it, so the text it accepted is scanned once more. Names are
- * compared as written: "a" and "\u0061" are not taken for the same name.
- */
-struct dup_key {
-	uint64_t hash;
-	const char *p;
-	size_t len;
-};
-
-struct dup_frame {
-	char obj;		/* 1 for an object, 0 for an array */
-	char expect_key;	/* next string in this object is a name */
-	size_t index;		/* array: current element */
-	const char *key;	/* object: current member name, for the path */
-	size_t keylen;
-	size_t first;		/* object: its first name on the key stack */
-};
-
-#define DUP_STOPS		"\"'{}[],"	/* the bytes dup_check acts on */
-#define DUP_LINEAR		16	/* names checked one by one as they come */
-#define DUP_LOCAL_KEYS		64
-#define DUP_LOCAL_FRAMES	32
-
-/* dup_path - "a.b[2].c" of the frames below top, into buf */
-static void
-dup_path(const struct dup_frame *f, size_t top, char *buf, size_t bufsz)
-{
-	size_t i, o = 0;
-	int n;
-
-	buf[0] = '\0';
-	for (i = 0; i < top && o < bufsz; i++) {
-		if (f[i].obj)
-			n = snprintf(buf + o, bufsz - o, "%s%.*s",
-			    o > 0 ? "." : "", (int)(f[i].keylen > 64 ? 64 :
-			    f[i].keylen), f[i].key);
-		else
-			n = snprintf(buf + o, bufsz - o, "[%zu]", f[i].index);
-		if (n < 0)
-			break;
-		o += (size_t)n;
-	}
-	/* names are the sender's: json-c lets raw tabs and CRs through */
-	for (o = 0; buf[o] != '\0'; o++)
-		if ((unsigned char)buf[o] < 0x20 || buf[o] == 0x7f)
-			buf[o] = '?';
-}
-
-/* dup_cmp - qsort order of names: hash, length, bytes */
-static int
-dup_cmp(const void *a, const void *b)
-{
-	const struct dup_key *x = a, *y = b;
-
-	if (x->hash != y->hash)
-		return x->hash < y->hash ? -1 : 1;
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	return memcmp(x->p, y->p, x->len);
-}
-
-/* dup_sorted - sort the n names of one object; a repeated one, or NULL */
-static struct dup_key *
-dup_sorted(struct dup_key *k, size_t n)
-{
-	size_t i;
-
-	/* O(n log n): an object with a million names must not take n^2 */
-	qsort(k, n, sizeof(*k), dup_cmp);
-	for (i = 1; i < n; i++)
-		if (dup_cmp(&k[i - 1], &k[i]) == 0)
-			return &k[i];
-	return NULL;
-}
-
-/* dup_same - index of a name among keys[first..n-1] equal to keys[n-1], or n */
-static size_t
-dup_same(const struct dup_key *k, size_t first, size_t n)
-{
-	const struct dup_key *last = &k[n - 1];
-	size_t i;
-
-	/* objects in a report have a handful of names: a scan beats a sort */
-	for (i = first; i < n - 1; i++)
-		if (k[i].hash == last->hash && k[i].len == last->len &&
-		    memcmp(k[i].p, last->p, last->len) == 0)
-			return i;
-	return n;
-}
-
-/* skip_string - offset of the quote closing the string opened at text[i] */
-static size_t
-skip_string(const char *text, size_t len, size_t i)
-{
-	const char *p;
-	size_t j = i + 1, bs;
-
-	/* memchr runs a word or more at a time; escapes are rare */
-	while ((p = memchr(text + j, text[i], len - j)) != NULL) {
-		j = (size_t)(p - text);
-		for (bs = 0; j - bs > i + 1 && text[j - bs - 1] == '\\'; bs++)
-			;
-		if (bs % 2 == 0)
-			return j;
-		j++;
-	}
-	return len;
-}
-
-/* dup_check - TR_OK, or TR_ERR_SCHEMA naming the first repeated name */
+/* check_text - the text before it is parsed: not empty, well-formed UTF-8
+ * without NUL, not too large; *skip is the length of a byte order mark */
 static enum tr_err
-dup_check(const char *text, size_t len, struct tr_error *err)
+check_text(const char *json, size_t len, size_t *skip, struct tr_error *err)
 {
-	struct dup_key lkeys[DUP_LOCAL_KEYS], *keys = lkeys, *nk;
-	struct dup_frame lframes[DUP_LOCAL_FRAMES], *frames = lframes, *nf;
-	size_t nkeys = 0, capkeys = DUP_LOCAL_KEYS, top = 0;
-	size_t capframes = DUP_LOCAL_FRAMES, i, j, d;
-	char path[TR_RF_PATH_MAX], qbuf[TR_RF_QUOTE_MAX * 4 + 16];
-	struct dup_key *dup;
-	enum tr_err e = TR_OK;
-	struct dup_frame *f;
-	uint64_t h;
+	char buf[TR_RF_QUOTE_MAX * 4 + 16];
+	size_t off, seq;
 
-	/* text has no NUL before len (text_check) and one at len */
-	for (i = strcspn(text, DUP_STOPS); i < len;
-	    i += 1 + strcspn(text + i + 1, DUP_STOPS)) {
-		f = top > 0 ? &frames[top - 1] : NULL;
-		switch (text[i]) {
-		case '"':
-		case '\'':	/* json-c's strict mode still takes 'name' */
-			/* unterminated: json-c would not have passed it */
-			if ((j = skip_string(text, len, i)) >= len)
-				goto out;
-			if (f == NULL || !f->obj || !f->expect_key) {
-				i = j;
-				break;
-			}
-			f->expect_key = 0;
-			f->key = text + i + 1;
-			f->keylen = j - i - 1;
-			/* FNV-1a: cheap, and a clash only costs a memcmp */
-			for (h = UINT64_C(0xcbf29ce484222325), d = 0;
-			    d < f->keylen; d++)
-				h = (h ^ (unsigned char)f->key[d]) *
-				    UINT64_C(0x100000001b3);
-			if (nkeys == capkeys) {
-				if (capkeys > SIZE_MAX / 2 / sizeof(*keys) ||
-				    (nk = malloc(2 * capkeys *
-				    sizeof(*keys))) == NULL)
-					goto nomem;
-				memcpy(nk, keys, nkeys * sizeof(*keys));
-				if (keys != lkeys)
-					free(keys);
-				keys = nk;
-				capkeys *= 2;
-			}
-			keys[nkeys].hash = h;
-			keys[nkeys].p = f->key;
-			keys[nkeys++].len = f->keylen;
-			/* big objects are sorted once when they close */
-			if (nkeys - f->first <= DUP_LINEAR &&
-			    dup_same(keys, f->first, nkeys) < nkeys) {
-				dup = &keys[nkeys - 1];
-				goto found;
-			}
-			i = j;
-			break;
-		case '{':
-		case '[':
-			if (top == capframes) {
-				if ((nf = malloc(2 * capframes *
-				    sizeof(*frames))) == NULL)
-					goto nomem;
-				memcpy(nf, frames, top * sizeof(*frames));
-				if (frames != lframes)
-					free(frames);
-				frames = nf;
-				capframes *= 2;
-			}
-			f = &frames[top++];
-			memset(f, 0, sizeof(*f));
-			f->obj = text[i] == '{';
-			f->expect_key = f->obj;
-			f->first = nkeys;
-			break;
-		case '}':
-		case ']':
-			if (f == NULL)
-				break;
-			if (f->obj && nkeys - f->first > DUP_LINEAR &&
-			    (dup = dup_sorted(keys + f->first,
-			    nkeys - f->first)) != NULL)
-				goto found;
-			if (f->obj)
-				nkeys = f->first;
-			top--;
-			break;
-		case ',':
-			if (f != NULL && f->obj)
-				f->expect_key = 1;
-			else if (f != NULL)
-				f->index++;
-			break;
-		}
-	}
-	goto out;
- found:
-	dup_path(frames, top - 1, path, sizeof(path));
-	tr_quote(qbuf, sizeof(qbuf), dup->p, dup->len, TR_RF_QUOTE_MAX);
-	e = tr_error_set(err, TR_ERR_SCHEMA, "%s%sduplicate field %s", path,
-	    path[0] != '\0' ? ": " : "", qbuf);
-	goto out;
- nomem:
-	e = tr_error_set(err, TR_ERR_NOMEM, "out of memory");
- out:
-	if (keys != lkeys)
-		free(keys);
-	if (frames != lframes)
-		free(frames);
-	return e;
-}
-
-/*
- * tokenize - json-c strict parse of text[0..len) (text[len] is NUL).
- * json-c's depth counts every value on the path, scalars included: "[[1]]"
- * is 3 deep, and a report with failure-details needs 6.
- */
-static enum tr_err
-tokenize(const char *text, size_t len, size_t base, unsigned depth,
-    struct json_object **root, struct tr_error *err)
-{
-	struct json_tokener *tok;
-	enum json_tokener_error jerr;
-	size_t end, lead;
-	int nomem;
-
-	if (depth < 1)
-		depth = 1;
-	if (depth > DEPTH_CAP)
-		depth = DEPTH_CAP;
-	if ((tok = json_tokener_new_ex((int)depth)) == NULL)
-		return tr_error_set(err, TR_ERR_NOMEM, "out of memory");
-	/* no JSON_TOKENER_VALIDATE_UTF8: text_check has already refused
-	 * what it would, and more */
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	/*
-	 * json-c 0.16 has no out-of-memory error: a failed allocation ends
-	 * the parse with no value and "success", or drops what it could not
-	 * add. malloc's ENOMEM is the one sign left, and a report we could
-	 * not read whole must be retried, not judged (see tr_analyse).
-	 */
-	errno = 0;
-	/* with the NUL, a bare number at the end is complete, not pending */
-	*root = json_tokener_parse_ex(tok, text, (int)(len + 1));
-	nomem = errno == ENOMEM;
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-
-	for (lead = 0; lead < len && is_ws(text[lead]); lead++)
+	/* some Windows tools write one; JSON (RFC 8259 8.1) has none */
+	*skip = len >= 3 && memcmp(json, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+	for (off = *skip; off < len && tr_json_text_is_ws(json[off]); off++)
 		;
-	if (nomem || (*root == NULL && jerr == json_tokener_success &&
-	    (len - lead < 4 || memcmp(text + lead, "null", 4) != 0))) {
-		json_object_put(*root);
-		*root = NULL;
-		return tr_error_set(err, TR_ERR_NOMEM,
-		    "out of memory parsing %zu bytes of JSON", len);
-	}
-	if (*root == NULL) {
-		switch (jerr) {
-		case json_tokener_success:
-			/* the text was "null" */
-			return tr_error_set(err, TR_ERR_SCHEMA, "expected a "
-			    "JSON object at the top level, got null");
-		case json_tokener_error_depth:
-			return tr_error_set(err, TR_ERR_JSON_DEPTH,
-			    "JSON nested deeper than %u level%s at byte offset "
-			    "%zu", depth, depth == 1 ? "" : "s", base + end);
-		case json_tokener_error_parse_utf8_string:
-			return tr_error_set(err, TR_ERR_UTF8,
-			    "invalid UTF-8 at byte offset %zu", base + end);
-		case json_tokener_continue:
-			jerr = json_tokener_error_parse_eof;
-			/* FALLTHROUGH */
-		default:
+	if (off == len)
+		return tr_error_set(err, TR_ERR_JSON, "empty input");
+	if ((off = tr_json_text_utf8((const unsigned char *)json + *skip,
+	    len - *skip, &seq) + *skip) < len) {
+		if (json[off] == '\0')
 			return tr_error_set(err, TR_ERR_JSON,
-			    "JSON syntax error at byte offset %zu: %s",
-			    base + end, json_tokener_error_desc(jerr));
-		}
+			    "NUL byte at byte offset %zu", off);
+		tr_quote(buf, sizeof(buf), json + off, seq, 4);
+		return tr_error_set(err, TR_ERR_UTF8,
+		    "invalid UTF-8 at byte offset %zu: %s", off, buf);
 	}
-	while (end < len && is_ws(text[end]))
-		end++;
-	if (end < len) {
-		json_object_put(*root);
-		*root = NULL;
-		return tr_error_set(err, TR_ERR_JSON,
-		    "unexpected data after the JSON value at byte offset %zu",
-		    base + end);
-	}
+	if (len - *skip >= INT32_MAX)
+		return tr_error_set(err, TR_ERR_REPORT_LIMIT,
+		    "report of %zu bytes is too large to parse", len);
 	return TR_OK;
 }
 
@@ -1027,7 +620,7 @@ tr_report_parse(const char *json, size_t len, const struct tr_limits *limits,
 	struct report_box *box;
 	struct report_priv *p;
 	struct tr_rctx c;
-	size_t skip = 0, off, seq;
+	size_t skip = 0;
 	enum tr_err e;
 
 	*out = NULL;
@@ -1040,25 +633,8 @@ tr_report_parse(const char *json, size_t len, const struct tr_limits *limits,
 		json = "";
 		len = 0;
 	}
-	/* some Windows tools write one; JSON (RFC 8259 8.1) has none */
-	if (len >= 3 && memcmp(json, "\xef\xbb\xbf", 3) == 0)
-		skip = 3;
-	for (off = skip; off < len && is_ws(json[off]); off++)
-		;
-	if (off == len)
-		return tr_error_set(err, TR_ERR_JSON, "empty input");
-	if ((off = text_check((const unsigned char *)json + skip, len - skip,
-	    &seq) + skip) < len) {
-		if (json[off] == '\0')
-			return tr_error_set(err, TR_ERR_JSON,
-			    "NUL byte at byte offset %zu", off);
-		tr_quote(buf, sizeof(buf), json + off, seq, 4);
-		return tr_error_set(err, TR_ERR_UTF8,
-		    "invalid UTF-8 at byte offset %zu: %s", off, buf);
-	}
-	if (len - skip >= INT32_MAX)
-		return tr_error_set(err, TR_ERR_REPORT_LIMIT,
-		    "report of %zu bytes is too large to parse", len);
+	if ((e = check_text(json, len, &skip, err)) != TR_OK)
+		return e;
 
 	if ((box = malloc(sizeof(*box) + len + 1)) == NULL)
 		return tr_error_set(err, TR_ERR_NOMEM, "out of memory");
@@ -1071,9 +647,9 @@ tr_report_parse(const char *json, size_t len, const struct tr_limits *limits,
 	box->r.priv = p;
 	tr_arena_init(&p->arena, p->first, sizeof(p->first));
 
-	if ((e = tokenize(box->raw + skip, len - skip, skip,
+	if ((e = tr_json_text_parse(box->raw + skip, len - skip, skip,
 	    limits->max_json_depth, &p->root, err)) != TR_OK ||
-	    (e = dup_check(box->raw + skip, len - skip, err)) != TR_OK)
+	    (e = tr_json_text_dups(box->raw + skip, len - skip, err)) != TR_OK)
 		goto fail;
 	if (!json_object_is_type(p->root, json_type_object)) {
 		e = tr_error_set(err, TR_ERR_SCHEMA,

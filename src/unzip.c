@@ -1,84 +1,56 @@
 /*
- * unzip.c - the .json members of a zip archive, bounded
+ * unzip.c - the members of a zip archive, bounded (libarchive)
  *
  * A few senders mail their reports as a .zip holding report.json (or
- * report.json.gz). We need exactly one member, stored or deflated, from an
- * archive that is already in memory, so the archive is read by hand: the
- * end-of-central-directory record, the central directory, one local header,
- * then zlib's raw inflate (-MAX_WBITS) for the data. minizip could do it, but
- * reading from memory needs a zlib_filefunc64_def of open/read/seek/tell/
- * close callbacks -- more glue than this whole file -- and it is not a
- * project dependency; libarchive would bring every format for one method.
+ * report.json.gz). The archive is already in memory; libarchive's seekable
+ * zip reader (archive_read_open_memory) parses the central directory, the
+ * local headers and the data, checks each member's CRC-32, and is fuzzed
+ * and kept far beyond what a hand-written reader would be. Only the zip
+ * format is enabled: no outer filters, no other archive formats.
  *
- * Every offset and length comes from the sender and is checked against the
- * buffer before use. Sizes and CRC come from the central directory, so
- * members written with a data descriptor (general purpose flag bit 3, zero
- * sizes in the local header) work without trusting the descriptor. Refused:
- * encryption, methods other than stored and deflate, ZIP64, multi-volume
- * archives and more than ZIP_MAX_ENTRIES entries. The output obeys the same
- * limits as gunzip: the declared size is checked against max_report and the
- * ratio cap before anything is allocated, and inflate can never write more
- * than the declared size plus one byte, so a lying header costs nothing.
+ * What stays ours is the policy on top of it, the same as before:
+ * - at most ZIP_MAX_ENTRIES entries, counted in a first walk of the headers
+ *   before any member is handed over;
+ * - only stored and deflate members, never encrypted ones;
+ * - a member's declared size within max_report and within the ratio cap
+ *   before anything is allocated, and never more output than it declared
+ *   (one byte more shows the lie), so a lying header costs nothing;
+ * - the ratio cap for the archive as a whole: everything decompressed from
+ *   it (a .json.gz member after gunzip included) at most max_ratio times
+ *   the archive's size once past ratio_grace. libarchive does not tell a
+ *   member's compressed size, and the archive's size bounds their sum.
+ * A member that libarchive cannot read (a fatal error leaves the reader
+ * unusable) is reported with its reason and the walk goes on from a fresh
+ * reader, so every other member is still analysed.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define ZLIB_CONST
-#include <zlib.h>
+#include <archive.h>
+#include <archive_entry.h>
 
 #include "gunzip.h"
+#include "unzip.h"
 
-#define ZIP_EOCD_SIG	0x06054b50u	/* end of central directory */
-#define ZIP_EOCD_LEN	22
-#define ZIP_CDH_SIG	0x02014b50u	/* central directory header */
-#define ZIP_CDH_LEN	46
-#define ZIP_LFH_SIG	0x04034b50u	/* local file header */
-#define ZIP_LFH_LEN	30
-#define ZIP64_LOC_SIG	0x07064b50u	/* ZIP64 end of central dir locator */
-#define ZIP64_LOC_LEN	20
-#define ZIP_MAX_COMMENT	0xffffu
 #define ZIP_MAX_ENTRIES	1000		/* a report archive holds one or two */
-/* largest uInt; <limits.h> is shadowed by the project's include/limits.h */
-#define ZUINT_MAX	((uInt)-1)
 
-#define ZIP_FLAG_ENCRYPTED	0x0001u
-#define ZIP_FLAG_STRONG_ENC	0x0040u
-#define ZIP_METHOD_STORED	0
-#define ZIP_METHOD_DEFLATE	8
-
-/* One central directory entry, as declared (untrusted). */
-struct zip_entry {
-	const unsigned char *name;
-	size_t		 namelen;
-	char		 qname[96];	/* name quoted for messages */
-	unsigned	 flags;
-	unsigned	 method;
-	uint32_t	 crc;
-	uint32_t	 csize;
-	uint32_t	 usize;
-	uint32_t	 lho;		/* offset of the local header */
-	int		 gzipped;	/* *.json.gz */
+/* One tr_unzip_each call. */
+struct zip_walk {
+	const unsigned char	*in;
+	size_t			 len;
+	const struct tr_limits	*limits;
+	tr_unzip_cb		 cb;
+	void			*arg;
+	unsigned		 entries;	/* counted by zip_count */
+	unsigned		 nreports;
+	uint64_t		 total;		/* bytes decompressed so far */
 };
-
-/* rd16 - little-endian 16-bit field */
-static unsigned
-rd16(const unsigned char *p)
-{
-	return (unsigned)p[0] | (unsigned)p[1] << 8;
-}
-
-/* rd32 - little-endian 32-bit field */
-static uint32_t
-rd32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
 
 /* ends_with_ci - true when name ends in the lower-case ASCII suffix */
 static int
-ends_with_ci(const unsigned char *name, size_t len, const char *suffix)
+ends_with_ci(const char *name, size_t len, const char *suffix)
 {
 	size_t n = strlen(suffix), i;
 	unsigned char c;
@@ -86,7 +58,7 @@ ends_with_ci(const unsigned char *name, size_t len, const char *suffix)
 	if (len < n)
 		return 0;
 	for (i = 0; i < n; i++) {
-		c = name[len - n + i];
+		c = (unsigned char)name[len - n + i];
 		if (c >= 'A' && c <= 'Z')
 			c = (unsigned char)(c - 'A' + 'a');
 		if (c != (unsigned char)suffix[i])
@@ -98,7 +70,7 @@ ends_with_ci(const unsigned char *name, size_t len, const char *suffix)
 /* is_macos_sidecar - true for the AppleDouble copies macOS adds to archives
  * ("__MACOSX/._report.json"): binary, and named like the report */
 static int
-is_macos_sidecar(const unsigned char *name, size_t len)
+is_macos_sidecar(const char *name, size_t len)
 {
 	size_t base = len;
 
@@ -120,220 +92,312 @@ ratio_exceeded(uint64_t out, uint64_t in, unsigned max)
 	return out > in * max;
 }
 
-/* find_eocd - offset of the end-of-central-directory record: the last one
- * whose comment fits in the buffer (the comment may itself hold a copy of
- * the signature, so scan from the end) */
+/* zip_fail - err from libarchive's last error on a, about member qname
+ * (NULL: the archive); its text is the sender's business, so only
+ * printable ASCII of it is kept */
 static enum tr_err
-find_eocd(const unsigned char *in, size_t len, size_t *eocd,
+zip_fail(struct archive *a, const char *qname, struct tr_error *err)
+{
+	const char *why = archive_error_string(a);
+	char text[200];
+	size_t i;
+
+	if (archive_errno(a) == ENOMEM)
+		return tr_error_set(err, TR_ERR_NOMEM, "out of memory reading "
+		    "zip%s%s", qname != NULL ? " member " : "",
+		    qname != NULL ? qname : "");
+	if (why == NULL)
+		why = "unreadable";
+	for (i = 0; why[i] != '\0' && i < sizeof(text) - 1; i++)
+		text[i] = why[i] >= 0x20 && why[i] < 0x7f ? why[i] : '?';
+	while (i > 0 && (text[i - 1] == '?' || text[i - 1] == ' ') &&
+	    (unsigned char)why[i - 1] <= 0x20 && why[i - 1] > 0)
+		i--;			/* a trailing newline or blank */
+	text[i] = '\0';
+	if (qname != NULL)
+		return tr_error_set(err, TR_ERR_ZIP, "zip: member %s: %s",
+		    qname, text);
+	return tr_error_set(err, TR_ERR_ZIP, "zip: %s", text);
+}
+
+/* zip_open - a reader of the zip archive in[0..len) and nothing else, or
+ * NULL with err set */
+static struct archive *
+zip_open(const unsigned char *in, size_t len, struct tr_error *err)
+{
+	struct archive *a;
+
+	if ((a = archive_read_new()) == NULL) {
+		tr_error_set(err, TR_ERR_NOMEM, "out of memory starting the "
+		    "zip reader");
+		return NULL;
+	}
+	if (archive_read_support_format_zip_seekable(a) != ARCHIVE_OK ||
+	    archive_read_open_memory(a, in, len) != ARCHIVE_OK) {
+		zip_fail(a, NULL, err);
+		archive_read_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* zip_count - the number of entries, in a first walk of the headers only:
+ * a bad directory or too many entries refuse the archive before any member
+ * is handed over */
+static enum tr_err
+zip_count(const unsigned char *in, size_t len, unsigned *n,
     struct tr_error *err)
 {
-	size_t off, lowest;
+	struct archive_entry *e;
+	struct archive *a;
+	enum tr_err rc = TR_OK;
+	int r;
 
-	if (len < ZIP_EOCD_LEN)
-		return tr_error_set(err, TR_ERR_ZIP,
-		    "zip: %zu bytes is too short for an archive", len);
-	off = len - ZIP_EOCD_LEN;
-	lowest = off > ZIP_MAX_COMMENT ? off - ZIP_MAX_COMMENT : 0;
-	for (;;) {
-		if (rd32(in + off) == ZIP_EOCD_SIG &&
-		    rd16(in + off + 20) <= len - off - ZIP_EOCD_LEN) {
-			*eocd = off;
-			return TR_OK;
-		}
-		if (off == lowest)
+	*n = 0;
+	if ((a = zip_open(in, len, err)) == NULL)
+		return err->code;
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK ||
+	    r == ARCHIVE_WARN)
+		if (++*n > ZIP_MAX_ENTRIES) {
+			rc = tr_error_set(err, TR_ERR_ZIP, "zip: more than %u "
+			    "entries, over the limit", ZIP_MAX_ENTRIES);
 			break;
-		off--;
-	}
-	return tr_error_set(err, TR_ERR_ZIP,
-	    "zip: no end of central directory record (truncated or not a zip)");
+		}
+	if (rc == TR_OK && r != ARCHIVE_EOF)
+		rc = zip_fail(a, NULL, err);
+	archive_read_free(a);
+	return rc;
 }
 
-/* zip_inflate - raw-inflate exactly e->usize bytes from data into out,
- * which holds e->usize + 1 bytes so that one byte too many shows */
+/* zip_method_ok - TR_OK for a stored or deflated member that is not
+ * encrypted; libarchive names the method of the entry just read in the
+ * format name, "ZIP 2.0 (deflation)" */
 static enum tr_err
-zip_inflate(const struct zip_entry *e, const unsigned char *data,
-    unsigned char *out, struct tr_error *err)
-{
-	z_stream z;
-	int ret;
-
-	memset(&z, 0, sizeof(z));
-	/* negative window bits: raw deflate, zip has its own framing */
-	if ((ret = inflateInit2(&z, -MAX_WBITS)) != Z_OK)
-		return tr_error_set(err, ret == Z_MEM_ERROR ? TR_ERR_NOMEM :
-		    TR_ERR_ZIP, "zip: cannot start inflate for member %s",
-		    e->qname);
-	z.next_in = data;
-	z.avail_in = e->csize;
-	z.next_out = out;
-	z.avail_out = (uInt)e->usize + 1;	/* usize < 2^32 - 1 here */
-	ret = inflate(&z, Z_FINISH);
-	inflateEnd(&z);
-	switch (ret) {
-	case Z_STREAM_END:
-		if (z.total_out != e->usize)
-			return tr_error_set(err, TR_ERR_ZIP,
-			    "zip: member %s inflates to %lu bytes, the central "
-			    "directory says %lu", e->qname, (unsigned long)
-			    z.total_out, (unsigned long)e->usize);
-		return TR_OK;
-	case Z_OK:
-	case Z_BUF_ERROR:
-		if (z.avail_out == 0)
-			return tr_error_set(err, TR_ERR_ZIP,
-			    "zip: member %s inflates to more than its declared "
-			    "%lu bytes", e->qname, (unsigned long)e->usize);
-		return tr_error_set(err, TR_ERR_ZIP,
-		    "zip: deflate data of member %s ends early (after %lu of "
-		    "%lu compressed bytes)", e->qname, (unsigned long)z.total_in,
-		    (unsigned long)e->csize);
-	case Z_MEM_ERROR:
-		return tr_error_set(err, TR_ERR_NOMEM,
-		    "out of memory inflating zip member %s", e->qname);
-	default:
-		return tr_error_set(err, TR_ERR_ZIP,
-		    "zip: corrupt deflate data in member %s at compressed "
-		    "offset %lu: %s", e->qname, (unsigned long)z.total_in,
-		    z.msg != NULL ? z.msg : "inflate failed");
-	}
-}
-
-/* zip_crc32 - CRC-32 of len bytes, in uInt-sized steps */
-static uint32_t
-zip_crc32(const unsigned char *p, size_t len)
-{
-	uLong crc = crc32(0L, Z_NULL, 0);
-	uInt n;
-
-	while (len > 0) {
-		n = len > ZUINT_MAX ? ZUINT_MAX : (uInt)len;
-		crc = crc32(crc, p, n);
-		p += n;
-		len -= n;
-	}
-	return (uint32_t)crc;
-}
-
-/* zip_extract - the checked, decompressed (and gunzipped) data of e;
- * cd_off bounds the member data, which must lie before the directory */
-static enum tr_err
-zip_extract(const unsigned char *in, size_t cd_off, const struct zip_entry *e,
-    const struct tr_limits *limits, unsigned char **out, size_t *outlen,
+zip_method_ok(struct archive *a, struct archive_entry *e, const char *qname,
     struct tr_error *err)
 {
-	const unsigned char *lfh;
-	unsigned char *buf;
-	uint64_t data_off;
-	uint32_t got;
-	enum tr_err rc;
+	const char *fmt = archive_format_name(a), *open;
 	size_t n;
 
-	if ((e->flags & (ZIP_FLAG_ENCRYPTED | ZIP_FLAG_STRONG_ENC)) != 0)
+	if (archive_entry_is_encrypted(e))
 		return tr_error_set(err, TR_ERR_ZIP,
-		    "zip: member %s is encrypted", e->qname);
-	if (e->method != ZIP_METHOD_STORED && e->method != ZIP_METHOD_DEFLATE)
-		return tr_error_set(err, TR_ERR_ZIP,
-		    "zip: member %s uses compression method %u; only stored "
-		    "(0) and deflate (8) are supported", e->qname, e->method);
-	if (e->csize == 0xffffffffu || e->usize == 0xffffffffu ||
-	    e->lho == 0xffffffffu)
-		return tr_error_set(err, TR_ERR_ZIP,
-		    "zip: member %s needs ZIP64, which is not supported",
-		    e->qname);
+		    "zip: member %s is encrypted", qname);
+	if (fmt == NULL)
+		fmt = "";
+	if (strstr(fmt, "(uncompressed)") != NULL ||
+	    strstr(fmt, "(deflation)") != NULL)
+		return TR_OK;
+	if ((open = strchr(fmt, '(')) == NULL)
+		open = "(unknown)";
+	n = strcspn(open + 1, ")");
+	return tr_error_set(err, TR_ERR_ZIP, "zip: member %s uses compression "
+	    "method %.*s; only stored and deflate are supported", qname,
+	    (int)(n > 40 ? 40 : n), open + 1);
+}
 
-	/* the local header: only its own length fields matter to us */
-	if ((uint64_t)e->lho + ZIP_LFH_LEN > cd_off)
-		return tr_error_set(err, TR_ERR_ZIP,
-		    "zip: local header of member %s at offset %lu lies outside "
-		    "the archive data (%zu bytes)", e->qname,
-		    (unsigned long)e->lho, cd_off);
-	lfh = in + e->lho;
-	if (rd32(lfh) != ZIP_LFH_SIG)
-		return tr_error_set(err, TR_ERR_ZIP,
-		    "zip: no local header for member %s at offset %lu",
-		    e->qname, (unsigned long)e->lho);
-	if ((rd16(lfh + 6) & (ZIP_FLAG_ENCRYPTED | ZIP_FLAG_STRONG_ENC)) != 0)
-		return tr_error_set(err, TR_ERR_ZIP,
-		    "zip: member %s is encrypted", e->qname);
-	if (rd16(lfh + 8) != e->method)
-		return tr_error_set(err, TR_ERR_ZIP,
-		    "zip: member %s: local header says method %u, central "
-		    "directory %u", e->qname, rd16(lfh + 8), e->method);
-	data_off = (uint64_t)e->lho + ZIP_LFH_LEN + rd16(lfh + 26) +
-	    rd16(lfh + 28);
-	if (data_off + e->csize > cd_off)
-		return tr_error_set(err, TR_ERR_ZIP,
-		    "zip: data of member %s (offset %llu, %lu bytes) runs past "
-		    "the archive data (%zu bytes)", e->qname,
-		    (unsigned long long)data_off, (unsigned long)e->csize,
-		    cd_off);
+/* zip_declared - the size e declares, checked against max_report and the
+ * archive's ratio cap before anything is allocated; -1 when unknown */
+static enum tr_err
+zip_declared(const struct zip_walk *w, struct archive_entry *e,
+    const char *qname, int64_t *size, struct tr_error *err)
+{
+	const struct tr_limits *lim = w->limits;
+	int64_t n;
 
-	/* limits on what the header declares, before allocating anything;
-	 * a member that lies about its size fails in zip_inflate */
-	if (e->usize > limits->max_report)
+	*size = -1;
+	if (!archive_entry_size_is_set(e) || (n = archive_entry_size(e)) < 0)
+		return TR_OK;
+	if ((uint64_t)n > lim->max_report)
 		return tr_error_set(err, TR_ERR_DECOMPRESS_LIMIT,
 		    "decompressed report exceeds the limit of %zu bytes "
-		    "(zip member %s declares %lu)", limits->max_report,
-		    e->qname, (unsigned long)e->usize);
-	if (e->usize > limits->ratio_grace &&
-	    ratio_exceeded(e->usize, e->csize, limits->max_ratio))
+		    "(zip member %s declares %lld)", lim->max_report, qname,
+		    (long long)n);
+	if ((uint64_t)n > lim->ratio_grace &&
+	    ratio_exceeded(w->total + (uint64_t)n, w->len, lim->max_ratio))
 		return tr_error_set(err, TR_ERR_DECOMPRESS_LIMIT,
 		    "decompression ratio over %u:1 (a zip bomb?): member %s "
-		    "declares %lu bytes from %lu", limits->max_ratio, e->qname,
-		    (unsigned long)e->usize, (unsigned long)e->csize);
+		    "declares %lld bytes in an archive of %zu", lim->max_ratio,
+		    qname, (long long)n, w->len);
+	*size = n;
+	return TR_OK;
+}
 
-	if ((buf = malloc((size_t)e->usize + 1)) == NULL)
-		return tr_error_set(err, TR_ERR_NOMEM,
-		    "out of memory for zip member %s (%lu bytes)", e->qname,
-		    (unsigned long)e->usize);
-	if (e->method == ZIP_METHOD_STORED) {
-		if (e->csize != e->usize) {
-			free(buf);
-			return tr_error_set(err, TR_ERR_ZIP,
-			    "zip: stored member %s has %lu compressed but %lu "
-			    "uncompressed bytes", e->qname,
-			    (unsigned long)e->csize, (unsigned long)e->usize);
+/* zip_read - the data of the entry just read into buf, at most cap bytes:
+ * one byte more is an error (a lie about the size, or max_report); *fatal
+ * when the reader can no longer be used */
+static enum tr_err
+zip_read(struct archive *a, const char *qname, int64_t declared,
+    unsigned char *buf, size_t cap, size_t *got, int *fatal,
+    struct tr_error *err)
+{
+	const void *blk;
+	size_t size;
+	int64_t off;
+	int r;
+
+	*got = 0;
+	while ((r = archive_read_data_block(a, &blk, &size, &off)) ==
+	    ARCHIVE_OK) {
+		if (off < 0 || (uint64_t)off != *got)
+			return tr_error_set(err, TR_ERR_ZIP, "zip: member %s: "
+			    "data out of order", qname);
+		if (size > cap - *got) {
+			if (declared >= 0)
+				return tr_error_set(err, TR_ERR_ZIP, "zip: "
+				    "member %s inflates to more than its "
+				    "declared %lld bytes", qname,
+				    (long long)declared);
+			return tr_error_set(err, TR_ERR_DECOMPRESS_LIMIT,
+			    "decompressed report exceeds the limit of %zu "
+			    "bytes (zip member %s)", cap, qname);
 		}
-		memcpy(buf, in + data_off, e->usize);
-	} else if ((rc = zip_inflate(e, in + data_off, buf, err)) != TR_OK) {
+		if (size > 0)	/* an empty block may come with no buffer */
+			memcpy(buf + *got, blk, size);
+		*got += size;
+	}
+	if (r != ARCHIVE_EOF) {
+		*fatal = r == ARCHIVE_FATAL;
+		return zip_fail(a, qname, err);
+	}
+	if (declared >= 0 && *got != (uint64_t)declared)
+		return tr_error_set(err, TR_ERR_ZIP, "zip: member %s inflates "
+		    "to %zu bytes, the central directory says %lld", qname,
+		    *got, (long long)declared);
+	return TR_OK;
+}
+
+/* zip_extract - the checked, decompressed (and gunzipped) data of the entry
+ * just read, NUL-terminated, caller frees; counted in w->total */
+static enum tr_err
+zip_extract(struct zip_walk *w, struct archive *a, struct archive_entry *e,
+    const char *qname, int gzipped, unsigned char **out, size_t *outlen,
+    int *fatal, struct tr_error *err)
+{
+	const struct tr_limits *lim = w->limits;
+	unsigned char *buf;
+	int64_t declared;
+	size_t cap, n;
+	enum tr_err rc;
+
+	if ((rc = zip_method_ok(a, e, qname, err)) != TR_OK ||
+	    (rc = zip_declared(w, e, qname, &declared, err)) != TR_OK)
+		return rc;
+	cap = declared >= 0 ? (size_t)declared : lim->max_report;
+	if ((buf = malloc(cap + 1)) == NULL)
+		return tr_error_set(err, TR_ERR_NOMEM, "out of memory for zip "
+		    "member %s (%zu bytes)", qname, cap);
+	if ((rc = zip_read(a, qname, declared, buf, cap, &n, fatal, err)) !=
+	    TR_OK) {
 		free(buf);
 		return rc;
 	}
-	n = e->usize;
-	if ((got = zip_crc32(buf, n)) != e->crc) {
-		free(buf);
-		return tr_error_set(err, TR_ERR_ZIP,
-		    "zip: CRC-32 mismatch in member %s (computed %08lx, "
-		    "stored %08lx)", e->qname, (unsigned long)got,
-		    (unsigned long)e->crc);
-	}
-
-	if (!e->gzipped) {
+	if (!gzipped) {
 		buf[n] = '\0';
 		*out = buf;
 		*outlen = n;
-		tr_error_clear(err);
-		return TR_OK;
+	} else {
+		rc = tr_gunzip_buf(buf, n, lim, out, outlen, err);
+		free(buf);
+		if (rc != TR_OK) {
+			tr_error_prefix(err, "zip member %s", qname);
+			return rc;
+		}
 	}
-	rc = tr_gunzip_buf(buf, n, limits, out, outlen, err);
-	free(buf);
-	if (rc != TR_OK) {
-		tr_error_prefix(err, "zip member %s", e->qname);
-		return rc;
-	}
-	/* gunzip bounded its own ratio; bound the product of both too */
-	if (*outlen > limits->ratio_grace &&
-	    ratio_exceeded(*outlen, e->csize, limits->max_ratio)) {
-		rc = tr_error_set(err, TR_ERR_DECOMPRESS_LIMIT,
-		    "decompression ratio over %u:1 (a zip bomb?): member %s "
-		    "gives %zu bytes from %lu", limits->max_ratio, e->qname,
-		    *outlen, (unsigned long)e->csize);
+	/* gunzip bounded its own ratio; bound the archive as a whole too */
+	w->total += *outlen;
+	if (*outlen > lim->ratio_grace &&
+	    ratio_exceeded(w->total, w->len, lim->max_ratio)) {
 		free(*out);
 		*out = NULL;
 		*outlen = 0;
-		return rc;
+		return tr_error_set(err, TR_ERR_DECOMPRESS_LIMIT,
+		    "decompression ratio over %u:1 (a zip bomb?): member %s "
+		    "gives %llu bytes from an archive of %zu", lim->max_ratio,
+		    qname, (unsigned long long)w->total, w->len);
 	}
+	tr_error_clear(err);
 	return TR_OK;
+}
+
+/* zip_entry - hand the entry just read to the callback: a report member
+ * with its data or its reason, any other by name; directories and macOS
+ * sidecars not at all */
+static enum tr_err
+zip_entry(struct zip_walk *w, struct archive *a, struct archive_entry *e,
+    int *fatal, struct tr_error *err)
+{
+	struct tr_zip_member m;
+	const char *name;
+	unsigned char *out = NULL;
+	char qname[96];
+	size_t nlen, outlen = 0;
+	int gzipped = 0;
+	enum tr_err rc;
+
+	if ((name = archive_entry_pathname(e)) == NULL &&
+	    (name = archive_entry_pathname_utf8(e)) == NULL)
+		name = "";
+	nlen = strlen(name);
+	/* AppleDouble copies are metadata, a directory is structure */
+	if (is_macos_sidecar(name, nlen) ||
+	    (nlen > 0 && name[nlen - 1] == '/'))
+		return TR_OK;
+	memset(&m, 0, sizeof(m));
+	tr_quote(qname, sizeof(qname), name, nlen, 64);
+	m.name = qname;
+	if (ends_with_ci(name, nlen, ".json.gz"))
+		gzipped = 1;
+	else if (!ends_with_ci(name, nlen, ".json")) {
+		if ((rc = w->cb(w->arg, &m)) != TR_OK)
+			return tr_error_set(err, rc, "zip: stopped at member %s",
+			    qname);
+		return TR_OK;
+	}
+	m.report = 1;
+	w->nreports++;
+	if (zip_extract(w, a, e, qname, gzipped, &out, &outlen, fatal,
+	    &m.err) == TR_OK) {
+		m.json = out;
+		m.len = outlen;
+	}
+	rc = w->cb(w->arg, &m);
+	free(out);
+	if (rc != TR_OK)
+		return tr_error_set(err, rc, "zip: stopped at member %s", qname);
+	return TR_OK;
+}
+
+/* zip_walk_from - hand over the entries from *done on with a new reader,
+ * until the end or a member that leaves the reader unusable; *done counts
+ * the entries handed over */
+static enum tr_err
+zip_walk_from(struct zip_walk *w, unsigned *done, struct tr_error *err)
+{
+	struct archive_entry *e;
+	struct archive *a;
+	enum tr_err rc = TR_OK;
+	unsigned i;
+	int r, fatal = 0;
+
+	if ((a = zip_open(w->in, w->len, err)) == NULL)
+		return err->code;
+	for (i = 0; !fatal && rc == TR_OK; i++) {
+		r = archive_read_next_header(a, &e);
+		if (r == ARCHIVE_EOF) {
+			*done = w->entries;
+			break;
+		}
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+			rc = zip_fail(a, NULL, err);
+			break;
+		}
+		if (i < *done)
+			continue;
+		rc = zip_entry(w, a, e, &fatal, err);
+		*done = i + 1;
+	}
+	archive_read_free(a);
+	return rc;
 }
 
 /* tr_unzip_each - every member of a zip archive, reports decompressed */
@@ -343,13 +407,8 @@ tr_unzip_each(const unsigned char *in, size_t len,
     struct tr_error *err)
 {
 	struct tr_limits deflim;
-	struct tr_zip_member m;
-	struct zip_entry e;
-	const unsigned char *eocd, *cd;
-	unsigned char *out;
-	size_t eocd_off = 0, pos, cd_end, outlen;
-	unsigned entries, i, nreports = 0;
-	uint32_t cd_size, cd_off;
+	struct zip_walk w;
+	unsigned done = 0;
 	enum tr_err rc;
 
 	tr_error_clear(err);
@@ -357,100 +416,20 @@ tr_unzip_each(const unsigned char *in, size_t len,
 		tr_limits_default(&deflim);
 		limits = &deflim;
 	}
-	if ((rc = find_eocd(in, len, &eocd_off, err)) != TR_OK)
+	memset(&w, 0, sizeof(w));
+	w.in = in;
+	w.len = len;
+	w.limits = limits;
+	w.cb = cb;
+	w.arg = arg;
+	if ((rc = zip_count(in, len, &w.entries, err)) != TR_OK)
 		return rc;
-	eocd = in + eocd_off;
-	if (eocd_off >= ZIP64_LOC_LEN &&
-	    rd32(eocd - ZIP64_LOC_LEN) == ZIP64_LOC_SIG)
+	while (done < w.entries)
+		if ((rc = zip_walk_from(&w, &done, err)) != TR_OK)
+			return rc;
+	if (w.nreports == 0)
 		return tr_error_set(err, TR_ERR_ZIP,
-		    "zip: ZIP64 archives are not supported");
-	entries = rd16(eocd + 10);
-	cd_size = rd32(eocd + 12);
-	cd_off = rd32(eocd + 16);
-	if (entries == 0xffffu || cd_size == 0xffffffffu ||
-	    cd_off == 0xffffffffu)
-		return tr_error_set(err, TR_ERR_ZIP,
-		    "zip: ZIP64 archives are not supported");
-	if (rd16(eocd + 4) != 0 || rd16(eocd + 6) != 0 ||
-	    rd16(eocd + 8) != entries)
-		return tr_error_set(err, TR_ERR_ZIP,
-		    "zip: multi-volume archives are not supported");
-	if (entries > ZIP_MAX_ENTRIES)
-		return tr_error_set(err, TR_ERR_ZIP,
-		    "zip: %u entries, over the limit of %u", entries,
-		    ZIP_MAX_ENTRIES);
-	if ((uint64_t)cd_off + cd_size > eocd_off)
-		return tr_error_set(err, TR_ERR_ZIP,
-		    "zip: central directory (offset %lu, %lu bytes) lies "
-		    "outside the archive (%zu bytes before the end record)",
-		    (unsigned long)cd_off, (unsigned long)cd_size, eocd_off);
-
-	cd_end = (size_t)cd_off + cd_size;
-	pos = cd_off;
-	for (i = 0; i < entries; i++) {
-		if (cd_end - pos < ZIP_CDH_LEN)
-			return tr_error_set(err, TR_ERR_ZIP,
-			    "zip: central directory entry %u at offset %zu "
-			    "runs past the directory", i, pos);
-		cd = in + pos;
-		if (rd32(cd) != ZIP_CDH_SIG)
-			return tr_error_set(err, TR_ERR_ZIP,
-			    "zip: bad central directory entry %u at offset "
-			    "%zu", i, pos);
-		memset(&e, 0, sizeof(e));
-		e.flags = rd16(cd + 8);
-		e.method = rd16(cd + 10);
-		e.crc = rd32(cd + 16);
-		e.csize = rd32(cd + 20);
-		e.usize = rd32(cd + 24);
-		e.namelen = rd16(cd + 28);
-		e.lho = rd32(cd + 42);
-		if (cd_end - pos - ZIP_CDH_LEN < (size_t)e.namelen +
-		    rd16(cd + 30) + rd16(cd + 32))
-			return tr_error_set(err, TR_ERR_ZIP,
-			    "zip: central directory entry %u at offset %zu "
-			    "runs past the directory", i, pos);
-		e.name = cd + ZIP_CDH_LEN;
-		pos += ZIP_CDH_LEN + e.namelen + rd16(cd + 30) +
-		    rd16(cd + 32);
-
-		/* AppleDouble copies of a report are metadata, not reports */
-		if (is_macos_sidecar(e.name, e.namelen))
-			continue;
-		memset(&m, 0, sizeof(m));
-		tr_quote(e.qname, sizeof(e.qname), e.name, e.namelen, 64);
-		m.name = e.qname;
-		/* a directory entry is structure, not content */
-		if (e.namelen > 0 && e.name[e.namelen - 1] == '/')
-			continue;
-		if (ends_with_ci(e.name, e.namelen, ".json"))
-			e.gzipped = 0;
-		else if (ends_with_ci(e.name, e.namelen, ".json.gz"))
-			e.gzipped = 1;
-		else {
-			if ((rc = cb(arg, &m)) != TR_OK)
-				return tr_error_set(err, rc, "zip: stopped at "
-				    "member %s", e.qname);
-			continue;
-		}
-		m.report = 1;
-		nreports++;
-		out = NULL;
-		outlen = 0;
-		if (zip_extract(in, cd_off, &e, limits, &out, &outlen,
-		    &m.err) == TR_OK) {
-			m.json = out;
-			m.len = outlen;
-		}
-		rc = cb(arg, &m);
-		free(out);
-		if (rc != TR_OK)
-			return tr_error_set(err, rc, "zip: stopped at member %s",
-			    e.qname);
-	}
-	if (nreports == 0)
-		return tr_error_set(err, TR_ERR_ZIP,
-		    "zip: no .json member (%u entries)", entries);
+		    "zip: no .json member (%u entries)", w.entries);
 	return TR_OK;
 }
 

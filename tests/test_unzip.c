@@ -1,312 +1,9 @@
-/* test_unzip.c - the first .json member of a zip archive, bounded */
+/* test_unzip.c - the members of a zip archive, bounded (libarchive) */
 #include "testutil.h"
 
 #include <unistd.h>
-#include <zlib.h>
 
-#include "error.h"
-#include "gunzip.h"
-#include "limits.h"
-
-#define MIB	(1024 * 1024)
-
-#define assert_code(rc, want, e) do {					\
-	if ((rc) != (want))						\
-		fail_msg("got %s (\"%s\"), want %s", tr_err_name(rc),	\
-		    (e).msg, tr_err_name(want));			\
-} while (0)
-
-#define assert_msg_has(e, s) do {					\
-	if (strstr((e).msg, (s)) == NULL)				\
-		fail_msg("message \"%s\" lacks \"%s\"", (e).msg, (s));	\
-} while (0)
-
-static const char report[] = "{\"organization-name\":\"Example Inc.\","
-    "\"date-range\":{\"start-datetime\":\"2024-01-01T00:00:00Z\","
-    "\"end-datetime\":\"2024-01-01T23:59:59Z\"},\"contact-info\":"
-    "\"tlsrpt@example.com\",\"report-id\":\"2024-01-01_example.net\","
-    "\"policies\":[]}";
-#define REPORT_LEN	(sizeof(report) - 1)
-
-/* One member to write; the test controls every header field. */
-struct zent {
-	const char	*name;
-	const void	*data;		/* uncompressed content */
-	size_t		 len;
-	unsigned	 method;	/* 0 stored, 8 deflate, else data as is */
-	unsigned	 flags;		/* bit 3 writes a data descriptor */
-	int		 strategy;	/* deflate strategy (0 = default) */
-	uint32_t	 crc_xor;	/* corrupt the recorded CRC-32 */
-	long long	 usize;		/* declared size if >= 0 */
-};
-
-struct zbuf {
-	unsigned char	*p;
-	size_t		 len, cap;
-};
-
-/* zb_put - append n bytes */
-static void
-zb_put(struct zbuf *b, const void *p, size_t n)
-{
-	if (b->len + n > b->cap) {
-		b->cap = (b->len + n) * 2 + 256;
-		b->p = realloc(b->p, b->cap);
-		assert_non_null(b->p);
-	}
-	if (n > 0)
-		memcpy(b->p + b->len, p, n);
-	b->len += n;
-}
-
-/* zb_u16 - append a little-endian 16-bit field */
-static void
-zb_u16(struct zbuf *b, unsigned v)
-{
-	unsigned char c[2] = { (unsigned char)v, (unsigned char)(v >> 8) };
-
-	zb_put(b, c, 2);
-}
-
-/* zb_u32 - append a little-endian 32-bit field */
-static void
-zb_u32(struct zbuf *b, uint32_t v)
-{
-	unsigned char c[4] = { (unsigned char)v, (unsigned char)(v >> 8),
-	    (unsigned char)(v >> 16), (unsigned char)(v >> 24) };
-
-	zb_put(b, c, 4);
-}
-
-/* put16 - overwrite a little-endian 16-bit field at p */
-static void
-put16(unsigned char *p, unsigned v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-}
-
-/* put32 - overwrite a little-endian 32-bit field at p */
-static void
-put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16);
-	p[3] = (unsigned char)(v >> 24);
-}
-
-/* get32 - read a little-endian 32-bit field at p */
-static uint32_t
-get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-/* deflate_with - data deflated with zlib; windowbits -15 gives raw deflate
- * (a zip member), 31 gzip; flush_every > 0 forces a full flush that often */
-static unsigned char *
-deflate_with(const void *data, size_t len, int windowbits, int strategy,
-    size_t flush_every, size_t *outlen)
-{
-	const unsigned char *in = data;
-	unsigned char *out;
-	size_t cap, pos = 0, step;
-	z_stream z;
-	int flush;
-
-	memset(&z, 0, sizeof(z));
-	assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, windowbits, 8,
-	    strategy), Z_OK);
-	cap = deflateBound(&z, (uLong)len) + 64 +
-	    (flush_every > 0 ? (len / flush_every + 1) * 16 : 0);
-	out = malloc(cap);
-	assert_non_null(out);
-	z.next_out = out;
-	z.avail_out = (uInt)cap;
-	do {
-		step = len - pos;
-		if (flush_every > 0 && step > flush_every)
-			step = flush_every;
-		z.next_in = (Bytef *)(uintptr_t)(in + pos);
-		z.avail_in = (uInt)step;
-		pos += step;
-		flush = pos == len ? Z_FINISH :
-		    flush_every > 0 ? Z_FULL_FLUSH : Z_NO_FLUSH;
-		assert_true(deflate(&z, flush) != Z_STREAM_ERROR);
-		assert_int_equal(z.avail_in, 0);
-	} while (flush != Z_FINISH);
-	assert_int_equal(deflateEnd(&z), Z_OK);
-	*outlen = cap - z.avail_out;
-	return out;
-}
-
-/* zip_build - an archive of ents: local headers and data, the central
- * directory, the end record (with comment) */
-static unsigned char *
-zip_build(const struct zent *ents, size_t n, const char *comment,
-    size_t *len)
-{
-	struct zbuf b = { NULL, 0, 0 };
-	unsigned char **cdata;
-	size_t *clen, i, cd_off, cd_end, nlen;
-	uint32_t *crc, *lho, *usize;
-
-	cdata = calloc(n + 1, sizeof(*cdata));
-	clen = calloc(n + 1, sizeof(*clen));
-	crc = calloc(n + 1, sizeof(*crc));
-	lho = calloc(n + 1, sizeof(*lho));
-	usize = calloc(n + 1, sizeof(*usize));
-	assert_true(cdata && clen && crc && lho && usize);
-	for (i = 0; i < n; i++) {
-		const struct zent *e = &ents[i];
-
-		if (e->method == 8)
-			cdata[i] = deflate_with(e->data, e->len, -MAX_WBITS,
-			    e->strategy, 0, &clen[i]);
-		else {
-			cdata[i] = malloc(e->len + 1);
-			assert_non_null(cdata[i]);
-			memcpy(cdata[i], e->data, e->len);
-			clen[i] = e->len;
-		}
-		crc[i] = (uint32_t)crc32(crc32(0L, Z_NULL, 0), e->data,
-		    (uInt)e->len) ^ e->crc_xor;
-		usize[i] = e->usize >= 0 ? (uint32_t)e->usize :
-		    (uint32_t)e->len;
-		nlen = strlen(e->name);
-		lho[i] = (uint32_t)b.len;
-		zb_u32(&b, 0x04034b50);
-		zb_u16(&b, 20);
-		zb_u16(&b, e->flags);
-		zb_u16(&b, e->method);
-		zb_u16(&b, 0);			/* time */
-		zb_u16(&b, 0x21);		/* 1980-01-01 */
-		if (e->flags & 8) {		/* sizes follow the data */
-			zb_u32(&b, 0);
-			zb_u32(&b, 0);
-			zb_u32(&b, 0);
-		} else {
-			zb_u32(&b, crc[i]);
-			zb_u32(&b, (uint32_t)clen[i]);
-			zb_u32(&b, usize[i]);
-		}
-		zb_u16(&b, (unsigned)nlen);
-		zb_u16(&b, 0);
-		zb_put(&b, e->name, nlen);
-		zb_put(&b, cdata[i], clen[i]);
-		if (e->flags & 8) {
-			zb_u32(&b, 0x08074b50);
-			zb_u32(&b, crc[i]);
-			zb_u32(&b, (uint32_t)clen[i]);
-			zb_u32(&b, usize[i]);
-		}
-	}
-	cd_off = b.len;
-	for (i = 0; i < n; i++) {
-		const struct zent *e = &ents[i];
-
-		nlen = strlen(e->name);
-		zb_u32(&b, 0x02014b50);
-		zb_u16(&b, 0x031e);		/* made by: Unix, 3.0 */
-		zb_u16(&b, 20);
-		zb_u16(&b, e->flags);
-		zb_u16(&b, e->method);
-		zb_u16(&b, 0);
-		zb_u16(&b, 0x21);
-		zb_u32(&b, crc[i]);
-		zb_u32(&b, (uint32_t)clen[i]);
-		zb_u32(&b, usize[i]);
-		zb_u16(&b, (unsigned)nlen);
-		zb_u16(&b, 0);			/* extra */
-		zb_u16(&b, 0);			/* comment */
-		zb_u16(&b, 0);			/* disk */
-		zb_u16(&b, 0);			/* internal attributes */
-		zb_u32(&b, 0100644u << 16);	/* external attributes */
-		zb_u32(&b, lho[i]);
-		zb_put(&b, e->name, nlen);
-		free(cdata[i]);
-	}
-	cd_end = b.len;
-	zb_u32(&b, 0x06054b50);
-	zb_u16(&b, 0);
-	zb_u16(&b, 0);
-	zb_u16(&b, (unsigned)n);
-	zb_u16(&b, (unsigned)n);
-	zb_u32(&b, (uint32_t)(cd_end - cd_off));
-	zb_u32(&b, (uint32_t)cd_off);
-	zb_u16(&b, comment != NULL ? (unsigned)strlen(comment) : 0);
-	if (comment != NULL)
-		zb_put(&b, comment, strlen(comment));
-	free(cdata);
-	free(clen);
-	free(crc);
-	free(lho);
-	free(usize);
-	*len = b.len;
-	return b.p;
-}
-
-/* zip_one - an archive of one member */
-static unsigned char *
-zip_one(const char *name, const void *data, size_t dlen, unsigned method,
-    size_t *len)
-{
-	struct zent e = { name, data, dlen, method, 0, 0, 0, -1 };
-
-	return zip_build(&e, 1, NULL, len);
-}
-
-/* eocd_of - the end record of an archive built without a comment */
-static unsigned char *
-eocd_of(unsigned char *zip, size_t len)
-{
-	return zip + len - 22;
-}
-
-/* cdh_of - the first central directory header */
-static unsigned char *
-cdh_of(unsigned char *zip, size_t len)
-{
-	return zip + get32(eocd_of(zip, len) + 16);
-}
-
-/* expect_json - unzip gives exactly want (NUL-terminated) */
-static void
-expect_json(const unsigned char *zip, size_t len,
-    const struct tr_limits *lim, const void *want, size_t wantlen)
-{
-	struct tr_error err;
-	unsigned char *out;
-	size_t outlen;
-	enum tr_err rc;
-
-	rc = tr_unzip_json(zip, len, lim, &out, &outlen, &err);
-	assert_code(rc, TR_OK, err);
-	assert_int_equal(outlen, wantlen);
-	assert_memory_equal(out, want, wantlen);
-	assert_int_equal(out[outlen], '\0');
-	free(out);
-}
-
-/* expect_fail - unzip fails with code and text in the message */
-static void
-expect_fail(const unsigned char *zip, size_t len,
-    const struct tr_limits *lim, enum tr_err code, const char *text)
-{
-	struct tr_error err;
-	unsigned char *out = (unsigned char *)"x";
-	size_t outlen = 1;
-	enum tr_err rc;
-
-	rc = tr_unzip_json(zip, len, lim, &out, &outlen, &err);
-	assert_code(rc, code, err);
-	assert_int_equal(err.code, code);
-	assert_msg_has(err, text);
-	assert_null(out);
-	assert_int_equal(outlen, 0);
-}
+#include "ziputil.h"
 
 /* test_stored - a stored member */
 static void
@@ -447,6 +144,7 @@ test_each_member(void **state)
 		{ "bad.json", two, sizeof(two) - 1, 8, 0, 0, 1, -1 },
 		{ "dir/b.JSON", two, sizeof(two) - 1, 0, 0, 0, 0, -1 },
 	};
+	struct zent pair[2];
 	struct tr_limits lim;
 	struct tr_error err;
 	struct seen s;
@@ -465,6 +163,31 @@ test_each_member(void **state)
 	    "S \"README.txt\"\n"
 	    "E \"bad.json\" zip-invalid\n"
 	    "R \"dir/b.JSON\" {\"two\":2}\n");
+	free(zip);
+	/* a member whose deflate data is corrupt stops libarchive's reader
+	 * for good: the walk goes on with a new one, the next member too */
+	pair[0] = pair[1] = e[0];
+	pair[1].name = "broken.json";
+	zip = zip_build(pair, 2, NULL, &len);
+	/* second member (after the first's 46 + 6 directory bytes): BTYPE 11 */
+	zip[get32(cdh_of(zip, len) + 46 + 6 + 42) + 30 + 11] |= 0x06;
+	memset(&s, 0, sizeof(s));
+	rc = tr_unzip_each(zip, len, &lim, record_member, &s, &err);
+	assert_code(rc, TR_OK, err);
+	assert_string_equal(s.text,
+	    "R \"a.json\" {\"one\":1}\n"
+	    "E \"broken.json\" zip-invalid\n");
+	free(zip);
+	pair[0].name = "broken.json";
+	pair[1].name = "after.json";
+	zip = zip_build(pair, 2, NULL, &len);
+	zip[30 + 11] |= 0x06;		/* first member: BTYPE 11 */
+	memset(&s, 0, sizeof(s));
+	rc = tr_unzip_each(zip, len, &lim, record_member, &s, &err);
+	assert_code(rc, TR_OK, err);
+	assert_string_equal(s.text,
+	    "E \"broken.json\" zip-invalid\n"
+	    "R \"after.json\" {\"one\":1}\n");
 	free(zip);
 	/* without any report member the archive is refused */
 	zip = zip_build(e + 1, 1, NULL, &len);
@@ -494,10 +217,10 @@ test_no_json(void **state)
 	expect_fail(zip, len, &lim, TR_ERR_ZIP,
 	    "zip: no .json member (2 entries)");
 	free(zip);
+	/* an end record alone is no archive to libarchive */
 	zip = zip_build(e, 0, NULL, &len);
 	assert_int_equal(len, 22);
-	expect_fail(zip, len, &lim, TR_ERR_ZIP,
-	    "zip: no .json member (0 entries)");
+	expect_fail(zip, len, &lim, TR_ERR_ZIP, "zip: ");
 	free(zip);
 }
 
@@ -523,7 +246,8 @@ test_encrypted(void **state)
 	free(zip);
 }
 
-/* test_bad_method - bzip2 (12) and AES (99) are refused */
+/* test_bad_method - bzip2 (12) and AES (99) are refused, named as
+ * libarchive names them */
 static void
 test_bad_method(void **state)
 {
@@ -534,17 +258,17 @@ test_bad_method(void **state)
 	(void)state;
 	tr_limits_default(&lim);
 	zip = zip_one("report.json", report, REPORT_LEN, 12, &len);
-	expect_fail(zip, len, &lim, TR_ERR_ZIP, "uses compression method 12");
+	expect_fail(zip, len, &lim, TR_ERR_ZIP, "uses compression method bzip");
 	free(zip);
 	zip = zip_one("report.json", report, REPORT_LEN, 99, &len);
-	expect_fail(zip, len, &lim, TR_ERR_ZIP, "uses compression method 99");
+	expect_fail(zip, len, &lim, TR_ERR_ZIP, "uses compression method aes");
 	free(zip);
 
 	/* the two headers disagree */
 	zip = zip_one("report.json", report, REPORT_LEN, 8, &len);
 	put16(zip + 8, 0);
 	expect_fail(zip, len, &lim, TR_ERR_ZIP,
-	    "local header says method 0, central directory 8");
+	    "zip: member \"report.json\": ");
 	free(zip);
 }
 
@@ -574,17 +298,18 @@ test_truncated(void **state)
 			    tr_err_name(rc), err.msg);
 		assert_null(out);
 	}
-	expect_fail(zip, 21, &lim, TR_ERR_ZIP, "too short for an archive");
+	expect_fail(zip, 21, &lim, TR_ERR_ZIP, "Unrecognized archive format");
 	expect_fail(zip, len - 1, &lim, TR_ERR_ZIP,
-	    "no end of central directory record");
+	    "Unrecognized archive format");
 	/* the member data gone: the directory points past the end */
-	expect_fail(zip + 40, len - 40, &lim, TR_ERR_ZIP, "lies outside");
+	expect_fail(zip + 40, len - 40, &lim, TR_ERR_ZIP, "zip: ");
 	free(zip);
 
+	/* a comment cut short: libarchive reads on, the members are whole
+	 * and their CRC-32 checked */
 	zip = zip_build(e, 2, "a comment that gets cut", &len);
 	expect_json(zip, len, &lim, report, REPORT_LEN);
-	expect_fail(zip, len - 5, &lim, TR_ERR_ZIP,
-	    "no end of central directory record");
+	expect_json(zip, len - 5, &lim, report, REPORT_LEN);
 	free(zip);
 }
 
@@ -614,39 +339,46 @@ test_offsets_outside(void **state)
 } while (0)
 
 	MUTATE(put32(eocd + 16, 0xfffff000u), TR_ERR_ZIP,
-	    "zip: central directory (offset 4294963200");
-	MUTATE(put32(eocd + 12, 0x7fffffffu), TR_ERR_ZIP, "lies outside");
-	MUTATE(put32(eocd + 16, (uint32_t)len), TR_ERR_ZIP, "lies outside");
+	    "zip: Unrecognized archive format");
+	MUTATE(put32(eocd + 12, 0x7fffffffu), TR_ERR_ZIP, "zip: ");
+	MUTATE(put32(eocd + 16, (uint32_t)len), TR_ERR_ZIP, "zip: ");
 	MUTATE(put32(cdh + 42, (uint32_t)len), TR_ERR_ZIP,
-	    "local header of member \"report.json\"");
-	MUTATE(put32(cdh + 42, 0xfffffff0u), TR_ERR_ZIP, "lies outside");
-	MUTATE(put16(cdh + 28, 0xffff), TR_ERR_ZIP,
-	    "central directory entry 0 at offset");
-	MUTATE(put16(cdh + 30, 200), TR_ERR_ZIP, "runs past the directory");
-	MUTATE(put16(cdh + 32, 1), TR_ERR_ZIP, "runs past the directory");
-	MUTATE(put16(eocd + 8, 2); put16(eocd + 10, 2); cdh[46 + 7] = 'x',
-	    TR_ERR_ZIP, "central directory entry 1 at offset");
-	MUTATE(put32(cdh, 0x02014b51), TR_ERR_ZIP,
-	    "bad central directory entry 0");
-	MUTATE(put16(copy + 28, 0xffff), TR_ERR_ZIP,
-	    "runs past the archive data");
-	MUTATE(put32(cdh + 20, 0x7fffffffu), TR_ERR_ZIP,
-	    "runs past the archive data");
-	MUTATE(put32(copy, 0x04034b51), TR_ERR_ZIP,
-	    "no local header for member \"report.json\" at offset 0");
-	MUTATE(put32(cdh + 20, 0xffffffffu), TR_ERR_ZIP, "ZIP64");
-	MUTATE(put32(eocd + 16, 0xffffffffu), TR_ERR_ZIP,
-	    "ZIP64 archives are not supported");
-	MUTATE(put16(eocd + 8, 0xffff); put16(eocd + 10, 0xffff), TR_ERR_ZIP,
-	    "ZIP64 archives are not supported");
-	MUTATE(put16(eocd + 4, 1), TR_ERR_ZIP, "multi-volume");
-	MUTATE(put16(eocd + 20, 1), TR_ERR_ZIP,
-	    "no end of central directory record");
+	    "zip: Truncated ZIP file header");
+	MUTATE(put32(cdh + 42, 0xfffffff0u), TR_ERR_ZIP, "zip: ");
+	MUTATE(put16(cdh + 28, 0xffff), TR_ERR_ZIP, "zip: ");
+	MUTATE(put16(cdh + 30, 200), TR_ERR_ZIP, "zip: ");
+	MUTATE(put16(cdh + 32, 1), TR_ERR_ZIP, "zip: ");
+	MUTATE(put32(cdh, 0x02014b51), TR_ERR_ZIP, "zip: ");
+	MUTATE(put16(copy + 28, 0xffff), TR_ERR_ZIP, "zip: ");
+	MUTATE(put32(copy, 0x04034b51), TR_ERR_ZIP, "zip: Damaged");
+	MUTATE(put32(eocd + 16, 0xffffffffu), TR_ERR_ZIP, "zip: ");
+	MUTATE(put16(eocd + 4, 1), TR_ERR_ZIP, "zip: ");
+
+	/* Fields libarchive does not need, with the member whole and its
+	 * CRC-32 checked: a count the directory does not hold, a compressed
+	 * size it reads past (deflate ends itself), ZIP64 markers without
+	 * ZIP64 records, a comment running past the end. */
+#define READABLE(stmt) do {						\
+	unsigned char *copy = malloc(len);				\
+	assert_non_null(copy);						\
+	memcpy(copy, zip, len);						\
+	eocd = eocd_of(copy, len);					\
+	cdh = cdh_of(zip, len) - zip + copy;				\
+	stmt;								\
+	expect_json(copy, len, &lim, report, REPORT_LEN);		\
+	free(copy);							\
+} while (0)
+	READABLE(put16(eocd + 8, 2); put16(eocd + 10, 2));
+	READABLE(put32(cdh + 20, 0x7fffffffu));
+	READABLE(put32(cdh + 20, 0xffffffffu));
+	READABLE(put16(eocd + 8, 0xffff); put16(eocd + 10, 0xffff));
+	READABLE(put16(eocd + 20, 1));
+#undef READABLE
 #undef MUTATE
 	free(zip);
 }
 
-/* test_zip64_locator - a ZIP64 locator before the end record is refused */
+/* test_zip64_locator - a ZIP64 locator with no ZIP64 record is refused */
 static void
 test_zip64_locator(void **state)
 {
@@ -664,8 +396,7 @@ test_zip64_locator(void **state)
 	for (i = 4; i < 20; i++)
 		z64[len - 22 + i] = 0;
 	memcpy(z64 + len - 2, zip + len - 22, 22);
-	expect_fail(z64, len + 20, &lim, TR_ERR_ZIP,
-	    "ZIP64 archives are not supported");
+	expect_fail(z64, len + 20, &lim, TR_ERR_ZIP, "zip: ");
 	free(z64);
 	free(zip);
 }
@@ -683,15 +414,15 @@ test_crc_mismatch(void **state)
 	tr_limits_default(&lim);
 	zip = zip_build(&e, 1, NULL, &len);
 	expect_fail(zip, len, &lim, TR_ERR_ZIP,
-	    "zip: CRC-32 mismatch in member \"report.json\"");
+	    "zip: member \"report.json\": ZIP bad CRC");
 	free(zip);
 	e.method = 0;
 	zip = zip_build(&e, 1, NULL, &len);
-	expect_fail(zip, len, &lim, TR_ERR_ZIP, "CRC-32 mismatch");
+	expect_fail(zip, len, &lim, TR_ERR_ZIP, "bad CRC");
 	free(zip);
 }
 
-/* test_corrupt_deflate - bad deflate data fails with zlib's reason */
+/* test_corrupt_deflate - bad deflate data fails with libarchive's reason */
 static void
 test_corrupt_deflate(void **state)
 {
@@ -704,14 +435,13 @@ test_corrupt_deflate(void **state)
 	zip = zip_one("report.json", report, REPORT_LEN, 8, &len);
 	zip[30 + 11] |= 0x06;		/* first block: BTYPE 11 */
 	expect_fail(zip, len, &lim, TR_ERR_ZIP,
-	    "zip: corrupt deflate data in member \"report.json\"");
-	expect_fail(zip, len, &lim, TR_ERR_ZIP, "invalid block type");
+	    "zip: member \"report.json\": ZIP decompression failed");
 	free(zip);
 
-	/* deflate data that stops before its final block */
+	/* deflate data damaged in the middle */
 	zip = zip_one("report.json", report, REPORT_LEN, 8, &len);
-	put32(cdh_of(zip, len) + 20, get32(cdh_of(zip, len) + 20) - 10);
-	expect_fail(zip, len, &lim, TR_ERR_ZIP, "ends early");
+	memset(zip + 30 + 11 + 20, 0, 30);
+	expect_fail(zip, len, &lim, TR_ERR_ZIP, "zip: member \"report.json\"");
 	free(zip);
 }
 
@@ -745,22 +475,22 @@ test_size_limit(void **state)
 	e.usize = 1999;		/* says one byte less than it holds */
 	zip = zip_build(&e, 1, NULL, &len);
 	expect_fail(zip, len, &lim, TR_ERR_ZIP,
-	    "inflates to 2000 bytes, the central directory says 1999");
+	    "wrong size (read 2000, expected 1999)");
 	free(zip);
 	e.usize = 1000;		/* says much less */
 	zip = zip_build(&e, 1, NULL, &len);
 	expect_fail(zip, len, &lim, TR_ERR_ZIP,
-	    "inflates to more than its declared 1000 bytes");
+	    "wrong size (read 2000, expected 1000)");
 	free(zip);
 	e.usize = 2010;		/* says more */
 	zip = zip_build(&e, 1, NULL, &len);
 	expect_fail(zip, len, &lim, TR_ERR_ZIP,
-	    "inflates to 2000 bytes, the central directory says 2010");
+	    "wrong size (read 2000, expected 2010)");
 	free(zip);
 	e.method = 0;
 	zip = zip_build(&e, 1, NULL, &len);
 	expect_fail(zip, len, &lim, TR_ERR_ZIP,
-	    "stored member \"report.json\" has 2000 compressed but 2010");
+	    "zip: member \"report.json\": ZIP uncompressed data is wrong size");
 	free(zip);
 	free(text);
 }
@@ -866,7 +596,7 @@ test_entry_limit(void **state)
 	free(zip);
 	zip = zip_build(e, 1001, NULL, &len);
 	expect_fail(zip, len, &lim, TR_ERR_ZIP,
-	    "zip: 1001 entries, over the limit of 1000");
+	    "zip: more than 1000 entries, over the limit");
 	free(zip);
 	free(e);
 	free(names);

@@ -10,7 +10,7 @@ set -eu
 # to build: compiler, pkg-config, and the libraries' -dev packages
 BUILD="build-essential pkg-config libjson-c-dev zlib1g-dev libsqlite3-dev
 libevent-dev libmilter-dev libssl-dev libsystemd-dev libcrypt-dev
-libopendkim-dev libpsl-dev publicsuffix"
+libopendkim-dev libpsl-dev publicsuffix libarchive-dev"
 # to test: every program the tests, the sanitizer builds and the fuzzers
 # call (see TOOLS below for which package brings which command)
 TEST="libcmocka-dev clang libclang-rt-dev sqlite3 valgrind postfix swaks
