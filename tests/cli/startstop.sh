@@ -10,6 +10,13 @@
 need python3
 
 rounds=${STARTSTOP_ROUNDS:-40}
+if [ -n "${TLSRPTD_REAL:-}" ]; then
+	# make valgrind: valgrind takes the signals for the guest and its own
+	# mask is what /proc shows, so the moments here mean nothing there
+	# (run.sh covers start and stop under valgrind)
+	echo "SKIP: $(basename "$0"): signal timing does not fit valgrind"
+	exit 0
+fi
 span=${STARTSTOP_SPAN_MS:-300}
 conf="$T/tlsrptd.conf"
 sock="$T/run/milter.sock"
