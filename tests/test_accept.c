@@ -10,6 +10,9 @@
 
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <valgrind/valgrind.h>
+
+#include <errno.h>
 
 #include "testutil.h"
 
@@ -104,21 +107,32 @@ client(struct fixture *fx, int i)
 	return fd;
 }
 
-/* starve - one loop turn with no descriptor left for accept(): EMFILE */
-static void
+/* starve - one loop turn with no descriptor left for accept(): EMFILE;
+ * -1 when the limit does not take, as under valgrind, which keeps
+ * descriptors (and answers accept) its own way */
+static int
 starve(struct fixture *fx)
 {
 	struct rlimit old, rl;
-	int lowest;
+	int lowest, probe;
 
+	if (RUNNING_ON_VALGRIND)
+		return -1;
 	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
 	assert_true((lowest = dup(0)) != -1);
 	close(lowest);
 	rl = old;
 	rl.rlim_cur = (rlim_t)lowest;
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	if ((probe = dup(0)) != -1 || errno != EMFILE) {
+		if (probe != -1)
+			close(probe);
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+		return -1;
+	}
 	event_base_loop(fx->base, EVLOOP_ONCE);
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	return 0;
 }
 
 /* count_lines - lines of the log that hold s */
@@ -151,7 +165,12 @@ backoff(struct fixture *fx, tr_accept_resume_fn *resume)
 	assert_int_equal(tr_accept_paused(a), 0);
 	c0 = client(fx, 0);
 	c1 = client(fx, 1);
-	starve(fx);
+	if (starve(fx) == -1) {
+		close(c0);
+		close(c1);
+		tr_accept_free(a);
+		skip();
+	}
 	assert_int_equal(fx->accepted, 0);
 	assert_int_equal(tr_accept_paused(a), 1);
 	/* the first error paused both: the second listener never tried */
