@@ -32,6 +32,15 @@ struct tr_accept *tr_accept_new(struct event_base *base, const char *name,
 int tr_accept_add(struct tr_accept *a, struct evconnlistener *lev,
     const char *spec);
 
+struct evhttp;
+struct evhttp_bound_socket;
+
+/* tr_accept_evhttp - give the bound, listening socket *fd (named spec) to
+ * http and its listener to the set: *fd is then evhttp's, and -1 here.
+ * NULL, logged, when evhttp cannot take it or out of memory. */
+struct evhttp_bound_socket *tr_accept_evhttp(struct tr_accept *a,
+    struct evhttp *http, int *fd, const char *spec);
+
 /* tr_accept_paused - whether the set is backing off now */
 int tr_accept_paused(const struct tr_accept *a);
 

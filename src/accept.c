@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <event2/http.h>
 #include <event2/listener.h>
 
 #include "accept.h"
@@ -174,4 +175,24 @@ tr_accept_free(struct tr_accept *a)
 	free(a->m);
 	free(a->name);
 	free(a);
+}
+
+/* tr_accept_evhttp - the socket to evhttp, its listener to the set */
+struct evhttp_bound_socket *
+tr_accept_evhttp(struct tr_accept *a, struct evhttp *http, int *fd,
+    const char *spec)
+{
+	struct evhttp_bound_socket *bs;
+
+	if ((bs = evhttp_accept_socket_with_handle(http, *fd)) == NULL) {
+		log_warnx("%s %s: cannot accept on the socket", a->name, spec);
+		return NULL;
+	}
+	*fd = -1;	/* evhttp closes it from now on */
+	if (tr_accept_add(a, evhttp_bound_socket_get_listener(bs), spec) ==
+	    -1) {
+		log_warnx("%s: out of memory", a->name);
+		return NULL;
+	}
+	return bs;
 }

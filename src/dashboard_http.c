@@ -443,18 +443,10 @@ tr_dashboard_start(struct tr_dashboard *h, struct event_base *base,
 	evhttp_set_gencb(h->http, handle, h);
 	evhttp_set_bevcb(h->http, new_conn, h);
 	for (i = 0; i < h->n; i++) {
-		if ((bs = evhttp_accept_socket_with_handle(h->http,
-		    h->l[i].fd)) == NULL) {
-			log_warnx("dashboard_listen %s: cannot accept",
-			    h->l[i].addr);
+		if ((bs = tr_accept_evhttp(h->acc, h->http, &h->l[i].fd,
+		    h->l[i].addr)) == NULL)
 			return -1;
-		}
-		h->l[i].fd = -1;	/* evhttp closes it now */
 		h->l[i].lev = evhttp_bound_socket_get_listener(bs);
-		if (tr_accept_add(h->acc, h->l[i].lev, h->l[i].addr) == -1) {
-			log_warnx("dashboard_listen: out of memory");
-			return -1;
-		}
 	}
 	return 0;
 }

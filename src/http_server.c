@@ -556,19 +556,9 @@ tr_http_start(struct tr_http *h, struct tr_daemon *d)
 		evhttp_set_timeout(ls->eh, (int)h->cfg->http_timeout);
 		evhttp_set_default_content_type(ls->eh,
 		    "text/plain; charset=utf-8");
-		if ((ls->bound = evhttp_accept_socket_with_handle(ls->eh,
-		    ls->fd)) == NULL) {
-			log_warnx("http: %s: cannot accept on the socket",
-			    ls->spec);
+		if ((ls->bound = tr_accept_evhttp(h->acc, ls->eh, &ls->fd,
+		    ls->spec)) == NULL)
 			return -1;
-		}
-		ls->fd = -1;	/* closed by its listener from now on */
-		if (tr_accept_add(h->acc,
-		    evhttp_bound_socket_get_listener(ls->bound), ls->spec) ==
-		    -1) {
-			log_warnx("http: out of memory");
-			return -1;
-		}
 	}
 	return 0;
 }
