@@ -33,21 +33,23 @@ ngen=$(find "$T/gen" -type f | wc -l)
 check_eq "reports stored: more than the $ngen generated ones" yes \
     "$([ "$n0" -gt "$ngen" ] && echo yes || echo no)"
 
+# listening - how many times a dashboard has said it listens, in $T/dash.all
+listening() { grep -c ' on http' "$T/dash.all" || true; }
+
 # dash_start ARG... - tlsrptd dashboard in the background (its output
 # appended to $T/dash.all) until it says it listens
 dash_start() {
-	_before=$(grep -c ' on http' "$T/dash.all" 2> /dev/null || true)
+	: >> "$T/dash.all"
+	_before=$(listening)
 	"$TLSRPTD" dashboard "$@" >> "$T/dash.all" 2>&1 &
 	dpid=$!
 	_i=0
-	while [ "$(grep -c ' on http' "$T/dash.all" 2> /dev/null || true)" -le \
-	    "${_before:-0}" ] && [ $_i -lt 300 ]; do
+	while [ "$(listening)" -le "$_before" ] && [ $_i -lt 300 ]; do
 		kill -0 "$dpid" 2> /dev/null || break
 		sleep 0.1
 		_i=$((_i + 1))
 	done
-	if [ "$(grep -c ' on http' "$T/dash.all" 2> /dev/null || true)" -le \
-	    "${_before:-0}" ]; then
+	if [ "$(listening)" -le "$_before" ]; then
 		echo "FAIL: tlsrptd dashboard did not come up:" >&2
 		cat "$T/dash.all" >&2
 		exit 1
