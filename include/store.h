@@ -127,6 +127,9 @@ enum tr_err tr_store_supersede(struct tr_store *st, int64_t rowid,
 enum tr_err tr_store_link_conflicts(struct tr_store *st,
     const struct tr_report *r, int64_t rowid, struct tr_error *err);
 
+/* tr_store_conn - the store's connection, for queries through db.h */
+struct tr_db *tr_store_conn(struct tr_store *st);
+
 /* tr_store_db - the underlying sqlite3 handle (for queries) */
 struct sqlite3 *tr_store_db(struct tr_store *st);
 

@@ -20,6 +20,7 @@
 #include "notes.h"
 #include "report.h"
 #include "schema.h"
+#include "db.h"
 #include "store.h"
 
 /*
@@ -110,6 +111,7 @@ static const char *const stmt_sql[S__COUNT] = {
 
 struct tr_store {
 	sqlite3		*db;
+	struct tr_db	*conn;		/* db behind db.h; owns the handle */
 	char		*path;
 	int		 readonly;
 	int		 in_txn;	/* between tr_store_begin and its end */
@@ -130,6 +132,13 @@ struct sqlite3 *
 tr_store_db(struct tr_store *st)
 {
 	return st->db;
+}
+
+/* tr_store_conn - the connection behind db.h */
+struct tr_db *
+tr_store_conn(struct tr_store *st)
+{
+	return st->conn;
 }
 
 /* dberr - TR_ERR_STORE naming this store's path, the step and SQLite's error */
@@ -1003,6 +1012,8 @@ tr_store_open(const char *path, int flags, struct tr_store **out,
 		dberr(st, rc, "opening the database", err);
 		goto fail;
 	}
+	if (tr_db_sqlite_wrap(st->db, path, &st->conn, err) != TR_OK)
+		goto fail;
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, 5000);
 
@@ -1085,7 +1096,10 @@ tr_store_close(struct tr_store *st)
 		sqlite3_finalize(st->stmt[i]);
 	/* _v2: a statement a caller left on tr_store_db() delays the close
 	 * instead of leaking the handle. */
-	sqlite3_close_v2(st->db);
+	if (st->conn != NULL)
+		tr_db_close(st->conn);
+	else
+		sqlite3_close_v2(st->db);
 	free(st->buf);
 	free(st->path);
 	free(st);
