@@ -165,4 +165,17 @@ enum tr_err tr_db_sqlite_wrap(struct sqlite3 *h, const char *path,
     struct tr_db **out, struct tr_error *err);
 struct sqlite3 *tr_db_sqlite_handle(struct tr_db *db);
 
+/*
+ * The PostgreSQL driver (db_pg.c). tr_db_pg_open - connect to target (a
+ * postgresql:// URI or a libpq keyword string); password_file (may be NULL)
+ * names a file whose first line is the password, else libpq's own ways
+ * (PGPASSFILE, ~/.pgpass) apply. Every message names the target through
+ * tr_db_redact, never with its password.
+ */
+enum tr_err tr_db_pg_open(const char *target, const char *password_file,
+    struct tr_db **out, struct tr_error *err);
+
+/* tr_db_redact - target for messages: a password in it as "***" */
+void tr_db_redact(const char *target, char *out, size_t outsz);
+
 #endif
