@@ -61,3 +61,29 @@ scache    unix - - n - 1 scache
 postlog   unix-dgram n - n - 1 postlogd
 PFEOF
 }
+
+# pf_start DIR PORTVAR - start the instance written by pf_write_config in
+# DIR. When its port was taken between pf_free_port and the start (another
+# test's server on the same machine), it moves to the next free port and
+# tries again, setting the variable named PORTVAR; any other failure, or a
+# fifth one, ends the test with Postfix's own words and its log.
+pf_start() {
+	_pd=$1 _pv=$2 _try=0
+	while ! postfix -c "$_pd/conf" start > "$_pd/postfix-start" 2>&1; do
+		_try=$((_try + 1))
+		if [ $_try -lt 5 ] && grep -q 'in use' "$_pd/log/maillog" 2> /dev/null; then
+			postfix -c "$_pd/conf" stop > /dev/null 2>&1 || true
+			eval "_old=\$$_pv"
+			_new=$(pf_free_port)
+			[ "$_new" != "$_old" ] || _new=$((_old + 1))
+			sed -i "s/^127\.0\.0\.1:$_old /127.0.0.1:$_new /" "$_pd/conf/master.cf"
+			: > "$_pd/log/maillog"
+			eval "$_pv=\$_new"
+			continue
+		fi
+		echo "FAIL: the test Postfix did not start:" >&2
+		cat "$_pd/postfix-start" >&2
+		tail -n 20 "$_pd/log/maillog" >&2 2> /dev/null || true
+		exit 1
+	done
+}

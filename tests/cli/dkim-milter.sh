@@ -43,11 +43,7 @@ chmod -R a+rX "$DK"
 port=$(pf_free_port)
 pf_write_config "$T" "$port" mx.tlsrptd-test.invalid "tlsrpt.test" \
     "inline:{tlsrpt.test=discard:rua}" "unix:$T/run/milter.sock"
-if ! postfix -c "$T/conf" start > "$T/postfix-start" 2>&1; then
-	echo "FAIL: the test Postfix did not start:" >&2
-	cat "$T/postfix-start" >&2
-	exit 1
-fi
+pf_start "$T" port
 
 cat > "$T/tlsrptd.conf" <<EOC
 database = $db

@@ -68,11 +68,7 @@ pf_write_config "$T" "$port" mx.tlsrptd-test.invalid \
     "tlsrpt.test localhost example.org" \
     "inline:{tlsrpt.test=discard:rua localhost=discard:rua example.org=discard:ordinary}" \
     "unix:$T/run/milter.sock"
-if ! postfix -c "$T/conf" start > "$T/postfix-start" 2>&1; then
-	echo "FAIL: the test Postfix did not start:" >&2
-	cat "$T/postfix-start" >&2
-	exit 1
-fi
+pf_start "$T" port
 
 cat > "$T/tlsrptd.conf" <<EOF
 database = $db

@@ -82,11 +82,7 @@ smtp      unix - - n - - smtp
 lmtp      unix - - n - - lmtp
 tlsmgr    unix - - n 1000? 1 tlsmgr
 EOF
-if ! postfix -c "$T/conf" start > "$T/postfix-start" 2>&1; then
-	echo "FAIL: the test Postfix did not start:" >&2
-	cat "$T/postfix-start" >&2
-	exit 1
-fi
+pf_start "$T" pf_port
 
 daemon_start -c "$T/tlsrptd.conf"
 check_eq "LMTP socket: owner and mode" "srw-rw---- $RUN_AS postfix" \

@@ -86,11 +86,7 @@ smtpd_hard_error_limit = 1000
 smtpd_error_sleep_time = 0
 in_flow_delay = 0
 ${1:-}"
-	if ! postfix -c "$T/conf" start > "$T/postfix-start" 2>&1; then
-		echo "FAIL: the test Postfix did not start:" >&2
-		cat "$T/postfix-start" >&2
-		exit 1
-	fi
+	pf_start "$T" port
 }
 
 # f_conf [EXTRA] - tlsrptd.conf: the milter behind f_postfix, or with
