@@ -3,6 +3,7 @@
 #define TR_DKIM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 
@@ -125,5 +126,9 @@ const char *tr_dkim_cause_name(enum tr_dkim_cause c);
 
 /* tr_dkim_policy_name - "require", "record", "off" */
 const char *tr_dkim_policy_name(enum tr_dkim_policy p);
+
+/* tr_dkim_pkey_stats - DKIM public keys found already decoded (*hits) and
+ * decoded (*misses) since the start (dkim_pkey.c) */
+void tr_dkim_pkey_stats(uint64_t *hits, uint64_t *misses);
 
 #endif

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dkim.h"
 #include "error.h"
 #include "metrics.h"
 #include "stats.h"
@@ -32,7 +33,7 @@ struct tr_stats {
 	struct tr_metric *queue_depth, *queue_limit;
 	struct tr_metric *inflight, *inflight_limit, *budget_refused;
 	struct tr_metric *alerts, *alert_commands;
-	struct tr_metric *dkim;
+	struct tr_metric *dkim, *dkim_keys;
 };
 
 #define L(...)	((const char *const []){ __VA_ARGS__, NULL })
@@ -124,7 +125,10 @@ tr_stats_new(void)
 	    "Report mails checked for DKIM, per result (pass, fail, none, "
 	    "temperror) and cause (ok, no-signature, body-hash-mismatch, "
 	    "key-not-found, ...).", L("result", "cause"), 64);
-	if (s->dkim == NULL)
+	s->dkim_keys = tr_metrics_gauge(r, "tlsrptd_dkim_key_decodes",
+	    "DKIM public keys since the start: found already decoded (kept) "
+	    "or decoded from their DNS record (decoded).", L("result"), 2);
+	if (s->dkim == NULL || s->dkim_keys == NULL)
 		goto fail;
 	if (s->build_info == NULL || s->start_time == NULL ||
 	    s->received == NULL || s->messages == NULL || s->refused == NULL ||
@@ -266,11 +270,16 @@ int
 tr_stats_render(struct tr_stats *s, const struct tr_daemon_stats *ds,
     char **out, size_t *len)
 {
+	uint64_t kept, decoded;
+
 	tr_metric_set(s->queue_depth, NULL, (double)ds->queued);
 	tr_metric_set(s->queue_limit, NULL, (double)ds->queue_limit);
 	tr_metric_set(s->refused, NULL, (double)ds->refused);
 	tr_metric_set(s->inflight, NULL, (double)ds->inflight_bytes);
 	tr_metric_set(s->inflight_limit, NULL, (double)ds->inflight_limit);
 	tr_metric_set(s->budget_refused, NULL, (double)ds->budget_refusals);
+	tr_dkim_pkey_stats(&kept, &decoded);
+	tr_metric_set(s->dkim_keys, V("kept"), (double)kept);
+	tr_metric_set(s->dkim_keys, V("decoded"), (double)decoded);
 	return tr_metrics_render(s->reg, out, len);
 }

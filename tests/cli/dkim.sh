@@ -312,6 +312,11 @@ curl -s "http://127.0.0.1:$mport/metrics" > "$T/metrics" 2>&1 || true
 check_grep "metrics: passes" 'tlsrptd_dkim_results_total{result="pass",cause="ok"} 6' "$T/metrics"
 check_grep "metrics: no signature (the forged one too)" 'tlsrptd_dkim_results_total{result="none",cause="no-signature"} 2' "$T/metrics"
 check_grep "metrics: body hash" 'tlsrptd_dkim_results_total{result="fail",cause="body-hash-mismatch"} 2' "$T/metrics"
+# the RSA key signed several of them: decoded once, then found decoded
+for r in decoded kept; do
+	n=$(sed -n "s/^tlsrptd_dkim_key_decodes{result=\"$r\"} //p" "$T/metrics")
+	check_eq "metrics: keys $r" yes "$([ "${n:-0}" -gt 0 ] && echo yes || echo "no ($n)")"
+done
 check_grep "metrics: temporary" 'tlsrptd_dkim_results_total{result="temperror",cause="key-lookup-tempfail"} 3' "$T/metrics"
 daemon_stop
 
