@@ -10,10 +10,10 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 #include <json-c/json.h>
-#include <sqlite3.h>
 
 #include "budget.h"
 #include "daemon.h"
+#include "db.h"
 #include "log.h"
 #include "stats.h"
 
@@ -263,10 +263,11 @@ commit_batch(struct tr_daemon *d, size_t n)
 		tr_store_rollback(d->st);
 		for (i = 0; i < n; i++)
 			tr_verdict_fail(&d->verdicts[i], &err);
-	} else if (sqlite3_get_autocommit(tr_store_db(d->st))) {
+	} else if (!tr_db_in_transaction(tr_store_conn(d->st))) {
 		/* SQLite rolls the whole transaction back by itself on some
-		 * errors (SQLITE_FULL, IOERR, NOMEM): what the verdicts
-		 * claim is gone, so the batch failed as a whole. */
+		 * errors (SQLITE_FULL, IOERR, NOMEM), and a lost PostgreSQL
+		 * connection takes it along: what the verdicts claim is gone,
+		 * so the batch failed as a whole. */
 		tr_error_set(&err, TR_ERR_STORE, "the transaction was rolled "
 		    "back by an earlier error");
 		for (i = 0; i < n; i++)

@@ -100,7 +100,8 @@ test_read_day_matches_domain_daily(void **state)
 		const char *day = (const char *)sqlite3_column_text(st, 0);
 		const char *dom = (const char *)sqlite3_column_text(st, 1);
 
-		if (tr_alert_read_day(db, dom, day, &d, &err) != TR_OK)
+		if (tr_alert_read_day(tr_store_conn(fx->st), dom, day, &d,
+		    &err) != TR_OK)
 			fail_msg("%s", err.msg);
 		assert_string_equal(d.day, day);
 		assert_int_equal(d.reports, sqlite3_column_int64(st, 2));
@@ -114,8 +115,8 @@ test_read_day_matches_domain_daily(void **state)
 	assert_true(rows >= 10);
 
 	/* a day without reports */
-	assert_int_equal(tr_alert_read_day(db, "nowhere.example", "2020-01-01",
-	    &d, &err), TR_OK);
+	assert_int_equal(tr_alert_read_day(tr_store_conn(fx->st),
+	    "nowhere.example", "2020-01-01", &d, &err), TR_OK);
 	assert_int_equal(d.reports, 0);
 	assert_int_equal(d.successful + d.failed, 0);
 	assert_true(d.rate == 0);
@@ -137,7 +138,7 @@ test_top_result_types(void **state)
 	record(fx, buf, len, &v);
 	tr_verdict_free(&v);
 	free(buf);
-	assert_int_equal(tr_alert_read_day(tr_store_db(fx->st),
+	assert_int_equal(tr_alert_read_day(tr_store_conn(fx->st),
 	    "company-y.example", "2016-04-01", &d, &err), TR_OK);
 	assert_int_equal(d.reports, 1);
 	assert_int_equal(d.successful, 5326);
@@ -193,7 +194,7 @@ test_top_counts_every_detail(void **state)
 	tr_verdict_free(&v);
 	record(fx, google, strlen(google), &v);
 	tr_verdict_free(&v);
-	assert_int_equal(tr_alert_read_day(tr_store_db(fx->st), "a.example",
+	assert_int_equal(tr_alert_read_day(tr_store_conn(fx->st), "a.example",
 	    "2026-11-20", &d, &err), TR_OK);
 	assert_int_equal(d.reports, 2);
 	/* tlsa 1/3 and sts 2/2 tie at 4: the more failures, tlsa; plus 1/0 */
@@ -252,16 +253,16 @@ test_claim_once(void **state)
 	d.successful = 1;
 	d.failed = 9;
 	d.rate = 0.9;
-	assert_int_equal(tr_alert_claim(tr_store_db(fx->st), &d, 5, &err), 1);
-	assert_int_equal(tr_alert_claim(tr_store_db(fx->st), &d, 5, &err), 0);
+	assert_int_equal(tr_alert_claim(tr_store_conn(fx->st), &d, 5, &err), 1);
+	assert_int_equal(tr_alert_claim(tr_store_conn(fx->st), &d, 5, &err), 0);
 	strcpy(d.day, "2026-01-03");
-	assert_int_equal(tr_alert_claim(tr_store_db(fx->st), &d, 5, &err), 1);
+	assert_int_equal(tr_alert_claim(tr_store_conn(fx->st), &d, 5, &err), 1);
 	tr_store_close(fx->st);
 	if (tr_store_open(fx->db, 0, &fx->st, &err) != TR_OK)
 		fail_msg("reopen: %s", err.msg);
-	assert_int_equal(tr_alert_claim(tr_store_db(fx->st), &d, 5, &err), 0);
+	assert_int_equal(tr_alert_claim(tr_store_conn(fx->st), &d, 5, &err), 0);
 	d.policy_domain = "b.example";
-	assert_int_equal(tr_alert_claim(tr_store_db(fx->st), &d, 5, &err), 1);
+	assert_int_equal(tr_alert_claim(tr_store_conn(fx->st), &d, 5, &err), 1);
 }
 
 /* test_fields - the alert's JSON */
