@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <glob.h>
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include "store_fixture.h"
 
 #include "alert.h"
+#include "db.h"
 #include "limits.h"
 #include "log.h"
 #include "pipeline.h"
@@ -263,6 +265,74 @@ test_claim_once(void **state)
 	assert_int_equal(tr_alert_claim(tr_store_conn(fx->st), &d, 5, &err), 0);
 	d.policy_domain = "b.example";
 	assert_int_equal(tr_alert_claim(tr_store_conn(fx->st), &d, 5, &err), 1);
+}
+
+#define HOST_DAYS	100
+
+/* One host sharing the store: its own connection, its claims. */
+struct host {
+	struct tr_store *st;
+	int won[HOST_DAYS];
+	int errors;
+};
+
+/* claim_days - claim every day of the range, as a host whose reports
+ * made them all due */
+static void *
+claim_days(void *arg)
+{
+	struct host *h = arg;
+	struct tr_alert_day d;
+	struct tr_error err;
+	int i, r;
+
+	memset(&d, 0, sizeof(d));
+	d.policy_domain = "shared.example";
+	d.successful = 1;
+	d.failed = 9;
+	d.rate = 0.9;
+	for (i = 0; i < HOST_DAYS; i++) {
+		snprintf(d.day, sizeof(d.day), "2026-%02d-%02d", 1 + i / 28,
+		    1 + i % 28);
+		if ((r = tr_alert_claim(tr_store_conn(h->st), &d, 5, &err)) ==
+		    -1)
+			h->errors++;
+		else
+			h->won[i] = r;
+	}
+	return NULL;
+}
+
+/* test_claim_two_hosts - two connections to one store claiming the same
+ * domain-days at once: each day is raised by exactly one of them */
+static void
+test_claim_two_hosts(void **state)
+{
+	struct tu_store *fx = *state;
+	struct host h[2];
+	struct tr_error err;
+	pthread_t t[2];
+	int64_t rows;
+	int i, j;
+
+	memset(h, 0, sizeof(h));
+	for (j = 0; j < 2; j++)
+		if (tr_store_open(fx->db, 0, &h[j].st, &err) != TR_OK)
+			fail_msg("%s", err.msg);
+	for (j = 0; j < 2; j++)
+		assert_int_equal(pthread_create(&t[j], NULL, claim_days,
+		    &h[j]), 0);
+	for (j = 0; j < 2; j++)
+		assert_int_equal(pthread_join(t[j], NULL), 0);
+	for (j = 0; j < 2; j++) {
+		assert_int_equal(h[j].errors, 0);
+		tr_store_close(h[j].st);
+	}
+	for (i = 0; i < HOST_DAYS; i++)
+		assert_int_equal(h[0].won[i] + h[1].won[i], 1);
+	assert_int_equal(tr_db_query_int64(tr_store_conn(fx->st),
+	    "SELECT count(*) FROM alerts", &rows, NULL, &err), TR_OK);
+	assert_int_equal(rows, HOST_DAYS);
 }
 
 /* test_fields - the alert's JSON */
@@ -670,6 +740,7 @@ main(void)
 		T(test_top_counts_every_detail),
 		cmocka_unit_test(test_due),
 		T(test_claim_once),
+		T(test_claim_two_hosts),
 		cmocka_unit_test(test_fields),
 		T(test_alerter_runs_command_once),
 		T(test_alerter_command_failures),
