@@ -119,6 +119,17 @@ check_eq "the answers hold a DKIM pass" 1 "$(sed -n \
 
 migrate_to "sqlite:$T/copy.db"
 
+# --- a report that no longer parses: named, the rest copied -------------------
+cp "$src" "$T/bad.db"
+sql "$T/bad.db" "UPDATE reports SET raw_json = '{\"organization-name\": 1}' WHERE id = 5"
+rc=0; "$TLSRPTD" migrate --from "sqlite:$T/bad.db" --to "sqlite:$T/bad-copy.db" \
+    > "$T/m3" 2> "$T/err" || rc=$?
+check_eq "unreadable report: exit 1" 1 "$rc"
+check_grep "unreadable report: named" "report 5 (" "$T/err"
+check_eq "unreadable report: counted" 1 "$(field reports_unreadable "$T/m3")"
+check_eq "unreadable report: the others copied" 26 \
+    "$(field reports_copied "$T/m3")"
+
 # --- refusals ---------------------------------------------------------------
 rc=0; "$TLSRPTD" migrate --from "sqlite:$src" --to "sqlite:$src" \
     > /dev/null 2> "$T/err" || rc=$?
