@@ -292,8 +292,8 @@ claim_days(void *arg)
 	d.failed = 9;
 	d.rate = 0.9;
 	for (i = 0; i < HOST_DAYS; i++) {
-		snprintf(d.day, sizeof(d.day), "2026-%02d-%02d", 1 + i / 28,
-		    1 + i % 28);
+		snprintf(d.day, sizeof(d.day), "2026-%02u-%02u",
+		    (unsigned)(1 + i / 28) % 13u, (unsigned)(1 + i % 28) % 29u);
 		if ((r = tr_alert_claim(tr_store_conn(h->st), &d, 5, &err)) ==
 		    -1)
 			h->errors++;
