@@ -763,6 +763,51 @@ copy_alert(struct mig *m, struct tr_stmt *row, struct tr_stmt *ins,
 
 enum kind { K_CONFLICTS, K_QUARANTINE, K_ALERTS };
 
+/* prepare_kind - the statements copying one kind of row needs: a, b, c
+ * and d as copy_conflict, copy_quarantined and copy_alert take them */
+static enum tr_err
+prepare_kind(struct mig *m, enum kind k, struct tr_stmt **a,
+    struct tr_stmt **b, struct tr_stmt **c, struct tr_stmt **d,
+    struct tr_error *err)
+{
+	switch (k) {
+	case K_CONFLICTS:
+		if (prepare(m->d, Q_SAME_CONFLICTS(""), a,
+		    "finding kept copies", err) != TR_OK ||
+		    prepare(m->s, Q_SAME_CONFLICTS(" AND id <= ?7"), d,
+		    "finding kept copies", err) != TR_OK ||
+		    prepare(m->d, "SELECT id FROM reports WHERE "
+		    "organization_name = ?1 AND report_id = ?2", b,
+		    "finding reports", err) != TR_OK ||
+		    prepare(m->d, "UPDATE report_conflicts SET kind = ?2, "
+		    "noted_at = ?3, stored_ref = ?4 WHERE id = ?1", c,
+		    "copying kept copies", err) != TR_OK)
+			return TR_ERR_STORE;
+		break;
+	case K_QUARANTINE:
+		if (prepare(m->d, "SELECT id FROM quarantine WHERE "
+		    "raw_sha256 = ?1 UNION ALL SELECT id FROM quarantine "
+		    "WHERE content_sha256 = ?2 UNION ALL SELECT id FROM "
+		    "quarantine WHERE organization_name = ?3 AND report_id = ?4 "
+		    "LIMIT 1", a, "finding quarantined messages", err) !=
+		    TR_OK ||
+		    prepare(m->d, "UPDATE quarantine SET times_seen = ?2, "
+		    "last_seen_at = ?3 WHERE id = ?1", b,
+		    "copying quarantined messages", err) != TR_OK)
+			return TR_ERR_STORE;
+		break;
+	case K_ALERTS:
+		if (prepare(m->d, "INSERT INTO alerts (policy_domain, day, "
+		    "raised_at, failure_rate, successful_sessions, "
+		    "failed_sessions, threshold) VALUES (?1, ?2, ?3, ?4, ?5, "
+		    "?6, ?7) ON CONFLICT (policy_domain, day) DO NOTHING", a,
+		    "copying alerts", err) != TR_OK)
+			return TR_ERR_STORE;
+		break;
+	}
+	return TR_OK;
+}
+
 /* copy_rows - every row of one table in id order, m->batch per
  * destination transaction */
 static enum tr_err
@@ -778,43 +823,8 @@ copy_rows(struct mig *m, enum kind k, struct tr_error *err)
 	long n;
 
 	if (prepare(m->s, page_sql[k], &page, "reading the source", err) !=
-	    TR_OK)
+	    TR_OK || prepare_kind(m, k, &a, &b, &c, &d, err) != TR_OK)
 		goto out;
-	switch (k) {
-	case K_CONFLICTS:
-		if (prepare(m->d, Q_SAME_CONFLICTS(""), &a,
-		    "finding kept copies", err) != TR_OK ||
-		    prepare(m->s, Q_SAME_CONFLICTS(" AND id <= ?7"), &d,
-		    "finding kept copies", err) != TR_OK ||
-		    prepare(m->d, "SELECT id FROM reports WHERE "
-		    "organization_name = ?1 AND report_id = ?2", &b,
-		    "finding reports", err) != TR_OK ||
-		    prepare(m->d, "UPDATE report_conflicts SET kind = ?2, "
-		    "noted_at = ?3, stored_ref = ?4 WHERE id = ?1", &c,
-		    "copying kept copies", err) != TR_OK)
-			goto out;
-		break;
-	case K_QUARANTINE:
-		if (prepare(m->d, "SELECT id FROM quarantine WHERE "
-		    "raw_sha256 = ?1 UNION ALL SELECT id FROM quarantine "
-		    "WHERE content_sha256 = ?2 UNION ALL SELECT id FROM "
-		    "quarantine WHERE organization_name = ?3 AND report_id = ?4 "
-		    "LIMIT 1", &a, "finding quarantined messages", err) !=
-		    TR_OK ||
-		    prepare(m->d, "UPDATE quarantine SET times_seen = ?2, "
-		    "last_seen_at = ?3 WHERE id = ?1", &b,
-		    "copying quarantined messages", err) != TR_OK)
-			goto out;
-		break;
-	case K_ALERTS:
-		if (prepare(m->d, "INSERT INTO alerts (policy_domain, day, "
-		    "raised_at, failure_rate, successful_sessions, "
-		    "failed_sessions, threshold) VALUES (?1, ?2, ?3, ?4, ?5, "
-		    "?6, ?7) ON CONFLICT (policy_domain, day) DO NOTHING", &a,
-		    "copying alerts", err) != TR_OK)
-			goto out;
-		break;
-	}
 	for (;;) {
 		if (bound(tr_db_bind_int64(page, 1, last), "source", err) !=
 		    TR_OK || bound(tr_db_bind_int64(page, 2, m->batch),
