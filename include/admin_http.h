@@ -31,8 +31,10 @@ struct tr_admin_http *tr_admin_http_listen(const struct tr_strlist *addrs,
 
 /*
  * tr_admin_http_start - serve on base (the daemon's loop): GET or HEAD of
- * /metrics renders s with d's queue figures, /healthz answers "ok"; other
- * paths 404, other methods 405. Returns 0 or -1 (logged).
+ * /metrics renders s with d's queue figures, /healthz answers "ok", or
+ * 503 "store unreachable: REASON" when tr_daemon_store_health says the
+ * store does not answer; other paths 404, other methods 405. Returns 0 or
+ * -1 (logged).
  */
 int tr_admin_http_start(struct tr_admin_http *h, struct event_base *base,
     struct tr_stats *s, struct tr_daemon *d);

@@ -12,7 +12,7 @@
 
 struct event_base;
 struct json_object;
-struct sqlite3;
+struct tr_db;
 
 #define TR_ALERT_TOP		5	/* result-types named in an alert */
 #define TR_ALERT_MAX_CHECKS	1000	/* domain-days checked per commit */
@@ -56,7 +56,7 @@ struct tr_alert_day {
  * top result-types, counted as the sessions are: from the policy type
  * report_domain_sessions picks. TR_OK or TR_ERR_STORE.
  */
-enum tr_err tr_alert_read_day(struct sqlite3 *db, const char *policy_domain,
+enum tr_err tr_alert_read_day(struct tr_db *db, const char *policy_domain,
     const char *day, struct tr_alert_day *out, struct tr_error *err);
 
 /* tr_alert_due - whether a day crosses the threshold: at least min_sessions
@@ -68,9 +68,12 @@ int tr_alert_due(const struct tr_alert_day *d,
  * tr_alert_claim - record in the alerts table that the domain's day has
  * alerted; 1 when this call recorded it, 0 when it already had (no alert
  * then), -1 on a store error (err set; no alert now, the next stored report
- * of the day tries again). Autocommit: call it outside a transaction.
+ * of the day tries again). One INSERT ... ON CONFLICT DO NOTHING on the
+ * unique (policy_domain, day): of several hosts sharing a store, exactly
+ * one gets 1. Autocommit (the statement is its own transaction) or inside
+ * the caller's.
  */
-int tr_alert_claim(struct sqlite3 *db, const struct tr_alert_day *d,
+int tr_alert_claim(struct tr_db *db, const struct tr_alert_day *d,
     double threshold, struct tr_error *err);
 
 /* tr_alert_fields - the alert as JSON fields: the failure_rate_alert log

@@ -26,6 +26,7 @@ extern const struct tr_cmd tr_cmd_check_config;
 extern const struct tr_cmd tr_cmd_query;
 extern const struct tr_cmd tr_cmd_prune;
 extern const struct tr_cmd tr_cmd_dashboard;
+extern const struct tr_cmd tr_cmd_migrate;
 
 /* tr_cmd_usage - print "usage: tlsrptd NAME USAGE" to stderr, return 64 */
 int tr_cmd_usage(const struct tr_cmd *cmd);

@@ -97,6 +97,9 @@ struct tr_daemon_settings {
 	 * Receivers take from it as a message grows and give back once its
 	 * buffer is freed after the commit (their done callbacks). */
 	struct tr_budget *budget;
+	/* Seconds an idle store may go without a word before the health
+	 * check asks it (tr_daemon_store_health); 0: TR_DAEMON_PROBE_AGE */
+	double store_probe_age;
 };
 
 /* Why tr_daemon_submit refused a job (errno values). */
@@ -158,6 +161,25 @@ int tr_daemon_run(struct tr_daemon *d);
 
 /* tr_daemon_watchdog_stop - cancel the shutdown watchdog before exiting */
 void tr_daemon_watchdog_stop(void);
+
+/* Seconds without a word from an idle store before the health check asks
+ * it (SELECT 1); seconds a batch or check may be out before the health
+ * check calls the store stuck. */
+#define TR_DAEMON_PROBE_AGE	5
+#define TR_DAEMON_STORE_STUCK	30
+
+/*
+ * tr_daemon_store_health - for the health checks: 0 with a reason in why
+ * (whysz bytes) when the last batch failed because the connection to the
+ * store was lost (TR_DB_FAIL_GONE), when the last check (SELECT 1) failed,
+ * or when a batch or check has been out for TR_DAEMON_STORE_STUCK seconds
+ * or more; 1 otherwise. A batch that commits, or a check that answers,
+ * makes it 1 again. When the store is idle and has not answered for
+ * store_probe_age (TR_DAEMON_PROBE_AGE) seconds, the call hands the store thread a check,
+ * whose result the next call gives (a check never blocks the loop). Loop
+ * thread only.
+ */
+int tr_daemon_store_health(struct tr_daemon *d, char *why, size_t whysz);
 
 /* tr_daemon_free - end the store thread if still running (it finishes a
  * batch it holds) and release the loop (not the store) */

@@ -73,6 +73,12 @@ void tr_http_verdict_reply(const struct tr_verdict *v,
 void tr_http_decision_reply(const struct tr_http_decision *d, int running,
     struct tr_http_reply *out);
 
+/* tr_http_health_reply - the health check: 200 "ok", else 503
+ * "stopping" once the daemon stops or "store unreachable" when store_ok is
+ * 0 (tr_daemon_store_health) */
+void tr_http_health_reply(int running, int store_ok,
+    struct tr_http_reply *out);
+
 /* tr_http_busy_reply - the answer when the loop refused the job: 503 with
  * Retry-After, e is TR_SUBMIT_FULL or TR_SUBMIT_CLOSED (see daemon.h), or
  * ENOMEM when the memory budget of messages in flight is used up */

@@ -1,4 +1,4 @@
-/* admin_http.c - evhttp on the loop for GET /metrics and /healthz; sockets bound early */
+/* admin_http.c - evhttp on the loop for GET /metrics and /healthz (the store included); sockets bound early */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -136,6 +137,21 @@ metrics(struct tr_admin_http *h, struct evhttp_request *req)
 	evhttp_send_reply(req, 200, "OK", NULL);
 }
 
+/* health - "ok", or 503 naming why the store does not answer (this
+ * listener is the operator's: the reason may name the database) */
+static void
+health(struct tr_admin_http *h, struct evhttp_request *req)
+{
+	char why[TR_ERRMSG_MAX], text[TR_ERRMSG_MAX + 64];
+
+	if (h->d == NULL || tr_daemon_store_health(h->d, why, sizeof(why))) {
+		reply(req, 200, "OK", "ok\n");
+		return;
+	}
+	snprintf(text, sizeof(text), "store unreachable: %s\n", why);
+	reply(req, 503, "Service Unavailable", text);
+}
+
 /* tr_admin_http_handle - route one request */
 void
 tr_admin_http_handle(struct evhttp_request *req, void *arg)
@@ -156,7 +172,7 @@ tr_admin_http_handle(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (strcmp(path, "/healthz") == 0)
-		reply(req, 200, "OK", "ok\n");
+		health(h, req);
 	else
 		metrics(h, req);
 }

@@ -14,50 +14,65 @@
 
 #include <event2/event.h>
 #include <json-c/json.h>
-#include <sqlite3.h>
 
 #include "alert.h"
+#include "datetime.h"
+#include "db.h"
 #include "domain_count.h"
 #include "log.h"
-#include "schema.h"
 
 extern char **environ;
 
-/* domain_daily for one domain and day; the view itself would compute every
- * domain's every day first, this lets SQLite use policies_policy_domain */
-static const char q_day[] =
-    "SELECT count(*), count(DISTINCT r.organization_name),\n"
-    "       CAST(total(s.successful_sessions) AS INTEGER),\n"
-    "       CAST(total(s.failed_sessions) AS INTEGER)\n"
-    "  FROM report_domain_sessions s\n"
-    "  JOIN reports r ON r.id = s.report_ref\n"
-    " WHERE s.policy_domain = ?1 AND date(r.start_time) = ?2";
+/*
+ * domain_daily for one domain and day; the view itself would compute every
+ * domain's every day first, this lets the engine use policies_policy_domain.
+ * The day is the first ten characters of the start time (UTC text). The
+ * sums: SQLite's total() never fails on absurd counts (SUM would overflow),
+ * PostgreSQL's SUM of BIGINT is NUMERIC and does not overflow either.
+ */
+#define Q_DAY(SUM_OK, SUM_FAILED)					\
+    "SELECT count(*), count(DISTINCT r.organization_name),\n"		\
+    "       " SUM_OK ", " SUM_FAILED "\n"				\
+    "  FROM report_domain_sessions s\n"					\
+    "  JOIN reports r ON r.id = s.report_ref\n"				\
+    " WHERE s.policy_domain = ?1 AND substr(r.start_time, 1, 10) = ?2"
 
-static const char q_top[] =
-    "SELECT f.result_type, CAST(total(f.failed_sessions) AS INTEGER) AS n\n"
-    "  FROM report_domain_sessions s\n"
-    "  JOIN reports r ON r.id = s.report_ref\n"
-    "  JOIN policies p ON p.report_ref = s.report_ref\n"
-    "   AND p.policy_domain = s.policy_domain\n"
-    "  JOIN failure_details f ON f.policy_ref = p.id AND f.repeated = 0\n"
-    " WHERE s.policy_domain = ?1 AND date(r.start_time) = ?2\n"
-    " GROUP BY f.result_type\n"
-    " ORDER BY n DESC, f.result_type\n"
-    " LIMIT " "5";
+static const char q_day_sqlite[] = Q_DAY(
+    "CAST(total(s.successful_sessions) AS INTEGER)",
+    "CAST(total(s.failed_sessions) AS INTEGER)");
+static const char q_day_pg[] = Q_DAY(
+    "COALESCE(SUM(s.successful_sessions), 0)",
+    "COALESCE(SUM(s.failed_sessions), 0)");
+
+/* the day's top result-types; ties in byte order on both engines */
+#define Q_TOP(SUM, BYTES)						\
+    "SELECT f.result_type, " SUM " AS n\n"				\
+    "  FROM report_domain_sessions s\n"					\
+    "  JOIN reports r ON r.id = s.report_ref\n"				\
+    "  JOIN policies p ON p.report_ref = s.report_ref\n"		\
+    "   AND p.policy_domain = s.policy_domain\n"			\
+    "  JOIN failure_details f ON f.policy_ref = p.id AND f.repeated = 0\n" \
+    " WHERE s.policy_domain = ?1 AND substr(r.start_time, 1, 10) = ?2\n" \
+    " GROUP BY f.result_type\n"						\
+    " ORDER BY n DESC, f.result_type " BYTES "\n"			\
+    " LIMIT " "5"
 _Static_assert(TR_ALERT_TOP == 5, "q_top's LIMIT is TR_ALERT_TOP");
 
-static const char q_claim[] =
-    "INSERT OR IGNORE INTO alerts (policy_domain, day, raised_at,\n"
-    "    failure_rate, successful_sessions, failed_sessions, threshold)\n"
-    "VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?3, ?4, ?5, ?6)";
+static const char q_top_sqlite[] = Q_TOP(
+    "CAST(total(f.failed_sessions) AS INTEGER)", "COLLATE BINARY");
+static const char q_top_pg[] = Q_TOP(
+    "COALESCE(SUM(f.failed_sessions), 0)", "COLLATE \"C\"");
 
-/* db_error - TR_ERR_STORE naming the alert step */
-static enum tr_err
-db_error(struct tr_error *err, sqlite3 *db, int rc, const char *what)
-{
-	return tr_schema_dberror(err, db, rc, sqlite3_db_filename(db, "main"),
-	    what);
-}
+/* One row per domain and day: the unique key decides which claim (of this
+ * host's or another's sharing the store) is first, in one statement. */
+static const char q_claim[] =
+    "INSERT INTO alerts (policy_domain, day, raised_at,\n"
+    "    failure_rate, successful_sessions, failed_sessions, threshold)\n"
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)\n"
+    "ON CONFLICT (policy_domain, day) DO NOTHING";
+
+static const char q_unclaim[] =
+    "DELETE FROM alerts WHERE policy_domain = ?1 AND day = ?2";
 
 /* copy_utf8 - s cut to fit out, never inside a UTF-8 sequence */
 static void
@@ -74,54 +89,74 @@ copy_utf8(char *out, size_t outsz, const char *s)
 	out[n] = '\0';
 }
 
+/* bind_key - ?1 the domain, ?2 the day */
+static enum tr_err
+bind_key(struct tr_stmt *st, const char *policy_domain, const char *day)
+{
+	enum tr_err e;
+
+	if ((e = tr_db_bind_text(st, 1, policy_domain)) != TR_OK)
+		return e;
+	return tr_db_bind_text(st, 2, day);
+}
+
 /* tr_alert_read_day - a domain's day from the store */
 enum tr_err
-tr_alert_read_day(sqlite3 *db, const char *policy_domain, const char *day,
-    struct tr_alert_day *out, struct tr_error *err)
+tr_alert_read_day(struct tr_db *db, const char *policy_domain,
+    const char *day, struct tr_alert_day *out, struct tr_error *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct tr_stmt *st = NULL;
+	enum tr_step rc;
 	const char *rt;
 	double all;
-	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->policy_domain = policy_domain;
 	snprintf(out->day, sizeof(out->day), "%s", day);
-	if ((rc = sqlite3_prepare_v2(db, q_day, -1, &st, NULL)) != SQLITE_OK)
+	if (tr_db_prepare(db, tr_db_sql(db, q_day_sqlite, q_day_pg), &st,
+	    err) != TR_OK)
 		goto fail;
-	sqlite3_bind_text(st, 1, policy_domain, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, out->day, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW)
+	if (bind_key(st, policy_domain, out->day) != TR_OK) {
+		tr_error_set(err, TR_ERR_STORE, "binding");
 		goto fail;
-	out->reports = sqlite3_column_int64(st, 0);
-	out->organizations = sqlite3_column_int64(st, 1);
-	out->successful = sqlite3_column_int64(st, 2);
-	out->failed = sqlite3_column_int64(st, 3);
-	sqlite3_finalize(st);
+	}
+	if ((rc = tr_db_step(st, err)) != TR_STEP_ROW) {
+		if (rc == TR_STEP_DONE)
+			tr_error_set(err, TR_ERR_STORE, "no row");
+		goto fail;
+	}
+	out->reports = tr_db_col_int64(st, 0);
+	out->organizations = tr_db_col_int64(st, 1);
+	out->successful = tr_db_col_int64(st, 2);
+	out->failed = tr_db_col_int64(st, 3);
+	tr_db_finalize(st);
 	st = NULL;
 	/* as the view: in doubles, so that huge counts cannot overflow */
 	all = (double)out->successful + (double)out->failed;
 	out->rate = all == 0 ? 0 : (double)out->failed / all;
 
-	if ((rc = sqlite3_prepare_v2(db, q_top, -1, &st, NULL)) != SQLITE_OK)
+	if (tr_db_prepare(db, tr_db_sql(db, q_top_sqlite, q_top_pg), &st,
+	    err) != TR_OK)
 		goto fail;
-	sqlite3_bind_text(st, 1, policy_domain, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, out->day, -1, SQLITE_STATIC);
-	while (out->ntop < TR_ALERT_TOP && (rc = sqlite3_step(st)) ==
-	    SQLITE_ROW) {
-		rt = (const char *)sqlite3_column_text(st, 0);
+	if (bind_key(st, policy_domain, out->day) != TR_OK) {
+		tr_error_set(err, TR_ERR_STORE, "binding");
+		goto fail;
+	}
+	while (out->ntop < TR_ALERT_TOP && (rc = tr_db_step(st, err)) ==
+	    TR_STEP_ROW) {
+		rt = tr_db_col_text(st, 0);
 		copy_utf8(out->top[out->ntop].result_type,
 		    sizeof(out->top[out->ntop].result_type), rt);
-		out->top[out->ntop].failed = sqlite3_column_int64(st, 1);
+		out->top[out->ntop].failed = tr_db_col_int64(st, 1);
 		out->ntop++;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc == TR_STEP_ERROR)
 		goto fail;
-	sqlite3_finalize(st);
+	tr_db_finalize(st);
 	return TR_OK;
 fail:
-	db_error(err, db, rc, "reading a domain's day for alerts");
-	sqlite3_finalize(st);
+	tr_error_prefix(err, "reading a domain's day for alerts");
+	tr_db_finalize(st);
 	return TR_ERR_STORE;
 }
 
@@ -139,27 +174,35 @@ tr_alert_due(const struct tr_alert_day *d, const struct tr_alert_settings *s)
 
 /* tr_alert_claim - one row per domain and day: the first claim wins */
 int
-tr_alert_claim(sqlite3 *db, const struct tr_alert_day *d, double threshold,
-    struct tr_error *err)
+tr_alert_claim(struct tr_db *db, const struct tr_alert_day *d,
+    double threshold, struct tr_error *err)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
+	char now[TR_DT_UTC_LEN + 1];
+	struct tr_stmt *st = NULL;
+	int claimed;
 
-	if ((rc = sqlite3_prepare_v2(db, q_claim, -1, &st, NULL)) != SQLITE_OK)
+	if (tr_dt_format((int64_t)time(NULL), now) == -1)
+		snprintf(now, sizeof(now), "1970-01-01T00:00:00Z");
+	if (tr_db_prepare(db, q_claim, &st, err) != TR_OK)
 		goto fail;
-	sqlite3_bind_text(st, 1, d->policy_domain, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, d->day, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 3, d->rate);
-	sqlite3_bind_int64(st, 4, d->successful);
-	sqlite3_bind_int64(st, 5, d->failed);
-	sqlite3_bind_double(st, 6, threshold);
-	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+	if (bind_key(st, d->policy_domain, d->day) != TR_OK ||
+	    tr_db_bind_text(st, 3, now) != TR_OK ||
+	    tr_db_bind_double(st, 4, d->rate) != TR_OK ||
+	    tr_db_bind_int64(st, 5, d->successful) != TR_OK ||
+	    tr_db_bind_int64(st, 6, d->failed) != TR_OK ||
+	    tr_db_bind_double(st, 7, threshold) != TR_OK) {
+		tr_error_set(err, TR_ERR_STORE, "binding");
 		goto fail;
-	sqlite3_finalize(st);
-	return sqlite3_changes(db) == 1;
+	}
+	if (tr_db_step(st, err) != TR_STEP_DONE)
+		goto fail;
+	/* one statement: a row inserted is ours, a conflict another's */
+	claimed = tr_db_changes(db) == 1;
+	tr_db_finalize(st);
+	return claimed;
 fail:
-	db_error(err, db, rc, "recording an alert");
-	sqlite3_finalize(st);
+	tr_error_prefix(err, "recording an alert");
+	tr_db_finalize(st);
 	return -1;
 }
 
@@ -489,21 +532,22 @@ nomem:
 static void
 unclaim(struct tr_alerter *a, const char *domain, const char *day)
 {
-	sqlite3 *db = tr_store_db(a->st);
-	sqlite3_stmt *st = NULL;
+	struct tr_db *db = tr_store_conn(a->st);
+	struct tr_stmt *st = NULL;
+	struct tr_error err;
 
-	if (sqlite3_prepare_v2(db, "DELETE FROM alerts WHERE policy_domain = "
-	    "?1 AND day = ?2", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_DONE) {
-			sqlite3_finalize(st);
+	tr_error_clear(&err);
+	if (tr_db_prepare(db, q_unclaim, &st, &err) == TR_OK) {
+		if (bind_key(st, domain, day) != TR_OK)
+			tr_error_set(&err, TR_ERR_STORE, "binding");
+		else if (tr_db_step(st, &err) == TR_STEP_DONE) {
+			tr_db_finalize(st);
 			return;
 		}
 	}
-	sqlite3_finalize(st);
+	tr_db_finalize(st);
 	log_warnx("alert for %s on %s: its command never ran and the alert "
-	    "could not be unrecorded: %s", domain, day, sqlite3_errmsg(db));
+	    "could not be unrecorded: %s", domain, day, err.msg);
 }
 
 /* pending_free - release a pending entry's strings */
@@ -695,7 +739,7 @@ raise_alert(struct tr_alerter *a, const char *domain, const char *day,
 	struct tr_alert_day d;
 	struct tr_error err;
 	struct json_object *f;
-	sqlite3 *db = tr_store_db(a->st);
+	struct tr_db *db = tr_store_conn(a->st);
 
 	if (tr_alert_read_day(db, domain, day, &d, &err) != TR_OK) {
 		log_warnx("%s", err.msg);

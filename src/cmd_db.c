@@ -8,6 +8,23 @@
 
 #include "cmd.h"
 #include "cmd_db.h"
+#include "db.h"
+
+/* open_target - tr_store_open, its failure on stderr (without a password) */
+static int
+open_target(const char *name, const char *target, int flags,
+    struct tr_store **st)
+{
+	struct tr_error err;
+
+	/* the store's messages name a PostgreSQL target without its
+	 * password (tr_db_redact) */
+	if (tr_store_open(target, flags, st, &err) != TR_OK) {
+		fprintf(stderr, "tlsrptd %s: %s\n", name, err.msg);
+		return TR_EXIT_IOERR;
+	}
+	return TR_EXIT_OK;
+}
 
 /* tr_cmd_db_open - resolve, check it exists, open */
 int
@@ -37,6 +54,10 @@ tr_cmd_db_open(const char *name, struct tr_cmd_db *d, int flags,
 	else
 		d->path = TR_DEFAULT_DB;
 
+	/* A PostgreSQL target is the store's to reach and to explain. */
+	if (tr_db_target_kind(d->path) == TR_DB_POSTGRESQL)
+		return open_target(name, d->path, flags, st);
+	d->path = tr_db_sqlite_path(d->path);
 	/* Opening would create an empty database: say what is wrong. */
 	if (stat(d->path, &sb) == -1) {
 		fprintf(stderr, "tlsrptd %s: %s: %s; give the daemon's database "
@@ -49,11 +70,19 @@ tr_cmd_db_open(const char *name, struct tr_cmd_db *d, int flags,
 		    d->path);
 		return TR_EXIT_NOINPUT;
 	}
-	if (tr_store_open(d->path, flags, st, &err) != TR_OK) {
-		fprintf(stderr, "tlsrptd %s: %s\n", name, err.msg);
-		return TR_EXIT_IOERR;
-	}
-	return TR_EXIT_OK;
+	return open_target(name, d->path, flags, st);
+}
+
+/* tr_cmd_db_create - open d->db, creating a SQLite file or the schema */
+int
+tr_cmd_db_create(const char *name, struct tr_cmd_db *d, struct tr_store **st)
+{
+	*st = NULL;
+	if (tr_db_target_kind(d->db) == TR_DB_POSTGRESQL)
+		d->path = d->db;
+	else
+		d->path = tr_db_sqlite_path(d->db);
+	return open_target(name, d->path, 0, st);
 }
 
 void

@@ -10,10 +10,10 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 #include <json-c/json.h>
-#include <sqlite3.h>
 
 #include "budget.h"
 #include "daemon.h"
+#include "db.h"
 #include "log.h"
 #include "stats.h"
 
@@ -78,6 +78,19 @@ struct tr_daemon {
 	int batch_failed;
 	double commit_time;
 	struct tr_error batch_err;
+
+	/*
+	 * The store's health, for the health checks. The store thread sets
+	 * it after each batch or check (under smtx); a check is a batch of
+	 * no jobs (probe) that runs SELECT 1. busy_since is when the batch
+	 * or check out was handed over, contact when the store last
+	 * answered; both on the monotonic clock.
+	 */
+	double probe_age;
+	int probe;
+	int store_down;
+	char store_why[TR_ERRMSG_MAX];
+	double busy_since, contact;
 
 	struct tr_daemon_stats stats;	/* loop thread only, but refused */
 };
@@ -222,6 +235,22 @@ count(struct tr_daemon *d, const struct tr_verdict *v)
 	}
 }
 
+/* set_health - what the last batch or check says of the store, for
+ * tr_daemon_store_health; on the store thread */
+static void
+set_health(struct tr_daemon *d, int down, const struct tr_error *err)
+{
+	pthread_mutex_lock(&d->smtx);
+	d->store_down = down;
+	if (down)
+		snprintf(d->store_why, sizeof(d->store_why), "%s",
+		    err->msg[0] != '\0' ? err->msg : "the store failed");
+	else
+		d->store_why[0] = '\0';
+	d->contact = now();
+	pthread_mutex_unlock(&d->smtx);
+}
+
 /*
  * commit_batch - group commit, on the store thread: one transaction for
  * every job of the batch, and every verdict TEMPFAIL when that commit
@@ -230,8 +259,10 @@ count(struct tr_daemon *d, const struct tr_verdict *v)
 static void
 commit_batch(struct tr_daemon *d, size_t n)
 {
+	struct tr_db *db = tr_store_conn(d->st);
 	struct tr_error err;
 	struct tr_verdict *v;
+	enum tr_db_fail why = TR_DB_FAIL_NONE;
 	size_t i;
 	int began, failed = 0;
 	double t0;
@@ -239,6 +270,8 @@ commit_batch(struct tr_daemon *d, size_t n)
 	tr_error_clear(&err);
 	d->commit_time = 0;
 	began = tr_store_begin(d->st, &err) == TR_OK;
+	if (!began)
+		why = tr_db_last_fail(db);
 	for (i = 0; i < n; i++) {
 		v = &d->verdicts[i];
 		d->pipeline_time[i] = -1;
@@ -247,6 +280,7 @@ commit_batch(struct tr_daemon *d, size_t n)
 			 * rolled back whole and every sender in it retries */
 			if (process_job(d, d->batch[i], v,
 			    &d->pipeline_time[i]) == TR_ERR_STORE) {
+				why = tr_db_last_fail(db);
 				err = v->err;
 				failed = 1;
 			}
@@ -263,10 +297,12 @@ commit_batch(struct tr_daemon *d, size_t n)
 		tr_store_rollback(d->st);
 		for (i = 0; i < n; i++)
 			tr_verdict_fail(&d->verdicts[i], &err);
-	} else if (sqlite3_get_autocommit(tr_store_db(d->st))) {
+	} else if (!tr_db_in_transaction(db)) {
 		/* SQLite rolls the whole transaction back by itself on some
-		 * errors (SQLITE_FULL, IOERR, NOMEM): what the verdicts
-		 * claim is gone, so the batch failed as a whole. */
+		 * errors (SQLITE_FULL, IOERR, NOMEM), and a lost PostgreSQL
+		 * connection takes it along: what the verdicts claim is gone,
+		 * so the batch failed as a whole. */
+		why = tr_db_last_fail(db);
 		tr_error_set(&err, TR_ERR_STORE, "the transaction was rolled "
 		    "back by an earlier error");
 		for (i = 0; i < n; i++)
@@ -275,6 +311,7 @@ commit_batch(struct tr_daemon *d, size_t n)
 	} else {
 		t0 = now();
 		if (tr_store_commit(d->st, &err) != TR_OK) {
+			why = tr_db_last_fail(db);
 			tr_store_rollback(d->st);
 			for (i = 0; i < n; i++)
 				tr_verdict_fail(&d->verdicts[i], &err);
@@ -284,6 +321,21 @@ commit_batch(struct tr_daemon *d, size_t n)
 	}
 	d->batch_failed = failed;
 	d->batch_err = err;
+	/* a batch that failed for a lost connection says the store is gone;
+	 * any other outcome, that it answers */
+	set_health(d, failed && why == TR_DB_FAIL_GONE, &err);
+}
+
+/* probe_store - the health check's SELECT 1, on the store thread */
+static void
+probe_store(struct tr_daemon *d)
+{
+	struct tr_error err;
+	int64_t one;
+
+	tr_error_clear(&err);
+	set_health(d, tr_db_query_int64(tr_store_conn(d->st), "SELECT 1",
+	    &one, NULL, &err) != TR_OK, &err);
 }
 
 /* store_main - the store thread: commit each batch handed over, until told
@@ -293,6 +345,7 @@ store_main(void *arg)
 {
 	struct tr_daemon *d = arg;
 	size_t n;
+	int probe;
 
 	pthread_mutex_lock(&d->smtx);
 	for (;;) {
@@ -301,8 +354,12 @@ store_main(void *arg)
 		if (d->state != STORE_BUSY)
 			break;
 		n = d->nbatch;
+		probe = d->probe;
 		pthread_mutex_unlock(&d->smtx);
-		commit_batch(d, n);
+		if (probe)
+			probe_store(d);
+		else
+			commit_batch(d, n);
 		pthread_mutex_lock(&d->smtx);
 		d->state = STORE_DONE;
 		pthread_mutex_unlock(&d->smtx);
@@ -444,7 +501,7 @@ committed(evutil_socket_t fd, short what, void *arg)
 	struct tr_daemon *d = arg;
 	struct tr_job *job;
 	size_t i, n;
-	int failed;
+	int failed, probe;
 
 	pthread_mutex_lock(&d->smtx);
 	if (d->state != STORE_DONE) {
@@ -453,7 +510,15 @@ committed(evutil_socket_t fd, short what, void *arg)
 	}
 	d->state = STORE_IDLE;
 	n = d->nbatch;
+	probe = d->probe;
+	d->probe = 0;
 	pthread_mutex_unlock(&d->smtx);
+	if (probe) {
+		/* a health check: no batch to answer */
+		run_tasks(d);
+		drain(-1, 0, d);
+		return;
+	}
 	failed = d->batch_failed;
 
 	for (i = 0; i < n; i++)
@@ -541,6 +606,7 @@ drain(evutil_socket_t fd, short what, void *arg)
 			    d->batch[i]->origin.way_in);
 		pthread_mutex_lock(&d->smtx);
 		d->nbatch = n;
+		d->busy_since = now();
 		d->state = STORE_BUSY;
 		pthread_cond_signal(&d->scond);
 		pthread_mutex_unlock(&d->smtx);
@@ -557,6 +623,40 @@ drain(evutil_socket_t fd, short what, void *arg)
 		d->finished = 1;
 		event_base_loopbreak(d->base);
 	}
+}
+
+/* tr_daemon_store_health - the store's last word, and a check when due */
+int
+tr_daemon_store_health(struct tr_daemon *d, char *why, size_t whysz)
+{
+	double t = now(), busy = 0;
+	int down, closing;
+
+	pthread_mutex_lock(&d->mtx);
+	closing = d->closing;
+	pthread_mutex_unlock(&d->mtx);
+	pthread_mutex_lock(&d->smtx);
+	down = d->store_down;
+	snprintf(why, whysz, "%s", d->store_why);
+	if (d->state == STORE_BUSY)
+		busy = t - d->busy_since;
+	else if (d->state == STORE_IDLE && !closing &&
+	    t - d->contact >= d->probe_age) {
+		/* idle long enough for the store to have gone away unseen:
+		 * a check, whose answer the next call gives */
+		d->probe = 1;
+		d->nbatch = 0;
+		d->busy_since = t;
+		d->state = STORE_BUSY;
+		pthread_cond_signal(&d->scond);
+	}
+	pthread_mutex_unlock(&d->smtx);
+	if (!down && busy >= TR_DAEMON_STORE_STUCK) {
+		snprintf(why, whysz, "the store has not answered for %.0f s",
+		    busy);
+		down = 1;
+	}
+	return !down;
 }
 
 /* tr_daemon_store_task - run t on the loop thread while it holds the store */
@@ -669,6 +769,9 @@ tr_daemon_new(struct tr_store *st, const struct tr_daemon_settings *s)
 	pthread_mutex_init(&d->smtx, NULL);
 	pthread_cond_init(&d->scond, NULL);
 	d->state = STORE_IDLE;
+	d->contact = now();	/* the store was just opened */
+	d->probe_age = s->store_probe_age > 0 ? s->store_probe_age :
+	    TR_DAEMON_PROBE_AGE;
 	d->batch = calloc(d->queue_limit, sizeof(*d->batch));
 	d->verdicts = calloc(d->queue_limit, sizeof(*d->verdicts));
 	d->pipeline_time = calloc(d->queue_limit, sizeof(*d->pipeline_time));

@@ -300,6 +300,7 @@ tr_http_on_request(struct evhttp_request *req, void *arg)
 	struct tr_http_decision dec;
 	struct tr_http_reply r;
 	char source[SOURCE_MAX];
+	char why[TR_ERRMSG_MAX];
 	unsigned char *owned = NULL;
 	struct conn *c;
 
@@ -366,6 +367,10 @@ tr_http_on_request(struct evhttp_request *req, void *arg)
 		tr_http_log_refusal(ls, source, rq.len, "rejected",
 		    dec.reason_class, dec.reason, dec.status == 404 ||
 		    dec.status == 400 ? TR_LOG_DEBUG : TR_LOG_WARN);
-	tr_http_decision_reply(&dec, !h->stopping, &r);
+	if (dec.action == TR_HTTP_HEALTH)
+		tr_http_health_reply(!h->stopping, h->stopping ||
+		    tr_daemon_store_health(h->d, why, sizeof(why)), &r);
+	else
+		tr_http_decision_reply(&dec, !h->stopping, &r);
 	answer(h, req, c, &r, dec.allow);
 }

@@ -364,6 +364,17 @@ tr_http_verdict_reply(const struct tr_verdict *v, struct tr_http_reply *out)
 	}
 }
 
+/* tr_http_health_reply - the health check: running, and the store */
+void
+tr_http_health_reply(int running, int store_ok, struct tr_http_reply *out)
+{
+	memset(out, 0, sizeof(*out));
+	set_status(out, running && store_ok ? 200 : 503);
+	/* senders may ask too: the reason never names the database */
+	set_body(out, !running ? "stopping" : !store_ok ? "store unreachable" :
+	    "ok");
+}
+
 /* tr_http_decision_reply - refusals and the health check */
 void
 tr_http_decision_reply(const struct tr_http_decision *d, int running,
@@ -371,8 +382,7 @@ tr_http_decision_reply(const struct tr_http_decision *d, int running,
 {
 	memset(out, 0, sizeof(*out));
 	if (d->action == TR_HTTP_HEALTH) {
-		set_status(out, running ? 200 : 503);
-		set_body(out, running ? "ok" : "stopping");
+		tr_http_health_reply(running, 1, out);
 		return;
 	}
 	if (d->action == TR_HTTP_SUBMIT) {	/* not ours to answer */

@@ -11,6 +11,7 @@ static const struct tr_cmd *const cmds[] = {
 	&tr_cmd_query,
 	&tr_cmd_prune,
 	&tr_cmd_dashboard,
+	&tr_cmd_migrate,
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 

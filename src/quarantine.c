@@ -3,12 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "datetime.h"
+#include "db.h"
 #include "pipeline.h"
 #include "quarantine.h"
-#include "schema.h"
 #include "source.h"
 #include "way_in.h"
 
@@ -36,29 +34,29 @@ tr_retry_outcome_name(enum tr_retry_outcome o)
 
 /* exec_id - run sql with ?1 = id (and ?2, ?3 text when given); changes */
 static enum tr_err
-exec_id(sqlite3 *db, const char *sql, int64_t id, const char *a,
+exec_id(struct tr_db *db, const char *sql, int64_t id, const char *a,
     const char *b, int *changes, struct tr_error *err)
 {
-	sqlite3_stmt *stmt;
-	int rc;
+	struct tr_stmt *stmt;
 
-	rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
-	if (rc != SQLITE_OK)
-		return tr_schema_dberror(err, db, rc, "quarantine", "preparing");
-	sqlite3_bind_int64(stmt, 1, id);
-	if (a != NULL)
-		sqlite3_bind_text(stmt, 2, a, -1, SQLITE_STATIC);
-	if (b != NULL)
-		sqlite3_bind_text(stmt, 3, b, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	if (rc != SQLITE_DONE) {
-		tr_schema_dberror(err, db, rc, "quarantine", "writing");
-		sqlite3_finalize(stmt);
+	if (tr_db_prepare(db, sql, &stmt, err) != TR_OK) {
+		tr_error_prefix(err, "quarantine: preparing");
 		return TR_ERR_STORE;
 	}
-	sqlite3_finalize(stmt);
+	if (tr_db_bind_int64(stmt, 1, id) != TR_OK ||
+	    (a != NULL && tr_db_bind_text(stmt, 2, a) != TR_OK) ||
+	    (b != NULL && tr_db_bind_text(stmt, 3, b) != TR_OK)) {
+		tr_db_finalize(stmt);
+		return tr_error_set(err, TR_ERR_STORE, "quarantine: binding");
+	}
+	if (tr_db_step(stmt, err) != TR_STEP_DONE) {
+		tr_error_prefix(err, "quarantine: writing");
+		tr_db_finalize(stmt);
+		return TR_ERR_STORE;
+	}
+	tr_db_finalize(stmt);
 	if (changes != NULL)
-		*changes = sqlite3_changes(db);
+		*changes = (int)tr_db_changes(db);
 	return TR_OK;
 }
 
@@ -70,7 +68,7 @@ tr_quarantine_delete(struct tr_store *st, int64_t id, int *found,
 	int n = 0;
 	enum tr_err e;
 
-	e = exec_id(tr_store_db(st), "DELETE FROM quarantine WHERE id = ?1",
+	e = exec_id(tr_store_conn(st), "DELETE FROM quarantine WHERE id = ?1",
 	    id, NULL, NULL, &n, err);
 	*found = n > 0;
 	return e;
@@ -86,11 +84,11 @@ struct qrow {
 };
 
 static char *
-col_dup(sqlite3_stmt *stmt, int i)
+col_dup(struct tr_stmt *stmt, int i)
 {
-	const unsigned char *s = sqlite3_column_text(stmt, i);
+	const char *s = tr_db_col_text(stmt, i);
 
-	return s != NULL ? strdup((const char *)s) : NULL;
+	return s != NULL ? strdup(s) : NULL;
 }
 
 static void
@@ -108,22 +106,28 @@ qrow_free(struct qrow *q)
 
 /* qrow_read - the row, or *found 0 */
 static enum tr_err
-qrow_read(sqlite3 *db, int64_t id, struct qrow *q, int *found,
+qrow_read(struct tr_db *db, int64_t id, struct qrow *q, int *found,
     struct tr_error *err)
 {
-	sqlite3_stmt *stmt;
-	int rc;
+	struct tr_stmt *stmt;
+	const void *raw;
+	enum tr_step rc;
 
 	memset(q, 0, sizeof(*q));
 	*found = 0;
-	rc = sqlite3_prepare_v2(db, "SELECT received_at, way_in, source, "
+	if (tr_db_prepare(db, "SELECT received_at, way_in, source, "
 	    "envelope_from, envelope_to, reason_class, raw, times_seen, "
-	    "last_seen_at FROM quarantine WHERE id = ?1", -1, &stmt, NULL);
-	if (rc != SQLITE_OK)
-		return tr_schema_dberror(err, db, rc, "quarantine", "reading");
-	sqlite3_bind_int64(stmt, 1, id);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	    "last_seen_at FROM quarantine WHERE id = ?1", &stmt, err) !=
+	    TR_OK) {
+		tr_error_prefix(err, "quarantine: reading");
+		return TR_ERR_STORE;
+	}
+	if (tr_db_bind_int64(stmt, 1, id) != TR_OK) {
+		tr_db_finalize(stmt);
+		return tr_error_set(err, TR_ERR_STORE, "quarantine: binding");
+	}
+	rc = tr_db_step(stmt, err);
+	if (rc == TR_STEP_ROW) {
 		*found = 1;
 		q->received_at = col_dup(stmt, 0);
 		q->way_in = col_dup(stmt, 1);
@@ -131,47 +135,52 @@ qrow_read(sqlite3 *db, int64_t id, struct qrow *q, int *found,
 		q->envelope_from = col_dup(stmt, 3);
 		q->envelope_to = col_dup(stmt, 4);
 		q->reason_class = col_dup(stmt, 5);
-		q->times_seen = sqlite3_column_int64(stmt, 7);
+		q->times_seen = tr_db_col_int64(stmt, 7);
 		q->last_seen_at = col_dup(stmt, 8);
-		q->rawlen = (size_t)sqlite3_column_bytes(stmt, 6);
+		raw = tr_db_col_blob(stmt, 6, &q->rawlen);
 		if ((q->raw = malloc(q->rawlen + 1)) != NULL && q->rawlen > 0)
-			memcpy(q->raw, sqlite3_column_blob(stmt, 6), q->rawlen);
+			memcpy(q->raw, raw, q->rawlen);
 		if (q->raw == NULL || q->received_at == NULL ||
 		    q->way_in == NULL || q->reason_class == NULL) {
-			sqlite3_finalize(stmt);
+			tr_db_finalize(stmt);
 			qrow_free(q);
 			return tr_error_set(err, TR_ERR_NOMEM, "quarantine: "
 			    "out of memory");
 		}
-	} else if (rc != SQLITE_DONE) {
-		tr_schema_dberror(err, db, rc, "quarantine", "reading");
-		sqlite3_finalize(stmt);
+	} else if (rc == TR_STEP_ERROR) {
+		tr_error_prefix(err, "quarantine: reading");
+		tr_db_finalize(stmt);
 		return TR_ERR_STORE;
 	}
-	sqlite3_finalize(stmt);
+	tr_db_finalize(stmt);
 	return TR_OK;
 }
 
 /* restore_seen - row id's times_seen and last_seen_at as q read them */
 static enum tr_err
-restore_seen(sqlite3 *db, int64_t id, const struct qrow *q,
+restore_seen(struct tr_db *db, int64_t id, const struct qrow *q,
     struct tr_error *err)
 {
-	sqlite3_stmt *stmt;
-	int rc;
+	struct tr_stmt *stmt;
+	enum tr_step rc;
 
-	rc = sqlite3_prepare_v2(db, "UPDATE quarantine SET times_seen = ?2, "
-	    "last_seen_at = ?3 WHERE id = ?1", -1, &stmt, NULL);
-	if (rc != SQLITE_OK)
-		return tr_schema_dberror(err, db, rc, "quarantine", "preparing");
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_int64(stmt, 2, q->times_seen);
-	if (q->last_seen_at != NULL)
-		sqlite3_bind_text(stmt, 3, q->last_seen_at, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE)
-		return tr_schema_dberror(err, db, rc, "quarantine", "writing");
+	if (tr_db_prepare(db, "UPDATE quarantine SET times_seen = ?2, "
+	    "last_seen_at = ?3 WHERE id = ?1", &stmt, err) != TR_OK) {
+		tr_error_prefix(err, "quarantine: preparing");
+		return TR_ERR_STORE;
+	}
+	if (tr_db_bind_int64(stmt, 1, id) != TR_OK ||
+	    tr_db_bind_int64(stmt, 2, q->times_seen) != TR_OK ||
+	    tr_db_bind_text_or_null(stmt, 3, q->last_seen_at) != TR_OK) {
+		tr_db_finalize(stmt);
+		return tr_error_set(err, TR_ERR_STORE, "quarantine: binding");
+	}
+	rc = tr_db_step(stmt, err);
+	tr_db_finalize(stmt);
+	if (rc != TR_STEP_DONE) {
+		tr_error_prefix(err, "quarantine: writing");
+		return TR_ERR_STORE;
+	}
 	return TR_OK;
 }
 
@@ -190,7 +199,7 @@ tr_quarantine_retry_dkim(struct tr_store *st, int64_t id,
     const struct tr_limits *limits, const struct tr_dkim_settings *dkim,
     struct tr_retry_result *res, int *found, struct tr_error *err)
 {
-	sqlite3 *db = tr_store_db(st);
+	struct tr_db *db = tr_store_conn(st);
 	struct tr_analysis a;
 	struct tr_verdict v;
 	struct tr_origin o;

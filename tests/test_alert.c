@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <glob.h>
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include "store_fixture.h"
 
 #include "alert.h"
+#include "db.h"
 #include "limits.h"
 #include "log.h"
 #include "pipeline.h"
@@ -100,7 +102,8 @@ test_read_day_matches_domain_daily(void **state)
 		const char *day = (const char *)sqlite3_column_text(st, 0);
 		const char *dom = (const char *)sqlite3_column_text(st, 1);
 
-		if (tr_alert_read_day(db, dom, day, &d, &err) != TR_OK)
+		if (tr_alert_read_day(tr_store_conn(fx->st), dom, day, &d,
+		    &err) != TR_OK)
 			fail_msg("%s", err.msg);
 		assert_string_equal(d.day, day);
 		assert_int_equal(d.reports, sqlite3_column_int64(st, 2));
@@ -114,8 +117,8 @@ test_read_day_matches_domain_daily(void **state)
 	assert_true(rows >= 10);
 
 	/* a day without reports */
-	assert_int_equal(tr_alert_read_day(db, "nowhere.example", "2020-01-01",
-	    &d, &err), TR_OK);
+	assert_int_equal(tr_alert_read_day(tr_store_conn(fx->st),
+	    "nowhere.example", "2020-01-01", &d, &err), TR_OK);
 	assert_int_equal(d.reports, 0);
 	assert_int_equal(d.successful + d.failed, 0);
 	assert_true(d.rate == 0);
@@ -137,7 +140,7 @@ test_top_result_types(void **state)
 	record(fx, buf, len, &v);
 	tr_verdict_free(&v);
 	free(buf);
-	assert_int_equal(tr_alert_read_day(tr_store_db(fx->st),
+	assert_int_equal(tr_alert_read_day(tr_store_conn(fx->st),
 	    "company-y.example", "2016-04-01", &d, &err), TR_OK);
 	assert_int_equal(d.reports, 1);
 	assert_int_equal(d.successful, 5326);
@@ -193,7 +196,7 @@ test_top_counts_every_detail(void **state)
 	tr_verdict_free(&v);
 	record(fx, google, strlen(google), &v);
 	tr_verdict_free(&v);
-	assert_int_equal(tr_alert_read_day(tr_store_db(fx->st), "a.example",
+	assert_int_equal(tr_alert_read_day(tr_store_conn(fx->st), "a.example",
 	    "2026-11-20", &d, &err), TR_OK);
 	assert_int_equal(d.reports, 2);
 	/* tlsa 1/3 and sts 2/2 tie at 4: the more failures, tlsa; plus 1/0 */
@@ -252,16 +255,84 @@ test_claim_once(void **state)
 	d.successful = 1;
 	d.failed = 9;
 	d.rate = 0.9;
-	assert_int_equal(tr_alert_claim(tr_store_db(fx->st), &d, 5, &err), 1);
-	assert_int_equal(tr_alert_claim(tr_store_db(fx->st), &d, 5, &err), 0);
+	assert_int_equal(tr_alert_claim(tr_store_conn(fx->st), &d, 5, &err), 1);
+	assert_int_equal(tr_alert_claim(tr_store_conn(fx->st), &d, 5, &err), 0);
 	strcpy(d.day, "2026-01-03");
-	assert_int_equal(tr_alert_claim(tr_store_db(fx->st), &d, 5, &err), 1);
+	assert_int_equal(tr_alert_claim(tr_store_conn(fx->st), &d, 5, &err), 1);
 	tr_store_close(fx->st);
 	if (tr_store_open(fx->db, 0, &fx->st, &err) != TR_OK)
 		fail_msg("reopen: %s", err.msg);
-	assert_int_equal(tr_alert_claim(tr_store_db(fx->st), &d, 5, &err), 0);
+	assert_int_equal(tr_alert_claim(tr_store_conn(fx->st), &d, 5, &err), 0);
 	d.policy_domain = "b.example";
-	assert_int_equal(tr_alert_claim(tr_store_db(fx->st), &d, 5, &err), 1);
+	assert_int_equal(tr_alert_claim(tr_store_conn(fx->st), &d, 5, &err), 1);
+}
+
+#define HOST_DAYS	100
+
+/* One host sharing the store: its own connection, its claims. */
+struct host {
+	struct tr_store *st;
+	int won[HOST_DAYS];
+	int errors;
+};
+
+/* claim_days - claim every day of the range, as a host whose reports
+ * made them all due */
+static void *
+claim_days(void *arg)
+{
+	struct host *h = arg;
+	struct tr_alert_day d;
+	struct tr_error err;
+	int i, r;
+
+	memset(&d, 0, sizeof(d));
+	d.policy_domain = "shared.example";
+	d.successful = 1;
+	d.failed = 9;
+	d.rate = 0.9;
+	for (i = 0; i < HOST_DAYS; i++) {
+		snprintf(d.day, sizeof(d.day), "2026-%02u-%02u",
+		    (unsigned)(1 + i / 28) % 13u, (unsigned)(1 + i % 28) % 29u);
+		if ((r = tr_alert_claim(tr_store_conn(h->st), &d, 5, &err)) ==
+		    -1)
+			h->errors++;
+		else
+			h->won[i] = r;
+	}
+	return NULL;
+}
+
+/* test_claim_two_hosts - two connections to one store claiming the same
+ * domain-days at once: each day is raised by exactly one of them */
+static void
+test_claim_two_hosts(void **state)
+{
+	struct tu_store *fx = *state;
+	struct host h[2];
+	struct tr_error err;
+	pthread_t t[2];
+	int64_t rows;
+	int i, j;
+
+	memset(h, 0, sizeof(h));
+	for (j = 0; j < 2; j++)
+		if (tr_store_open(fx->db, 0, &h[j].st, &err) != TR_OK)
+			fail_msg("%s", err.msg);
+	for (j = 0; j < 2; j++)
+		assert_int_equal(pthread_create(&t[j], NULL, claim_days,
+		    &h[j]), 0);
+	for (j = 0; j < 2; j++)
+		assert_int_equal(pthread_join(t[j], NULL), 0);
+	for (j = 0; j < 2; j++) {
+		assert_int_equal(h[j].errors, 0);
+		tr_store_close(h[j].st);
+	}
+	for (i = 0; i < HOST_DAYS; i++)
+		assert_int_equal(h[0].won[i] + h[1].won[i], 1);
+	assert_int_equal(tr_db_query_int64(tr_store_conn(fx->st),
+	    "SELECT count(*) FROM alerts", &rows, NULL, &err), TR_OK);
+	assert_int_equal(rows, HOST_DAYS);
 }
 
 /* test_fields - the alert's JSON */
@@ -669,6 +740,7 @@ main(void)
 		T(test_top_counts_every_detail),
 		cmocka_unit_test(test_due),
 		T(test_claim_once),
+		T(test_claim_two_hosts),
 		cmocka_unit_test(test_fields),
 		T(test_alerter_runs_command_once),
 		T(test_alerter_command_failures),

@@ -15,6 +15,7 @@
 #include "store_fixture.h"
 
 #include "daemon.h"
+#include "db.h"
 #include "limits.h"
 #include "log.h"
 #include "pipeline.h"
@@ -607,6 +608,151 @@ test_release_without_hold(void **state)
 	free(log);
 }
 
+/* A connection whose server went away: no transaction is open any more
+ * (the batch is lost), statements cannot be prepared, and the failure is
+ * a lost connection. The SQLite driver's table with these in place. */
+static const struct tr_db_driver *real_driver;
+static struct tr_db_driver gone_driver;
+
+static int
+gone_in_transaction(struct tr_db *db)
+{
+	return 0;
+}
+
+static enum tr_err
+gone_prepare(struct tr_db *db, const char *sql, struct tr_stmt **out,
+    struct tr_error *err)
+{
+	return tr_error_set(err, TR_ERR_STORE, "server closed the connection "
+	    "unexpectedly");
+}
+
+static enum tr_db_fail
+gone_last_fail(struct tr_db *db)
+{
+	return TR_DB_FAIL_GONE;
+}
+
+/* break_store - the fixture's connection as if its server went away */
+static void
+break_store(struct tu_store *fx)
+{
+	struct tr_db *db = tr_store_conn(fx->st);
+
+	real_driver = db->drv;
+	gone_driver = *real_driver;
+	gone_driver.in_transaction = gone_in_transaction;
+	gone_driver.prepare = gone_prepare;
+	gone_driver.last_fail = gone_last_fail;
+	db->drv = &gone_driver;
+}
+
+/* mend_store - the connection back to its own driver */
+static void
+mend_store(struct tu_store *fx)
+{
+	tr_store_conn(fx->st)->drv = real_driver;
+	/* the batch the "lost" connection took along is still open here */
+	tr_store_rollback(fx->st);
+}
+
+/* The health test's course, step by step on the loop thread. */
+struct health {
+	struct tu_store *fx;
+	struct tr_daemon *d;
+	struct seen s[2];
+	int ok[2];
+	char why[2][TR_ERRMSG_MAX];
+};
+
+/* health_second - the batch after the store came back */
+static void
+health_second(struct tr_job *job, void *arg)
+{
+	struct health *h = arg;
+
+	h->s[1].done++;
+	h->s[1].outcome = job->verdict.outcome;
+	h->ok[1] = tr_daemon_store_health(h->d, h->why[1], sizeof(h->why[1]));
+	tr_daemon_shutdown(h->d);
+}
+
+/* health_first - the batch the lost connection failed: the store is said
+ * to be unreachable; then it comes back and another report is sent */
+static void
+health_first(struct tr_job *job, void *arg)
+{
+	struct health *h = arg;
+
+	h->s[0].done++;
+	h->s[0].outcome = job->verdict.outcome;
+	h->ok[0] = tr_daemon_store_health(h->d, h->why[0], sizeof(h->why[0]));
+	mend_store(h->fx);
+	prepare(&h->s[1], report(h->fx, 2), rfc_reportlen, TR_INPUT_REPORT);
+	h->s[1].job.done = health_second;
+	h->s[1].job.done_arg = h;
+	assert_int_equal(tr_daemon_submit(h->d, &h->s[1].job), 0);
+}
+
+/* test_store_health - a batch lost with the connection makes the health
+ * check say the store is unreachable, the next committed batch clears it */
+static void
+test_store_health(void **state)
+{
+	struct health h;
+
+	memset(&h, 0, sizeof(h));
+	h.fx = *state;
+	h.d = new_daemon(h.fx, 10);
+	break_store(h.fx);
+	prepare(&h.s[0], report(h.fx, 1), rfc_reportlen, TR_INPUT_REPORT);
+	h.s[0].job.done = health_first;
+	h.s[0].job.done_arg = &h;
+	assert_int_equal(tr_daemon_submit(h.d, &h.s[0].job), 0);
+	assert_int_equal(tr_daemon_run(h.d), 0);
+
+	assert_int_equal(h.s[0].done, 1);
+	assert_int_equal(h.s[0].outcome, TR_OUTCOME_TEMPFAIL);
+	assert_int_equal(h.ok[0], 0);
+	assert_non_null(strstr(h.why[0], "rolled back"));
+	assert_int_equal(h.s[1].done, 1);
+	assert_int_equal(h.s[1].outcome, TR_OUTCOME_STORED);
+	assert_int_equal(h.ok[1], 1);
+	assert_string_equal(h.why[1], "");
+	assert_int_equal(count_reports(h.fx), 1);
+	tr_daemon_free(h.d);
+	free(h.s[0].buf);
+	free(h.s[1].buf);
+}
+
+/* test_store_probe - an idle store is asked (SELECT 1) when the health
+ * check finds it quiet for store_probe_age; a failed check is seen by the
+ * next health check */
+static void
+test_store_probe(void **state)
+{
+	struct tu_store *fx = *state;
+	struct tr_daemon_settings ds;
+	struct tr_daemon *d;
+	char why[TR_ERRMSG_MAX];
+
+	memset(&ds, 0, sizeof(ds));
+	ds.limits = &fx->limits;
+	ds.queue_limit = 10;
+	ds.store_probe_age = 1e-9;	/* always quiet long enough */
+	assert_non_null(d = tr_daemon_new(fx->st, &ds));
+	break_store(fx);
+	/* the last word is the open's; this call hands over a check */
+	assert_int_equal(tr_daemon_store_health(d, why, sizeof(why)), 1);
+	tr_daemon_shutdown(d);
+	assert_int_equal(tr_daemon_run(d), 0);
+	assert_int_equal(tr_daemon_store_health(d, why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "server closed the connection"));
+	tr_daemon_free(d);
+	mend_store(fx);
+}
+
 int
 main(void)
 {
@@ -617,6 +763,8 @@ main(void)
 		T(test_threads),
 		T(test_slow_commit),
 		T(test_release_without_hold),
+		T(test_store_health),
+		T(test_store_probe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -191,6 +191,15 @@ test_health(void **state)
 	tr_http_decision_reply(&d, 0, &r);
 	assert_int_equal(r.status, 503);
 	assert_string_equal(r.body, "stopping\n");
+	/* the store: named, never its path or error */
+	tr_http_health_reply(1, 0, &r);
+	assert_int_equal(r.status, 503);
+	assert_string_equal(r.body, "store unreachable\n");
+	tr_http_health_reply(0, 0, &r);
+	assert_string_equal(r.body, "stopping\n");
+	tr_http_health_reply(1, 1, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "ok\n");
 	classify("HEAD", "/healthz?probe", NULL, NULL, NULL, 0, &d);
 	assert_int_equal(d.action, TR_HTTP_HEALTH);
 	classify("POST", "/healthz", NULL, NULL, JSON, &d);
