@@ -3,7 +3,7 @@
  * both engines: a SQLite file, and a PostgreSQL database in a cluster the
  * test starts (tests/pg/cluster.sh) and removes. The PostgreSQL runs are
  * skipped, with the reason printed, while this build has no PostgreSQL
- * driver or the cluster helper is missing.
+ * driver or tests/pg/cluster.sh is missing.
  */
 #include <sys/stat.h>
 
