@@ -28,7 +28,10 @@ struct tr_strlist {
 
 struct tr_config {
 	char *path;			/* the file it came from, or NULL */
-	char *database;			/* database */
+	char *database;			/* database: a SQLite path or a
+					 * PostgreSQL target */
+	char *database_password_file;	/* database_password_file, or NULL */
+	char *instance_name;		/* instance_name, NULL: gethostname() */
 	char *log_target;		/* log: stdout, stderr or a file path */
 	enum tr_loglevel log_level;	/* log_level */
 	char **rua;			/* rua: "user@domain" or "@domain", lower-cased */

@@ -28,6 +28,8 @@ enum ktype {
 	K_TOKEN,	/* an HTTP header name */
 	K_PERCENT,	/* 0 to 100 with up to two decimals and an optional %: double */
 	K_RESOLVER,	/* a DNS server: address[:port] */
+	K_DATABASE,	/* a SQLite path (as K_PATH), or a PostgreSQL target
+			 * kept as written */
 };
 
 /* One row of the key table. */

@@ -5,6 +5,7 @@
 #include "error.h"
 
 struct sqlite3;
+struct tr_db;
 
 /*
  * Migration N (N >= 1) is tr_schema_migrations[N - 1]. Each runs in a
@@ -48,5 +49,39 @@ enum tr_err tr_schema_dberror(struct tr_error *err, struct sqlite3 *db,
 
 /* tr_schema_rcname - "SQLITE_FULL" and so on for a (possibly extended) code */
 const char *tr_schema_rcname(int rc);
+
+/*
+ * PostgreSQL. tr_schema_pg_create is the schema at tr_schema_latest, one
+ * statement an entry, NULL-terminated: the same tables, columns, indexes,
+ * unique keys and views as the SQLite migrations end with, in PostgreSQL
+ * types. A database that predates version tr_schema_pg_first has no
+ * PostgreSQL form; later versions append their migration to
+ * tr_schema_pg_migrations (entry N - tr_schema_pg_first - 1 for version N).
+ * The version is kept in tlsrptd_meta under key 'schema_version'.
+ */
+extern const char *const tr_schema_pg_create[];
+extern const char *const *const tr_schema_pg_migrations[];
+extern const int tr_schema_pg_first;
+
+/*
+ * tr_schema_pg_identify - what the connection's current schema holds, as
+ * tr_schema_identify: 0 for no tables at all, the version of ours; tables
+ * of another application, and a newer version, are refused (TR_ERR_STORE,
+ * a message starting with name).
+ */
+enum tr_err tr_schema_pg_identify(struct tr_db *db, const char *name,
+    int *version, struct tr_error *err);
+
+/*
+ * tr_schema_pg_migrate - create the schema, or bring it up to
+ * tr_schema_latest, in one transaction holding the advisory lock
+ * TR_SCHEMA_PG_LOCK: a second instance starting at the same moment waits,
+ * then finds the work done.
+ */
+enum tr_err tr_schema_pg_migrate(struct tr_db *db, const char *name,
+    struct tr_error *err);
+
+/* the advisory lock key of migrations ("tlsrptd" in ASCII, then 1) */
+#define TR_SCHEMA_PG_LOCK	"8389207141234533377"
 
 #endif

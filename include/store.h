@@ -1,4 +1,5 @@
-/* store.h - the SQLite store: reports, policies, failure details, quarantine */
+/* store.h - the store (SQLite or PostgreSQL): reports, policies, failure
+ * details, quarantine */
 #ifndef TR_STORE_H
 #define TR_STORE_H
 
@@ -41,6 +42,32 @@ enum tr_store_flags {
  */
 enum tr_err tr_store_open(const char *path, int flags, struct tr_store **out,
     struct tr_error *err);
+
+/* What else tr_store_open_opts needs; every pointer may be NULL. */
+struct tr_store_opts {
+	int flags;			/* enum tr_store_flags */
+	const char *password_file;	/* PostgreSQL: first line is the
+					 * password (database_password_file) */
+	const char *instance_name;	/* names this tlsrptd in every stored
+					 * row; NULL: the host name */
+};
+
+/*
+ * tr_store_open_opts - tr_store_open of a "database =" target: a path (or
+ * "sqlite:PATH") opens SQLite as above; a postgresql:// URI or a libpq
+ * keyword string ("host=... dbname=...") connects to PostgreSQL, checks
+ * that the database holds no one else's tables and is not newer than this
+ * build, and (unless READONLY) creates or migrates the schema under an
+ * advisory lock, so that instances starting together migrate once.
+ * Messages name the target with its password redacted.
+ */
+enum tr_err tr_store_open_opts(const char *target,
+    const struct tr_store_opts *o, struct tr_store **out,
+    struct tr_error *err);
+
+/* tr_store_instance - the instance_name written into reports, quarantine
+ * and report_conflicts rows */
+const char *tr_store_instance(const struct tr_store *st);
 
 void tr_store_close(struct tr_store *st);
 
@@ -130,7 +157,8 @@ enum tr_err tr_store_link_conflicts(struct tr_store *st,
 /* tr_store_conn - the store's connection, for queries through db.h */
 struct tr_db *tr_store_conn(struct tr_store *st);
 
-/* tr_store_db - the underlying sqlite3 handle (for queries) */
+/* tr_store_db - the underlying sqlite3 handle (for queries); NULL for
+ * PostgreSQL */
 struct sqlite3 *tr_store_db(struct tr_store *st);
 
 #endif

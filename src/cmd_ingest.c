@@ -284,6 +284,7 @@ static int
 cmd_ingest(int argc, char **argv)
 {
 	struct ingest in;
+	struct tr_store_opts so;
 	struct tr_error err;
 	struct json_object *f;
 	const char *db = getenv("TLSRPTD_DB"), *logpath = "-";
@@ -385,7 +386,12 @@ cmd_ingest(int argc, char **argv)
 		status = TR_EXIT_IOERR;
 		goto early;
 	}
-	if (tr_store_open(db, 0, &in.st, &err) != TR_OK) {
+	memset(&so, 0, sizeof(so));
+	if (have_cfg) {
+		so.password_file = cfg.database_password_file;
+		so.instance_name = cfg.instance_name;
+	}
+	if (tr_store_open_opts(db, &so, &in.st, &err) != TR_OK) {
 		fprintf(stderr, "tlsrptd ingest: %s\n", err.msg);
 		status = TR_EXIT_IOERR;
 		goto early;

@@ -30,6 +30,7 @@
 #include "retention.h"
 #include "stats.h"
 #include "smtp.h"
+#include "db.h"
 #include "store.h"
 #include "way_in.h"
 
@@ -112,6 +113,7 @@ static struct json_object *
 base_fields(const struct run *r)
 {
 	struct json_object *f = json_object_new_object(), *rua;
+	char shown[1024];
 	size_t i;
 
 	json_object_object_add(f, "version",
@@ -129,8 +131,8 @@ base_fields(const struct run *r)
 	add_list(f, "lmtp_listen", &r->cfg.lmtp_listen);
 	json_object_object_add(f, "dkim",
 	    json_object_new_string(tr_dkim_policy_name(r->cfg.dkim)));
-	json_object_object_add(f, "database",
-	    json_object_new_string(r->cfg.database));
+	tr_db_redact(r->cfg.database, shown, sizeof(shown));
+	json_object_object_add(f, "database", json_object_new_string(shown));
 	add_list(f, "metrics_listen", &r->cfg.metrics_listen);
 	add_list(f, "dashboard_listen", &r->cfg.dashboard_listen);
 	return f;
@@ -328,6 +330,7 @@ static int
 cmd_run(int argc, char **argv)
 {
 	struct run r;
+	struct tr_store_opts so;
 	struct tr_error err;
 	struct tr_daemon_settings ds;
 	const char *path = DEFAULT_CONFIG;
@@ -434,8 +437,11 @@ cmd_run(int argc, char **argv)
 	}
 	/* Opened as the final user: the -wal and -shm files SQLite creates
 	 * next to the database must belong to whoever writes them later. */
-	if (tr_store_open(r.cfg.database, r.cfg.group != NULL ?
-	    TR_STORE_GROUP_READ : 0, &r.st, &err) != TR_OK) {
+	memset(&so, 0, sizeof(so));
+	so.flags = r.cfg.group != NULL ? TR_STORE_GROUP_READ : 0;
+	so.password_file = r.cfg.database_password_file;
+	so.instance_name = r.cfg.instance_name;
+	if (tr_store_open_opts(r.cfg.database, &so, &r.st, &err) != TR_OK) {
 		log_warnx("%s", err.msg);
 		fprintf(stderr, "tlsrptd run: %s\n", err.msg);
 		status = TR_EXIT_IOERR;
@@ -443,7 +449,8 @@ cmd_run(int argc, char **argv)
 	}
 	/* The dashboard reads on the loop through a connection of its own,
 	 * read-only: WAL lets it read while the store thread writes. */
-	if (r.dash != NULL && tr_store_open(r.cfg.database, TR_STORE_READONLY,
+	so.flags = TR_STORE_READONLY;
+	if (r.dash != NULL && tr_store_open_opts(r.cfg.database, &so,
 	    &r.dash_st, &err) != TR_OK) {
 		log_warnx("dashboard: %s", err.msg);
 		fprintf(stderr, "tlsrptd run: dashboard: %s\n", err.msg);

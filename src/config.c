@@ -47,8 +47,11 @@ static const char *const dkim_choices[] = {
  * defaults repeat tr_limits_default() and a unit test keeps the two equal.
  */
 const struct tr_config_key tr_config_keys[] = {
-	{ "database", K_PATH, OFF(database), 0, 0, NULL,
+	{ "database", K_DATABASE, OFF(database), 0, 0, NULL,
 	    "/var/lib/tlsrptd/tlsrptd.db" },
+	{ "database_password_file", K_PATH, OFF(database_password_file), 0, 0,
+	    NULL, NULL },
+	{ "instance_name", K_HOST, OFF(instance_name), 0, 0, NULL, NULL },
 	{ "log", K_LOG, OFF(log_target), 0, 0, NULL, "stderr" },
 	{ "log_level", K_ENUM, OFF(log_level), 0, 0, level_choices, "info" },
 	{ "rua", K_LIST, OFF(rua), 0, 0, NULL, NULL },
@@ -477,6 +480,8 @@ tr_config_free(struct tr_config *c)
 
 	free(c->path);
 	free(c->database);
+	free(c->database_password_file);
+	free(c->instance_name);
 	free(c->log_target);
 	for (i = 0; i < c->nrua; i++)
 		free(c->rua[i]);

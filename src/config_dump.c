@@ -46,6 +46,7 @@ tr_config_dump(const struct tr_config *c, FILE *f)
 		switch (k->type) {
 		case K_STRING:
 		case K_PATH:
+		case K_DATABASE:
 		case K_LOG:
 		case K_HOST:
 		case K_URLPATH:

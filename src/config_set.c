@@ -10,6 +10,7 @@
 #include <sys/un.h>
 
 #include "config_set.h"
+#include "db.h"
 #include "dkim_keys.h"
 #include "listen.h"
 
@@ -249,6 +250,26 @@ set_path(const struct tr_config_origin *o, const struct tr_config_key *k,
 	}
 	replace(c, k, s);
 	return TR_OK;
+}
+
+/* set_database - a PostgreSQL target as written (a URI or libpq keywords,
+ * which no directory changes); else a SQLite path ("sqlite:" optional),
+ * made absolute */
+static enum tr_err
+set_database(const struct tr_config_origin *o, const struct tr_config_key *k,
+    struct tr_config *c, const char *v)
+{
+	char q[QUOTE_MAX * 4 + 8];
+
+	if (tr_db_target_kind(v) != TR_DB_POSTGRESQL) {
+		if (*tr_db_sqlite_path(v) == '\0')
+			return tr_config_bad(o, "%s: empty path", k->name);
+		return set_path(o, k, c, tr_db_sqlite_path(v));
+	}
+	if (strlen(v) >= PATH_BYTES)
+		return tr_config_bad(o, "%s: %s: longer than %d bytes",
+		    k->name, quote(q, sizeof(q), v), PATH_BYTES - 1);
+	return set_copy(o, k, c, v);
 }
 
 /* set_socket - the milter listener; unix paths made absolute */
@@ -597,6 +618,8 @@ tr_config_set(const struct tr_config_origin *o, const struct tr_config_key *k,
 	case K_PATH:
 	case K_LOG:
 		return set_path(o, k, c, v);
+	case K_DATABASE:
+		return set_database(o, k, c, v);
 	case K_SIZE:
 	case K_UINT:
 		return set_number(o, k, c, v);

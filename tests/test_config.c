@@ -459,6 +459,41 @@ test_relative_paths(void **state __attribute__((unused)))
 	tr_config_free(&c);
 }
 
+/* test_database_targets - a PostgreSQL target is kept as written (no
+ * directory put in front), "sqlite:" is a path; the instance's name and the
+ * password file */
+static void
+test_database_targets(void **state __attribute__((unused)))
+{
+	struct tr_config c;
+	char want[8400];
+
+	load_ok("database = postgresql://tlsrptd@db1.example.com/tlsrpt\n"
+	    "database_password_file = secret/db\n"
+	    "instance_name = mx1.example.com\n", &c);
+	assert_string_equal(c.database,
+	    "postgresql://tlsrptd@db1.example.com/tlsrpt");
+	snprintf(want, sizeof(want), "%s/secret/db", realdir);
+	assert_string_equal(c.database_password_file, want);
+	assert_string_equal(c.instance_name, "mx1.example.com");
+	tr_config_free(&c);
+
+	load_ok("database = \"host=db1.example.com dbname=tlsrpt\"\n", &c);
+	assert_string_equal(c.database, "host=db1.example.com dbname=tlsrpt");
+	assert_null(c.instance_name);		/* the host name, later */
+	assert_null(c.database_password_file);
+	tr_config_free(&c);
+
+	load_ok("database = sqlite:var/t.db\n", &c);
+	snprintf(want, sizeof(want), "%s/var/t.db", realdir);
+	assert_string_equal(c.database, want);
+	tr_config_free(&c);
+
+	load_err("database = sqlite:\n", "1: database: empty path");
+	load_err("instance_name = mx 1\n",
+	    "1: instance_name: \"mx 1\" is not a host name");
+}
+
 static void
 test_sockets(void **state __attribute__((unused)))
 {
@@ -870,6 +905,7 @@ main(void)
 		cmocka_unit_test(test_rua_forms),
 		cmocka_unit_test(test_rua_match),
 		cmocka_unit_test(test_relative_paths),
+		cmocka_unit_test(test_database_targets),
 		cmocka_unit_test(test_sockets),
 		cmocka_unit_test(test_check_run),
 		cmocka_unit_test(test_listeners),

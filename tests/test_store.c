@@ -218,7 +218,7 @@ test_open_fresh(void **state)
 	struct tu_store *fx = *state;
 	sqlite3 *db = tr_store_db(fx->st);
 
-	assert_int_equal(tr_store_schema_version(), 6);
+	assert_int_equal(tr_store_schema_version(), 7);
 	assert_int_equal(q_int(db, "PRAGMA user_version"),
 	    tr_store_schema_version());
 	q_text_eq(db, "SELECT value FROM tlsrptd_meta WHERE key = "
@@ -269,7 +269,7 @@ test_migrate_v1(void **state)
 	if (tr_store_open(path, 0, &st, &err) != TR_OK)
 		fail_msg("open: %s", err.msg);
 	db = tr_store_db(st);
-	assert_int_equal(q_int(db, "PRAGMA user_version"), 6);
+	assert_int_equal(q_int(db, "PRAGMA user_version"), 7);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM report_domains"), 2);
 	q_text_eq(db, "SELECT policy_type || ' ' || successful_sessions || ' ' "
 	    "|| failed_sessions || ' ' || organization_name || ' ' || "
@@ -344,7 +344,7 @@ test_migrate_v4(void **state)
 	if (tr_store_open(path, 0, &st, &err) != TR_OK)
 		fail_msg("open: %s", err.msg);
 	db = tr_store_db(st);
-	assert_int_equal(q_int(db, "PRAGMA user_version"), 6);
+	assert_int_equal(q_int(db, "PRAGMA user_version"), 7);
 	q_text_eq(db, "SELECT group_concat(policy_domain || ' ' || policy_type "
 	    "|| ' ' || successful_sessions || '/' || failed_sessions, '; ') "
 	    "FROM (SELECT * FROM report_domains ORDER BY report_ref)",
@@ -1172,8 +1172,8 @@ test_future_version_refused(void **state)
 
 	tr_store_close(fx->st);
 	fx->st = NULL;
-	raw_exec(fx->db, "PRAGMA user_version = 7;");
-	snprintf(msg, sizeof(msg), "%s: schema version 7 is newer than this "
+	raw_exec(fx->db, "PRAGMA user_version = 8;");
+	snprintf(msg, sizeof(msg), "%s: schema version 8 is newer than this "
 	    "tlsrptd supports (%d)", fx->db, tr_store_schema_version());
 	expect_refused(fx->db, 0, msg, 0);
 	expect_refused(fx->db, TR_STORE_READONLY, msg, 0);
