@@ -168,10 +168,13 @@ static const struct tr_column qitem_cols[] = {
  *   - text sort keys and lower() take COLLATE "C" on PostgreSQL, so that
  *     rows come in byte order (SQLite's BINARY) and lower() folds ASCII
  *     only, whatever the database's locale;
- *   - a NULL sorts first ascending and last descending, as in SQLite:
- *     NULLS FIRST / NULLS LAST say so for PostgreSQL;
  *   - lists are joined by group_concat() over an ordered subquery in
- *     SQLite and by string_agg(... ORDER BY) in PostgreSQL.
+ *     SQLite and by string_agg(... ORDER BY) in PostgreSQL;
+ *   - json_array_length() takes the TEXT column as json in PostgreSQL.
+ * A NULL sorts first ascending and last descending, as SQLite has it:
+ * NULLS FIRST / NULLS LAST (both engines know them) say so to PostgreSQL.
+ * Every ORDER BY is total where LIMIT cuts the rows. Dates are compared
+ * as text; the days between two are counted here (day_number).
  * Sums are added as doubles, as SQLite's total() did: a sender's absurd
  * counts give a large number, never an integer overflow that stops the
  * question; below 2^53 the double is exact, and CLAMP turns it back into
