@@ -1098,7 +1098,8 @@ tr_query_senders(struct tr_store *st, const struct tr_query_filter *f,
 	    "FROM report_domains s WHERE 1 = 1");
 	add_filters(&b, f, "s", "start_time", "s.policy_domain = :domain");
 	sb_add(&b, " GROUP BY s.organization_name "
-	    "ORDER BY max(s.start_time) DESC, s.organization_name%s "
+	    "ORDER BY substr(max(s.start_time), 1, 10) DESC, "
+	    "s.organization_name%s "
 	    "LIMIT :limit", b.c);
 	return run(st, &b, f, senders_cols, NCOLS(senders_cols), -1, out,
 	    more, "senders", err);
