@@ -545,6 +545,76 @@ test_double_count(void **state)
 	    "WHERE p.policy_domain = 'dc.example'"), 80);
 }
 
+/* test_senders_same_day - senders whose last reports start the same day
+ * come by name, whatever the hour */
+static void
+test_senders_same_day(void **state)
+{
+	struct tu_store *fx = *state;
+	struct tr_policy pol = { .policy_type = "sts",
+	    .policy_domain = "tie.example", .successful_sessions = 3,
+	    .failed_sessions = 1 };
+	struct tr_report late = { .organization_name = "zz late",
+	    .report_id = "t-1", .start_datetime = "2030-01-01T12:00:00Z",
+	    .end_datetime = "2030-01-01T23:59:59Z", .policies = &pol,
+	    .npolicies = 1, .raw = "{}", .rawlen = 2 };
+	struct tr_report early = late;
+	struct tr_query_filter f = { .limit = 10,
+	    .since = "2030-01-01T00:00:00Z" };
+	struct tr_error err;
+	struct tr_table *t;
+	int more;
+
+	early.organization_name = "aa early";
+	early.report_id = "t-2";
+	early.start_datetime = "2030-01-01T01:00:00Z";
+	put(fx, &late);
+	put(fx, &early);
+	assert_int_equal(tr_query_senders(fx->st, &f, &t, &more, &err), TR_OK);
+	expect(t, TR_FORMAT_CSV,
+	    "organization,reports,days,domains,sessions,failed,failure_rate,first_day,last_day\r\n"
+	    "aa early,1,1,1,4,1,0.25,2030-01-01,2030-01-01\r\n"
+	    "zz late,1,1,1,4,1,0.25,2030-01-01,2030-01-01\r\n");
+	tr_table_free(t);
+}
+
+/* test_silent_limit - the silent senders stop at the first pair silent for
+ * less than asked, and say when the limit left some out */
+static void
+test_silent_limit(void **state)
+{
+	struct tu_store *fx = *state;
+	struct tr_query_filter f = { .limit = 1000 };
+	struct tr_error err;
+	struct tr_table *t;
+	size_t r, k = 0;
+	int64_t days;
+	int more;
+
+	assert_int_equal(tr_query_silent_senders(fx->st, &f, 1, 0, &t, &more,
+	    &err), TR_OK);
+	assert_false(more);
+	for (r = 0; r < tr_table_nrows(t); r++) {
+		assert_int_equal(tr_table_cell_int(t, r, 5, &days), 0);
+		if (days >= 30)
+			k++;
+	}
+	assert_true(k >= 2 && k < tr_table_nrows(t));
+	tr_table_free(t);
+	f.limit = k;
+	assert_int_equal(tr_query_silent_senders(fx->st, &f, 1, 30, &t, &more,
+	    &err), TR_OK);
+	assert_int_equal(tr_table_nrows(t), k);
+	assert_false(more);
+	tr_table_free(t);
+	f.limit = k - 1;
+	assert_int_equal(tr_query_silent_senders(fx->st, &f, 1, 30, &t, &more,
+	    &err), TR_OK);
+	assert_int_equal(tr_table_nrows(t), k - 1);
+	assert_true(more);
+	tr_table_free(t);
+}
+
 /* test_reports - the list and one report in full */
 static void
 test_reports(void **state)
@@ -845,6 +915,8 @@ main(void)
 		T(test_own_domains),
 		T(test_owners_match_c),
 		T(test_org_filter),
+		T(test_senders_same_day),
+		T(test_silent_limit),
 		T(test_reports),
 		T(test_quarantine_list_show),
 		T(test_retry),
