@@ -49,7 +49,6 @@ enum tr_err tr_prune_count(struct tr_store *st, const struct tr_retention *r,
  * tr_prune_unlock - give it back after the pass (a no-op for SQLite).
  */
 #define TR_RETENTION_LOCK	8460002
-#define TR_RETENTION_LOCK_SQL	"8460002"
 enum tr_err tr_prune_lock(struct tr_store *st, int *held,
     struct tr_error *err);
 void tr_prune_unlock(struct tr_store *st);

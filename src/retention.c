@@ -13,6 +13,8 @@
 #include "retention.h"
 
 #define DAY	86400
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
 
 /* tr_retention_cutoffs - now minus each retention, or "" when kept */
 void
@@ -163,7 +165,7 @@ tr_prune_lock(struct tr_store *st, int *held, struct tr_error *err)
 		return TR_OK;
 	/* the boolean as 0 or 1: drivers read integers, not t/f */
 	if (tr_db_query_int64(db, "SELECT CASE WHEN pg_try_advisory_lock("
-	    TR_RETENTION_LOCK_SQL ") THEN 1 ELSE 0 END", &got, NULL, err) !=
+	    STR(TR_RETENTION_LOCK) ") THEN 1 ELSE 0 END", &got, NULL, err) !=
 	    TR_OK) {
 		*held = 0;
 		return TR_ERR_STORE;
@@ -183,7 +185,7 @@ tr_prune_unlock(struct tr_store *st)
 	if (tr_db_kind(db) != TR_DB_POSTGRESQL)
 		return;
 	if (tr_db_query_int64(db, "SELECT CASE WHEN pg_advisory_unlock("
-	    TR_RETENTION_LOCK_SQL ") THEN 1 ELSE 0 END", &v, NULL, &err) !=
+	    STR(TR_RETENTION_LOCK) ") THEN 1 ELSE 0 END", &v, NULL, &err) !=
 	    TR_OK)
 		log_warnx("pruning: releasing the retention lock: %s "
 		    "(it goes with the connection)", err.msg);
