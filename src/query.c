@@ -180,7 +180,7 @@ static const struct tr_column qitem_cols[] = {
  * question; below 2^53 the double is exact, and CLAMP turns it back into
  * an integer the way SQLite's CAST does (at most INT64_MAX). Failure rates
  * are worked out here, from those integers, so that both engines give the
- * same double.
+ * same double (past 2^63 sessions, that of the clamped numbers).
  */
 #define DSUM(x)	"SUM(CAST(" x " AS DOUBLE PRECISION))"
 #define CLAMP(d) "(CASE WHEN " d " >= 9223372036854775807.0 " \
