@@ -48,7 +48,10 @@ enum tr_query_by {
 /*
  * Each question fills *out with a new table (free with tr_table_free) of at
  * most f->limit rows; *more is set when further rows were left out. Errors
- * are TR_ERR_STORE (with SQLite's message) or TR_ERR_NOMEM.
+ * are TR_ERR_STORE (with the database's message) or TR_ERR_NOMEM. The
+ * store may be SQLite or PostgreSQL: the same rows come in the same order
+ * with the same numbers from both (text in byte order, NULL before any
+ * value, failure rates worked out from the integer sums).
  */
 
 /*

@@ -41,11 +41,26 @@ enum tr_err tr_prune_count(struct tr_store *st, const struct tr_retention *r,
     int64_t now, struct tr_pruned *out, struct tr_error *err);
 
 /*
+ * tr_prune_lock - on a store shared by several hosts (PostgreSQL), take the
+ * advisory lock TR_RETENTION_LOCK for a pass of tr_prune_step calls, so that
+ * one host prunes at a time: *held 1 when taken, 0 when another session
+ * holds it (then skip the pass). SQLite: *held 1, nothing taken. Call it
+ * outside a transaction; TR_ERR_STORE when the database could not be asked.
+ * tr_prune_unlock - give it back after the pass (a no-op for SQLite).
+ */
+#define TR_RETENTION_LOCK	8460002
+enum tr_err tr_prune_lock(struct tr_store *st, int *held,
+    struct tr_error *err);
+void tr_prune_unlock(struct tr_store *st);
+
+/*
  * The daemon's pruner: a timer on the loop thread. Each step runs as a
  * tr_daemon_store_task, between the daemon's batches, so it never uses the
  * store while the store thread does. Every interval it prunes in steps of
  * step_rows, step_delay_ms apart so that the daemon's commits go between
- * them, and logs one "pruned" event for a run that removed rows.
+ * them, and logs one "pruned" event for a run that removed rows. On a
+ * shared store a run holds tr_prune_lock; a run that finds it taken is
+ * skipped with a log line.
  */
 struct tr_pruner_settings {
 	struct tr_retention retention;

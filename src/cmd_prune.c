@@ -51,7 +51,7 @@ cmd_prune(int argc, char **argv)
 	struct json_object *f;
 	char rcut[32], qcut[32];
 	long rdays = -1, qdays = -1, step = DEFAULT_STEP;
-	int ch, rc, dry = 0, more = 1;
+	int ch, rc, dry = 0, more = 1, held;
 	int64_t now;
 
 	memset(&d, 0, sizeof(d));
@@ -122,11 +122,26 @@ cmd_prune(int argc, char **argv)
 	if (dry) {
 		if (tr_prune_count(st, &r, now, &done, &err) != TR_OK)
 			goto failed;
-	} else
+	} else {
+		/* a database several hosts share is pruned by one at a time */
+		if (tr_prune_lock(st, &held, &err) != TR_OK)
+			goto failed;
+		if (!held) {
+			fprintf(stderr, "tlsrptd prune: another instance is "
+			    "pruning this database now: nothing done, run it "
+			    "again later\n");
+			tr_store_close(st);
+			tr_cmd_db_free(&d);
+			return TR_EXIT_TEMPFAIL;
+		}
 		while (more)
 			if (tr_prune_step(st, &r, now, (unsigned)step, &done,
-			    &more, &err) != TR_OK)
+			    &more, &err) != TR_OK) {
+				tr_prune_unlock(st);
 				goto failed;
+			}
+		tr_prune_unlock(st);
+	}
 
 	tr_log_open("-", TR_LOG_INFO);
 	tr_retention_cutoffs(&r, now, rcut, qcut);
@@ -181,7 +196,7 @@ const struct tr_cmd tr_cmd_prune = {
 	    "\n"
 	    "Exit status: 0 done; 64 usage error or no retention set; 66 no such\n"
 	    "database; 74 the database could not be opened or written (what was\n"
-	    "removed before stays removed; run it again); 78 configuration\n"
-	    "error.\n",
+	    "removed before stays removed; run it again); 75 another instance\n"
+	    "is pruning the shared database now; 78 configuration error.\n",
 	.exec = cmd_prune,
 };

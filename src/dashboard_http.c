@@ -15,11 +15,11 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <openssl/ssl.h>
-#include <sqlite3.h>
 
 #include "accept.h"
 #include "dashboard_auth.h"
 #include "dashboard_http.h"
+#include "db.h"
 #include "listen.h"
 #include "log.h"
 
@@ -51,7 +51,7 @@ struct tr_dashboard {
 	SSL_CTX *ssl;
 	struct tr_dash_auth *auth;	/* basic authentication, or NULL */
 	struct timespec deadline;	/* of the page being built; 0 = none */
-	int timed_out;			/* the progress handler cut it off */
+	int timed_out;			/* the deadline check cut it off */
 };
 
 /* The pages, by path. */
@@ -171,8 +171,9 @@ resume(void *arg)
 	update_listeners(arg);
 }
 
-/* over_time - SQLite's progress handler: interrupt a page's query once the
- * page's deadline has passed, so a huge database cannot hold the loop */
+/* over_time - the store's deadline check (tr_db_set_deadline): interrupt a
+ * page's query once the page's deadline has passed, so a huge database
+ * cannot hold the loop */
 static int
 over_time(void *arg)
 {
@@ -431,7 +432,7 @@ tr_dashboard_start(struct tr_dashboard *h, struct event_base *base,
 		log_warnx("dashboard_listen: cannot set up the HTTP server");
 		return -1;
 	}
-	sqlite3_progress_handler(tr_store_db(st), 1000, over_time, h);
+	tr_db_set_deadline(tr_store_conn(st), over_time, h);
 	evhttp_set_timeout(h->http, TR_DASH_TIMEOUT);
 	evhttp_set_max_headers_size(h->http, TR_DASH_MAX_HEADERS);
 	evhttp_set_max_body_size(h->http, TR_DASH_MAX_BODY);
@@ -460,7 +461,7 @@ tr_dashboard_free(struct tr_dashboard *h)
 	if (h == NULL)
 		return;
 	if (h->st != NULL)
-		sqlite3_progress_handler(tr_store_db(h->st), 0, NULL, NULL);
+		tr_db_set_deadline(tr_store_conn(h->st), NULL, NULL);
 	/* evhttp frees the listeners before the connections, whose close
 	 * callbacks must then not touch them */
 	for (i = 0; i < h->n; i++)

@@ -6,9 +6,10 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <sqlite3.h>
 
-#include "store_fixture.h"
+#include "store_target.h"
+
+#include "domain_count.h"
 
 #include "pipeline.h"
 #include "quarantine.h"
@@ -47,7 +48,7 @@ ingest_one(void *arg, const struct tr_source_msg *m)
 static int
 setup(void **state)
 {
-	struct tu_store *fx = tu_store_new("query");
+	struct tu_store *fx = tu_store_new_on("query");
 	struct tr_error err;
 
 	assert_int_equal(tr_store_begin(fx->st, &err), TR_OK);
@@ -89,18 +90,11 @@ expect(struct tr_table *t, enum tr_format f, const char *want)
 	free(s);
 }
 
+/* q_int - one integer from the store, whichever engine holds it */
 static int64_t
 q_int(struct tu_store *fx, const char *sql)
 {
-	sqlite3_stmt *s;
-	int64_t v;
-
-	assert_int_equal(sqlite3_prepare_v2(tr_store_db(fx->st), sql, -1, &s,
-	    NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return v;
+	return tu_sql_int(fx->st, sql, NULL, NULL);
 }
 
 /* test_corpus_loaded - what the fixture holds, as the other tests assume */
@@ -376,6 +370,125 @@ test_own_domains(void **state)
 	tr_table_free(t);
 }
 
+/* cell_i - column col of row r of t, an integer */
+static int64_t
+cell_i(const struct tr_table *t, size_t r, size_t col)
+{
+	int64_t v;
+
+	assert_int_equal(tr_table_cell_int(t, r, col, &v), 0);
+	return v;
+}
+
+/* owners_as_c - summary's sessions and failures per domain, gathered under
+ * own[0..n) by the query, equal those of every policy domain added up
+ * under tr_domain_owner here */
+static void
+owners_as_c(struct tu_store *fx, const char *const *own, size_t n)
+{
+	struct tr_query_filter f = { .limit = 1000 };
+	struct tr_table *raw, *by;
+	struct tr_error err;
+	const char *pd, *o, *d;
+	int64_t s, fl;
+	size_t i, j;
+	int more;
+
+	assert_int_equal(tr_query_summary(fx->st, &f, TR_BY_PERIOD, &raw,
+	    &more, &err), TR_OK);
+	f.own_domains = own;
+	f.nown_domains = n;
+	assert_int_equal(tr_query_summary(fx->st, &f, TR_BY_PERIOD, &by,
+	    &more, &err), TR_OK);
+	assert_true(tr_table_nrows(by) <= tr_table_nrows(raw));
+	for (i = 0; i < tr_table_nrows(by); i++) {
+		d = tr_table_cell_text(by, i, 0);
+		s = fl = 0;
+		for (j = 0; j < tr_table_nrows(raw); j++) {
+			pd = tr_table_cell_text(raw, j, 0);
+			o = tr_domain_owner(pd, own, n);
+			if (o == NULL)
+				o = pd;
+			if (d == NULL ? o == NULL : o != NULL &&
+			    strcmp(o, d) == 0) {
+				s += cell_i(raw, j, 1);
+				fl += cell_i(raw, j, 2);
+			}
+		}
+		if (s != cell_i(by, i, 1) || fl != cell_i(by, i, 2))
+			fail_msg("%s: %lld/%lld by the query, %lld/%lld here",
+			    d != NULL ? d : "(none)",
+			    (long long)cell_i(by, i, 1),
+			    (long long)cell_i(by, i, 2), (long long)s,
+			    (long long)fl);
+	}
+	tr_table_free(raw);
+	tr_table_free(by);
+}
+
+/* test_owners_match_c - the owners the SQL works out are tr_domain_owner's:
+ * host=domain first, the longest listed domain whatever the order, and
+ * "ample.com" is not a domain that example.com is below */
+static void
+test_owners_match_c(void **state)
+{
+	static const char *const own1[] = { "com", "example.com",
+	    "ample.com", "mx2.mail.company-y.example=example.net" };
+	static const char *const own2[] = { "example", "company-y.example",
+	    "mail.company-y.example", "net", "random.net" };
+	static const char *const own3[] = { "xx", "example.com=xx" };
+	struct tu_store *fx = *state;
+
+	owners_as_c(fx, own1, 4);
+	owners_as_c(fx, own2, 5);
+	owners_as_c(fx, own3, 2);
+}
+
+/* test_org_filter - --org is a part of the name in any ASCII case; % and _
+ * in it are plain characters */
+static void
+test_org_filter(void **state)
+{
+	struct tu_store *fx = *state;
+	struct tr_query_filter f = { .limit = 1000, .org = "MAIL.ru" };
+	struct tr_error err;
+	struct tr_table *t;
+	size_t i;
+	int more;
+
+	assert_int_equal(tr_query_senders(fx->st, &f, &t, &more, &err),
+	    TR_OK);
+	assert_int_equal(tr_table_nrows(t), 1);
+	assert_string_equal(tr_table_cell_text(t, 0, 0), "Mail.ru");
+	tr_table_free(t);
+	f.org = "EXAMPLE";
+	assert_int_equal(tr_query_senders(fx->st, &f, &t, &more, &err),
+	    TR_OK);
+	assert_int_equal(tr_table_nrows(t), q_int(fx, "SELECT count(DISTINCT "
+	    "organization_name) FROM report_domains WHERE "
+	    "organization_name LIKE '%xample%' OR "
+	    "organization_name LIKE '%XAMPLE%'"));
+	assert_true(tr_table_nrows(t) >= 2);
+	for (i = 0; i < tr_table_nrows(t); i++)
+		assert_non_null(strcasestr(tr_table_cell_text(t, i, 0),
+		    "example"));
+	tr_table_free(t);
+	f.org = "%";
+	assert_int_equal(tr_query_summary(fx->st, &f, TR_BY_PERIOD, &t, &more,
+	    &err), TR_OK);
+	assert_int_equal(tr_table_nrows(t), 0);
+	tr_table_free(t);
+	f.org = "Mail_ru";
+	assert_int_equal(tr_query_reports(fx->st, &f, &t, &more, &err), TR_OK);
+	assert_int_equal(tr_table_nrows(t), 0);
+	tr_table_free(t);
+	f.org = "\\";
+	assert_int_equal(tr_query_failures(fx->st, &f, TR_DIM_TYPE, 0, &t,
+	    &more, &err), TR_OK);
+	assert_int_equal(tr_table_nrows(t), 0);
+	tr_table_free(t);
+}
+
 /* test_double_count - Microsoft reports the same sessions and failures
  * under tlsa and sts: summary and failures count them once */
 static void
@@ -430,6 +543,76 @@ test_double_count(void **state)
 	assert_int_equal(q_int(fx, "SELECT sum(f.failed_sessions) FROM "
 	    "failure_details f JOIN policies p ON p.id = f.policy_ref "
 	    "WHERE p.policy_domain = 'dc.example'"), 80);
+}
+
+/* test_senders_same_day - senders whose last reports start the same day
+ * come by name, whatever the hour */
+static void
+test_senders_same_day(void **state)
+{
+	struct tu_store *fx = *state;
+	struct tr_policy pol = { .policy_type = "sts",
+	    .policy_domain = "tie.example", .successful_sessions = 3,
+	    .failed_sessions = 1 };
+	struct tr_report late = { .organization_name = "zz late",
+	    .report_id = "t-1", .start_datetime = "2030-01-01T12:00:00Z",
+	    .end_datetime = "2030-01-01T23:59:59Z", .policies = &pol,
+	    .npolicies = 1, .raw = "{}", .rawlen = 2 };
+	struct tr_report early = late;
+	struct tr_query_filter f = { .limit = 10,
+	    .since = "2030-01-01T00:00:00Z" };
+	struct tr_error err;
+	struct tr_table *t;
+	int more;
+
+	early.organization_name = "aa early";
+	early.report_id = "t-2";
+	early.start_datetime = "2030-01-01T01:00:00Z";
+	put(fx, &late);
+	put(fx, &early);
+	assert_int_equal(tr_query_senders(fx->st, &f, &t, &more, &err), TR_OK);
+	expect(t, TR_FORMAT_CSV,
+	    "organization,reports,days,domains,sessions,failed,failure_rate,first_day,last_day\r\n"
+	    "aa early,1,1,1,4,1,0.25,2030-01-01,2030-01-01\r\n"
+	    "zz late,1,1,1,4,1,0.25,2030-01-01,2030-01-01\r\n");
+	tr_table_free(t);
+}
+
+/* test_silent_limit - the silent senders stop at the first pair silent for
+ * less than asked, and say when the limit left some out */
+static void
+test_silent_limit(void **state)
+{
+	struct tu_store *fx = *state;
+	struct tr_query_filter f = { .limit = 1000 };
+	struct tr_error err;
+	struct tr_table *t;
+	size_t r, k = 0;
+	int64_t days;
+	int more;
+
+	assert_int_equal(tr_query_silent_senders(fx->st, &f, 1, 0, &t, &more,
+	    &err), TR_OK);
+	assert_false(more);
+	for (r = 0; r < tr_table_nrows(t); r++) {
+		assert_int_equal(tr_table_cell_int(t, r, 5, &days), 0);
+		if (days >= 30)
+			k++;
+	}
+	assert_true(k >= 2 && k < tr_table_nrows(t));
+	tr_table_free(t);
+	f.limit = k;
+	assert_int_equal(tr_query_silent_senders(fx->st, &f, 1, 30, &t, &more,
+	    &err), TR_OK);
+	assert_int_equal(tr_table_nrows(t), k);
+	assert_false(more);
+	tr_table_free(t);
+	f.limit = k - 1;
+	assert_int_equal(tr_query_silent_senders(fx->st, &f, 1, 30, &t, &more,
+	    &err), TR_OK);
+	assert_int_equal(tr_table_nrows(t), k - 1);
+	assert_true(more);
+	tr_table_free(t);
 }
 
 /* test_reports - the list and one report in full */
@@ -535,16 +718,15 @@ test_retry(void **state)
 	/* as an older tlsrptd might have refused it */
 	raw = tu_read("corpus/mox__microsoft.eml", &len);
 	assert_int_equal(tr_store_begin(fx->st, &err), TR_OK);
-	sqlite3_exec(tr_store_db(fx->st), "DELETE FROM reports WHERE "
+	tu_sql_exec(fx->st, "DELETE FROM reports WHERE "
 	    "organization_name = 'Microsoft Corporation' AND report_id = "
-	    "'133198585438131172+test.xmox.nl'", NULL, NULL, NULL);
+	    "'133198585438131172+test.xmox.nl'");
 	assert_int_equal(tr_store_put_quarantine(fx->st, &o, raw, len,
 	    "schema", "an old reason", NULL, &qid, &err), TR_OK);
 	bad = q_int(fx, "SELECT id FROM quarantine WHERE source = "
 	    "'smtp_tls_reporting__date_error.json'");
-	sqlite3_exec(tr_store_db(fx->st), "UPDATE quarantine SET reason = "
-	    "'stale' WHERE source = 'smtp_tls_reporting__date_error.json'",
-	    NULL, NULL, NULL);
+	tu_sql_exec(fx->st, "UPDATE quarantine SET reason = "
+	    "'stale' WHERE source = 'smtp_tls_reporting__date_error.json'");
 
 	assert_int_equal(tr_quarantine_retry(fx->st, qid, &fx->limits, &res,
 	    &found, &err), TR_OK);
@@ -588,7 +770,7 @@ retried_class(struct tu_store *fx, enum tr_way_in w, const char *body)
 	    .received_at = RECEIVED };
 	struct tr_retry_result res;
 	struct tr_error err;
-	sqlite3_stmt *s;
+	struct tr_stmt *s;
 	char *class;
 	int64_t qid;
 	int found;
@@ -602,13 +784,12 @@ retried_class(struct tu_store *fx, enum tr_way_in w, const char *body)
 	assert_true(found);
 	assert_int_equal(res.outcome, TR_RETRY_INVALID);
 	assert_int_equal(tr_store_commit(fx->st, &err), TR_OK);
-	assert_int_equal(sqlite3_prepare_v2(tr_store_db(fx->st), "SELECT "
-	    "reason_class FROM quarantine WHERE id = ?1", -1, &s, NULL),
-	    SQLITE_OK);
-	sqlite3_bind_int64(s, 1, qid);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	class = strdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
+	assert_int_equal(tr_db_prepare(tr_store_conn(fx->st), "SELECT "
+	    "reason_class FROM quarantine WHERE id = ?1", &s, &err), TR_OK);
+	assert_int_equal(tr_db_bind_int64(s, 1, qid), TR_OK);
+	assert_int_equal(tr_db_step(s, &err), TR_STEP_ROW);
+	class = strdup(tr_db_col_text(s, 0));
+	tr_db_finalize(s);
 	return class;
 }
 
@@ -659,8 +840,8 @@ test_prune_exact(void **state)
 	assert_int_equal(done.reports, 14);
 	assert_int_equal(done.quarantined, 0);
 	assert_int_equal(q_int(fx, "SELECT count(*) FROM reports"), 13);
-	assert_int_equal(q_int(fx, "SELECT min(end_time) >= "
-	    "'2025-01-01T00:00:00Z' FROM reports"), 1);
+	assert_int_equal(q_int(fx, "SELECT CASE WHEN min(end_time) >= "
+	    "'2025-01-01T00:00:00Z' THEN 1 ELSE 0 END FROM reports"), 1);
 	/* the cascade took the policies, details and counted sessions */
 	assert_int_equal(q_int(fx, "SELECT count(*) FROM policies WHERE "
 	    "report_ref NOT IN (SELECT id FROM reports)"), 0);
@@ -732,6 +913,10 @@ main(void)
 		T(test_failures),
 		T(test_double_count),
 		T(test_own_domains),
+		T(test_owners_match_c),
+		T(test_org_filter),
+		T(test_senders_same_day),
+		T(test_silent_limit),
 		T(test_reports),
 		T(test_quarantine_list_show),
 		T(test_retry),
@@ -741,5 +926,5 @@ main(void)
 	};
 #undef T
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return tu_run_groups("test_query", tests, sizeof(tests) / sizeof(tests[0]));
 }

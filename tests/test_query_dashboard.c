@@ -1,23 +1,17 @@
 /* test_query_dashboard.c - the dashboard's questions, each checked against
  * the stored rows by SQL of its own or against the summary, on a database
  * filled by ingesting tests/corpus */
+#include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
-#include "testutil.h"
+#include "store_target.h"
 
 #include "pipeline.h"
 #include "query.h"
 #include "source.h"
 #include "store.h"
 
-struct fixture {
-	char dir[256];
-	char db[512];
-	struct tr_store *st;
-	struct tr_limits limits;
-};
+#define fixture tu_store
 
 /* ingest_one - analyse and record one message, as tlsrptd ingest does */
 static int
@@ -44,16 +38,9 @@ ingest_one(void *arg, const struct tr_source_msg *m)
 static int
 setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct fixture *fx = tu_store_new_on("qdash");
 	struct tr_error err;
 
-	assert_non_null(fx);
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/tlsrptd-qdash-XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
-	snprintf(fx->db, sizeof(fx->db), "%s/q.db", fx->dir);
-	tr_limits_default(&fx->limits);
-	if (tr_store_open(fx->db, 0, &fx->st, &err) != TR_OK)
-		fail_msg("open: %s", err.msg);
 	assert_int_equal(tr_store_begin(fx->st, &err), TR_OK);
 	assert_int_equal(tr_source_walk(TESTDIR "/corpus", ingest_one, fx), 0);
 	assert_int_equal(tr_store_commit(fx->st, &err), TR_OK);
@@ -64,29 +51,30 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct fixture *fx = *state;
-
-	tr_store_close(fx->st);
-	tu_rmtree(fx->dir);
-	free(fx);
+	tu_store_free(*state);
 	return 0;
 }
 
-/* q_int - one integer from SQL with ?1 and ?2 bound to a and b (may be NULL) */
+/* q_int - one integer from SQL with ?1 and ?2 bound to a and b (may be
+ * NULL: then unused) */
 static int64_t
 q_int(struct fixture *fx, const char *sql, const char *a, const char *b)
 {
-	sqlite3_stmt *s;
-	int64_t v;
+	return tu_sql_int(fx->st, sql, a, b);
+}
 
-	assert_int_equal(sqlite3_prepare_v2(tr_store_db(fx->st), sql, -1, &s,
-	    NULL), SQLITE_OK);
-	sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return v;
+/* days_between - whole days from day a to day b ("YYYY-MM-DD"), by the C
+ * library */
+static int64_t
+days_between(const char *a, const char *b)
+{
+	struct tm ta, tb;
+
+	memset(&ta, 0, sizeof(ta));
+	memset(&tb, 0, sizeof(tb));
+	assert_non_null(strptime(a, "%Y-%m-%d", &ta));
+	assert_non_null(strptime(b, "%Y-%m-%d", &tb));
+	return ((int64_t)timegm(&tb) - (int64_t)timegm(&ta)) / 86400;
 }
 
 /* cell_int - the integer in column name of row r */
@@ -141,8 +129,9 @@ test_senders(void **state)
 		    "reports WHERE organization_name = ?1", org, NULL));
 		/* the last day is the latest start of its reports, and the
 		 * rows go from the most recent reporter down */
-		assert_int_equal(q_int(fx, "SELECT substr(max(start_time), 1, "
-		    "10) = ?2 FROM reports WHERE organization_name = ?1", org,
+		assert_int_equal(q_int(fx, "SELECT CASE WHEN "
+		    "substr(max(start_time), 1, 10) = ?2 THEN 1 ELSE 0 END "
+		    "FROM reports WHERE organization_name = ?1", org,
 		    cell_text(t, r, "last_day")), 1);
 		if (prev != NULL)
 			assert_true(strcmp(prev, cell_text(t, r, "last_day")) >=
@@ -221,12 +210,12 @@ test_silent_senders(void **state)
 	    &err), TR_OK);
 	assert_int_equal(tr_table_nrows(t), q_int(fx, "SELECT count(*) FROM "
 	    "(SELECT DISTINCT p.policy_domain, r.organization_name FROM "
-	    "policies p JOIN reports r ON r.id = p.report_ref)", NULL, NULL));
+	    "policies p JOIN reports r ON r.id = p.report_ref) x", NULL,
+	    NULL));
 	for (r = 0; r < tr_table_nrows(t); r++) {
 		assert_string_equal(cell_text(t, r, "latest_day"), "2026-05-13");
-		assert_int_equal(cell_int(t, r, "days_silent"), q_int(fx,
-		    "SELECT julianday(?1) - julianday(?2)", "2026-05-13",
-		    cell_text(t, r, "last_day")));
+		assert_int_equal(cell_int(t, r, "days_silent"),
+		    days_between(cell_text(t, r, "last_day"), "2026-05-13"));
 		if (r > 0)
 			assert_true(cell_int(t, r - 1, "days_silent") >=
 			    cell_int(t, r, "days_silent"));
@@ -239,8 +228,9 @@ test_silent_senders(void **state)
 	    "(SELECT p.policy_domain, r.organization_name FROM policies p "
 	    "JOIN reports r ON r.id = p.report_ref GROUP BY 1, 2 "
 	    "HAVING count(DISTINCT substr(r.start_time, 1, 10)) >= 2 AND "
-	    "julianday('2026-05-13') - julianday(max(substr(r.start_time, 1, "
-	    "10))) >= 30)", NULL, NULL));
+	    /* 30 days before the latest day, 2026-05-13 */
+	    "max(substr(r.start_time, 1, 10)) <= '2026-04-13') x", NULL,
+	    NULL));
 	tr_table_free(t);
 	assert_int_equal(tr_query_silent_senders(fx->st, &f, 1, 100000, &t,
 	    &more, &err), TR_OK);
@@ -257,7 +247,7 @@ test_policies_seen(void **state)
 	struct tr_error err;
 	size_t r;
 	int more;
-	sqlite3_stmt *s;
+	struct tr_stmt *s;
 
 	assert_int_equal(tr_query_policies_seen(fx->st, &f, &t, &more, &err),
 	    TR_ERR_SCHEMA);
@@ -266,23 +256,24 @@ test_policies_seen(void **state)
 	    TR_OK);
 	assert_int_equal(tr_table_nrows(t), q_int(fx, "SELECT count(*) FROM "
 	    "(SELECT DISTINCT policy_type, mx_host, policy_string FROM "
-	    "policies WHERE policy_domain = ?1)", f.domain, NULL));
+	    "policies WHERE policy_domain = ?1) x", f.domain, NULL));
 	for (r = 0; r < tr_table_nrows(t); r++) {
-		assert_int_equal(sqlite3_prepare_v2(tr_store_db(fx->st),
+		assert_int_equal(tr_db_prepare(tr_store_conn(fx->st),
 		    "SELECT count(DISTINCT report_ref) FROM policies "
 		    "WHERE policy_domain = 'example.com' AND policy_type = ?1 "
-		    "AND mx_host IS ?2 AND policy_string IS ?3", -1, &s, NULL),
-		    SQLITE_OK);
-		sqlite3_bind_text(s, 1, cell_text(t, r, "policy_type"), -1,
-		    SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, cell_text(t, r, "mx_host"), -1,
-		    SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, cell_text(t, r, "policy_string"), -1,
-		    SQLITE_STATIC);
-		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		    "AND mx_host IS NOT DISTINCT FROM ?2 "
+		    "AND policy_string IS NOT DISTINCT FROM ?3", &s, &err),
+		    TR_OK);
+		assert_int_equal(tr_db_bind_text_or_null(s, 1,
+		    cell_text(t, r, "policy_type")), TR_OK);
+		assert_int_equal(tr_db_bind_text_or_null(s, 2,
+		    cell_text(t, r, "mx_host")), TR_OK);
+		assert_int_equal(tr_db_bind_text_or_null(s, 3,
+		    cell_text(t, r, "policy_string")), TR_OK);
+		assert_int_equal(tr_db_step(s, &err), TR_STEP_ROW);
 		assert_int_equal(cell_int(t, r, "reports"),
-		    sqlite3_column_int64(s, 0));
-		sqlite3_finalize(s);
+		    tr_db_col_int64(s, 0));
+		tr_db_finalize(s);
 		if (r > 0)
 			assert_true(strcmp(cell_text(t, r - 1, "last_day"),
 			    cell_text(t, r, "last_day")) >= 0);
@@ -332,13 +323,12 @@ test_alert_counts(void **state)
 	struct tr_error err;
 	int more;
 
-	assert_int_equal(sqlite3_exec(tr_store_db(fx->st),
+	tu_sql_exec(fx->st,
 	    "INSERT INTO alerts (policy_domain, day, raised_at, failure_rate, "
 	    "successful_sessions, failed_sessions, threshold) VALUES "
 	    "('example.com', '2026-05-10', '2026-05-10T01:00:00Z', 0.5, 1, 1, 10),"
 	    "('example.com', '2026-05-13', '2026-05-13T01:00:00Z', 0.5, 1, 1, 10),"
-	    "('random.net', '2026-05-11', '2026-05-11T01:00:00Z', 0.5, 1, 1, 10)",
-	    NULL, NULL, NULL), SQLITE_OK);
+	    "('random.net', '2026-05-11', '2026-05-11T01:00:00Z', 0.5, 1, 1, 10)");
 	assert_int_equal(tr_query_alert_counts(fx->st, &f, &t, &more, &err),
 	    TR_OK);
 	assert_int_equal(tr_table_nrows(t), 2);
@@ -421,5 +411,6 @@ main(void)
 	};
 #undef T
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return tu_run_groups("test_query_dashboard", tests,
+	    sizeof(tests) / sizeof(tests[0]));
 }

@@ -1,11 +1,12 @@
 /* test_retention.c - retention: the cut-off times, pruning an empty and a
  * populated store at the exact edges, in bounded steps, a store that
  * cannot write, and the pruner's timer and log line */
+#include <time.h>
+
 #include <event2/event.h>
 #include <json-c/json.h>
-#include <sqlite3.h>
 
-#include "store_fixture.h"
+#include "store_target.h"
 
 #include "log.h"
 #include "pipeline.h"
@@ -17,7 +18,7 @@
 static int
 setup(void **state)
 {
-	struct tu_store *fx = tu_store_new("retention");
+	struct tu_store *fx = tu_store_new_on("retention");
 
 	assert_int_equal(tr_log_open(fx->log, TR_LOG_INFO), 0);
 	*state = fx;
@@ -36,15 +37,7 @@ teardown(void **state)
 static int64_t
 q_int(struct tu_store *fx, const char *sql)
 {
-	sqlite3_stmt *stmt;
-	int64_t v;
-
-	assert_int_equal(sqlite3_prepare_v2(tr_store_db(fx->st), sql, -1,
-	    &stmt, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-	v = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	return v;
+	return tu_sql_int(fx->st, sql, NULL, NULL);
 }
 
 /* add_report - store a report id covering start..end */
@@ -169,7 +162,7 @@ test_empty_store(void **state)
 	assert_int_equal(done.reports, 0);
 	assert_int_equal(done.quarantined, 0);
 	assert_int_equal(more, 0);
-	assert_true(sqlite3_get_autocommit(tr_store_db(fx->st)));
+	assert_false(tr_db_in_transaction(tr_store_conn(fx->st)));
 }
 
 /* test_populated - exactly what is older than the cut goes, with its
@@ -284,7 +277,7 @@ test_store_fails(void **state)
 	assert_true(err.msg[0] != '\0');
 	assert_int_equal(done.reports, 0);
 	assert_int_equal(done.quarantined, 0);
-	assert_true(sqlite3_get_autocommit(tr_store_db(fx->st)));
+	assert_false(tr_db_in_transaction(tr_store_conn(fx->st)));
 	assert_int_equal(q_int(fx, "SELECT count(*) FROM reports"), 4);
 	assert_int_equal(q_int(fx, "SELECT count(*) FROM quarantine"), 3);
 }
@@ -406,7 +399,7 @@ test_pruner(void **state)
 	assert_non_null(p = tr_pruner_start(rs.base, fx->st, &s));
 	assert_int_equal(event_base_dispatch(rs.base), 0);
 	assert_int_equal(rs.runs, 1);
-	assert_true(sqlite3_get_autocommit(tr_store_db(fx->st)));
+	assert_false(tr_db_in_transaction(tr_store_conn(fx->st)));
 	assert_int_equal(rs.run.reports, 3);
 	assert_int_equal(rs.run.quarantined, 3);
 	assert_int_equal(q_int(fx, "SELECT count(*) FROM reports WHERE "
@@ -432,6 +425,69 @@ test_pruner(void **state)
 	event_base_free(rs.base);
 }
 
+/*
+ * test_prune_lock - on a shared PostgreSQL store one connection at a time
+ * holds the retention lock, and a pruner that finds it taken skips its run
+ * with a log line; SQLite has nothing to take: both connections prune
+ */
+static void
+test_prune_lock(void **state)
+{
+	struct tu_store *fx = *state;
+	struct tr_pruner_settings s;
+	struct run_seen rs = { 0 };
+	struct tr_pruned due;
+	struct tr_store *other;
+	struct tr_pruner *p;
+	struct tr_error err;
+	unsigned char *log;
+	size_t len;
+	int held, shared = tu_target != NULL;
+
+	populate(fx);
+	if (tr_store_open(fx->db, 0, &other, &err) != TR_OK)
+		fail_msg("second connection: %s", err.msg);
+	assert_int_equal(tr_prune_lock(fx->st, &held, &err), TR_OK);
+	assert_int_equal(held, 1);
+	assert_int_equal(tr_prune_lock(other, &held, &err), TR_OK);
+	assert_int_equal(held, shared ? 0 : 1);
+	if (!shared)
+		tr_prune_unlock(other);
+
+	/* the other's pruner, while this connection holds the lock */
+	assert_non_null(rs.base = event_base_new());
+	tr_pruner_defaults(&s);
+	s.retention.report_days = 1;
+	s.retention.quarantine_days = 2;
+	s.first_delay_ms = 0;
+	s.on_run = on_run;
+	s.on_run_arg = &rs;
+	/* the pruner's clock is the real one */
+	assert_int_equal(tr_prune_count(fx->st, &s.retention, time(NULL),
+	    &due, &err), TR_OK);
+	assert_true(due.reports > 0 && due.quarantined > 0);
+	assert_non_null(p = tr_pruner_start(rs.base, other, &s));
+	assert_int_equal(event_base_dispatch(rs.base), 0);
+	assert_int_equal(rs.runs, 1);
+	assert_int_equal(rs.run.reports, shared ? 0 : due.reports);
+	assert_int_equal(rs.run.quarantined, shared ? 0 : due.quarantined);
+	assert_int_equal(q_int(fx, "SELECT count(*) FROM reports"),
+	    shared ? 4 : 4 - (int64_t)due.reports);
+	log = tu_read(fx->log, &len);
+	assert_int_equal(strstr((char *)log, "another instance is pruning") !=
+	    NULL, shared);
+	free(log);
+	tr_pruner_free(p);
+
+	/* given back, the other takes it */
+	tr_prune_unlock(fx->st);
+	assert_int_equal(tr_prune_lock(other, &held, &err), TR_OK);
+	assert_int_equal(held, 1);
+	tr_prune_unlock(other);
+	tr_store_close(other);
+	event_base_free(rs.base);
+}
+
 int
 main(void)
 {
@@ -444,8 +500,10 @@ main(void)
 		T(test_store_fails),
 		cmocka_unit_test(test_pruner_defaults),
 		T(test_pruner),
+		T(test_prune_lock),
 	};
 #undef T
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return tu_run_groups("test_retention", tests,
+	    sizeof(tests) / sizeof(tests[0]));
 }
