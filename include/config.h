@@ -84,6 +84,8 @@ struct tr_config {
 	struct tr_strlist dashboard_listen;	/* dashboard_listen: the web view */
 	int dashboard_tls;		/* dashboard_tls: 1 = HTTPS */
 	char *dashboard_users;		/* dashboard_users: basic auth, or NULL */
+	unsigned dashboard_query_timeout; /* dashboard_query_timeout: seconds
+					 * a page may query */
 	double alert_failure_rate;	/* alert_failure_rate: percent, 0 = off */
 	unsigned alert_min_sessions;	/* alert_min_sessions */
 	char *alert_command;		/* alert_command: run with the alert on stdin */

@@ -20,7 +20,8 @@ struct tr_dash_auth;
 #define TR_DASH_MAX_BODY	0		/* GET and HEAD only */
 #define TR_DASH_BACKLOG		16
 #define TR_DASH_MAX_CONNS	64		/* connections open at once */
-#define TR_DASH_QUERY_MS	2000		/* the longest a page may query */
+#define TR_DASH_QUERY_MS	2000		/* the longest a page may query,
+						 * unless set otherwise */
 
 /* The headers every answer carries: nothing is loaded from another
  * host, no script runs, no other site may frame the pages. */
@@ -42,12 +43,16 @@ struct tr_dashboard *tr_dashboard_listen(const struct tr_strlist *addrs,
  * read-only and used by this loop only; with ssl (may be NULL) every
  * connection speaks TLS; with auth (may be NULL) every request needs a
  * user of it (401 otherwise, with WWW-Authenticate; 429 while guesses
- * are braked). Each page's queries are cut off after TR_DASH_QUERY_MS
+ * are braked). Each page's queries are cut off after its query time
  * (503) so that the loop is never held for long. st, ssl and auth stay
  * the caller's. Returns 0 or -1 (logged).
  */
 int tr_dashboard_start(struct tr_dashboard *h, struct event_base *base,
     struct tr_store *st, SSL_CTX *ssl, struct tr_dash_auth *auth);
+
+/* tr_dashboard_set_query_ms - the longest a page may query from now on
+ * (dashboard_query_timeout), in milliseconds; 0 keeps TR_DASH_QUERY_MS */
+void tr_dashboard_set_query_ms(struct tr_dashboard *h, unsigned ms);
 
 /* tr_dashboard_free - close the listeners (before the event base goes) and
  * remove unix sockets; st and ssl stay the caller's */

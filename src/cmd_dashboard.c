@@ -1,4 +1,5 @@
 /* cmd_dashboard.c - tlsrptd dashboard: the web view of a database, read-only */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@ static const struct option dash_opts[] = {
 	{ "tls-cert", required_argument, NULL, 'C' },
 	{ "tls-key", required_argument, NULL, 'K' },
 	{ "users", required_argument, NULL, 'u' },
+	{ "query-timeout", required_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -51,8 +53,10 @@ cmd_dashboard(int argc, char **argv)
 	char *listen_addr = NULL;
 	struct tr_error err;
 	SSL_CTX *ssl = NULL;
+	unsigned query_s = 0;
 	size_t i;
 	int ch, rc;
+	char *end;
 
 	memset(&db, 0, sizeof(db));
 	optind = 1;
@@ -75,6 +79,17 @@ cmd_dashboard(int argc, char **argv)
 			break;
 		case 'u':
 			users = optarg;
+			break;
+		case 'q':
+			errno = 0;
+			query_s = (unsigned)strtoul(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    query_s < 1 || query_s > 600) {
+				fprintf(stderr, "tlsrptd dashboard: "
+				    "--query-timeout: seconds from 1 to 600, "
+				    "not \"%s\"\n", optarg);
+				return tr_cmd_usage(&tr_cmd_dashboard);
+			}
 			break;
 		case 'h':
 			return tr_cmd_help(&tr_cmd_dashboard);
@@ -124,6 +139,9 @@ cmd_dashboard(int argc, char **argv)
 		fprintf(stderr, "tlsrptd dashboard: %s\n", err.msg);
 		goto out;
 	}
+	if (query_s == 0 && db.have_cfg)
+		query_s = db.cfg.dashboard_query_timeout;
+	tr_dashboard_set_query_ms(h, query_s * 1000);
 	rc = TR_EXIT_SOFTWARE;
 	if ((base = event_base_new()) == NULL ||
 	    (sigint = evsignal_new(base, SIGINT, on_signal, base)) == NULL ||
@@ -163,7 +181,8 @@ out:
 const struct tr_cmd tr_cmd_dashboard = {
 	.name = "dashboard",
 	.usage = "[--db PATH | -c FILE] [--listen ADDR]\n"
-	    "       [--tls-cert FILE --tls-key FILE] [--users FILE]",
+	    "       [--tls-cert FILE --tls-key FILE] [--users FILE]\n"
+	    "       [--query-timeout SECONDS]",
 	.help =
 	    "Serve the web dashboard of a database, read-only: an overview of\n"
 	    "every policy domain, a page per domain with daily charts and\n"
@@ -175,8 +194,8 @@ const struct tr_cmd tr_cmd_dashboard = {
 	    "  --db PATH        database (default: -c's, else $TLSRPTD_DB, else\n"
 	    "                   " TR_DEFAULT_DB ")\n"
 	    "  -c FILE          take the database, and dashboard_listen,\n"
-	    "                   dashboard_tls and dashboard_users, from a\n"
-	    "                   tlsrptd.conf\n"
+	    "                   dashboard_tls, dashboard_users and\n"
+	    "                   dashboard_query_timeout, from a tlsrptd.conf\n"
 	    "  --listen ADDR    where to listen: IPv4:PORT, [IPv6]:PORT, *:PORT\n"
 	    "                   or unix:PATH (default " DEFAULT_LISTEN "; keep it\n"
 	    "                   on loopback, or use --users and TLS, or a proxy\n"
@@ -185,6 +204,10 @@ const struct tr_cmd tr_cmd_dashboard = {
 	    "  --tls-key FILE   ... and this key\n"
 	    "  --users FILE     HTTP basic authentication: lines name:hash, the\n"
 	    "                   hash from crypt(3) (mkpasswd -m yescrypt)\n"
+	    "  --query-timeout SECONDS\n"
+	    "                   the longest one page's queries may take; a\n"
+	    "                   page that needs more is answered 503 (default\n"
+	    "                   2)\n"
 	    "\n"
 	    "SIGINT or SIGTERM stop it.\n"
 	    "\n"

@@ -410,6 +410,9 @@ cmd_run(int argc, char **argv)
 		status = TR_EXIT_IOERR;
 		goto out;
 	}
+	if (r.dash != NULL)
+		tr_dashboard_set_query_ms(r.dash,
+		    r.cfg.dashboard_query_timeout * 1000);
 	if (r.dash != NULL && r.cfg.dashboard_tls && (r.dash_ssl =
 	    tr_tls_server_ctx(r.cfg.tls_certificate, r.cfg.tls_key,
 	    &err)) == NULL) {

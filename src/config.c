@@ -128,6 +128,8 @@ const struct tr_config_key tr_config_keys[] = {
 	{ "dashboard_tls", K_ENUM, OFF(dashboard_tls), 0, 0, yesno_choices,
 	    "no" },
 	{ "dashboard_users", K_PATH, OFF(dashboard_users), 0, 0, NULL, NULL },
+	{ "dashboard_query_timeout", K_UINT, OFF(dashboard_query_timeout), 1,
+	    600, NULL, "2" },
 	{ "alert_failure_rate", K_PERCENT, OFF(alert_failure_rate), 0, 0, NULL,
 	    "0" },
 	{ "alert_min_sessions", K_UINT, OFF(alert_min_sessions), 1, 1000000000,

@@ -52,6 +52,7 @@ struct tr_dashboard {
 	struct tr_dash_auth *auth;	/* basic authentication, or NULL */
 	struct timespec deadline;	/* of the page being built; 0 = none */
 	int timed_out;			/* the deadline check cut it off */
+	unsigned query_ms;		/* the longest a page may query */
 };
 
 /* The pages, by path. */
@@ -118,6 +119,7 @@ tr_dashboard_listen(const struct tr_strlist *addrs, uid_t uid, gid_t gid,
 		    "memory");
 		return NULL;
 	}
+	h->query_ms = TR_DASH_QUERY_MS;
 	for (i = 0; i < addrs->n; i++) {
 		a = addrs->v[i];
 		l = &h->l[h->n];
@@ -287,8 +289,8 @@ handle(struct evhttp_request *req, void *arg)
 		evhttp_add_header(hdr, "Allow", "GET, HEAD");
 	} else {
 		clock_gettime(CLOCK_MONOTONIC, &h->deadline);
-		h->deadline.tv_sec += TR_DASH_QUERY_MS / 1000;
-		h->deadline.tv_nsec += (TR_DASH_QUERY_MS % 1000) * 1000000L;
+		h->deadline.tv_sec += h->query_ms / 1000;
+		h->deadline.tv_nsec += (long)(h->query_ms % 1000) * 1000000L;
 		if (h->deadline.tv_nsec >= 1000000000L) {
 			h->deadline.tv_sec++;
 			h->deadline.tv_nsec -= 1000000000L;
@@ -298,8 +300,8 @@ handle(struct evhttp_request *req, void *arg)
 		    evhttp_uri_get_query(uri) : NULL, &pg);
 		h->deadline.tv_sec = 0;
 		if (h->timed_out) {
-			log_warnx("dashboard: %s took longer than %d ms: "
-			    "cut off", path, TR_DASH_QUERY_MS);
+			log_warnx("dashboard: %s took longer than %u ms: "
+			    "cut off", path, h->query_ms);
 			tr_dash_error_page(&pg, 503, "this page needs more "
 			    "than the database can answer quickly: narrow "
 			    "the date range or the filters");
@@ -450,6 +452,13 @@ tr_dashboard_start(struct tr_dashboard *h, struct event_base *base,
 		h->l[i].lev = evhttp_bound_socket_get_listener(bs);
 	}
 	return 0;
+}
+
+/* tr_dashboard_set_query_ms - the longest a page may query from now on */
+void
+tr_dashboard_set_query_ms(struct tr_dashboard *h, unsigned ms)
+{
+	h->query_ms = ms > 0 ? ms : TR_DASH_QUERY_MS;
 }
 
 /* tr_dashboard_free - close everything, remove the unix sockets */

@@ -28,7 +28,7 @@ python3 "$TOP/tests/dashboard/gen_reports.py" "$T/gen" 30 > /dev/null
 "$TLSRPTD" ingest --quiet --db "$db" "$C" "$T/gen" > /dev/null 2>&1 || true
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 U="http://127.0.0.1:$port"
-"$TLSRPTD" dashboard --db "$db" --listen "127.0.0.1:$port" > "$T/dash.out" 2>&1 &
+"$TLSRPTD" dashboard --query-timeout "$dash_query_s" --db "$db" --listen "127.0.0.1:$port" > "$T/dash.out" 2>&1 &
 dpid=$!
 _i=0
 until grep -q ' on http' "$T/dash.out" 2> /dev/null || [ $_i -ge 300 ]; do

@@ -41,7 +41,8 @@ listening() { grep -c ' on http' "$T/dash.all" || true; }
 dash_start() {
 	: >> "$T/dash.all"
 	_before=$(listening)
-	"$TLSRPTD" dashboard "$@" >> "$T/dash.all" 2>&1 &
+	"$TLSRPTD" dashboard --query-timeout "$dash_query_s" "$@" \
+	    >> "$T/dash.all" 2>&1 &
 	dpid=$!
 	_i=0
 	while [ "$(listening)" -le "$_before" ] && [ $_i -lt 300 ]; do
@@ -239,6 +240,9 @@ check_eq "dashboard exit status after SIGTERM" 0 "$rc"
 rc=0; "$TLSRPTD" dashboard --db "$T/none.db" > /dev/null 2> "$T/err" || rc=$?
 check_eq "no such database: 66" 66 "$rc"
 check_grep "... says so" "no such database" "$T/err"
+rc=0; "$TLSRPTD" dashboard --db "$db" --query-timeout 0 > /dev/null 2> "$T/err" || rc=$?
+check_eq "--query-timeout 0: usage error" 64 "$rc"
+check_grep "--query-timeout 0: says the range" "seconds from 1 to 600" "$T/err"
 rc=0; "$TLSRPTD" dashboard --db "$db" --tls-cert x > /dev/null 2>&1 || rc=$?
 check_eq "--tls-cert without --tls-key: 64" 64 "$rc"
 rc=0; "$TLSRPTD" dashboard --db "$db" --listen 203.0.113.1:1 > /dev/null 2> "$T/err" || rc=$?
@@ -313,6 +317,7 @@ dkim = off
 milter_socket = none
 smtp_listen = 127.0.0.1:$sport
 dashboard_listen = 127.0.0.1:$port
+dashboard_query_timeout = $dash_query_s
 dashboard_users = $T/users
 alert_failure_rate = 10
 alert_min_sessions = 1
