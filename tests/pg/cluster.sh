@@ -3,7 +3,7 @@
 #
 #   cluster.sh start DIR     create and start a cluster in DIR (made if
 #                            absent); prints its libpq conninfo
-#   cluster.sh stop DIR      stop it and remove DIR
+#   cluster.sh stop DIR      stop it (at once: its data goes) and remove DIR
 #   cluster.sh restart DIR   stop (fast) and start again, same data
 #   cluster.sh crash DIR     stop at once, as a power cut would for the
 #                            clients (-m immediate); DIR stays
@@ -65,7 +65,7 @@ start)
 	;;
 stop)
 	if [ -f "$dir/data/postmaster.pid" ]; then
-		as_owner "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop \
+		as_owner "$PGBIN/pg_ctl" -D "$dir/data" -m immediate -w stop \
 		    > /dev/null 2>&1 || true
 	fi
 	rm -rf "$dir"
