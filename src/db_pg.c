@@ -32,6 +32,7 @@
 #define PG_BACKOFF_MAX	30	/* seconds between two reconnection attempts */
 #define PG_CANCEL_WAIT	5000	/* ms to wait for a cancelled statement */
 #define PG_POLL_STEP	100	/* ms between two looks at the deadline */
+#define PG_CANCEL_AGAIN	500	/* ms between two cancel requests */
 
 #define OID_BOOL	16
 #define OID_BYTEA	17
@@ -231,23 +232,39 @@ cancel(struct pg_db *d)
 	}
 }
 
+/* what a statement under a deadline has asked of the server so far */
+struct pg_cancel_state {
+	int cancelled;
+	int64_t first;			/* ms: the first cancel request */
+	int64_t next;			/* ms: the next one */
+};
+
 /* wait_ready - wait until a result can be read without blocking, asking
  * the deadline every PG_POLL_STEP ms; -1: the server did not answer a
  * cancel in time (the session is then given up) */
 static int
-wait_ready(struct pg_db *d, int *cancelled)
+wait_ready(struct pg_db *d, struct pg_cancel_state *c)
 {
-	int64_t cancel_at = 0;
 	struct pollfd pfd;
+	int64_t now;
 
 	while (PQisBusy(d->conn)) {
-		if (!*cancelled && d->over(d->over_arg)) {
-			cancel(d);
-			*cancelled = 1;
-			cancel_at = mono_ms();
+		now = mono_ms();
+		if (!c->cancelled && d->over(d->over_arg)) {
+			c->cancelled = 1;
+			c->first = now;
+			c->next = now;
 		}
-		if (*cancelled && mono_ms() - cancel_at > PG_CANCEL_WAIT)
-			return -1;
+		if (c->cancelled) {
+			if (now - c->first > PG_CANCEL_WAIT)
+				return -1;
+			/* a cancel that reaches the server before the
+			 * statement does is dropped: ask again */
+			if (now >= c->next) {
+				cancel(d);
+				c->next = now + PG_CANCEL_AGAIN;
+			}
+		}
 		pfd.fd = PQsocket(d->conn);
 		pfd.events = POLLIN;
 		pfd.revents = 0;
@@ -266,12 +283,12 @@ wait_ready(struct pg_db *d, int *cancelled)
 static PGresult *
 collect(struct pg_db *d, int *interrupted)
 {
+	struct pg_cancel_state c = { 0, 0, 0 };
 	PGresult *r, *keep = NULL;
-	int cancelled = 0;
 
 	*interrupted = 0;
 	for (;;) {
-		if (d->over != NULL && wait_ready(d, &cancelled) < 0) {
+		if (d->over != NULL && wait_ready(d, &c) < 0) {
 			/* the server does not answer: the session is lost
 			 * to us, whatever it is doing */
 			PQclear(keep);
