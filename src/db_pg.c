@@ -69,6 +69,7 @@ struct pg_param_name {
 struct pg_stmt {
 	struct tr_stmt base;
 	char *sql;			/* translated */
+	char what[96];			/* the text as written, for messages */
 	int nparams;
 	struct pg_param_name *names;
 	int nnames;
@@ -685,6 +686,7 @@ pg_prepare(struct tr_db *db, const char *sql, struct tr_stmt **out,
 		return tr_error_set(err, TR_ERR_NOMEM, "%s: out of memory",
 		    d->shown);
 	st->base.db = db;
+	abbrev(st->what, sizeof(st->what), sql);
 	if ((e = translate(d, st, sql, err)) != TR_OK) {
 		stmt_free(st);
 		return e;
@@ -856,9 +858,9 @@ prepared_name(struct pg_db *d, struct pg_stmt *st, const char **name,
     struct tr_error *err)
 {
 	struct pg_prepared *slot;
-	char what[96], drop[48];
+	char drop[48];
 	enum tr_err e;
-	int i;
+	int i, fresh = 0;
 
 	for (i = 0; i < d->ncache; i++)
 		if (d->cache[i].sql != NULL &&
@@ -869,6 +871,7 @@ prepared_name(struct pg_db *d, struct pg_stmt *st, const char **name,
 	if (d->ncache < PG_CACHE_MAX) {
 		slot = &d->cache[d->ncache++];
 		slot->sql = NULL;
+		fresh = 1;
 	} else {
 		/* full: the oldest goes (in an aborted transaction nothing
 		 * runs and the PREPARE below fails too; the name then stays
@@ -883,15 +886,20 @@ prepared_name(struct pg_db *d, struct pg_stmt *st, const char **name,
 			slot->sql = NULL;
 		}
 	}
-	/* a slot whose PREPARE fails stays empty (sql NULL) */
-	abbrev(what, sizeof(what), st->sql);
+	/* a slot whose PREPARE fails is given back, or stays empty (sql
+	 * NULL) when it was taken from another statement */
 	snprintf(slot->name, sizeof(slot->name), "tr_%lu", ++d->serial);
 	if ((e = finish(d, PQsendPrepare(d->conn, slot->name, st->sql, 0,
-	    NULL), what, NULL, err)) != TR_OK)
+	    NULL), st->what, NULL, err)) != TR_OK) {
+		if (fresh)
+			d->ncache--;
 		return e;
+	}
 	if ((slot->sql = strdup(st->sql)) == NULL) {
 		snprintf(drop, sizeof(drop), "DEALLOCATE %s", slot->name);
 		PQclear(PQexec(d->conn, drop));
+		if (fresh)
+			d->ncache--;
 		return tr_error_set(err, TR_ERR_NOMEM, "%s: out of memory",
 		    d->shown);
 	}
@@ -905,19 +913,17 @@ pg_step(struct tr_stmt *s, struct tr_error *err)
 	struct pg_stmt *st = PS(s);
 	struct pg_db *d = PD(s->db);
 	const char *name = NULL;
-	char what[96];
 
 	if (st->res == NULL) {
 		if (lost_txn_check(d, err) != TR_OK ||
 		    ensure(d, err) != TR_OK)
 			return TR_STEP_ERROR;
-		abbrev(what, sizeof(what), st->sql);
-		if (over_already(d, what, err) != TR_OK ||
+		if (over_already(d, st->what, err) != TR_OK ||
 		    prepared_name(d, st, &name, err) != TR_OK)
 			return TR_STEP_ERROR;
 		if (finish(d, PQsendQueryPrepared(d->conn, name, st->nparams,
 		    (const char *const *)st->values, st->lengths, st->formats,
-		    0), what, &st->res, err) != TR_OK)
+		    0), st->what, &st->res, err) != TR_OK)
 			return TR_STEP_ERROR;
 		st->row = -1;
 		st->nrows = PQntuples(st->res);
@@ -1113,18 +1119,16 @@ put(char *out, size_t outsz, size_t *n, const char *s, size_t len)
 }
 
 /* redact_uri - a postgresql:// URI with its password as "***": in the
- * user info and as a password= query parameter */
+ * user info and as a password= query parameter. The user info is taken to
+ * end at the last '@' of the whole URI, so that a password holding '/',
+ * '?' or '@' unencoded is hidden too (at worst more than the password). */
 static void
 redact_uri(const char *t, char *out, size_t outsz)
 {
-	const char *auth = strstr(t, "://") + 3, *aend, *at, *colon, *q, *v;
+	const char *auth = strstr(t, "://") + 3, *at, *colon, *q, *v;
 	size_t n = 0;
 
-	aend = auth + strcspn(auth, "/?#");
-	at = NULL;
-	for (q = auth; q < aend; q++)
-		if (*q == '@')
-			at = q;
+	at = strrchr(auth, '@');
 	colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
 	if (colon != NULL) {
 		put(out, outsz, &n, t, (size_t)(colon + 1 - t));

@@ -444,6 +444,7 @@ test_text(void **state)
 	struct tr_stmt *s;
 	int64_t chars = 0;
 	const char *c;
+	char buf[8];
 
 	for (c = t; *c != '\0'; c++)
 		chars += ((unsigned char)*c & 0xc0) != 0x80;
@@ -454,8 +455,17 @@ test_text(void **state)
 	assert_int_equal(tr_db_bind_textn(s, 1, "bcdef", 1), TR_OK);
 	assert_int_equal(tr_db_bind_textn(s, 2, "", 0), TR_OK);
 	step_is(s, TR_STEP_DONE);
+	/* a bound value is copied: the caller's buffer may change */
+	memcpy(buf, "copied", 7);
+	assert_int_equal(tr_db_bind_text(s, 1, buf), TR_OK);
+	assert_int_equal(tr_db_bind_blob(s, 2, buf, 6), TR_OK);
+	memset(buf, 'x', sizeof(buf) - 1);
+	step_is(s, TR_STEP_DONE);
 	tr_db_finalize(s);
-	s = prep(db, "SELECT note, length(note) FROM items ORDER BY name");
+	assert_int_equal(count(db, "SELECT count(*) FROM items WHERE"
+	    " name = 'copied'"), 1);
+	s = prep(db, "SELECT note, length(note) FROM items"
+	    " WHERE name IN ('a', 'b') ORDER BY name");
 	step_is(s, TR_STEP_ROW);
 	assert_string_equal(tr_db_col_text(s, 0), t);
 	assert_int_equal(tr_db_col_int64(s, 1), chars);
@@ -574,6 +584,9 @@ test_unique(void **state)
 	if (tr_db_kind(db) == TR_DB_POSTGRESQL) {
 		assert_non_null(strstr(err.msg, "(SQLSTATE 23505)"));
 		assert_non_null(strstr(err.msg, "duplicate key"));
+		/* the statement as written */
+		assert_non_null(strstr(err.msg, ": INSERT INTO items (name)"
+		    " VALUES (?): "));
 		assert_true(strncmp(err.msg, pg_conninfo,
 		    strlen(pg_conninfo)) == 0);
 	}
@@ -837,6 +850,7 @@ test_redact(void **state)
 		  "postgres://u:***@db1:5433,db2/x?sslmode=require" },
 		{ "postgresql://tlsrpt@db1/tlsrpt",
 		  "postgresql://tlsrpt@db1/tlsrpt" },
+		{ "postgresql://u:pa/s?s@w@db1/t", "postgresql://u:***@db1/t" },
 		{ "postgresql://db1/t?user=u&password=s3cret&sslmode=verify-full",
 		  "postgresql://db1/t?user=u&password=***&sslmode=verify-full" },
 		{ "postgresql:///t?host=/run/pg&password=s3cret",
