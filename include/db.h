@@ -178,4 +178,13 @@ enum tr_err tr_db_pg_open(const char *target, const char *password_file,
 /* tr_db_redact - target for messages: a password in it as "***" */
 void tr_db_redact(const char *target, char *out, size_t outsz);
 
+/*
+ * tr_db_pg_translate - sql as the PostgreSQL driver sends it: each SQLite
+ * parameter (?, ?N, :name, @name, $name) as $N, numbered as SQLite numbers
+ * them, literals, quoted names and comments untouched; *nparams the
+ * highest number. *out is the caller's to free. (Tests and the fuzzer.)
+ */
+enum tr_err tr_db_pg_translate(const char *sql, char **out, int *nparams,
+    struct tr_error *err);
+
 #endif

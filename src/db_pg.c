@@ -517,7 +517,7 @@ add_name(struct pg_stmt *st, const char *name, size_t len, int index)
  * st->nparams and the names.
  */
 static enum tr_err
-translate(struct pg_db *d, struct pg_stmt *st, const char *sql,
+translate(const char *shown, struct pg_stmt *st, const char *sql,
     struct tr_error *err)
 {
 	size_t len = strlen(sql);
@@ -620,10 +620,9 @@ translate(struct pg_db *d, struct pg_stmt *st, const char *sql,
 				    strtol(s + 1, NULL, 10);
 				if (n < 1 || n > PG_PARAM_MAX) {
 					free(o);
-					d->fail = TR_DB_FAIL_OTHER;
 					return tr_error_set(err, TR_ERR_STORE,
 					    "%s: parameter %.*s: out of range "
-					    "1..%d", d->shown, (int)(t - s), s,
+					    "1..%d", shown, (int)(t - s), s,
 					    PG_PARAM_MAX);
 				}
 				idx = (int)n;
@@ -648,9 +647,8 @@ translate(struct pg_db *d, struct pg_stmt *st, const char *sql,
 		}
 		if (idx > PG_PARAM_MAX) {
 			free(o);
-			d->fail = TR_DB_FAIL_OTHER;
 			return tr_error_set(err, TR_ERR_STORE, "%s: more than %d "
-			    "parameters", d->shown, PG_PARAM_MAX);
+			    "parameters", shown, PG_PARAM_MAX);
 		}
 		p += sprintf(p, "$%d", idx);
 		if (idx > max)
@@ -663,8 +661,29 @@ translate(struct pg_db *d, struct pg_stmt *st, const char *sql,
 	return TR_OK;
 nomem:
 	free(o);
-	d->fail = TR_DB_FAIL_OTHER;
-	return tr_error_set(err, TR_ERR_NOMEM, "%s: out of memory", d->shown);
+	return tr_error_set(err, TR_ERR_NOMEM, "%s: out of memory", shown);
+}
+
+enum tr_err
+tr_db_pg_translate(const char *sql, char **out, int *nparams,
+    struct tr_error *err)
+{
+	struct pg_stmt st;
+	enum tr_err e;
+	int i;
+
+	memset(&st, 0, sizeof(st));
+	*out = NULL;
+	*nparams = 0;
+	e = translate("statement", &st, sql, err);
+	for (i = 0; i < st.nnames; i++)
+		free(st.names[i].name);
+	free(st.names);
+	if (e == TR_OK) {
+		*out = st.sql;
+		*nparams = st.nparams;
+	}
+	return e;
 }
 
 /* stmt_free - a statement and all it holds */
@@ -687,7 +706,8 @@ pg_prepare(struct tr_db *db, const char *sql, struct tr_stmt **out,
 		    d->shown);
 	st->base.db = db;
 	abbrev(st->what, sizeof(st->what), sql);
-	if ((e = translate(d, st, sql, err)) != TR_OK) {
+	if ((e = translate(d->shown, st, sql, err)) != TR_OK) {
+		d->fail = TR_DB_FAIL_OTHER;
 		stmt_free(st);
 		return e;
 	}
@@ -1197,7 +1217,9 @@ tr_db_redact(const char *target, char *out, size_t outsz)
 {
 	if (outsz == 0)
 		return;
-	if (strstr(target, "://") != NULL)
+	/* libpq takes a URI only with its scheme first */
+	if (strncmp(target, "postgresql://", 13) == 0 ||
+	    strncmp(target, "postgres://", 11) == 0)
 		redact_uri(target, out, outsz);
 	else
 		redact_keywords(target, out, outsz);

@@ -860,6 +860,8 @@ test_redact(void **state)
 		{ "host=db1 password = 's3 c\\'ret' dbname=t",
 		  "host=db1 password = *** dbname=t" },
 		{ "password=s3cret", "password=***" },
+		{ "host=h password='a://b:c@d' dbname=t",
+		  "host=h password=*** dbname=t" },
 		{ "host=db1 dbname=t", "host=db1 dbname=t" },
 		{ "", "" },
 	};
@@ -926,6 +928,49 @@ test_open_fails(void **state)
 	}
 	tr_db_close(db);
 	unlink(pw);
+}
+
+/* The text the PostgreSQL driver sends, exactly */
+static void
+test_translate(void **state)
+{
+	static const struct {
+		const char *in, *out;
+		int n;
+	} c[] = {
+		{ "SELECT 1", "SELECT 1", 0 },
+		{ "x = ? AND y = ?", "x = $1 AND y = $2", 2 },
+		{ "?2, ?, ?1, ?", "$2, $3, $1, $4", 4 },
+		{ ":a, ?, :a, @b, $c, ?5, :d", "$1, $2, $1, $3, $4, $5, $6", 6 },
+		{ "'?', \"?\", `?`, -- ?\n?", "'?', \"?\", `?`, -- ?\n$1", 1 },
+		{ "/* ? /* ? */ ? */ ?", "/* ? /* ? */ ? */ $1", 1 },
+		{ "E'\\'?' || ?", "E'\\'?' || $1", 1 },
+		{ "'\\' || ?", "'\\' || $1", 1 },
+		{ "$$?$$ || $t$ $$ ? $t$ || ?", "$$?$$ || $t$ $$ ? $t$ || $1", 1 },
+		{ "x::bigint = :x", "x::bigint = $1", 1 },
+		{ "a$b = ?", "a$b = $1", 1 },
+		{ "'unterminated ?", "'unterminated ?", 0 },
+	};
+	struct tr_error err;
+	char *out;
+	size_t i;
+	int n;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		if (tr_db_pg_translate(c[i].in, &out, &n, &err) != TR_OK)
+			fail_msg("%s: %s", c[i].in, err.msg);
+		assert_string_equal(out, c[i].out);
+		assert_int_equal(n, c[i].n);
+		free(out);
+	}
+	assert_int_equal(tr_db_pg_translate("?0", &out, &n, &err),
+	    TR_ERR_STORE);
+	assert_null(out);
+	assert_int_equal(tr_db_pg_translate("?32767", &out, &n, &err),
+	    TR_ERR_STORE);
+	assert_int_equal(tr_db_pg_translate("?32766, ?", &out, &n, &err),
+	    TR_ERR_STORE);
 }
 
 /* Which driver a target names */
@@ -1001,6 +1046,7 @@ main(void)
 	const struct CMUnitTest plain[] = {
 		cmocka_unit_test(test_redact),
 		cmocka_unit_test(test_target_kind),
+		cmocka_unit_test(test_translate),
 	};
 	int failed = 0;
 
