@@ -50,7 +50,7 @@ struct pg_db {
 	int64_t changes;
 	int broken;			/* session lost: reset before the next use */
 	int lost_txn;			/* a transaction went with it */
-	int in_txn_before;		/* transaction open when the call began */
+	int txn_open;			/* a transaction open after the last call */
 	int64_t retry_at;		/* ms (monotonic): no reset before */
 	int backoff;			/* s: wait after the next failed reset */
 	unsigned long serial;
@@ -168,8 +168,9 @@ failed(struct pg_db *d, PGresult *r, const char *what, struct tr_error *err)
 		d->fail = TR_DB_FAIL_GONE;
 	if (d->fail == TR_DB_FAIL_GONE) {
 		d->broken = 1;
-		if (d->in_txn_before)
+		if (d->txn_open)
 			d->lost_txn = 1;
+		d->txn_open = 0;
 	}
 	one_line(line, sizeof(line), msg != NULL ? msg :
 	    PQerrorMessage(d->conn));
@@ -294,13 +295,23 @@ collect(struct pg_db *d, int *interrupted)
 			 * to us, whatever it is doing */
 			PQclear(keep);
 			d->broken = 1;
-			if (d->in_txn_before)
+			if (d->txn_open)
 				d->lost_txn = 1;
+			d->txn_open = 0;
 			*interrupted = 1;
 			return NULL;
 		}
 		if ((r = PQgetResult(d->conn)) == NULL)
 			break;
+		if (PQresultStatus(r) == PGRES_COPY_IN ||
+		    PQresultStatus(r) == PGRES_COPY_OUT ||
+		    PQresultStatus(r) == PGRES_COPY_BOTH) {
+			/* COPY is not driven here: the session is given up
+			 * (failed() sees no SQLSTATE) */
+			PQclear(keep);
+			keep = r;
+			break;
+		}
 		if (result_ok(r))
 			note_changes(d, r);
 		if (keep == NULL || (result_ok(keep) && !result_ok(r))) {
@@ -316,6 +327,19 @@ collect(struct pg_db *d, int *interrupted)
 			break;
 	}
 	return keep;
+}
+
+/* note_txn - whether the next call begins inside a transaction (a lost
+ * session keeps the state it was lost in, for failed()) */
+static void
+note_txn(struct pg_db *d)
+{
+	PGTransactionStatusType t;
+
+	if (d->broken || PQstatus(d->conn) != CONNECTION_OK)
+		return;
+	t = PQtransactionStatus(d->conn);
+	d->txn_open = t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
 }
 
 /* finish - settle a sent command; *out (may be NULL) takes a successful
@@ -338,10 +362,13 @@ finish(struct pg_db *d, int sent, const char *what, PGresult **out,
 		    what);
 	}
 	if (r == NULL || !result_ok(r)) {
+		/* failed() needs the state this call began in */
 		e = failed(d, r, what, err);
+		note_txn(d);
 		PQclear(r);
 		return e;
 	}
+	note_txn(d);
 	d->fail = TR_DB_FAIL_NONE;
 	if (out != NULL)
 		*out = r;
@@ -375,6 +402,8 @@ forget_prepared(struct pg_db *d)
 	d->cache_next = 0;
 }
 
+static enum tr_err lost_txn_check(struct pg_db *, struct tr_error *);
+
 /* ensure - a usable session: after a loss, one reset attempt when the
  * back-off allows it */
 static enum tr_err
@@ -383,13 +412,17 @@ ensure(struct pg_db *d, struct tr_error *err)
 	int64_t now;
 	char line[256];
 
-	if (!d->broken && PQstatus(d->conn) == CONNECTION_OK) {
-		d->in_txn_before = PQtransactionStatus(d->conn) ==
-		    PQTRANS_INTRANS || PQtransactionStatus(d->conn) ==
-		    PQTRANS_INERROR;
+	if (!d->broken && PQstatus(d->conn) == CONNECTION_OK)
 		return TR_OK;
+	if (!d->broken) {
+		/* lost between two calls */
+		d->broken = 1;
+		if (d->txn_open) {
+			d->lost_txn = 1;
+			d->txn_open = 0;
+			return lost_txn_check(d, err);
+		}
 	}
-	d->in_txn_before = 0;
 	now = mono_ms();
 	if (now < d->retry_at) {
 		snprintf(line, sizeof(line), "%lld",
@@ -399,6 +432,7 @@ ensure(struct pg_db *d, struct tr_error *err)
 	}
 	forget_prepared(d);
 	PQreset(d->conn);
+	d->txn_open = 0;
 	if (PQstatus(d->conn) == CONNECTION_OK) {
 		d->broken = 0;
 		d->backoff = 0;
