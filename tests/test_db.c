@@ -2,8 +2,9 @@
  * temporary file) and PostgreSQL 15 (a throwaway cluster this binary
  * starts through tests/pg/cluster.sh): parameters and their numbering,
  * values at their extremes, NULLs, text and blobs, RETURNING, ON CONFLICT
- * and changes(), transactions, the kinds of failure, a server killed under
- * the connection, deadlines, and passwords kept out of messages */
+ * and changes(), transactions, the kinds of failure (unique, read-only,
+ * busy, full), a server killed under the connection, deadlines, and
+ * passwords kept out of messages */
 #include <errno.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -722,6 +723,53 @@ test_readonly(void **state)
 	exec_ok(db, "INSERT INTO items (name) VALUES ('a')");
 }
 
+/* Another writer holds the lock: BUSY */
+static void
+test_busy(void **state)
+{
+	struct tr_db *db = db_of(state);
+	struct fx *fx = *state;
+	struct tr_db *other;
+	struct tr_error err;
+
+	other = fx->kind == TR_DB_SQLITE ? open_sqlite(fx->path,
+	    SQLITE_OPEN_READWRITE) : open_pg();
+	exec_ok(db, tr_db_sql(db, "BEGIN IMMEDIATE",
+	    "BEGIN; LOCK TABLE items IN ACCESS EXCLUSIVE MODE"));
+	assert_int_equal(tr_db_exec(other, tr_db_sql(db, "BEGIN IMMEDIATE",
+	    "BEGIN; LOCK TABLE items IN EXCLUSIVE MODE NOWAIT"), &err),
+	    TR_ERR_STORE);
+	assert_int_equal(tr_db_last_fail(other), TR_DB_FAIL_BUSY);
+	tr_db_rollback(other);
+	tr_db_rollback(db);
+	exec_ok(other, "INSERT INTO items (name) VALUES ('a')");
+	assert_int_equal(tr_db_last_fail(other), TR_DB_FAIL_NONE);
+	tr_db_close(other);
+}
+
+/* Out of space: FULL (SQLite: a page limit; PostgreSQL: its limit on
+ * temporary files, class 53 like a full disk) */
+static void
+test_full(void **state)
+{
+	struct tr_db *db = db_of(state);
+	struct tr_error err;
+
+	if (tr_db_kind(db) == TR_DB_SQLITE) {
+		exec_ok(db, "PRAGMA max_page_count = 8");
+		assert_int_equal(tr_db_exec(db, "INSERT INTO items (name, body)"
+		    " VALUES ('big', zeroblob(1000000))", &err), TR_ERR_STORE);
+	} else {
+		exec_ok(db, "SET work_mem = '64kB'; SET temp_file_limit = '64kB'");
+		assert_int_equal(tr_db_exec(db, "SELECT count(*) FROM (SELECT g"
+		    " FROM generate_series(1, 300000) AS g ORDER BY g DESC)"
+		    " AS s", &err), TR_ERR_STORE);
+		assert_non_null(strstr(err.msg, "(SQLSTATE 53"));
+	}
+	assert_int_equal(tr_db_last_fail(db), TR_DB_FAIL_FULL);
+	assert_true(tr_err_is_temporary(err.code));
+}
+
 /* The server stopped at once under an open connection and transaction:
  * GONE, the transaction lost until rolled back, then a new session (its
  * statements prepared again); while the server stays down, the attempts
@@ -1028,8 +1076,8 @@ main(void)
 		BOTH(test_double), BOTH(test_nulls), BOTH(test_text),
 		BOTH(test_blob), BOTH(test_returning_conflict),
 		BOTH(test_unique), BOTH(test_transactions), BOTH(test_rows),
-		BOTH(test_readonly), BOTH(test_deadline),
-		BOTH(test_many_statements),
+		BOTH(test_readonly), BOTH(test_busy), BOTH(test_full),
+		BOTH(test_deadline), BOTH(test_many_statements),
 	};
 #undef SETUP
 #define SETUP pg_setup
@@ -1038,8 +1086,8 @@ main(void)
 		BOTH(test_double), BOTH(test_nulls), BOTH(test_text),
 		BOTH(test_blob), BOTH(test_returning_conflict),
 		BOTH(test_unique), BOTH(test_transactions), BOTH(test_rows),
-		BOTH(test_readonly), BOTH(test_deadline),
-		BOTH(test_many_statements), BOTH(test_gone),
+		BOTH(test_readonly), BOTH(test_busy), BOTH(test_full),
+		BOTH(test_deadline), BOTH(test_many_statements), BOTH(test_gone),
 		cmocka_unit_test(test_open_fails),
 	};
 #undef SETUP
