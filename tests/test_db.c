@@ -691,6 +691,49 @@ test_rows(void **state)
 	tr_db_finalize(NULL);
 }
 
+/* standby - a hot standby of this run's cluster answers writes with
+ * READONLY and reads with the primary's rows */
+static void
+test_standby(void)
+{
+	char dir[64], cmd[256], out[256], ci[256];
+	struct tr_error err;
+	struct tr_db *sb;
+	FILE *p;
+	size_t n;
+	int st;
+
+	snprintf(dir, sizeof(dir), "/tmp/tlsrptd-pgsb.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "sh %s standby %s %s 2>&1", CLUSTER, dir,
+	    pg_dir);
+	assert_non_null(p = popen(cmd, "r"));
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	if (st != 0) {
+		snprintf(cmd, sizeof(cmd), "sh %s stop %s", CLUSTER, dir);
+		(void)system(cmd);
+		fail_msg("no standby: %s", out);
+	}
+	out[strcspn(out, "\n")] = '\0';
+	snprintf(ci, sizeof(ci), "%s", out);
+	if (tr_db_pg_open(ci, NULL, &sb, &err) != TR_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(count(sb, "SELECT count(*) FROM items"), 1);
+	assert_int_equal(tr_db_exec(sb, "INSERT INTO items (name)"
+	    " VALUES ('b')", &err), TR_ERR_STORE);
+	assert_int_equal(tr_db_last_fail(sb), TR_DB_FAIL_READONLY);
+	assert_int_equal(tr_db_begin(sb, &err), TR_OK);
+	assert_int_equal(tr_db_exec(sb, "DELETE FROM items", &err),
+	    TR_ERR_STORE);
+	assert_int_equal(tr_db_last_fail(sb), TR_DB_FAIL_READONLY);
+	tr_db_rollback(sb);
+	tr_db_close(sb);
+	snprintf(cmd, sizeof(cmd), "sh %s stop %s", CLUSTER, dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* A read-only database or transaction: READONLY */
 static void
 test_readonly(void **state)
@@ -721,6 +764,7 @@ test_readonly(void **state)
 	assert_int_equal(tr_db_last_fail(db), TR_DB_FAIL_READONLY);
 	exec_ok(db, "SET default_transaction_read_only = off");
 	exec_ok(db, "INSERT INTO items (name) VALUES ('a')");
+	test_standby();
 }
 
 /* Another writer holds the lock: BUSY */

@@ -8,6 +8,9 @@
 #   cluster.sh crash DIR     stop at once, as a power cut would for the
 #                            clients (-m immediate); DIR stays
 #   cluster.sh up DIR        start a stopped cluster again
+#   cluster.sh standby DIR PRIMARY
+#                            a hot standby of the cluster in PRIMARY, in
+#                            DIR (read-only); prints its conninfo
 #
 # The server listens on a unix socket in DIR only (no TCP), trusts every
 # local connection and has one superuser, tlsrptd. As root it runs as
@@ -41,11 +44,17 @@ server_start() {
 	}
 }
 
-[ $# -eq 2 ] || die "usage: cluster.sh start|stop|restart|crash|up DIR"
+[ $# -eq 2 ] || { [ $# -eq 3 ] && [ "$1" = standby ]; } ||
+    die "usage: cluster.sh start|stop|restart|crash|up DIR," \
+    "cluster.sh standby DIR PRIMARY"
 cmd=$1
 case "$2" in
 /*) dir=$2 ;;
 *) dir=$(pwd)/$2 ;;
+esac
+case "${3:-}" in
+/* | "") primary=${3:-} ;;
+*) primary=$(pwd)/$3 ;;
 esac
 [ -x "$PGBIN/initdb" ] || die "$PGBIN/initdb not found: install postgresql-15"
 
@@ -79,6 +88,20 @@ crash)
 	;;
 up)
 	server_start
+	;;
+standby)
+	mkdir -p "$dir"
+	[ ${#dir} -le 80 ] || die "$dir: too long a path for a unix socket"
+	[ "$(id -u)" -ne 0 ] || chown nobody "$dir"
+	# -R: standby.signal and the primary's conninfo; the primary's
+	# authentication (trust) lets the replication connection in
+	as_owner "$PGBIN/pg_basebackup" -D "$dir/data" -h "$primary" \
+	    -U tlsrptd -R -X stream -c fast > "$dir/basebackup.log" 2>&1 || {
+		tail -n 20 "$dir/basebackup.log" >&2
+		die "pg_basebackup of $primary into $dir failed"
+	}
+	server_start
+	echo "host=$dir user=tlsrptd dbname=postgres"
 	;;
 *)
 	die "unknown command $cmd"
