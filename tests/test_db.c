@@ -77,6 +77,7 @@ pg_group_setup(void **state)
 	if (st != 0 || strncmp(out, "host=", 5) != 0) {
 		snprintf(pg_why, sizeof(pg_why), "%s", out);
 		cluster("stop");
+		tu_rmtree(pg_dir);
 		pg_dir[0] = '\0';
 		print_message("PostgreSQL tests skipped: cannot start a "
 		    "cluster: %s\n", pg_why);
