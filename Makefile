@@ -13,7 +13,7 @@ FUZZ_CC  ?= clang
 FUZZ_SECONDS ?= 20
 
 PKGS      = json-c zlib sqlite3 libevent libevent_pthreads libevent_openssl openssl \
-            libsystemd libcrypt libpsl opendkim libarchive
+            libsystemd libcrypt libpsl opendkim libarchive libpq
 # Read when make starts: so the targets that install the packages first
 # (check, run, asan, valgrind, faults, bench, fuzz) build in a sub-make.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -175,7 +175,47 @@ struct sqlite3 *tr_db_sqlite_handle(struct tr_db *db);
 enum tr_err tr_db_pg_open(const char *target, const char *password_file,
     struct tr_db **out, struct tr_error *err);
 
+/*
+ * Where the PostgreSQL driver differs from SQLite (callers rely on these):
+ *   - statements are prepared on the server at their first step (once per
+ *     session and text), so an SQL error shows at tr_db_step, not at
+ *     tr_db_prepare; tr_db_col_count is 0 before the first step;
+ *   - the rows come back whole at the first step: other statements may run
+ *     between two steps, and memory follows the result's size;
+ *   - parameter types are the server's guess: write CAST(? AS TEXT) where
+ *     it cannot guess (SELECT ?, ? IS NULL); text must not hold a NUL;
+ *     an unbound parameter is NULL (as in SQLite);
+ *   - tr_db_col_int64 reads text: "12" exactly, "12.0" or "12.7" (a
+ *     numeric SUM or AVG) as 12, "-12.7" as -12, "1e3" as 1000 (clamped
+ *     to the int64 range), a boolean as 0/1, NULL as 0; tr_db_col_text of
+ *     a boolean is "t"/"f" and of a bytea "\x..." (use tr_db_col_blob);
+ *   - an empty blob reads as a non-NULL pointer with length 0 (SQLite:
+ *     NULL, length 0): tell NULL from empty with tr_db_col_is_null;
+ *   - tr_db_changes: the rows of the last INSERT, UPDATE, DELETE (0 for an
+ *     INSERT that ON CONFLICT DO NOTHING skipped, 1 for a row DO UPDATE
+ *     changed); other statements leave it alone, as in SQLite;
+ *   - a lost session (TR_DB_FAIL_GONE) is reset by the next call: the first
+ *     attempt at once, then not before 1, 2, 4 ... 30 s (each attempt may
+ *     block up to connect_timeout, 10 s unless the target says otherwise);
+ *     a transaction open when it was lost is gone: tr_db_in_transaction
+ *     stays true and every call fails with GONE until tr_db_rollback;
+ *     a COMMIT that fails with GONE may or may not have committed;
+ *   - under a deadline a statement is sent asynchronously and over() is
+ *     asked before sending and every 100 ms; then it is cancelled (asked
+ *     again every 500 ms); one that finishes anyway reports its real
+ *     outcome; a server silent for 5 s after the cancel loses the session.
+ */
+
 /* tr_db_redact - target for messages: a password in it as "***" */
 void tr_db_redact(const char *target, char *out, size_t outsz);
+
+/*
+ * tr_db_pg_translate - sql as the PostgreSQL driver sends it: each SQLite
+ * parameter (?, ?N, :name, @name, $name) as $N, numbered as SQLite numbers
+ * them, literals, quoted names and comments untouched; *nparams the
+ * highest number. *out is the caller's to free. (Tests and the fuzzer.)
+ */
+enum tr_err tr_db_pg_translate(const char *sql, char **out, int *nparams,
+    struct tr_error *err);
 
 #endif

@@ -6,16 +6,24 @@
 enum tr_db_kind
 tr_db_target_kind(const char *target)
 {
+	const char *s = target;
+
 	if (strncmp(target, "postgresql://", 13) == 0 ||
 	    strncmp(target, "postgres://", 11) == 0)
 		return TR_DB_POSTGRESQL;
-	if (strncmp(target, "sqlite:", 7) == 0 || strchr(target, '/') != NULL)
+	if (strncmp(target, "sqlite:", 7) == 0)
 		return TR_DB_SQLITE;
-	/* a libpq keyword string: "host=db1 dbname=tlsrpt" */
-	if (strstr(target, "dbname=") != NULL || strstr(target, "host=") != NULL ||
-	    strstr(target, "service=") != NULL)
-		return TR_DB_POSTGRESQL;
-	return TR_DB_SQLITE;
+	/* a libpq keyword string begins with "keyword =" ("host=/run/pg
+	 * dbname=tlsrpt"); a path never does */
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!((*s >= 'a' && *s <= 'z') || *s == '_'))
+		return TR_DB_SQLITE;
+	while ((*s >= 'a' && *s <= 'z') || *s == '_')
+		s++;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return *s == '=' ? TR_DB_POSTGRESQL : TR_DB_SQLITE;
 }
 
 const char *

@@ -10,13 +10,13 @@ set -eu
 # to build: compiler, pkg-config, and the libraries' -dev packages
 BUILD="build-essential pkg-config libjson-c-dev zlib1g-dev libsqlite3-dev
 libevent-dev libmilter-dev libssl-dev libsystemd-dev libcrypt-dev
-libopendkim-dev libpsl-dev publicsuffix libarchive-dev"
+libopendkim-dev libpsl-dev publicsuffix libarchive-dev libpq-dev"
 # to test: every program the tests, the sanitizer builds and the fuzzers
 # call (see TOOLS below for which package brings which command)
 TEST="libcmocka-dev clang libclang-rt-dev sqlite3 valgrind postfix swaks
 libnet-ssleay-perl libio-socket-ssl-perl miltertest curl python3 time openssl
 mawk iproute2 procps mount systemd chromium
-python3-dkim python3-nacl dnsmasq-base unbound"
+python3-dkim python3-nacl dnsmasq-base unbound postgresql-15"
 
 # TOOLS: "command:package" - each command the tests call and where it
 # comes from, checked after installing (a missing one names its package)
@@ -26,7 +26,9 @@ postconf:postfix postqueue:postfix smtp-source:postfix smtp-sink:postfix
 swaks:swaks miltertest:miltertest curl:curl python3:python3 /usr/bin/time:time
 openssl:openssl awk:mawk ss:iproute2 pgrep:procps ps:procps mount:mount
 umount:mount setpriv:util-linux script:bsdutils systemd-analyze:systemd
-chromium:chromium dnsmasq:dnsmasq-base unbound:unbound"
+chromium:chromium dnsmasq:dnsmasq-base unbound:unbound
+/usr/lib/postgresql/15/bin/initdb:postgresql-15
+/usr/lib/postgresql/15/bin/pg_ctl:postgresql-15"
 
 case "${1:-all}" in
 build) want="$BUILD" tools="$TOOLS_BUILD" ;;
