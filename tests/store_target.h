@@ -1,12 +1,15 @@
 /* store_target.h - the unit tests' store on either engine: the SQLite
  * scratch store of store_fixture.h, or a PostgreSQL database named by
  * TLSRPTD_TEST_PG (a libpq connection string or postgresql:// URI of a
- * throwaway database: every table in its public schema is dropped), and
+ * throwaway database: every table in its public schema is dropped) or,
+ * without it, in a cluster the test program starts itself; and
  * the few SQL calls the tests make of their own, through db.h */
 #ifndef TR_STORE_TARGET_H
 #define TR_STORE_TARGET_H
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store_fixture.h"
@@ -16,11 +19,67 @@
 /* The engine the next fixture opens: NULL for SQLite, else the target. */
 static const char *tu_target;
 
+/* A cluster of the test program's own, when TLSRPTD_TEST_PG names none */
+static char tu_pg_dir[64];
+static char tu_pg_conninfo[512];
+
+/* tu_pg_cluster - start a throwaway cluster (tests/pg/cluster.sh); its
+ * conninfo, or NULL with why filled in */
+static inline const char *
+tu_pg_cluster(char *why, size_t whysz)
+{
+	char cmd[1024];
+	FILE *p;
+	size_t n;
+
+	snprintf(tu_pg_dir, sizeof(tu_pg_dir), "/tmp/tlsrptd-pg-XXXXXX");
+	if (mkdtemp(tu_pg_dir) == NULL) {
+		snprintf(why, whysz, "mkdtemp: %s", strerror(errno));
+		tu_pg_dir[0] = '\0';
+		return NULL;
+	}
+	snprintf(cmd, sizeof(cmd), "sh '%s/pg/cluster.sh' start '%s'",
+	    TESTDIR, tu_pg_dir);
+	if ((p = popen(cmd, "r")) == NULL) {
+		snprintf(why, whysz, "cluster.sh start: %s", strerror(errno));
+		return NULL;
+	}
+	tu_pg_conninfo[0] = '\0';
+	while (fgets(tu_pg_conninfo, sizeof(tu_pg_conninfo), p) != NULL &&
+	    strstr(tu_pg_conninfo, "host=") == NULL)
+		;
+	if (pclose(p) != 0 || strstr(tu_pg_conninfo, "host=") == NULL) {
+		snprintf(why, whysz, "cluster.sh start %s failed (its reason is above)", tu_pg_dir);
+		return NULL;
+	}
+	n = strlen(tu_pg_conninfo);
+	while (n > 0 && (tu_pg_conninfo[n - 1] == '\n' ||
+	    tu_pg_conninfo[n - 1] == '\r'))
+		tu_pg_conninfo[--n] = '\0';
+	return tu_pg_conninfo;
+}
+
+/* tu_pg_cluster_stop - stop and remove the cluster tu_pg_cluster started */
+static inline void
+tu_pg_cluster_stop(void)
+{
+	char cmd[1024];
+
+	if (tu_pg_dir[0] == '\0')
+		return;
+	snprintf(cmd, sizeof(cmd), "sh '%s/pg/cluster.sh' stop '%s' "
+	    "> /dev/null", TESTDIR, tu_pg_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "%s failed\n", cmd);
+	tu_pg_dir[0] = '\0';
+}
+
 /*
- * tu_pg_target - the PostgreSQL target to run the tests on a second time,
- * or NULL with why filled in: none given, or this build cannot reach
- * PostgreSQL. A target that is given but cannot be connected to fails the
- * test program: it was asked for.
+ * tu_pg_target - the PostgreSQL database to run the tests on a second
+ * time: TLSRPTD_TEST_PG (a libpq connection string or URI of a throwaway
+ * database), else a cluster of our own (tests/pg/cluster.sh). NULL with
+ * why filled in when PostgreSQL cannot be had here (no server installed).
+ * A target given that cannot be connected to fails the test program.
  */
 static inline const char *
 tu_pg_target(char *why, size_t whysz)
@@ -29,25 +88,20 @@ tu_pg_target(char *why, size_t whysz)
 	struct tr_error err;
 	struct tr_db *db;
 
-	if (t == NULL || *t == '\0') {
-		snprintf(why, whysz, "TLSRPTD_TEST_PG is not set (the "
-		    "connection string of a throwaway PostgreSQL database)");
+	if ((t == NULL || *t == '\0') &&
+	    (t = tu_pg_cluster(why, whysz)) == NULL)
 		return NULL;
-	}
 	if (tr_db_pg_open(t, NULL, &db, &err) != TR_OK) {
-		if (strstr(err.msg, "no PostgreSQL driver") != NULL) {
-			snprintf(why, whysz, "%s", err.msg);
-			return NULL;
-		}
-		fprintf(stderr, "TLSRPTD_TEST_PG: %s\n", err.msg);
+		fprintf(stderr, "PostgreSQL test database: %s\n", err.msg);
+		tu_pg_cluster_stop();
 		exit(1);
 	}
 	tr_db_close(db);
 	return t;
 }
 
-/* tu_run_groups - the tests on SQLite, then on PostgreSQL when a target is
- * there (else the reason it is not, printed); the failures of both */
+/* tu_run_groups - the tests on SQLite, then on PostgreSQL when it can be
+ * had (else the reason it cannot, printed); the failures of both */
 static inline int
 tu_run_groups(const char *name, const struct CMUnitTest *tests, size_t n)
 {
@@ -62,6 +116,7 @@ tu_run_groups(const char *name, const struct CMUnitTest *tests, size_t n)
 	}
 	failed += _cmocka_run_group_tests(name, tests, n, NULL, NULL);
 	tu_target = NULL;
+	tu_pg_cluster_stop();
 	return failed;
 }
 
