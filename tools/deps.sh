@@ -16,7 +16,7 @@ libopendkim-dev libpsl-dev publicsuffix libarchive-dev libpq-dev"
 TEST="libcmocka-dev clang libclang-rt-dev sqlite3 valgrind postfix swaks
 libnet-ssleay-perl libio-socket-ssl-perl miltertest curl python3 time openssl
 mawk iproute2 procps mount systemd chromium
-python3-dkim python3-nacl dnsmasq-base unbound postgresql-15"
+python3-dkim python3-nacl dnsmasq-base unbound postgresql-15 postgresql-client-15"
 
 # TOOLS: "command:package" - each command the tests call and where it
 # comes from, checked after installing (a missing one names its package)
@@ -28,7 +28,8 @@ openssl:openssl awk:mawk ss:iproute2 pgrep:procps ps:procps mount:mount
 umount:mount setpriv:util-linux script:bsdutils systemd-analyze:systemd
 chromium:chromium dnsmasq:dnsmasq-base unbound:unbound
 /usr/lib/postgresql/15/bin/initdb:postgresql-15
-/usr/lib/postgresql/15/bin/pg_ctl:postgresql-15"
+/usr/lib/postgresql/15/bin/pg_ctl:postgresql-15 psql:postgresql-client-15
+runuser:util-linux /usr/lib/postgresql/15/bin/pg_basebackup:postgresql-client-15"
 
 case "${1:-all}" in
 build) want="$BUILD" tools="$TOOLS_BUILD" ;;
