@@ -119,6 +119,12 @@ check_eq "the answers hold a DKIM pass" 1 "$(sed -n \
 
 migrate_to "sqlite:$T/copy.db"
 
+# --- into PostgreSQL: a cluster of this test's own ------------------------------
+. "$TOP/tests/pg/lib.sh"
+trap 'pg_stop; rm -rf "$T"' EXIT
+pg_start
+migrate_to "$pg_uri"
+
 # --- a report that no longer parses: named, the rest copied -------------------
 cp "$src" "$T/bad.db"
 sql "$T/bad.db" "UPDATE reports SET raw_json = '{\"organization-name\": 1}' WHERE id = 5"
