@@ -97,9 +97,6 @@ struct json_object *tr_table_json_row(const struct tr_table *t, size_t i);
 /* tr_format_parse - "table", "json" or "csv"; -1 for anything else */
 int tr_format_parse(const char *s, enum tr_format *f);
 
-/* tr_utf8_width - terminal columns of s[0..len) as tr_table_write shows it */
-size_t tr_utf8_width(const char *s, size_t len);
-
 /* tr_json_string - a json-c string of s[0..len) with invalid UTF-8
  * replaced by U+FFFD (new reference, NULL when out of memory) */
 struct json_object *tr_json_string(const char *s, size_t len);
