@@ -226,6 +226,27 @@ tr_table_col_index(const struct tr_table *t, const char *name)
 	return -1;
 }
 
+/* tr_table_text_at - the text of column name in row r, or NULL */
+const char *
+tr_table_text_at(const struct tr_table *t, size_t r, const char *name)
+{
+	int c = tr_table_col_index(t, name);
+
+	return c >= 0 ? tr_table_cell_text(t, r, (size_t)c) : NULL;
+}
+
+/* tr_table_int_at - the integer of column name in row r, or 0 */
+int64_t
+tr_table_int_at(const struct tr_table *t, size_t r, const char *name)
+{
+	int c = tr_table_col_index(t, name);
+	int64_t v = 0;
+
+	if (c >= 0)
+		tr_table_cell_int(t, r, (size_t)c, &v);
+	return v;
+}
+
 /* tr_table_drop_last - forget the last row */
 void
 tr_table_drop_last(struct tr_table *t)
