@@ -74,18 +74,10 @@ if ! postfix -c "$T/conf" start > "$T/postfix-start" 2>&1; then
 	exit 1
 fi
 
-cat > "$T/tlsrptd.conf" <<EOF
-database = $db
-# unsigned and third-party corpus mail: DKIM has its own test (dkim.sh)
-dkim = off
-log = $tlog
-log_level = info
-rua = tlsrpt@localhost, @tlsrpt.test
-milter_socket = unix:$T/run/milter.sock
-user = $RUN_AS
-group = postfix
-shutdown_timeout = 20
-EOF
+write_conf "$T/tlsrptd.conf" "log_level = info" \
+    "rua = tlsrpt@localhost, @tlsrpt.test" \
+    "milter_socket = unix:$T/run/milter.sock" "user = $RUN_AS" \
+    "group = postfix" "shutdown_timeout = 20"
 
 # start_tlsrptd - run the daemon in the background until it is up
 start_tlsrptd() {
