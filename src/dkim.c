@@ -281,6 +281,25 @@ set_cause(struct tr_dkim_result *r, enum tr_dkim_cause c, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* pass_if - the last checks of a verified signature r: no l= tag
+ * (has_l), and its d= aligned with the From domain (is_aligned); then it
+ * passes, else r says which check failed */
+static void
+pass_if(struct tr_dkim_result *r, int has_l, int is_aligned,
+    const char *from_domain)
+{
+	if (has_l)
+		set_cause(r, TR_DKIM_LENGTH_TAG, "signature d=%s s=%s uses l= "
+		    "(RFC 8460 section 3 forbids it)", r->domain, r->selector);
+	else if (!is_aligned)
+		set_cause(r, TR_DKIM_NOT_ALIGNED, "signature d=%s is not "
+		    "aligned with the From domain %s", r->domain, from_domain);
+	else {
+		r->status = TR_DKIM_PASS;
+		r->cause = TR_DKIM_OK;
+	}
+}
+
 /* judge - one signature's verdict into r (domain, selector, cause) */
 static void
 judge(struct tr_dkim *v, DKIM *dkim, DKIM_SIGINFO *sig,
@@ -290,7 +309,7 @@ judge(struct tr_dkim *v, DKIM *dkim, DKIM_SIGINFO *sig,
 	const struct sigkey *k = NULL;
 	const char *d, *s, *a, *h;
 	unsigned flags = dkim_sig_getflags(sig);
-	int e = dkim_sig_geterror(sig), bh = dkim_sig_getbh(sig);
+	int e = dkim_sig_geterror(sig), bh = dkim_sig_getbh(sig), has_l;
 	unsigned i;
 
 	memset(r, 0, sizeof(*r));
@@ -329,18 +348,9 @@ judge(struct tr_dkim *v, DKIM *dkim, DKIM_SIGINFO *sig,
 		set_cause(r, TR_DKIM_BODY_HASH, "body hash mismatch "
 		    "(d=%s s=%s)", r->domain, r->selector);
 	else if ((flags & DKIM_SIGFLAG_PASSED) && bh == DKIM_SIGBH_MATCH) {
-		if (dkim_sig_gettagvalue(sig, 0, (u_char *)"l") != NULL)
-			set_cause(r, TR_DKIM_LENGTH_TAG, "signature d=%s s=%s "
-			    "uses l= (RFC 8460 section 3 forbids it)",
-			    r->domain, r->selector);
-		else if (!aligned(v, r->domain, from_domain))
-			set_cause(r, TR_DKIM_NOT_ALIGNED, "signature d=%s is "
-			    "not aligned with the From domain %s", r->domain,
-			    from_domain);
-		else {
-			r->status = TR_DKIM_PASS;
-			r->cause = TR_DKIM_OK;
-		}
+		has_l = dkim_sig_gettagvalue(sig, 0, (u_char *)"l") != NULL;
+		pass_if(r, has_l, !has_l && aligned(v, r->domain,
+		    from_domain), from_domain);
 	} else if (e == DKIM_SIGERROR_BADSIG || e == DKIM_SIGERROR_OK)
 		set_cause(r, TR_DKIM_BAD_SIGNATURE, "signature d=%s s=%s does "
 		    "not verify (signed headers changed or forged)",
@@ -389,18 +399,8 @@ authres_pass(const unsigned char *msg, size_t len,
 	    tr_dkim_tags_get(sig, "s", tag, sizeof(tag)) == 0)
 		snprintf(cand->selector, sizeof(cand->selector), "%.*s",
 		    (int)sizeof(cand->selector) - 1, tag);
-	if (tr_dkim_tags_get(sig, "l", tag, sizeof(tag)) == 0)
-		set_cause(cand, TR_DKIM_LENGTH_TAG, "signature d=%s s=%s uses l= "
-		    "(RFC 8460 section 3 forbids it)", cand->domain,
-		    cand->selector);
-	else if (!a)
-		set_cause(cand, TR_DKIM_NOT_ALIGNED, "signature d=%s is not "
-		    "aligned with the From domain %s", cand->domain,
-		    from_domain);
-	else {
-		cand->status = TR_DKIM_PASS;
-		cand->cause = TR_DKIM_OK;
-	}
+	pass_if(cand, tr_dkim_tags_get(sig, "l", tag, sizeof(tag)) == 0, a,
+	    from_domain);
 }
 
 /* authres_candidate - the verdict of one dkim result r of ar into cand;
