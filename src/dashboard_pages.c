@@ -18,7 +18,7 @@
 #define SILENT_MIN_DAYS	3	/* a usual sender reported on this many days */
 #define SILENT_GAP_DAYS	3	/* ... and has been silent this long */
 
-/* ---- stylesheet ----------------------------------------------------------- */
+/* ---- stylesheet ------------------------------------------------------- */
 
 static const char css[] =
     "body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#222;"
@@ -69,7 +69,7 @@ list_limit(const struct tr_dash_params *p, size_t dflt)
 	return (p->given & TR_DP_LIMIT) ? p->limit : dflt;
 }
 
-/* ---- overview ------------------------------------------------------------ */
+/* ---- overview --------------------------------------------------------- */
 
 /* alerts_of - the alerts column for domain, 0 when none */
 static int64_t
@@ -266,7 +266,7 @@ fail:
 	tr_table_free(ov.silent);
 }
 
-/* ---- domain -------------------------------------------------------------- */
+/* ---- domain ----------------------------------------------------------- */
 
 
 /* card - one headline figure */
