@@ -3,6 +3,7 @@
 #define TR_BUDGET_H
 
 #include <stddef.h>
+#include <time.h>
 
 /*
  * One budget for the bytes of every message between its first byte and
@@ -43,5 +44,10 @@ size_t tr_budget_max(const struct tr_budget *b);
  * the budget, for the metrics and the log */
 unsigned long tr_budget_refusals(const struct tr_budget *b);
 void tr_budget_note_refusal(struct tr_budget *b);
+
+/* tr_budget_refusal_to_log - count one refusal; 1 when the caller should
+ * log it, at most once a second (*last_log: the caller's last time, 0 at
+ * first), else 0 */
+int tr_budget_refusal_to_log(struct tr_budget *b, time_t *last_log);
 
 #endif

@@ -26,4 +26,16 @@ void tr_qp_decode(const char *in, size_t len, unsigned char *out,
 /* tr_hexval - value of a hex digit in either case, or -1 */
 int tr_hexval(unsigned char c);
 
+/*
+ * tr_cte_decode - body[0..n) with the Content-Transfer-Encoding token
+ * tok[0..toklen) (any case; toklen 0: none) removed, in a new
+ * NUL-terminated buffer *out of *outlen bytes (the caller frees it).
+ * base64 and quoted-printable are decoded; 7bit, 8bit, binary, none and
+ * any other token are taken as they are, *unknown = 1 for another token.
+ * TR_OK, else TR_ERR_NOMEM or base64's TR_ERR_ENCODING with err.
+ */
+enum tr_err tr_cte_decode(const char *tok, size_t toklen, const char *body,
+    size_t n, unsigned char **out, size_t *outlen, int *unknown,
+    struct tr_error *err);
+
 #endif

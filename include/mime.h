@@ -6,24 +6,9 @@
 
 #include "error.h"
 #include "limits.h"
+#include "mime_kind.h"
+#include "msgmeta.h"
 #include "notes.h"
-
-/* Header values worth keeping; unfolded, RFC 2047 words left as sent,
- * NULL when absent. */
-struct tr_msgmeta {
-	char *message_id;
-	char *from;
-	char *date;
-	char *subject;
-	char *report_domain;	/* TLS-Report-Domain */
-	char *report_submitter;	/* TLS-Report-Submitter */
-};
-
-enum tr_payload {
-	TR_PAYLOAD_JSON,	/* the report JSON itself */
-	TR_PAYLOAD_GZIP,	/* gzip of the report JSON */
-	TR_PAYLOAD_ZIP,		/* zip archive holding a .json */
-};
 
 /* One report part, transfer encoding removed (still compressed if it was);
  * data[len] is always a NUL byte (not counted). */
@@ -57,11 +42,5 @@ enum tr_err tr_mime_extract(const unsigned char *msg, size_t len,
 
 /* tr_mime_result_free - release everything in r and zero it */
 void tr_mime_result_free(struct tr_mime_result *r);
-
-/* tr_payload_sniff - GZIP (1f 8b), ZIP (PK 03 04), else JSON */
-enum tr_payload tr_payload_sniff(const unsigned char *d, size_t n);
-
-/* tr_msgmeta_free - release the strings of m and zero it */
-void tr_msgmeta_free(struct tr_msgmeta *m);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 
+#include "arena.h"
 #include "error.h"
 #include "limits.h"
 #include "report.h"
@@ -23,15 +24,6 @@
 #define TR_RF_DEPTH	8	/* path segments kept; a report needs 4 */
 #define TR_RF_NOINDEX	SIZE_MAX	/* a segment that is a name only */
 #define TR_RF_QUOTE_MAX	64	/* bytes of a value quoted in a message */
-
-/* Bump allocator for everything a report owns besides the json-c tree. */
-struct tr_arena_chunk;
-struct tr_arena {
-	char *p;			/* next free byte */
-	size_t left;
-	struct tr_arena_chunk *chunks;	/* malloc'ed overflow, freed at once */
-	size_t next_size;
-};
 
 /* One step of a JSON path: "name", "name[index]", or "[index]" when name
  * is "". Kept as parts, it is only written out for an error or a note. */
@@ -66,18 +58,6 @@ enum tr_rf_list {
 	TR_RF_POLICY_STRING,
 	TR_RF_MX_HOST
 };
-
-/* tr_arena_init - start an arena on a caller-provided first block */
-void tr_arena_init(struct tr_arena *a, void *block, size_t size);
-
-/* tr_arena_alloc - n bytes aligned for any type, or NULL when out of memory */
-void *tr_arena_alloc(struct tr_arena *a, size_t n);
-
-/* tr_arena_strndup - NUL-terminated copy of n bytes, or NULL */
-char *tr_arena_strndup(struct tr_arena *a, const char *s, size_t n);
-
-/* tr_arena_free - release the overflow chunks (not the first block) */
-void tr_arena_free(struct tr_arena *a);
 
 /* tr_rf_push - append "name" or "name[index]" (index TR_RF_NOINDEX: none)
  * to the path; name must outlive the push. Returns a mark for tr_rf_pop. */

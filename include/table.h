@@ -67,6 +67,15 @@ int tr_table_cell_num(const struct tr_table *t, size_t row, size_t col,
 /* tr_table_col_index - the index of the column called name, -1 if none */
 int tr_table_col_index(const struct tr_table *t, const char *name);
 
+/* tr_table_text_at - the text of the column called name in row r; NULL
+ * when there is no such column or the cell is not text */
+const char *tr_table_text_at(const struct tr_table *t, size_t r,
+    const char *name);
+
+/* tr_table_int_at - the integer of the column called name in row r; 0 when
+ * there is no such column or the cell is not an integer */
+int64_t tr_table_int_at(const struct tr_table *t, size_t r, const char *name);
+
 /* tr_table_drop_last - forget the last row (a query's one-too-many probe) */
 void tr_table_drop_last(struct tr_table *t);
 
@@ -96,9 +105,6 @@ struct json_object *tr_table_json_row(const struct tr_table *t, size_t i);
 
 /* tr_format_parse - "table", "json" or "csv"; -1 for anything else */
 int tr_format_parse(const char *s, enum tr_format *f);
-
-/* tr_utf8_width - terminal columns of s[0..len) as tr_table_write shows it */
-size_t tr_utf8_width(const char *s, size_t len);
 
 /* tr_json_string - a json-c string of s[0..len) with invalid UTF-8
  * replaced by U+FFFD (new reference, NULL when out of memory) */

@@ -19,21 +19,11 @@
 
 #include "accept.h"
 #include "admin_http.h"
-#include "listen.h"
+#include "http_listeners.h"
 #include "log.h"
 
-#define MAX_ADDRS	16	/* more than anyone lists in metrics_listen */
-
-struct listener {
-	int fd;
-	char *addr;			/* as configured, for messages */
-	char *unix_path;		/* to remove on free, or NULL */
-	struct evconnlistener *lev;	/* once started; evhttp owns it */
-};
-
 struct tr_admin_http {
-	struct listener l[MAX_ADDRS];
-	size_t n;
+	struct tr_hl ls;		/* the listening sockets */
 	struct evhttp *http;
 	struct tr_accept *acc;		/* the accept back-off */
 	struct tr_stats *stats;
@@ -46,46 +36,17 @@ tr_admin_http_listen(const struct tr_strlist *addrs, uid_t uid, gid_t gid,
     struct tr_error *err)
 {
 	struct tr_admin_http *h;
-	struct listener *l;
-	const char *a;
-	size_t i;
 
-	if (addrs->n > MAX_ADDRS) {
-		tr_error_set(err, TR_ERR_IO, "metrics_listen: at most %d "
-		    "addresses", MAX_ADDRS);
-		return NULL;
-	}
 	if ((h = calloc(1, sizeof(*h))) == NULL) {
 		tr_error_set(err, TR_ERR_NOMEM, "metrics_listen: out of memory");
 		return NULL;
 	}
-	for (i = 0; i < addrs->n; i++) {
-		a = addrs->v[i];
-		l = &h->l[h->n];
-		if ((l->addr = strdup(a)) == NULL) {
-			tr_error_set(err, TR_ERR_NOMEM, "out of memory");
-			goto fail;
-		}
-		if ((l->fd = tr_listen_open(a, TR_ADMIN_BACKLOG, uid, gid,
-		    err)) == -1) {
-			tr_error_prefix(err, "metrics_listen");
-			free(l->addr);
-			goto fail;
-		}
-		if (tr_listen_unix_path(a) != NULL &&
-		    (l->unix_path = strdup(tr_listen_unix_path(a))) == NULL) {
-			tr_error_set(err, TR_ERR_NOMEM, "out of memory");
-			close(l->fd);
-			unlink(tr_listen_unix_path(a));
-			free(l->addr);
-			goto fail;
-		}
-		h->n++;
+	if (tr_hl_bind(&h->ls, addrs, "metrics_listen", TR_ADMIN_BACKLOG, uid,
+	    gid, err) == -1) {
+		free(h);
+		return NULL;
 	}
 	return h;
-fail:
-	tr_admin_http_free(h);
-	return NULL;
 }
 
 /* reply - a short plain-text answer */
@@ -182,9 +143,6 @@ int
 tr_admin_http_start(struct tr_admin_http *h, struct event_base *base,
     struct tr_stats *s, struct tr_daemon *d)
 {
-	struct evhttp_bound_socket *bs;
-	size_t i;
-
 	h->stats = s;
 	h->d = d;
 	if ((h->http = evhttp_new(base)) == NULL ||
@@ -196,40 +154,21 @@ tr_admin_http_start(struct tr_admin_http *h, struct event_base *base,
 	evhttp_set_timeout(h->http, TR_ADMIN_TIMEOUT);
 	evhttp_set_max_headers_size(h->http, TR_ADMIN_MAX_HEADERS);
 	evhttp_set_max_body_size(h->http, TR_ADMIN_MAX_BODY);
-	/* every method reaches the handler, which answers 405 (evhttp's own
-	 * answer to a method not allowed is 501) */
-	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
-	    EVHTTP_REQ_PATCH);
+	/* every method reaches the handler, which answers 405 */
+	tr_hl_every_method(h->http);
 	evhttp_set_gencb(h->http, tr_admin_http_handle, h);
-	for (i = 0; i < h->n; i++) {
-		if ((bs = tr_accept_evhttp(h->acc, h->http, &h->l[i].fd,
-		    h->l[i].addr)) == NULL)
-			return -1;
-		h->l[i].lev = evhttp_bound_socket_get_listener(bs);
-	}
-	return 0;
+	return tr_hl_attach(&h->ls, h->acc, h->http);
 }
 
 /* tr_admin_http_free - close everything, remove the unix sockets */
 void
 tr_admin_http_free(struct tr_admin_http *h)
 {
-	size_t i;
-
 	if (h == NULL)
 		return;
 	if (h->http != NULL)
 		evhttp_free(h->http);
 	tr_accept_free(h->acc);
-	for (i = 0; i < h->n; i++) {
-		if (h->l[i].fd != -1)
-			close(h->l[i].fd);
-		if (h->l[i].unix_path != NULL)
-			unlink(h->l[i].unix_path);
-		free(h->l[i].unix_path);
-		free(h->l[i].addr);
-	}
+	tr_hl_close(&h->ls);
 	free(h);
 }

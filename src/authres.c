@@ -145,6 +145,105 @@ bad(struct tr_error *err, const struct cur *c, const char *start,
 	    "at byte %zu", what, (size_t)(c->p - start));
 }
 
+/* parse_head - the authserv-id (the same as out's, if out has one) and an
+ * authres-version: NULL, or what was wrong */
+static const char *
+parse_head(struct cur *c, struct tr_authres *out)
+{
+	char id[TR_AUTHRES_NAME_MAX];
+
+	if (skip_cfws(c) == -1)
+		return "unclosed comment";
+	if (get_value(c, id, sizeof(id), 1, 0) == -1)
+		return "no authserv-id";
+	if (out->authserv_id[0] != '\0' &&
+	    strcasecmp(out->authserv_id, id) != 0)
+		return "another authserv-id";
+	snprintf(out->authserv_id, sizeof(out->authserv_id), "%s", id);
+	if (skip_cfws(c) == -1)
+		return "unclosed comment";
+	/* an authres-version: digits */
+	if (c->p < c->end && isdigit((unsigned char)*c->p)) {
+		while (c->p < c->end && isdigit((unsigned char)*c->p))
+			c->p++;
+		if (skip_cfws(c) == -1)
+			return "unclosed comment";
+	}
+	return c->p >= c->end ? "no result" : NULL;
+}
+
+/* parse_props - the reasonspec and propspecs of r up to the next ";":
+ * NULL, or what was wrong */
+static const char *
+parse_props(struct cur *c, struct tr_authres_result *r)
+{
+	char ptype[32], prop[32], val[TR_AUTHRES_NAME_MAX], *dot;
+
+	for (;;) {
+		if (skip_cfws(c) == -1)
+			return "unclosed comment";
+		if (c->p >= c->end || *c->p == ';')
+			return NULL;
+		if (get_value(c, ptype, sizeof(ptype), 1, 0) == -1)
+			return "expected a property";
+		if (strcmp(ptype, "reason") == 0) {
+			if (expect(c, '=') == -1 || skip_cfws(c) == -1 ||
+			    get_value(c, val, sizeof(val), 0, 0) == -1)
+				return "bad reason";
+			continue;
+		}
+		if (expect(c, '.') == -1) {
+			/* a "." inside the token: ptype.property */
+			if ((dot = strchr(ptype, '.')) == NULL)
+				return "expected ptype.property";
+			*dot = '\0';
+			snprintf(prop, sizeof(prop), "%s", dot + 1);
+		} else if (skip_cfws(c) == -1 ||
+		    get_value(c, prop, sizeof(prop), 1, 0) == -1)
+			return "no property";
+		if (expect(c, '=') == -1 || skip_cfws(c) == -1 ||
+		    get_value(c, val, sizeof(val), 0, 1) == -1)
+			return "no property value";
+		set_prop(r, ptype, prop, val);
+	}
+}
+
+/* parse_result - one resinfo after its ";": method, result, properties
+ * into r (*none for a lone "none"): NULL, or what was wrong */
+static const char *
+parse_result(struct cur *c, struct tr_authres_result *r, int *none)
+{
+	char word[TR_AUTHRES_NAME_MAX];
+	const char *save;
+
+	*none = 0;
+	memset(r, 0, sizeof(*r));
+	if (get_value(c, r->method, sizeof(r->method), 1, 0) == -1)
+		return "no method";
+	save = c->p;
+	if (skip_cfws(c) == -1)
+		return "unclosed comment";
+	if (c->p >= c->end || *c->p == ';') {
+		if (strcmp(r->method, "none") != 0)
+			return "method without a result";
+		*none = 1;
+		return NULL;
+	}
+	c->p = save;
+	if (expect(c, '/') == 0) {	/* method-version */
+		if (skip_cfws(c) == -1 ||
+		    get_value(c, word, sizeof(word), 1, 0) == -1)
+			return "no method version";
+	} else
+		c->p = save;
+	if (expect(c, '=') == -1)
+		return "expected \"=\" after the method";
+	if (skip_cfws(c) == -1 ||
+	    get_value(c, r->result, sizeof(r->result), 1, 0) == -1)
+		return "no result";
+	return parse_props(c, r);
+}
+
 /* tr_authres_parse - authserv-id, then each resinfo */
 enum tr_err
 tr_authres_parse(const char *v, size_t len, struct tr_authres *out,
@@ -152,29 +251,11 @@ tr_authres_parse(const char *v, size_t len, struct tr_authres *out,
 {
 	struct cur c = { v, v + len };
 	struct tr_authres_result r;
-	char id[TR_AUTHRES_NAME_MAX], word[TR_AUTHRES_NAME_MAX];
-	char ptype[32], prop[32], val[TR_AUTHRES_NAME_MAX];
-	const char *save;
+	const char *why;
+	int none;
 
-	if (skip_cfws(&c) == -1)
-		return bad(err, &c, v, "unclosed comment");
-	if (get_value(&c, id, sizeof(id), 1, 0) == -1)
-		return bad(err, &c, v, "no authserv-id");
-	if (out->authserv_id[0] != '\0' &&
-	    strcasecmp(out->authserv_id, id) != 0)
-		return bad(err, &c, v, "another authserv-id");
-	snprintf(out->authserv_id, sizeof(out->authserv_id), "%s", id);
-	if (skip_cfws(&c) == -1)
-		return bad(err, &c, v, "unclosed comment");
-	/* an authres-version: digits */
-	if (c.p < c.end && isdigit((unsigned char)*c.p)) {
-		while (c.p < c.end && isdigit((unsigned char)*c.p))
-			c.p++;
-		if (skip_cfws(&c) == -1)
-			return bad(err, &c, v, "unclosed comment");
-	}
-	if (c.p >= c.end)
-		return bad(err, &c, v, "no result");
+	if ((why = parse_head(&c, out)) != NULL)
+		return bad(err, &c, v, why);
 	while (c.p < c.end) {
 		if (expect(&c, ';') == -1)
 			return bad(err, &c, v, "expected \";\"");
@@ -182,65 +263,11 @@ tr_authres_parse(const char *v, size_t len, struct tr_authres *out,
 			return bad(err, &c, v, "unclosed comment");
 		if (c.p >= c.end)
 			break;		/* a trailing ";" is common enough */
-		memset(&r, 0, sizeof(r));
-		if (get_value(&c, r.method, sizeof(r.method), 1, 0) == -1)
-			return bad(err, &c, v, "no method");
-		save = c.p;
-		if (skip_cfws(&c) == -1)
-			return bad(err, &c, v, "unclosed comment");
-		if (c.p >= c.end || *c.p == ';') {
-			if (strcmp(r.method, "none") != 0)
-				return bad(err, &c, v, "method without a "
-				    "result");
+		if ((why = parse_result(&c, &r, &none)) != NULL)
+			return bad(err, &c, v, why);
+		if (none)
 			out->none = 1;
-			continue;
-		}
-		c.p = save;
-		if (expect(&c, '/') == 0) {	/* method-version */
-			if (skip_cfws(&c) == -1 ||
-			    get_value(&c, word, sizeof(word), 1, 0) == -1)
-				return bad(err, &c, v, "no method version");
-		} else
-			c.p = save;
-		if (expect(&c, '=') == -1)
-			return bad(err, &c, v, "expected \"=\" after the "
-			    "method");
-		if (skip_cfws(&c) == -1 ||
-		    get_value(&c, r.result, sizeof(r.result), 1, 0) == -1)
-			return bad(err, &c, v, "no result");
-		/* reasonspec and propspecs up to the next ";" */
-		for (;;) {
-			if (skip_cfws(&c) == -1)
-				return bad(err, &c, v, "unclosed comment");
-			if (c.p >= c.end || *c.p == ';')
-				break;
-			if (get_value(&c, ptype, sizeof(ptype), 1, 0) == -1)
-				return bad(err, &c, v, "expected a property");
-			if (strcmp(ptype, "reason") == 0) {
-				if (expect(&c, '=') == -1 ||
-				    skip_cfws(&c) == -1 ||
-				    get_value(&c, val, sizeof(val), 0, 0) == -1)
-					return bad(err, &c, v, "bad reason");
-				continue;
-			}
-			if (expect(&c, '.') == -1) {
-				/* a "." inside the token: ptype.property */
-				char *dot = strchr(ptype, '.');
-
-				if (dot == NULL)
-					return bad(err, &c, v, "expected "
-					    "ptype.property");
-				*dot = '\0';
-				snprintf(prop, sizeof(prop), "%s", dot + 1);
-			} else if (skip_cfws(&c) == -1 ||
-			    get_value(&c, prop, sizeof(prop), 1, 0) == -1)
-				return bad(err, &c, v, "no property");
-			if (expect(&c, '=') == -1 || skip_cfws(&c) == -1 ||
-			    get_value(&c, val, sizeof(val), 0, 1) == -1)
-				return bad(err, &c, v, "no property value");
-			set_prop(&r, ptype, prop, val);
-		}
-		if (out->n < TR_AUTHRES_MAX)
+		else if (out->n < TR_AUTHRES_MAX)
 			out->res[out->n++] = r;
 		else
 			out->dropped++;

@@ -99,3 +99,16 @@ tr_budget_note_refusal(struct tr_budget *b)
 {
 	atomic_fetch_add_explicit(&b->refusals, 1, memory_order_relaxed);
 }
+
+/* tr_budget_refusal_to_log - count a refusal; whether to log it now */
+int
+tr_budget_refusal_to_log(struct tr_budget *b, time_t *last_log)
+{
+	time_t now = time(NULL);
+
+	tr_budget_note_refusal(b);
+	if (now == *last_log)
+		return 0;
+	*last_log = now;
+	return 1;
+}

@@ -37,59 +37,62 @@ static const struct option dash_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* cmd_dashboard - tlsrptd dashboard [--db PATH | -c FILE] [--listen ADDR] */
-static int
-cmd_dashboard(int argc, char **argv)
-{
+/* The command line of one run. */
+struct dash_args {
 	struct tr_cmd_db db;
-	struct tr_store *st = NULL;
-	struct tr_dashboard *h = NULL;
-	struct event_base *base = NULL;
-	struct event *sigint = NULL, *sigterm = NULL;
-	struct tr_strlist one;
-	const struct tr_strlist *addrs;
-	const char *cert = NULL, *key = NULL, *users = NULL;
-	struct tr_dash_auth *auth = NULL;
-	char *listen_addr = NULL;
-	struct tr_error err;
-	SSL_CTX *ssl = NULL;
-	unsigned query_s = 0;
-	size_t i;
-	int ch, rc;
+	const char *cert, *key, *users;
+	char *listen_addr;
+	unsigned query_s;		/* --query-timeout, 0: not given */
+};
+
+/* query_seconds - --query-timeout's value into *out; 0, or -1 (said) */
+static int
+query_seconds(const char *arg, unsigned *out)
+{
+	unsigned long v;
 	char *end;
 
-	memset(&db, 0, sizeof(db));
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || v < 1 || v > 600) {
+		fprintf(stderr, "tlsrptd dashboard: --query-timeout: seconds "
+		    "from 1 to 600, not \"%s\"\n", arg);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* dash_parse - the options into a: -1 to go on, else the exit status */
+static int
+dash_parse(int argc, char **argv, struct dash_args *a)
+{
+	int ch;
+
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:h", dash_opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
-			db.db = optarg;
+			a->db.db = optarg;
 			break;
 		case 'c':
-			db.config = optarg;
+			a->db.config = optarg;
 			break;
 		case 'l':
-			listen_addr = optarg;
+			a->listen_addr = optarg;
 			break;
 		case 'C':
-			cert = optarg;
+			a->cert = optarg;
 			break;
 		case 'K':
-			key = optarg;
+			a->key = optarg;
 			break;
 		case 'u':
-			users = optarg;
+			a->users = optarg;
 			break;
 		case 'q':
-			errno = 0;
-			query_s = (unsigned)strtoul(optarg, &end, 10);
-			if (errno != 0 || end == optarg || *end != '\0' ||
-			    query_s < 1 || query_s > 600) {
-				fprintf(stderr, "tlsrptd dashboard: "
-				    "--query-timeout: seconds from 1 to 600, "
-				    "not \"%s\"\n", optarg);
+			if (query_seconds(optarg, &a->query_s) == -1)
 				return tr_cmd_usage(&tr_cmd_dashboard);
-			}
 			break;
 		case 'h':
 			return tr_cmd_help(&tr_cmd_dashboard);
@@ -99,82 +102,127 @@ cmd_dashboard(int argc, char **argv)
 	}
 	if (optind != argc)
 		return tr_cmd_usage(&tr_cmd_dashboard);
-	if ((cert == NULL) != (key == NULL)) {
+	if ((a->cert == NULL) != (a->key == NULL)) {
 		fprintf(stderr, "tlsrptd dashboard: --tls-cert and --tls-key go "
 		    "together\n");
 		return tr_cmd_usage(&tr_cmd_dashboard);
 	}
-	if ((rc = tr_cmd_db_open("dashboard", &db, TR_STORE_READONLY, &st)) !=
-	    TR_EXIT_OK) {
-		tr_cmd_db_free(&db);
-		return rc;
-	}
-	/* the address: --listen, else the configuration's, else loopback */
-	one.n = 1;
-	one.v = &listen_addr;
-	addrs = &one;
-	if (listen_addr == NULL && db.have_cfg && db.cfg.dashboard_listen.n > 0)
-		addrs = &db.cfg.dashboard_listen;
-	else if (listen_addr == NULL)
-		listen_addr = DEFAULT_LISTEN;
-	if (cert == NULL && db.have_cfg && db.cfg.dashboard_tls) {
-		cert = db.cfg.tls_certificate;
-		key = db.cfg.tls_key;
-	}
-	if (users == NULL && db.have_cfg)
-		users = db.cfg.dashboard_users;
-	rc = TR_EXIT_IOERR;
-	if (users != NULL && (auth = tr_dash_auth_load(users, &err)) == NULL) {
-		fprintf(stderr, "tlsrptd dashboard: %s\n", err.msg);
-		rc = err.code == TR_ERR_IO ? TR_EXIT_IOERR : TR_EXIT_CONFIG;
-		goto out;
-	}
-	if (cert != NULL && (ssl = tr_tls_server_ctx(cert, key, &err)) ==
-	    NULL) {
-		fprintf(stderr, "tlsrptd dashboard: %s\n", err.msg);
-		goto out;
-	}
-	if ((h = tr_dashboard_listen(addrs, (uid_t)-1, (gid_t)-1, &err)) ==
-	    NULL) {
-		fprintf(stderr, "tlsrptd dashboard: %s\n", err.msg);
-		goto out;
-	}
-	if (query_s == 0 && db.have_cfg)
-		query_s = db.cfg.dashboard_query_timeout;
-	tr_dashboard_set_query_ms(h, query_s * 1000);
-	rc = TR_EXIT_SOFTWARE;
-	if ((base = event_base_new()) == NULL ||
-	    (sigint = evsignal_new(base, SIGINT, on_signal, base)) == NULL ||
-	    (sigterm = evsignal_new(base, SIGTERM, on_signal, base)) == NULL ||
-	    evsignal_add(sigint, NULL) == -1 ||
-	    evsignal_add(sigterm, NULL) == -1 ||
-	    tr_dashboard_start(h, base, st, ssl, auth) == -1) {
+	return -1;
+}
+
+/* The event loop and its stop signals. */
+struct loop {
+	struct event_base *base;
+	struct event *sigint, *sigterm;
+};
+
+/* loop_free - the signal events, then the base */
+static void
+loop_free(struct loop *lp)
+{
+	if (lp->sigint != NULL)
+		event_free(lp->sigint);
+	if (lp->sigterm != NULL)
+		event_free(lp->sigterm);
+	if (lp->base != NULL)
+		event_base_free(lp->base);
+}
+
+/* serve - the dashboard h on a new loop until SIGINT or SIGTERM, after
+ * saying where; the exit status */
+static int
+serve(struct loop *lp, struct tr_dashboard *h, struct tr_store *st,
+    SSL_CTX *ssl, struct tr_dash_auth *auth, const char *path,
+    const struct tr_strlist *addrs)
+{
+	size_t i;
+
+	if ((lp->base = event_base_new()) == NULL ||
+	    (lp->sigint = evsignal_new(lp->base, SIGINT, on_signal,
+	    lp->base)) == NULL ||
+	    (lp->sigterm = evsignal_new(lp->base, SIGTERM, on_signal,
+	    lp->base)) == NULL ||
+	    evsignal_add(lp->sigint, NULL) == -1 ||
+	    evsignal_add(lp->sigterm, NULL) == -1 ||
+	    tr_dashboard_start(h, lp->base, st, ssl, auth) == -1) {
 		fprintf(stderr, "tlsrptd dashboard: cannot set up the event "
 		    "loop\n");
-		goto out;
+		return TR_EXIT_SOFTWARE;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < addrs->n; i++)
 		fprintf(stderr, "tlsrptd dashboard: %s on %s%s%s (read-only; "
-		    "Ctrl-C stops)\n", db.path, strncmp(addrs->v[i], "unix:",
+		    "Ctrl-C stops)\n", path, strncmp(addrs->v[i], "unix:",
 		    5) == 0 ? "" : ssl != NULL ? "https://" : "http://",
 		    addrs->v[i], strncmp(addrs->v[i], "unix:", 5) == 0 ? "" :
 		    "/");
 	fflush(stderr);
-	rc = event_base_dispatch(base) == -1 ? TR_EXIT_SOFTWARE : TR_EXIT_OK;
-out:
+	return event_base_dispatch(lp->base) == -1 ? TR_EXIT_SOFTWARE :
+	    TR_EXIT_OK;
+}
+
+/* cmd_dashboard - tlsrptd dashboard [options] */
+static int
+cmd_dashboard(int argc, char **argv)
+{
+	struct dash_args a;
+	struct tr_store *st = NULL;
+	struct tr_dashboard *h = NULL;
+	struct loop lp = { NULL, NULL, NULL };
+	struct tr_strlist one;
+	const struct tr_strlist *addrs;
+	struct tr_dash_auth *auth = NULL;
+	struct tr_error err;
+	SSL_CTX *ssl = NULL;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	if ((rc = dash_parse(argc, argv, &a)) != -1)
+		return rc;
+	if ((rc = tr_cmd_db_open("dashboard", &a.db, TR_STORE_READONLY,
+	    &st)) != TR_EXIT_OK) {
+		tr_cmd_db_free(&a.db);
+		return rc;
+	}
+	/* the address: --listen, else the configuration's, else loopback */
+	one.n = 1;
+	one.v = &a.listen_addr;
+	addrs = &one;
+	if (a.listen_addr == NULL && a.db.have_cfg &&
+	    a.db.cfg.dashboard_listen.n > 0)
+		addrs = &a.db.cfg.dashboard_listen;
+	else if (a.listen_addr == NULL)
+		a.listen_addr = DEFAULT_LISTEN;
+	if (a.cert == NULL && a.db.have_cfg && a.db.cfg.dashboard_tls) {
+		a.cert = a.db.cfg.tls_certificate;
+		a.key = a.db.cfg.tls_key;
+	}
+	if (a.users == NULL && a.db.have_cfg)
+		a.users = a.db.cfg.dashboard_users;
+	rc = TR_EXIT_IOERR;
+	if (a.users != NULL && (auth = tr_dash_auth_load(a.users, &err)) ==
+	    NULL) {
+		fprintf(stderr, "tlsrptd dashboard: %s\n", err.msg);
+		rc = err.code == TR_ERR_IO ? TR_EXIT_IOERR : TR_EXIT_CONFIG;
+	} else if (a.cert != NULL && (ssl = tr_tls_server_ctx(a.cert, a.key,
+	    &err)) == NULL)
+		fprintf(stderr, "tlsrptd dashboard: %s\n", err.msg);
+	else if ((h = tr_dashboard_listen(addrs, (uid_t)-1, (gid_t)-1,
+	    &err)) == NULL)
+		fprintf(stderr, "tlsrptd dashboard: %s\n", err.msg);
+	else {
+		if (a.query_s == 0 && a.db.have_cfg)
+			a.query_s = a.db.cfg.dashboard_query_timeout;
+		tr_dashboard_set_query_ms(h, a.query_s * 1000);
+		rc = serve(&lp, h, st, ssl, auth, a.db.path, addrs);
+	}
 	tr_dashboard_free(h);
-	if (sigint != NULL)
-		event_free(sigint);
-	if (sigterm != NULL)
-		event_free(sigterm);
-	if (base != NULL)
-		event_base_free(base);
+	loop_free(&lp);
 	if (ssl != NULL)
 		SSL_CTX_free(ssl);
 	tr_dash_auth_free(auth);
 	tr_store_close(st);
-	tr_cmd_db_free(&db);
+	tr_cmd_db_free(&a.db);
 	return rc;
 }
 

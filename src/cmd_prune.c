@@ -39,36 +39,33 @@ days_arg(const char *s, long max)
 	return *end != '\0' || v > max ? -1 : v;
 }
 
-/* cmd_prune - tlsrptd prune [--db PATH | -c FILE] [...] */
-static int
-cmd_prune(int argc, char **argv)
-{
+/* The command line of one run. */
+struct prune_args {
 	struct tr_cmd_db d;
-	struct tr_retention r;
-	struct tr_pruned done;
-	struct tr_store *st;
-	struct tr_error err;
-	struct json_object *f;
-	char rcut[32], qcut[32];
-	long rdays = -1, qdays = -1, step = DEFAULT_STEP;
-	int ch, rc, dry = 0, more = 1, held;
-	int64_t now;
+	long rdays, qdays, step;	/* -1: not given */
+	int dry;
+};
 
-	memset(&d, 0, sizeof(d));
+/* prune_parse - the options into a: -1 to go on, else the exit status */
+static int
+prune_parse(int argc, char **argv, struct prune_args *a)
+{
+	int ch;
+
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+d:c:nh", prune_opts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'd':
-			d.db = optarg;
+			a->d.db = optarg;
 			break;
 		case 'c':
-			d.config = optarg;
+			a->d.config = optarg;
 			break;
 		case 'r':
 		case 'q':
-			if ((ch == 'r' ? (rdays = days_arg(optarg, 36500)) :
-			    (qdays = days_arg(optarg, 36500))) == -1) {
+			if ((ch == 'r' ? (a->rdays = days_arg(optarg, 36500)) :
+			    (a->qdays = days_arg(optarg, 36500))) == -1) {
 				fprintf(stderr, "tlsrptd prune: --%s takes 0 "
 				    "to 36500, not \"%s\"\n", ch == 'r' ?
 				    "retention-days" : "quarantine-days",
@@ -77,14 +74,14 @@ cmd_prune(int argc, char **argv)
 			}
 			break;
 		case 's':
-			if ((step = days_arg(optarg, 100000)) < 1) {
+			if ((a->step = days_arg(optarg, 100000)) < 1) {
 				fprintf(stderr, "tlsrptd prune: --step takes 1 "
 				    "to 100000, not \"%s\"\n", optarg);
 				return TR_EXIT_USAGE;
 			}
 			break;
 		case 'n':
-			dry = 1;
+			a->dry = 1;
 			break;
 		case 'h':
 			return tr_cmd_help(&tr_cmd_prune);
@@ -92,34 +89,75 @@ cmd_prune(int argc, char **argv)
 			return tr_cmd_usage(&tr_cmd_prune);
 		}
 	}
-	if (optind != argc)
-		return tr_cmd_usage(&tr_cmd_prune);
-	if ((rc = tr_cmd_db_open("prune", &d, 0, &st)) != TR_EXIT_OK) {
-		tr_cmd_db_free(&d);
+	return optind != argc ? tr_cmd_usage(&tr_cmd_prune) : -1;
+}
+
+/* log_pruned - the "pruned" log line on standard output */
+static void
+log_pruned(const struct tr_retention *r, int64_t now, int dry,
+    const struct tr_pruned *done, const char *path)
+{
+	struct json_object *f;
+	char rcut[32], qcut[32];
+
+	tr_log_open("-", TR_LOG_INFO);
+	tr_retention_cutoffs(r, now, rcut, qcut);
+	f = json_object_new_object();
+	json_object_object_add(f, "dry_run", json_object_new_boolean(dry));
+	json_object_object_add(f, "reports",
+	    json_object_new_int64((int64_t)done->reports));
+	json_object_object_add(f, "quarantined",
+	    json_object_new_int64((int64_t)done->quarantined));
+	json_object_object_add(f, "reports_ended_before", rcut[0] != '\0' ?
+	    json_object_new_string(rcut) : NULL);
+	json_object_object_add(f, "quarantine_received_before",
+	    qcut[0] != '\0' ? json_object_new_string(qcut) : NULL);
+	json_object_object_add(f, "database", json_object_new_string(path));
+	tr_log_event(TR_LOG_INFO, "pruned", f);
+	tr_log_close();
+}
+
+/* cmd_prune - tlsrptd prune [--db PATH | -c FILE] [...] */
+static int
+cmd_prune(int argc, char **argv)
+{
+	struct prune_args a = { .rdays = -1, .qdays = -1,
+	    .step = DEFAULT_STEP };
+	struct tr_retention r;
+	struct tr_pruned done;
+	struct tr_store *st;
+	struct tr_error err;
+	int rc, held, more = 1;
+	int64_t now;
+
+	if ((rc = prune_parse(argc, argv, &a)) != -1)
+		return rc;
+	if ((rc = tr_cmd_db_open("prune", &a.d, 0, &st)) != TR_EXIT_OK) {
+		tr_cmd_db_free(&a.d);
 		return rc;
 	}
 	/* the options override the configuration's keys */
 	memset(&r, 0, sizeof(r));
-	if (d.have_cfg) {
-		r.report_days = d.cfg.retention_days;
-		r.quarantine_days = d.cfg.quarantine_retention_days;
+	if (a.d.have_cfg) {
+		r.report_days = a.d.cfg.retention_days;
+		r.quarantine_days = a.d.cfg.quarantine_retention_days;
 	}
-	if (rdays >= 0)
-		r.report_days = (unsigned)rdays;
-	if (qdays >= 0)
-		r.quarantine_days = (unsigned)qdays;
+	if (a.rdays >= 0)
+		r.report_days = (unsigned)a.rdays;
+	if (a.qdays >= 0)
+		r.quarantine_days = (unsigned)a.qdays;
 	if (r.report_days == 0 && r.quarantine_days == 0) {
 		fprintf(stderr, "tlsrptd prune: nothing to do: no retention "
 		    "set (--retention-days, --quarantine-days, or "
 		    "retention_days in the configuration given with -c)\n");
 		tr_store_close(st);
-		tr_cmd_db_free(&d);
+		tr_cmd_db_free(&a.d);
 		return TR_EXIT_USAGE;
 	}
 
 	now = (int64_t)time(NULL);
 	memset(&done, 0, sizeof(done));
-	if (dry) {
+	if (a.dry) {
 		if (tr_prune_count(st, &r, now, &done, &err) != TR_OK)
 			goto failed;
 	} else {
@@ -131,35 +169,19 @@ cmd_prune(int argc, char **argv)
 			    "pruning this database now: nothing done, run it "
 			    "again later\n");
 			tr_store_close(st);
-			tr_cmd_db_free(&d);
+			tr_cmd_db_free(&a.d);
 			return TR_EXIT_TEMPFAIL;
 		}
-		while (more)
-			if (tr_prune_step(st, &r, now, (unsigned)step, &done,
-			    &more, &err) != TR_OK) {
-				tr_prune_unlock(st);
-				goto failed;
-			}
+		while (more && tr_prune_step(st, &r, now, (unsigned)a.step,
+		    &done, &more, &err) == TR_OK)
+			;
 		tr_prune_unlock(st);
+		if (more)
+			goto failed;
 	}
-
-	tr_log_open("-", TR_LOG_INFO);
-	tr_retention_cutoffs(&r, now, rcut, qcut);
-	f = json_object_new_object();
-	json_object_object_add(f, "dry_run", json_object_new_boolean(dry));
-	json_object_object_add(f, "reports",
-	    json_object_new_int64((int64_t)done.reports));
-	json_object_object_add(f, "quarantined",
-	    json_object_new_int64((int64_t)done.quarantined));
-	json_object_object_add(f, "reports_ended_before", rcut[0] != '\0' ?
-	    json_object_new_string(rcut) : NULL);
-	json_object_object_add(f, "quarantine_received_before",
-	    qcut[0] != '\0' ? json_object_new_string(qcut) : NULL);
-	json_object_object_add(f, "database", json_object_new_string(d.path));
-	tr_log_event(TR_LOG_INFO, "pruned", f);
-	tr_log_close();
+	log_pruned(&r, now, a.dry, &done, a.d.path);
 	tr_store_close(st);
-	tr_cmd_db_free(&d);
+	tr_cmd_db_free(&a.d);
 	return TR_EXIT_OK;
 
 failed:
@@ -168,7 +190,7 @@ failed:
 	    (unsigned long long)done.reports,
 	    (unsigned long long)done.quarantined);
 	tr_store_close(st);
-	tr_cmd_db_free(&d);
+	tr_cmd_db_free(&a.d);
 	return TR_EXIT_IOERR;
 }
 
@@ -196,7 +218,7 @@ const struct tr_cmd tr_cmd_prune = {
 	    "\n"
 	    "Exit status: 0 done; 64 usage error or no retention set; 66 no such\n"
 	    "database; 74 the database could not be opened or written (what was\n"
-	    "removed before stays removed; run it again); 75 another instance\n"
-	    "is pruning the shared database now; 78 configuration error.\n",
+	    "removed before stays removed; run it again); 78 configuration\n"
+	    "error.\n",
 	.exec = cmd_prune,
 };

@@ -9,7 +9,9 @@
  */
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "codec.h"
 
@@ -222,4 +224,49 @@ tr_qp_decode(const char *in, size_t len, unsigned char *out, size_t *outlen)
 		i++;
 	}
 	*outlen = o;
+}
+
+/* token_is - tok[0..n) is name, any case */
+static int
+token_is(const char *tok, size_t n, const char *name)
+{
+	return strlen(name) == n && strncasecmp(tok, name, n) == 0;
+}
+
+/* tr_cte_decode - a body with its transfer encoding removed */
+enum tr_err
+tr_cte_decode(const char *tok, size_t toklen, const char *body, size_t n,
+    unsigned char **out, size_t *outlen, int *unknown, struct tr_error *err)
+{
+	unsigned char *d;
+	enum tr_err rc;
+
+	*out = NULL;
+	*unknown = 0;
+	if (toklen > 0 && token_is(tok, toklen, "base64")) {
+		/* tr_base64_decode asks for len*3/4+3; n/4*3+6 covers it
+		 * plus NUL */
+		if ((d = malloc(n / 4 * 3 + 6)) == NULL)
+			return tr_error_set(err, TR_ERR_NOMEM, "out of memory");
+		if ((rc = tr_base64_decode(body, n, d, outlen, err)) != TR_OK) {
+			free(d);
+			return rc;
+		}
+	} else if (toklen > 0 && token_is(tok, toklen, "quoted-printable")) {
+		if ((d = malloc(n + 1)) == NULL)
+			return tr_error_set(err, TR_ERR_NOMEM, "out of memory");
+		tr_qp_decode(body, n, d, outlen);
+	} else {
+		*unknown = toklen > 0 && !token_is(tok, toklen, "7bit") &&
+		    !token_is(tok, toklen, "8bit") &&
+		    !token_is(tok, toklen, "binary") &&
+		    !token_is(tok, toklen, "none");
+		if ((d = malloc(n + 1)) == NULL)
+			return tr_error_set(err, TR_ERR_NOMEM, "out of memory");
+		memcpy(d, body, n);
+		*outlen = n;
+	}
+	d[*outlen] = '\0';
+	*out = d;
+	return TR_OK;
 }

@@ -14,6 +14,7 @@
 #include "authres.h"
 #include "dkim.h"
 #include "dkim_keys.h"
+#include "dkim_tags.h"
 
 #define MAX_SIGS	8	/* signatures whose keys one message may ask for */
 #define KEY_MAX		8192
@@ -182,72 +183,6 @@ aligned(struct tr_dkim *v, const char *d, const char *from_domain)
 	return strcmp(a, b) == 0;
 }
 
-/* list_has - whether a colon-separated tag value lists name (no case) */
-static int
-list_has(const char *list, const char *name)
-{
-	const char *p = list, *e;
-	size_t n = strlen(name), len;
-
-	while (*p != '\0') {
-		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-			p++;
-		e = p + strcspn(p, ":");
-		len = (size_t)(e - p);
-		while (len > 0 && strchr(" \t\r\n", p[len - 1]) != NULL)
-			len--;
-		if (len == n && strncasecmp(p, name, n) == 0)
-			return 1;
-		p = *e == ':' ? e + 1 : e;
-	}
-	return 0;
-}
-
-/*
- * strip_service - copy the key record without its s= tag and tell whether
- * that tag lists tlsrpt or *. libopendkim refuses a key whose s= lacks
- * "email", while RFC 8460 asks reporters for s=tlsrpt: the tag is ours to
- * judge, the rest of the record the library's.
- */
-static int
-strip_service(const char *rec, char *out, size_t outsz)
-{
-	const char *p = rec, *e, *name, *eq;
-	size_t n = 0, len;
-	int tlsrpt = 0;
-	char val[256];
-
-	out[0] = '\0';
-	while (*p != '\0') {
-		e = p + strcspn(p, ";");
-		name = p;
-		while (name < e && (*name == ' ' || *name == '\t'))
-			name++;
-		eq = memchr(name, '=', (size_t)(e - name));
-		if (eq != NULL && eq - name >= 1 && *name == 's' &&
-		    (eq - name == 1 || strspn(name + 1, " \t") ==
-		    (size_t)(eq - name - 1))) {
-			len = (size_t)(e - eq - 1);
-			if (len >= sizeof(val))
-				len = sizeof(val) - 1;
-			memcpy(val, eq + 1, len);
-			val[len] = '\0';
-			tlsrpt = list_has(val, "tlsrpt") || list_has(val, "*");
-		} else {
-			len = (size_t)(e - p);
-			if (n + len + 2 < outsz) {
-				if (n > 0)
-					out[n++] = ';';
-				memcpy(out + n, p, len);
-				n += len;
-				out[n] = '\0';
-			}
-		}
-		p = *e == ';' ? e + 1 : e;
-	}
-	return tlsrpt;
-}
-
 /* key_lookup - libopendkim asks for a signature's key: ours to fetch */
 static DKIM_CBSTAT
 key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf, size_t buflen)
@@ -279,7 +214,7 @@ key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf, size_t buflen)
 	    sizeof(k->why));
 	k->status = st;
 	if (st == TR_KEY_FOUND)
-		k->tlsrpt = strip_service(rec, (char *)buf, buflen);
+		k->tlsrpt = tr_dkim_tags_strip_service(rec, (char *)buf, buflen);
 	free(rec);
 	switch (st) {
 	case TR_KEY_FOUND:
@@ -346,6 +281,25 @@ set_cause(struct tr_dkim_result *r, enum tr_dkim_cause c, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* pass_if - the last checks of a verified signature r: no l= tag
+ * (has_l), and its d= aligned with the From domain (is_aligned); then it
+ * passes, else r says which check failed */
+static void
+pass_if(struct tr_dkim_result *r, int has_l, int is_aligned,
+    const char *from_domain)
+{
+	if (has_l)
+		set_cause(r, TR_DKIM_LENGTH_TAG, "signature d=%s s=%s uses l= "
+		    "(RFC 8460 section 3 forbids it)", r->domain, r->selector);
+	else if (!is_aligned)
+		set_cause(r, TR_DKIM_NOT_ALIGNED, "signature d=%s is not "
+		    "aligned with the From domain %s", r->domain, from_domain);
+	else {
+		r->status = TR_DKIM_PASS;
+		r->cause = TR_DKIM_OK;
+	}
+}
+
 /* judge - one signature's verdict into r (domain, selector, cause) */
 static void
 judge(struct tr_dkim *v, DKIM *dkim, DKIM_SIGINFO *sig,
@@ -355,7 +309,7 @@ judge(struct tr_dkim *v, DKIM *dkim, DKIM_SIGINFO *sig,
 	const struct sigkey *k = NULL;
 	const char *d, *s, *a, *h;
 	unsigned flags = dkim_sig_getflags(sig);
-	int e = dkim_sig_geterror(sig), bh = dkim_sig_getbh(sig);
+	int e = dkim_sig_geterror(sig), bh = dkim_sig_getbh(sig), has_l;
 	unsigned i;
 
 	memset(r, 0, sizeof(*r));
@@ -368,8 +322,8 @@ judge(struct tr_dkim *v, DKIM *dkim, DKIM_SIGINFO *sig,
 	snprintf(r->algorithm, sizeof(r->algorithm), "%s", a != NULL ? a : "");
 	snprintf(r->via, sizeof(r->via), "dns");
 	if (h != NULL) {
-		r->report_domain_signed = list_has(h, "TLS-Report-Domain");
-		r->submitter_signed = list_has(h, "TLS-Report-Submitter");
+		r->report_domain_signed = tr_dkim_tags_list_has(h, "TLS-Report-Domain");
+		r->submitter_signed = tr_dkim_tags_list_has(h, "TLS-Report-Submitter");
 	}
 	for (i = 0; i < ctx->nkeys; i++)
 		if (ctx->keys[i].sig == sig)
@@ -394,18 +348,9 @@ judge(struct tr_dkim *v, DKIM *dkim, DKIM_SIGINFO *sig,
 		set_cause(r, TR_DKIM_BODY_HASH, "body hash mismatch "
 		    "(d=%s s=%s)", r->domain, r->selector);
 	else if ((flags & DKIM_SIGFLAG_PASSED) && bh == DKIM_SIGBH_MATCH) {
-		if (dkim_sig_gettagvalue(sig, 0, (u_char *)"l") != NULL)
-			set_cause(r, TR_DKIM_LENGTH_TAG, "signature d=%s s=%s "
-			    "uses l= (RFC 8460 section 3 forbids it)",
-			    r->domain, r->selector);
-		else if (!aligned(v, r->domain, from_domain))
-			set_cause(r, TR_DKIM_NOT_ALIGNED, "signature d=%s is "
-			    "not aligned with the From domain %s", r->domain,
-			    from_domain);
-		else {
-			r->status = TR_DKIM_PASS;
-			r->cause = TR_DKIM_OK;
-		}
+		has_l = dkim_sig_gettagvalue(sig, 0, (u_char *)"l") != NULL;
+		pass_if(r, has_l, !has_l && aligned(v, r->domain,
+		    from_domain), from_domain);
 	} else if (e == DKIM_SIGERROR_BADSIG || e == DKIM_SIGERROR_OK)
 		set_cause(r, TR_DKIM_BAD_SIGNATURE, "signature d=%s s=%s does "
 		    "not verify (signed headers changed or forged)",
@@ -419,71 +364,77 @@ judge(struct tr_dkim *v, DKIM *dkim, DKIM_SIGINFO *sig,
 	(void)dkim;
 }
 
-/* sig_tag - tag name of a DKIM-Signature value into out, folding
- * whitespace removed; 0, or -1 when the tag is absent */
-static int
-sig_tag(const char *sig, const char *name, char *out, size_t outsz)
+/* authres_pass - a dkim=pass of ar for r->d: the signature it names must
+ * be in the header, without l=, and aligned (a) */
+static void
+authres_pass(const unsigned char *msg, size_t len,
+    const struct tr_authres *ar, const struct tr_authres_result *r, int a,
+    const char *from_domain, struct tr_dkim_result *cand)
 {
-	const char *p = sig, *e, *n, *eq;
-	size_t k = 0, nlen = strlen(name);
+	char sig[8192], tag[1024];
 
-	while (*p != '\0') {
-		e = p + strcspn(p, ";");
-		n = p;
-		while (n < e && strchr(" \t\r\n", *n) != NULL)
-			n++;
-		eq = memchr(n, '=', (size_t)(e - n));
-		if (eq != NULL) {
-			const char *ne = eq;
-
-			while (ne > n && strchr(" \t\r\n", ne[-1]) != NULL)
-				ne--;
-			if ((size_t)(ne - n) == nlen &&
-			    strncasecmp(n, name, nlen) == 0) {
-				for (n = eq + 1; n < e; n++)
-					if (strchr(" \t\r\n", *n) == NULL &&
-					    k + 1 < outsz)
-						out[k++] = *n;
-				out[k] = '\0';
-				return 0;
-			}
-		}
-		p = *e == ';' ? e + 1 : e;
+	if (r->d[0] == '\0') {
+		set_cause(cand, TR_DKIM_SIG_INVALID, "Authentication-Results by "
+		    "%s: dkim=pass without header.d", ar->authserv_id);
+		return;
 	}
-	return -1;
+	if (tr_dkim_tags_find_signature(msg, len, r->d, r->s, sig,
+	    sizeof(sig)) == -1) {
+		set_cause(cand, TR_DKIM_SIG_INVALID, "Authentication-Results by "
+		    "%s: dkim=pass for d=%s, but no such DKIM-Signature",
+		    ar->authserv_id, r->d);
+		return;
+	}
+	if (tr_dkim_tags_get(sig, "h", tag, sizeof(tag)) == 0) {
+		cand->report_domain_signed = tr_dkim_tags_list_has(tag,
+		    "TLS-Report-Domain");
+		cand->submitter_signed = tr_dkim_tags_list_has(tag,
+		    "TLS-Report-Submitter");
+	}
+	if (cand->algorithm[0] == '\0' &&
+	    tr_dkim_tags_get(sig, "a", tag, sizeof(tag)) == 0)
+		snprintf(cand->algorithm, sizeof(cand->algorithm), "%.*s",
+		    (int)sizeof(cand->algorithm) - 1, tag);
+	if (cand->selector[0] == '\0' &&
+	    tr_dkim_tags_get(sig, "s", tag, sizeof(tag)) == 0)
+		snprintf(cand->selector, sizeof(cand->selector), "%.*s",
+		    (int)sizeof(cand->selector) - 1, tag);
+	pass_if(cand, tr_dkim_tags_get(sig, "l", tag, sizeof(tag)) == 0, a,
+	    from_domain);
 }
 
-/* find_signature - the DKIM-Signature with d= (and s=, when given) in
- * msg's header, unfolded into out; -1 when there is none */
+/* authres_candidate - the verdict of one dkim result r of ar into cand;
+ * returns whether its d= is aligned */
 static int
-find_signature(const unsigned char *msg, size_t len, const char *d,
-    const char *s, char *out, size_t outsz)
+authres_candidate(struct tr_dkim *v, const unsigned char *msg, size_t len,
+    const struct tr_authres *ar, const struct tr_authres_result *r,
+    const char *from_domain, const char *via, struct tr_dkim_result *cand)
 {
-	struct tr_mimeh_reader rd;
-	struct tr_mimeh_field f;
-	enum tr_mimeh_kind k;
-	size_t hdrlen, bodyoff, n;
-	char tag[TR_DKIM_NAME_MAX];
+	int a;
 
-	(void)tr_mimeh_split((const char *)msg, len, 256 * 1024, &hdrlen,
-	    &bodyoff);
-	tr_mimeh_init(&rd, (const char *)msg, hdrlen);
-	while ((k = tr_mimeh_next(&rd, &f)) != TR_MIMEH_END) {
-		if (k != TR_MIMEH_FIELD ||
-		    !tr_mimeh_name_is(&f, "DKIM-Signature"))
-			continue;
-		n = f.valuelen < outsz - 1 ? f.valuelen : outsz - 1;
-		memcpy(out, f.value, n);
-		out[n] = '\0';
-		if (sig_tag(out, "d", tag, sizeof(tag)) == -1 ||
-		    strcasecmp(tag, d) != 0)
-			continue;
-		if (s[0] != '\0' && (sig_tag(out, "s", tag, sizeof(tag)) ==
-		    -1 || strcmp(tag, s) != 0))
-			continue;
-		return 0;
-	}
-	return -1;
+	memset(cand, 0, sizeof(*cand));
+	snprintf(cand->via, sizeof(cand->via), "%s", via);
+	snprintf(cand->domain, sizeof(cand->domain), "%s", r->d);
+	snprintf(cand->selector, sizeof(cand->selector), "%s", r->s);
+	snprintf(cand->algorithm, sizeof(cand->algorithm), "%s", r->a);
+	a = r->d[0] != '\0' && aligned(v, r->d, from_domain);
+	cand->status = TR_DKIM_FAIL;
+	if (strcmp(r->result, "pass") == 0)
+		authres_pass(msg, len, ar, r, a, from_domain, cand);
+	else if (strcmp(r->result, "temperror") == 0) {
+		cand->status = a ? TR_DKIM_TEMPERROR : TR_DKIM_FAIL;
+		set_cause(cand, a ? TR_DKIM_KEY_TEMPFAIL : TR_DKIM_NOT_ALIGNED,
+		    "Authentication-Results by %s: dkim=temperror for d=%s",
+		    ar->authserv_id, r->d);
+	} else if (strcmp(r->result, "none") == 0)
+		set_cause(cand, TR_DKIM_NO_SIGNATURE, "Authentication-Results "
+		    "by %s: dkim=none", ar->authserv_id);
+	else
+		set_cause(cand, strcmp(r->result, "fail") == 0 ?
+		    TR_DKIM_BAD_SIGNATURE : TR_DKIM_SIG_INVALID,
+		    "Authentication-Results by %s: dkim=%s for d=%s",
+		    ar->authserv_id, r->result, r->d);
+	return a;
 }
 
 /* authres_judge - what the trusted Authentication-Results say, as a
@@ -493,9 +444,7 @@ authres_judge(struct tr_dkim *v, const unsigned char *msg, size_t len,
     const struct tr_authres *ar, const char *from_domain,
     struct tr_dkim_result *out)
 {
-	const struct tr_authres_result *r;
 	struct tr_dkim_result cand;
-	char sig[8192], tag[1024];
 	size_t i;
 	int have = 0, a;
 
@@ -506,76 +455,10 @@ authres_judge(struct tr_dkim *v, const unsigned char *msg, size_t len,
 	set_cause(out, TR_DKIM_NO_SIGNATURE, "Authentication-Results by %s: "
 	    "no dkim result", ar->authserv_id);
 	for (i = 0; i < ar->n; i++) {
-		r = &ar->res[i];
-		if (strcmp(r->method, "dkim") != 0)
+		if (strcmp(ar->res[i].method, "dkim") != 0)
 			continue;
-		memset(&cand, 0, sizeof(cand));
-		snprintf(cand.via, sizeof(cand.via), "%s", out->via);
-		snprintf(cand.domain, sizeof(cand.domain), "%s", r->d);
-		snprintf(cand.selector, sizeof(cand.selector), "%s", r->s);
-		snprintf(cand.algorithm, sizeof(cand.algorithm), "%s", r->a);
-		a = r->d[0] != '\0' && aligned(v, r->d, from_domain);
-		cand.status = TR_DKIM_FAIL;
-		if (strcmp(r->result, "pass") == 0) {
-			if (r->d[0] == '\0')
-				set_cause(&cand, TR_DKIM_SIG_INVALID,
-				    "Authentication-Results by %s: dkim=pass "
-				    "without header.d", ar->authserv_id);
-			else if (find_signature(msg, len, r->d, r->s, sig,
-			    sizeof(sig)) == -1)
-				set_cause(&cand, TR_DKIM_SIG_INVALID,
-				    "Authentication-Results by %s: dkim=pass "
-				    "for d=%s, but no such DKIM-Signature",
-				    ar->authserv_id, r->d);
-			else {
-				if (sig_tag(sig, "h", tag, sizeof(tag)) == 0) {
-					cand.report_domain_signed = list_has(
-					    tag, "TLS-Report-Domain");
-					cand.submitter_signed = list_has(tag,
-					    "TLS-Report-Submitter");
-				}
-				if (cand.algorithm[0] == '\0' &&
-				    sig_tag(sig, "a", tag, sizeof(tag)) == 0)
-					snprintf(cand.algorithm,
-					    sizeof(cand.algorithm), "%.*s",
-					    (int)sizeof(cand.algorithm) - 1,
-					    tag);
-				if (cand.selector[0] == '\0' &&
-				    sig_tag(sig, "s", tag, sizeof(tag)) == 0)
-					snprintf(cand.selector,
-					    sizeof(cand.selector), "%.*s",
-					    (int)sizeof(cand.selector) - 1,
-					    tag);
-				if (sig_tag(sig, "l", tag, sizeof(tag)) == 0)
-					set_cause(&cand, TR_DKIM_LENGTH_TAG,
-					    "signature d=%s s=%s uses l= (RFC "
-					    "8460 section 3 forbids it)",
-					    cand.domain, cand.selector);
-				else if (!a)
-					set_cause(&cand, TR_DKIM_NOT_ALIGNED,
-					    "signature d=%s is not aligned with "
-					    "the From domain %s", cand.domain,
-					    from_domain);
-				else {
-					cand.status = TR_DKIM_PASS;
-					cand.cause = TR_DKIM_OK;
-				}
-			}
-		} else if (strcmp(r->result, "temperror") == 0) {
-			cand.status = a ? TR_DKIM_TEMPERROR : TR_DKIM_FAIL;
-			set_cause(&cand, a ? TR_DKIM_KEY_TEMPFAIL :
-			    TR_DKIM_NOT_ALIGNED, "Authentication-Results by "
-			    "%s: dkim=temperror for d=%s", ar->authserv_id,
-			    r->d);
-		} else if (strcmp(r->result, "none") == 0)
-			set_cause(&cand, TR_DKIM_NO_SIGNATURE,
-			    "Authentication-Results by %s: dkim=none",
-			    ar->authserv_id);
-		else
-			set_cause(&cand, strcmp(r->result, "fail") == 0 ?
-			    TR_DKIM_BAD_SIGNATURE : TR_DKIM_SIG_INVALID,
-			    "Authentication-Results by %s: dkim=%s for d=%s",
-			    ar->authserv_id, r->result, r->d);
+		a = authres_candidate(v, msg, len, ar, &ar->res[i],
+		    from_domain, out->via, &cand);
 		if (cand.status == TR_DKIM_PASS) {
 			*out = cand;
 			return;
@@ -600,35 +483,25 @@ header_has_nul(const unsigned char *msg, size_t len)
 	return memchr(msg, '\0', hdrlen) != NULL;
 }
 
-/* tr_dkim_verify - verify, then pick the acceptable signature */
-void
-tr_dkim_verify(struct tr_dkim *v, const unsigned char *msg, size_t len,
-    const char *from, const char *authserv_id, struct tr_dkim_result *out)
+/*
+ * settled_before - the verdicts found before libopendkim runs: no From
+ * domain, the trusted Authentication-Results, a message libopendkim
+ * cannot take. 1 with out filled, else 0.
+ */
+static int
+settled_before(struct tr_dkim *v, const unsigned char *msg, size_t len,
+    const char *authserv_id, const char *from_domain,
+    struct tr_dkim_result *out)
 {
-	struct msgctx *ctx;
-	struct tr_dkim_result r, chosen;
-	char from_domain[TR_DKIM_NAME_MAX];
-	DKIM_SIGINFO **sigs = NULL, *keysigs[MAX_SIGS];
-	DKIM_STAT st;
-	DKIM *dkim;
-	int nsigs = 0, i, have = 0, chosen_aligned = 0, a;
+	struct tr_authres *ar;
 
-	memset(out, 0, sizeof(*out));
-	out->status = TR_DKIM_FAIL;
-	snprintf(out->via, sizeof(out->via), "dns");
-	if (tr_dkim_from_domain(from, from_domain, sizeof(from_domain)) == -1) {
-		set_cause(out, TR_DKIM_NO_FROM, "no From address to align "
-		    "a signature with");
-		return;
-	}
 	if (authserv_id != NULL) {
-		struct tr_authres *ar = malloc(sizeof(*ar));
-
+		ar = malloc(sizeof(*ar));
 		if (ar != NULL && tr_authres_trusted(msg, len, authserv_id,
 		    ar) > 0) {
 			authres_judge(v, msg, len, ar, from_domain, out);
 			free(ar);
-			return;
+			return 1;
 		}
 		free(ar);
 	}
@@ -639,14 +512,81 @@ tr_dkim_verify(struct tr_dkim *v, const unsigned char *msg, size_t len,
 		out->status = TR_DKIM_NONE;
 		set_cause(out, TR_DKIM_NO_SIGNATURE, "no DKIM signature (no "
 		    "header section)");
-		return;
+		return 1;
 	}
 	/* nor a NUL byte in the header section: it reads past its buffers */
 	if (header_has_nul(msg, len)) {
 		set_cause(out, TR_DKIM_SIG_INVALID, "a NUL byte in the header "
 		    "section: cannot be verified");
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * choose - the verdict over the signatures sigs[0..nsigs) (nsigs > 0).
+ * The first acceptable signature wins. Failing that, the cause reported
+ * is the first aligned signature's (the one that mattered), else the
+ * first one's; a temporary failure only counts when it hit a signature
+ * that could have been acceptable.
+ */
+static void
+choose(struct tr_dkim *v, DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs,
+    const struct msgctx *ctx, const char *from_domain,
+    struct tr_dkim_result *out)
+{
+	struct tr_dkim_result r, chosen;
+	int i, have = 0, chosen_aligned = 0, a;
+
+	for (i = 0; i < nsigs; i++) {
+		judge(v, dkim, sigs[i], ctx, from_domain, &r);
+		if (r.status == TR_DKIM_PASS) {
+			chosen = r;
+			have = 1;
+			break;
+		}
+		a = r.domain[0] != '\0' && aligned(v, r.domain, from_domain);
+		if (!have || (a && !chosen_aligned) ||
+		    (a && r.status == TR_DKIM_TEMPERROR &&
+		    chosen.status != TR_DKIM_TEMPERROR)) {
+			chosen = r;
+			chosen_aligned = a;
+			have = 1;
+		}
+	}
+	if (chosen.status == TR_DKIM_TEMPERROR && !chosen_aligned) {
+		/* its key would not have made it acceptable anyway */
+		chosen.status = TR_DKIM_FAIL;
+		set_cause(&chosen, TR_DKIM_NOT_ALIGNED, "signature d=%s is "
+		    "not aligned with the From domain %s", chosen.domain,
+		    from_domain);
+	}
+	chosen.nsigs = out->nsigs;
+	*out = chosen;
+}
+
+/* tr_dkim_verify - verify, then pick the acceptable signature */
+void
+tr_dkim_verify(struct tr_dkim *v, const unsigned char *msg, size_t len,
+    const char *from, const char *authserv_id, struct tr_dkim_result *out)
+{
+	struct msgctx *ctx;
+	char from_domain[TR_DKIM_NAME_MAX];
+	DKIM_SIGINFO **sigs = NULL, *keysigs[MAX_SIGS];
+	DKIM_STAT st;
+	DKIM *dkim;
+	int nsigs = 0, i;
+
+	memset(out, 0, sizeof(*out));
+	out->status = TR_DKIM_FAIL;
+	snprintf(out->via, sizeof(out->via), "dns");
+	if (tr_dkim_from_domain(from, from_domain, sizeof(from_domain)) == -1) {
+		set_cause(out, TR_DKIM_NO_FROM, "no From address to align "
+		    "a signature with");
 		return;
 	}
+	if (settled_before(v, msg, len, authserv_id, from_domain, out))
+		return;
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL) {
 		out->status = TR_DKIM_TEMPERROR;
 		set_cause(out, TR_DKIM_VERIFIER, "out of memory");
@@ -682,40 +622,8 @@ tr_dkim_verify(struct tr_dkim *v, const unsigned char *msg, size_t len,
 	if (nsigs == 0) {
 		out->status = TR_DKIM_NONE;
 		set_cause(out, TR_DKIM_NO_SIGNATURE, "no DKIM signature");
-		goto done;
-	}
-	/*
-	 * The first acceptable signature wins. Failing that, the cause
-	 * reported is the first aligned signature's (the one that mattered),
-	 * else the first one's; a temporary failure only counts when it hit
-	 * a signature that could have been acceptable.
-	 */
-	for (i = 0; i < nsigs; i++) {
-		judge(v, dkim, sigs[i], ctx, from_domain, &r);
-		if (r.status == TR_DKIM_PASS) {
-			chosen = r;
-			have = 1;
-			break;
-		}
-		a = r.domain[0] != '\0' && aligned(v, r.domain, from_domain);
-		if (!have || (a && !chosen_aligned) ||
-		    (a && r.status == TR_DKIM_TEMPERROR &&
-		    chosen.status != TR_DKIM_TEMPERROR)) {
-			chosen = r;
-			chosen_aligned = a;
-			have = 1;
-		}
-	}
-	if (chosen.status == TR_DKIM_TEMPERROR && !chosen_aligned) {
-		/* its key would not have made it acceptable anyway */
-		chosen.status = TR_DKIM_FAIL;
-		set_cause(&chosen, TR_DKIM_NOT_ALIGNED, "signature d=%s is "
-		    "not aligned with the From domain %s", chosen.domain,
-		    from_domain);
-	}
-	chosen.nsigs = out->nsigs;
-	*out = chosen;
-done:
+	} else
+		choose(v, dkim, sigs, nsigs, ctx, from_domain, out);
 	dkim_free(dkim);
 	free(ctx);
 }

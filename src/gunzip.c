@@ -136,6 +136,28 @@ gz_grow(struct tr_gunzip *gz, size_t hint)
 	return 0;
 }
 
+/* over_limits - whether the output so far is over the size or the ratio
+ * limit: then 1, with gz->error set */
+static int
+over_limits(struct tr_gunzip *gz)
+{
+	if (gz->outlen > gz->lim.max_report) {
+		tr_error_set(&gz->error, TR_ERR_DECOMPRESS_LIMIT,
+		    "decompressed report exceeds the limit of %zu bytes",
+		    gz->lim.max_report);
+		return 1;
+	}
+	if (gz->outlen > gz->lim.ratio_grace &&
+	    ratio_exceeded(gz->outlen, gz->fed, gz->lim.max_ratio)) {
+		tr_error_set(&gz->error, TR_ERR_DECOMPRESS_LIMIT,
+		    "decompression ratio over %u:1 (a gzip bomb?): "
+		    "%zu bytes from the first %zu input bytes",
+		    gz->lim.max_ratio, gz->outlen, gz->fed);
+		return 1;
+	}
+	return 0;
+}
+
 /* gz_inflate - run zlib over in[0..len) until it needs more input or a
  * member ends; *used = bytes consumed. counted is 0 for the replayed magic
  * byte, which was already counted in gz->fed when it arrived. */
@@ -175,20 +197,8 @@ gz_inflate(struct tr_gunzip *gz, const unsigned char *in, size_t len,
 		if (counted)
 			gz->fed += consumed;
 
-		if (gz->outlen > gz->lim.max_report) {
-			tr_error_set(&gz->error, TR_ERR_DECOMPRESS_LIMIT,
-			    "decompressed report exceeds the limit of %zu bytes",
-			    gz->lim.max_report);
+		if (over_limits(gz))
 			return gz_latch(gz, err);
-		}
-		if (gz->outlen > gz->lim.ratio_grace &&
-		    ratio_exceeded(gz->outlen, gz->fed, gz->lim.max_ratio)) {
-			tr_error_set(&gz->error, TR_ERR_DECOMPRESS_LIMIT,
-			    "decompression ratio over %u:1 (a gzip bomb?): "
-			    "%zu bytes from the first %zu input bytes",
-			    gz->lim.max_ratio, gz->outlen, gz->fed);
-			return gz_latch(gz, err);
-		}
 
 		switch (ret) {
 		case Z_STREAM_END:

@@ -178,14 +178,101 @@ chunk_line(struct tr_http_framing *f, const char *line, size_t n,
 	return 0;
 }
 
+/* What a step of the run says. */
+enum step {
+	STEP_WAIT,		/* wait for more input: return 0 */
+	STEP_REFUSED,		/* the request is refused: return 1 */
+	STEP_GO,		/* go on with the new state */
+};
+
+/* step_head - the header section, once it is whole in src (have bytes) */
+static enum step
+step_head(struct tr_http_framing *f, struct evbuffer *src,
+    struct evbuffer *dst, size_t have)
+{
+	struct evbuffer_ptr eol, lf;
+	size_t n;
+	char *line;
+
+	/* the header section ends with an empty line (CRLF, or a bare LF as
+	 * evhttp also takes): the first one */
+	eol = evbuffer_search(src, "\n\r\n", 3, NULL);
+	lf = evbuffer_search(src, "\n\n", 2, NULL);
+	if (eol.pos == -1 && lf.pos == -1) {
+		if (have > f->max_header) {
+			f->st = S_PASS;
+			return STEP_GO;
+		}
+		return STEP_WAIT;
+	}
+	if (lf.pos != -1 && (eol.pos == -1 || lf.pos < eol.pos))
+		n = (size_t)lf.pos + 2;
+	else
+		n = (size_t)eol.pos + 3;
+	if (n > f->max_header || (line = malloc(n)) == NULL) {
+		f->st = S_PASS;
+		return STEP_GO;
+	}
+	evbuffer_copyout(src, line, n);
+	if (judge_head(f, line, n) == -1) {
+		free(line);
+		evbuffer_drain(src, have);
+		/* evhttp answers an invalid request line with 400 and closes
+		 * the connection */
+		evbuffer_add(dst, "INVALID\r\n\r\n", 11);
+		f->st = S_REFUSED;
+		return STEP_REFUSED;
+	}
+	evbuffer_remove_buffer(src, dst, n);
+	free(line);
+	return STEP_GO;
+}
+
+/* step_line - a chunk-size line or a trailer line, once whole in src */
+static enum step
+step_line(struct tr_http_framing *f, struct evbuffer *src,
+    struct evbuffer *dst, size_t have)
+{
+	struct evbuffer_ptr eol;
+	size_t n, eollen;
+	char *line;
+
+	eol = evbuffer_search_eol(src, NULL, &eollen, EVBUFFER_EOL_CRLF);
+	if (eol.pos == -1) {
+		if (have > LINE_MAX_BYTES) {
+			f->st = S_PASS;
+			return STEP_GO;
+		}
+		return STEP_WAIT;
+	}
+	n = (size_t)eol.pos + eollen;
+	if (f->st == S_TRAILER) {
+		evbuffer_remove_buffer(src, dst, n);
+		if ((size_t)eol.pos == 0)
+			f->st = S_HEAD;
+		return STEP_GO;
+	}
+	if ((line = malloc(n + 1)) == NULL) {
+		f->st = S_PASS;
+		return STEP_GO;
+	}
+	evbuffer_copyout(src, line, n);
+	line[eol.pos] = '\0';
+	if (chunk_line(f, line, (size_t)eol.pos, dst) == -1)
+		f->st = S_PASS;	/* evhttp will refuse it */
+	else
+		evbuffer_drain(src, n);
+	free(line);
+	return STEP_GO;
+}
+
 /* tr_http_framing_run - move what can be decided of src to dst */
 int
 tr_http_framing_run(struct tr_http_framing *f, struct evbuffer *src,
     struct evbuffer *dst)
 {
-	struct evbuffer_ptr eol, lf;
-	size_t have, n, eollen;
-	char *line;
+	enum step st = STEP_WAIT;
+	size_t have, n;
 
 	for (;;) {
 		have = evbuffer_get_length(src);
@@ -206,73 +293,15 @@ tr_http_framing_run(struct tr_http_framing *f, struct evbuffer *src,
 				f->st = f->st == S_BODY ? S_HEAD : S_CHUNK_LINE;
 			continue;
 		case S_HEAD:
-			/* the header section ends with an empty line (CRLF,
-			 * or a bare LF as evhttp also takes): the first one */
-			eol = evbuffer_search(src, "\n\r\n", 3, NULL);
-			lf = evbuffer_search(src, "\n\n", 2, NULL);
-			if (eol.pos == -1 && lf.pos == -1) {
-				if (have > f->max_header) {
-					f->st = S_PASS;
-					continue;
-				}
-				return 0;
-			}
-			if (lf.pos != -1 && (eol.pos == -1 || lf.pos < eol.pos))
-				n = (size_t)lf.pos + 2;
-			else
-				n = (size_t)eol.pos + 3;
-			if (n > f->max_header) {
-				f->st = S_PASS;
-				continue;
-			}
-			if ((line = malloc(n)) == NULL) {
-				f->st = S_PASS;
-				continue;
-			}
-			evbuffer_copyout(src, line, n);
-			if (judge_head(f, line, n) == -1) {
-				free(line);
-				evbuffer_drain(src, have);
-				/* evhttp answers an invalid request line with
-				 * 400 and closes the connection */
-				evbuffer_add(dst, "INVALID\r\n\r\n", 11);
-				f->st = S_REFUSED;
-				return 1;
-			}
-			evbuffer_remove_buffer(src, dst, n);
-			free(line);
-			continue;
+			st = step_head(f, src, dst, have);
+			break;
 		case S_CHUNK_LINE:
 		case S_TRAILER:
-			eol = evbuffer_search_eol(src, NULL, &eollen,
-			    EVBUFFER_EOL_CRLF);
-			if (eol.pos == -1) {
-				if (have > LINE_MAX_BYTES) {
-					f->st = S_PASS;
-					continue;
-				}
-				return 0;
-			}
-			n = (size_t)eol.pos + eollen;
-			if (f->st == S_TRAILER) {
-				evbuffer_remove_buffer(src, dst, n);
-				if ((size_t)eol.pos == 0)
-					f->st = S_HEAD;
-				continue;
-			}
-			if ((line = malloc(n + 1)) == NULL) {
-				f->st = S_PASS;
-				continue;
-			}
-			evbuffer_copyout(src, line, n);
-			line[eol.pos] = '\0';
-			if (chunk_line(f, line, (size_t)eol.pos, dst) == -1)
-				f->st = S_PASS;	/* evhttp will refuse it */
-			else
-				evbuffer_drain(src, n);
-			free(line);
-			continue;
+			st = step_line(f, src, dst, have);
+			break;
 		}
+		if (st != STEP_GO)
+			return st == STEP_REFUSED;
 	}
 }
 

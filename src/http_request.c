@@ -32,8 +32,6 @@ static const struct mtype {
 	{ "application/octet-stream", 0, EXPECT_ANY },
 };
 
-static const char *const payload_names[] = { "JSON", "gzip", "zip" };
-
 static const struct {
 	int status;
 	const char *phrase;
@@ -149,67 +147,79 @@ only_token(const char *v)
 	return *v == '\0';
 }
 
-/* classify_post - a POST to the report path: content coding, size, type */
-static void
-classify_post(const struct tr_http_request *rq, const struct tr_limits *lim,
-    struct tr_http_decision *d)
+/* post_encoding - the Content-Encoding: *gzip_coded when gzip; -1 when
+ * refused (d filled) */
+static int
+post_encoding(const struct tr_http_request *rq, struct tr_http_decision *d,
+    int *gzip_coded)
 {
-	char enc[32], q[QUOTE_MAX * 4 + 8], note2[TR_HTTP_TEXT_MAX];
-	const struct mtype *mt = NULL;
-	int gzip_coded = 0, expect = EXPECT_ANY;
-	enum tr_payload got;
+	char enc[32], q[QUOTE_MAX * 4 + 8];
+
+	*gzip_coded = 0;
+	if (rq->content_encoding == NULL)
+		return 0;
+	if (token_lower(rq->content_encoding, enc, sizeof(enc)) == -1 ||
+	    !only_token(rq->content_encoding)) {
+		tr_quote(q, sizeof(q), rq->content_encoding,
+		    strlen(rq->content_encoding), QUOTE_MAX);
+		refuse(d, 415, "content-encoding", "Content-Encoding %s is not "
+		    "supported (only gzip)", q);
+		return -1;
+	}
+	if (strcmp(enc, "gzip") == 0 || strcmp(enc, "x-gzip") == 0)
+		*gzip_coded = 1;
+	else if (enc[0] != '\0' && strcmp(enc, "identity") != 0) {
+		refuse(d, 415, "content-encoding", "Content-Encoding %s is not "
+		    "supported (only gzip)", enc);
+		return -1;
+	}
+	return 0;
+}
+
+/* post_type - the Content-Type into d->media_type, *mt its row (NULL
+ * without one); -1 when refused (d filled) */
+static int
+post_type(const struct tr_http_request *rq, struct tr_http_decision *d,
+    const struct mtype **mt)
+{
+	char q[QUOTE_MAX * 4 + 8];
 	size_t i;
 
-	if (rq->content_encoding != NULL) {
-		if (token_lower(rq->content_encoding, enc, sizeof(enc)) == -1 ||
-		    !only_token(rq->content_encoding)) {
-			tr_quote(q, sizeof(q), rq->content_encoding,
-			    strlen(rq->content_encoding), QUOTE_MAX);
-			refuse(d, 415, "content-encoding", "Content-Encoding %s "
-			    "is not supported (only gzip)", q);
-			return;
-		}
-		if (strcmp(enc, "gzip") == 0 || strcmp(enc, "x-gzip") == 0)
-			gzip_coded = 1;
-		else if (enc[0] != '\0' && strcmp(enc, "identity") != 0) {
-			refuse(d, 415, "content-encoding", "Content-Encoding %s "
-			    "is not supported (only gzip)", enc);
-			return;
-		}
+	*mt = NULL;
+	if (rq->content_type == NULL)
+		return 0;
+	if (token_lower(rq->content_type, d->media_type,
+	    sizeof(d->media_type)) == -1) {
+		refuse(d, 415, "media-type", "media type %s is not a TLS report "
+		    "type", d->media_type);
+		d->media_type[0] = '\0';
+		return -1;
 	}
-	if (rq->content_type != NULL) {
-		if (token_lower(rq->content_type, d->media_type,
-		    sizeof(d->media_type)) == -1) {
-			refuse(d, 415, "media-type", "media type %s is not a "
-			    "TLS report type", d->media_type);
-			d->media_type[0] = '\0';
-			return;
-		}
-		for (i = 0; i < sizeof(mtypes) / sizeof(mtypes[0]); i++)
-			if (strcmp(d->media_type, mtypes[i].name) == 0)
-				mt = &mtypes[i];
-		if (mt == NULL) {
-			tr_quote(q, sizeof(q), d->media_type,
-			    strlen(d->media_type), QUOTE_MAX);
-			refuse(d, 415, "media-type", "media type %s is not a "
-			    "TLS report type (application/tlsrpt+gzip or "
-			    "application/tlsrpt+json)", q);
-			return;
-		}
+	for (i = 0; i < sizeof(mtypes) / sizeof(mtypes[0]); i++)
+		if (strcmp(d->media_type, mtypes[i].name) == 0)
+			*mt = &mtypes[i];
+	if (*mt == NULL) {
+		tr_quote(q, sizeof(q), d->media_type, strlen(d->media_type),
+		    QUOTE_MAX);
+		refuse(d, 415, "media-type", "media type %s is not a TLS report "
+		    "type (application/tlsrpt+gzip or application/tlsrpt+json)",
+		    q);
+		return -1;
 	}
-	if (rq->len == 0) {
-		refuse(d, 400, "empty", "the request has no body");
-		return;
-	}
-	if (rq->len > lim->max_message) {
-		refuse(d, 413, "too-large", "report body of %zu bytes is over "
-		    "the limit of %zu bytes", rq->len, lim->max_message);
-		return;
-	}
+	return 0;
+}
 
-	d->action = TR_HTTP_SUBMIT;
-	d->status = 0;
-	d->kind = TR_INPUT_REPORT;
+/* submit_notes - a submitted report's notes: no type, a non-RFC type, a
+ * declared payload that the body's first bytes contradict */
+static void
+submit_notes(const struct tr_http_request *rq, const struct mtype *mt,
+    int gzip_coded, struct tr_http_decision *d)
+{
+	char note2[TR_HTTP_TEXT_MAX];
+	int expect = EXPECT_ANY;
+	enum tr_payload got;
+	size_t n;
+
 	note2[0] = '\0';
 	if (mt == NULL)
 		snprintf(d->note, sizeof(d->note), "HTTP report without a "
@@ -225,20 +235,45 @@ classify_post(const struct tr_http_request *rq, const struct tr_limits *lim,
 	got = tr_payload_sniff(rq->body, rq->len);
 	if (expect != EXPECT_ANY && (enum tr_payload)expect != got)
 		snprintf(note2, sizeof(note2), "HTTP report declared as %s "
-		    "(%s%s) but holds %s", payload_names[expect],
+		    "(%s%s) but holds %s",
+		    tr_mime_kind_name((enum tr_payload)expect),
 		    mt != NULL ? mt->name : "no type",
 		    gzip_coded ? ", Content-Encoding gzip" : "",
-		    payload_names[got]);
-	if (note2[0] != '\0') {
-		if (d->note[0] == '\0')
-			snprintf(d->note, sizeof(d->note), "%s", note2);
-		else {
-			size_t n = strlen(d->note);
-
-			snprintf(d->note + n, sizeof(d->note) - n, "; %s",
-			    note2);
-		}
+		    tr_mime_kind_name(got));
+	if (note2[0] == '\0')
+		return;
+	if (d->note[0] == '\0')
+		snprintf(d->note, sizeof(d->note), "%s", note2);
+	else {
+		n = strlen(d->note);
+		snprintf(d->note + n, sizeof(d->note) - n, "; %s", note2);
 	}
+}
+
+/* classify_post - a POST to the report path: content coding, size, type */
+static void
+classify_post(const struct tr_http_request *rq, const struct tr_limits *lim,
+    struct tr_http_decision *d)
+{
+	const struct mtype *mt;
+	int gzip_coded;
+
+	if (post_encoding(rq, d, &gzip_coded) == -1 ||
+	    post_type(rq, d, &mt) == -1)
+		return;
+	if (rq->len == 0) {
+		refuse(d, 400, "empty", "the request has no body");
+		return;
+	}
+	if (rq->len > lim->max_message) {
+		refuse(d, 413, "too-large", "report body of %zu bytes is over "
+		    "the limit of %zu bytes", rq->len, lim->max_message);
+		return;
+	}
+	d->action = TR_HTTP_SUBMIT;
+	d->status = 0;
+	d->kind = TR_INPUT_REPORT;
+	submit_notes(rq, mt, gzip_coded, d);
 }
 
 /* tr_http_classify - the endpoint's routing and admission, without I/O */

@@ -164,12 +164,8 @@ tr_http_give_back(struct conn *c)
 void
 tr_http_budget_full(struct tr_http *h)
 {
-	time_t now = time(NULL);
-
-	tr_budget_note_refusal(h->budget);
-	if (now == h->last_budget_log)
+	if (!tr_budget_refusal_to_log(h->budget, &h->last_budget_log))
 		return;
-	h->last_budget_log = now;
 	log_warnx("http: max_inflight_bytes (%zu) in use: new reports get 503 "
 	    "until stored ones free it", tr_budget_max(h->budget));
 }

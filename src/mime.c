@@ -19,8 +19,8 @@
 #include "codec.h"
 #include "mime.h"
 #include "mime_header.h"
+#include "mime_kind.h"
 
-#define META_MAX	1000	/* bytes kept of one header value */
 #define DEPTH_CEILING	64	/* nesting bound even if configured higher */
 #define SEC_MAX		96	/* room for a section label such as "2.1.3" */
 #define SEEN_MAX	4	/* leaf types named when there is no report */
@@ -125,41 +125,6 @@ lower_type(const struct entity *e)
 	return s;
 }
 
-/* meta_field - fill the meta slot of a top-level field, first one wins */
-static enum tr_err
-meta_field(struct ctx *c, const struct tr_mimeh_field *f)
-{
-	static const struct {
-		const char *name;
-		size_t off;
-	} keep[] = {
-		{ "Message-ID", offsetof(struct tr_msgmeta, message_id) },
-		{ "From", offsetof(struct tr_msgmeta, from) },
-		{ "Date", offsetof(struct tr_msgmeta, date) },
-		{ "Subject", offsetof(struct tr_msgmeta, subject) },
-		{ "TLS-Report-Domain",
-		    offsetof(struct tr_msgmeta, report_domain) },
-		{ "TLS-Report-Submitter",
-		    offsetof(struct tr_msgmeta, report_submitter) },
-	};
-	char **slot;
-	size_t i;
-
-	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
-		if (!tr_mimeh_name_is(f, keep[i].name))
-			continue;
-		slot = (char **)((char *)&c->out->meta + keep[i].off);
-		if (*slot != NULL)
-			return TR_OK;
-		if ((*slot = tr_mimeh_unfold(f->value, f->valuelen,
-		    META_MAX)) == NULL)
-			return tr_error_set(c->err, TR_ERR_NOMEM,
-			    "out of memory");
-		return TR_OK;
-	}
-	return TR_OK;
-}
-
 /* read_fields - walk a header section: remember the MIME fields, fill the
  * meta when top, note malformed lines */
 static enum tr_err
@@ -201,7 +166,8 @@ read_fields(struct ctx *c, const char *hdr, size_t len, int top,
 				e->cte = f.value;
 				e->ctelen = f.valuelen;
 			}
-		} else if (top && (rc = meta_field(c, &f)) != TR_OK) {
+		} else if (top && (rc = tr_msgmeta_keep(&c->out->meta, &f,
+		    c->err)) != TR_OK) {
 			return rc;
 		}
 	}
@@ -423,69 +389,6 @@ filename_of(struct ctx *c, const struct entity *e, char **fn)
 	return TR_OK;
 }
 
-/* ends_with - true when s ends with suffix, ignoring case */
-static int
-ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && strcasecmp(s + n - m, suffix) == 0;
-}
-
-#define DECL_NONE	(-1)	/* type says nothing about the payload */
-
-/* report_type - whether e's media type marks a report part: 1 for the RFC
- * types, 2 for a tolerated one, 0 for none; *decl gets the declared kind */
-static int
-report_type(const struct entity *e, int *decl)
-{
-	static const struct {
-		const char *sub;
-		int decl;
-		int rfc;
-	} types[] = {
-		{ "tlsrpt+gzip", TR_PAYLOAD_GZIP, 1 },
-		{ "tlsrpt+json", TR_PAYLOAD_JSON, 1 },
-		{ "json", TR_PAYLOAD_JSON, 0 },
-		{ "gzip", TR_PAYLOAD_GZIP, 0 },
-		{ "x-gzip", TR_PAYLOAD_GZIP, 0 },
-		{ "tlsrpt", DECL_NONE, 0 },
-		{ "tlsrpt+x-gzip", TR_PAYLOAD_GZIP, 0 },
-		{ "x-tlsrpt+gzip", TR_PAYLOAD_GZIP, 0 },
-		{ "zip", TR_PAYLOAD_ZIP, 0 },
-		{ "x-zip-compressed", TR_PAYLOAD_ZIP, 0 },
-	};
-	size_t i;
-
-	if (!type_is(e, "application", NULL))
-		return 0;
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		if (span_is(e->sub, e->sublen, types[i].sub)) {
-			*decl = types[i].decl;
-			return types[i].rfc ? 1 : 2;
-		}
-	}
-	return 0;
-}
-
-/* name_kind - the payload a file name promises, or DECL_NONE when the
- * name does not look like a report */
-static int
-name_kind(const char *fn)
-{
-	if (fn == NULL)
-		return DECL_NONE;
-	if (ends_with(fn, ".json"))
-		return TR_PAYLOAD_JSON;
-	if (ends_with(fn, ".gz"))	/* .json.gz too */
-		return TR_PAYLOAD_GZIP;
-	if (ends_with(fn, ".zip"))
-		return TR_PAYLOAD_ZIP;
-	return DECL_NONE;
-}
-
-static const char *const kind_names[] = { "JSON", "gzip", "zip" };
-
 /* decode_body - the body with its transfer encoding removed, in one new
  * NUL-terminated buffer */
 static enum tr_err
@@ -493,49 +396,30 @@ decode_body(struct ctx *c, const struct entity *e, const char *sec,
     unsigned char **data, size_t *len)
 {
 	const char *tok = NULL;
-	size_t toklen = 0, n = e->bodylen;
-	unsigned char *d;
+	size_t toklen = 0;
 	enum tr_err rc;
+	int unknown;
 	char q[64];
 
 	if (e->cte != NULL)
 		toklen = tr_mimeh_token(e->cte, e->ctelen, &tok);
-	if (toklen > 0 && span_is(tok, toklen, "base64")) {
-		/* codec.h asks for len*3/4+3; n/4*3+6 covers it plus NUL */
-		if ((d = malloc(n / 4 * 3 + 6)) == NULL)
-			return tr_error_set(c->err, TR_ERR_NOMEM,
-			    "out of memory");
-		if ((rc = tr_base64_decode(e->body, n, d, len, c->err)) !=
-		    TR_OK) {
-			free(d);
+	rc = tr_cte_decode(tok, toklen, e->body, e->bodylen, data, len,
+	    &unknown, c->err);
+	if (rc != TR_OK) {
+		if (rc != TR_ERR_NOMEM)
 			tr_error_prefix(c->err, "part %s (%s): base64", sec,
 			    e->mt);
+		return rc;
+	}
+	if (unknown) {
+		tr_quote(q, sizeof(q), tok, toklen, 40);
+		if ((rc = note(c, "part %s: unknown Content-Transfer-Encoding "
+		    "%s taken as binary", sec, q)) != TR_OK) {
+			free(*data);
+			*data = NULL;
 			return rc;
 		}
-	} else if (toklen > 0 && span_is(tok, toklen, "quoted-printable")) {
-		if ((d = malloc(n + 1)) == NULL)
-			return tr_error_set(c->err, TR_ERR_NOMEM,
-			    "out of memory");
-		tr_qp_decode(e->body, n, d, len);
-	} else {
-		if (toklen > 0 && !span_is(tok, toklen, "7bit") &&
-		    !span_is(tok, toklen, "8bit") &&
-		    !span_is(tok, toklen, "binary") &&
-		    !span_is(tok, toklen, "none")) {
-			tr_quote(q, sizeof(q), tok, toklen, 40);
-			if ((rc = note(c, "part %s: unknown "
-			    "Content-Transfer-Encoding %s taken as binary",
-			    sec, q)) != TR_OK)
-				return rc;
-		}
-		if ((d = malloc(n + 1)) == NULL)
-			return tr_error_set(c->err, TR_ERR_NOMEM,
-			    "out of memory");
-		memcpy(d, e->body, n);
-		*len = n;
 	}
-	d[*len] = '\0';
-	*data = d;
 	return TR_OK;
 }
 
@@ -550,18 +434,6 @@ blank(const unsigned char *d, size_t n)
 		    d[i] != '\n')
 			return 0;
 	return 1;
-}
-
-/* tr_payload_sniff - the payload kind by its first bytes: a media type or a
- * file name is only a claim */
-enum tr_payload
-tr_payload_sniff(const unsigned char *d, size_t n)
-{
-	if (n >= 2 && d[0] == 0x1f && d[1] == 0x8b)
-		return TR_PAYLOAD_GZIP;
-	if (n >= 4 && memcmp(d, "PK\003\004", 4) == 0)
-		return TR_PAYLOAD_ZIP;
-	return TR_PAYLOAD_JSON;
 }
 
 /* seen_type - remember a leaf type for the no-report message */
@@ -623,7 +495,7 @@ leaf(struct ctx *c, const struct entity *e, const char *sec)
 	enum tr_payload kind;
 	enum tr_err rc;
 	char *fn = NULL;
-	int decl = DECL_NONE, rt;
+	int decl = TR_MIME_DECL_NONE, rt;
 
 	if (++c->nleaves > c->lim->max_mime_parts)
 		return tr_error_set(c->err, TR_ERR_MIME_LIMIT,
@@ -635,9 +507,10 @@ leaf(struct ctx *c, const struct entity *e, const char *sec)
 		return TR_OK;
 	if ((rc = filename_of(c, e, &fn)) != TR_OK)
 		return rc;
-	if ((rt = report_type(e, &decl)) == 0) {
+	if (!type_is(e, "application", NULL) ||
+	    (rt = tr_mime_kind_of_type(e->sub, e->sublen, &decl)) == 0) {
 		/* any other type counts only with a report-like file name */
-		if ((decl = name_kind(fn)) == DECL_NONE) {
+		if ((decl = tr_mime_kind_of_name(fn)) == TR_MIME_DECL_NONE) {
 			free(fn);
 			return TR_OK;
 		}
@@ -668,9 +541,10 @@ leaf(struct ctx *c, const struct entity *e, const char *sec)
 	if (rt == 2 && (rc = note(c, "non-RFC media type %s for the report "
 	    "part", e->mt)) != TR_OK)
 		return rc;
-	if (decl != DECL_NONE && (enum tr_payload)decl != kind)
+	if (decl != TR_MIME_DECL_NONE && (enum tr_payload)decl != kind)
 		return note(c, "part %s declared as %s (%s) but holds %s", sec,
-		    kind_names[decl], e->mt, kind_names[kind]);
+		    tr_mime_kind_name((enum tr_payload)decl), e->mt,
+		    tr_mime_kind_name(kind));
 	return TR_OK;
 }
 
@@ -811,19 +685,6 @@ tr_mime_extract(const unsigned char *msg, size_t len,
 		rc = note(&c, "top-level type %s instead of multipart/report",
 		    c.top);
 	return rc;
-}
-
-/* tr_msgmeta_free - release the strings of m and zero it */
-void
-tr_msgmeta_free(struct tr_msgmeta *m)
-{
-	free(m->message_id);
-	free(m->from);
-	free(m->date);
-	free(m->subject);
-	free(m->report_domain);
-	free(m->report_submitter);
-	memset(m, 0, sizeof(*m));
 }
 
 /* tr_mime_result_free - release everything in r and zero it */

@@ -15,85 +15,11 @@
 #include "notes.h"
 #include "report_fields.h"
 
-#define ARENA_ALIGN	_Alignof(max_align_t)
-#define ARENA_CHUNK_MIN	4096
-#define ARENA_CHUNK_MAX	(1024 * 1024)
 #define NOTE_MAX	512
 
 /* Serialisation of stored string lists: compact, "/" left as it is. */
 #define LIST_TO_STRING \
 	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
-
-struct tr_arena_chunk {
-	struct tr_arena_chunk *next;
-	max_align_t data[];
-};
-
-/* tr_arena_init - start an arena on a caller-provided first block */
-void
-tr_arena_init(struct tr_arena *a, void *block, size_t size)
-{
-	a->p = block;
-	a->left = size;
-	a->chunks = NULL;
-	a->next_size = ARENA_CHUNK_MIN;
-}
-
-/* tr_arena_alloc - n bytes aligned for any type, or NULL when out of memory */
-void *
-tr_arena_alloc(struct tr_arena *a, size_t n)
-{
-	struct tr_arena_chunk *ch;
-	size_t size;
-	void *ret;
-
-	if (n > SIZE_MAX - ARENA_ALIGN - sizeof(*ch))
-		return NULL;
-	n = (n + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
-	if (n > a->left) {
-		size = n > a->next_size ? n : a->next_size;
-		if ((ch = malloc(sizeof(*ch) + size)) == NULL)
-			return NULL;
-		ch->next = a->chunks;
-		a->chunks = ch;
-		a->p = (char *)ch->data;
-		a->left = size;
-		/* grow geometrically so a big report needs few chunks */
-		if (a->next_size < ARENA_CHUNK_MAX)
-			a->next_size *= 2;
-	}
-	ret = a->p;
-	a->p += n;
-	a->left -= n;
-	return ret;
-}
-
-/* tr_arena_strndup - NUL-terminated copy of n bytes, or NULL */
-char *
-tr_arena_strndup(struct tr_arena *a, const char *s, size_t n)
-{
-	char *d;
-
-	if (n == SIZE_MAX || (d = tr_arena_alloc(a, n + 1)) == NULL)
-		return NULL;
-	memcpy(d, s, n);
-	d[n] = '\0';
-	return d;
-}
-
-/* tr_arena_free - release the overflow chunks (not the first block) */
-void
-tr_arena_free(struct tr_arena *a)
-{
-	struct tr_arena_chunk *ch, *next;
-
-	for (ch = a->chunks; ch != NULL; ch = next) {
-		next = ch->next;
-		free(ch);
-	}
-	a->chunks = NULL;
-	a->left = 0;
-}
 
 /*
  * tr_rf_push - append a segment to the path; returns the mark. Valid
@@ -556,18 +482,24 @@ list_fix(enum tr_rf_list kind, const char *s, size_t len, size_t *head,
 	}
 }
 
-/* tr_rf_list - normalise a policy-string or mx-host value into a JSON array */
-enum tr_err
-tr_rf_list(struct tr_rctx *c, const char *key, struct json_object *v,
-    enum tr_rf_list kind, const char **json)
+/* list_entry - entry i of a list that is an array, or the string itself */
+static struct json_object *
+list_entry(struct json_object *src, size_t i)
 {
-	struct json_object *src, *inner = NULL, *built = NULL, *el;
-	char buf[TR_RF_QUOTE_MAX * 4 + 16];
-	size_t i, n, head, tail, fixed = 0, mark, inmark;
-	const char *s, *out;
-	enum tr_err e = TR_OK;
+	return json_object_is_type(src, json_type_array) ?
+	    json_object_array_get_idx(src, i) : src;
+}
 
-	*json = NULL;
+/* list_check - v is an array of strings, or a string (noted); *n its
+ * entries */
+static enum tr_err
+list_check(struct tr_rctx *c, const char *key, struct json_object *v,
+    size_t *n)
+{
+	char buf[TR_RF_QUOTE_MAX * 4 + 16];
+	size_t i, mark;
+	enum tr_err e;
+
 	if (json_object_is_type(v, json_type_string)) {
 		if ((e = tr_rf_check_string(c, key, v, 0)) != TR_OK ||
 		    (e = tr_rf_note(c, key, "a string, not an array")) != TR_OK)
@@ -576,65 +508,58 @@ tr_rf_list(struct tr_rctx *c, const char *key, struct json_object *v,
 		return tr_rf_fail(c, TR_ERR_SCHEMA, key,
 		    "expected an array of strings, got %s",
 		    tr_rf_describe(v, buf, sizeof(buf)));
-	src = v;
-	n = json_object_is_type(v, json_type_array) ?
+	*n = json_object_is_type(v, json_type_array) ?
 	    json_object_array_length(v) : 1;
-	for (i = 0; json_object_is_type(v, json_type_array) && i < n; i++) {
+	for (i = 0; json_object_is_type(v, json_type_array) && i < *n; i++) {
 		mark = tr_rf_push(c, key, i);
 		if ((e = tr_rf_check_string(c, NULL,
 		    json_object_array_get_idx(v, i), 0)) != TR_OK)
 			return e;
 		tr_rf_pop(c, mark);
 	}
+	return TR_OK;
+}
 
-	if (kind == TR_RF_POLICY_STRING && n == 1) {
-		el = json_object_is_type(v, json_type_array) ?
-		    json_object_array_get_idx(v, 0) : v;
-		if ((inner = expand_encoded(json_object_get_string(el),
-		    (size_t)json_object_get_string_len(el))) != NULL) {
-			n = json_object_array_length(inner);
-			mark = tr_rf_push(c, key, 0);
-			for (i = 0; i < n; i++) {
-				inmark = tr_rf_push(c, "", i);
-				if ((e = tr_rf_check_string(c, NULL,
-				    json_object_array_get_idx(inner, i), 0)) !=
-				    TR_OK)
-					goto out;
-				tr_rf_pop(c, inmark);
-			}
-			tr_rf_pop(c, mark);
-			if ((e = tr_rf_note(c, key, "one JSON-encoded array "
-			    "string, expanded")) != TR_OK)
-				goto out;
-			src = inner;
-		}
-	}
+/* list_expand - a policy-string of one entry that is itself a JSON-encoded
+ * array: *inner = that array (checked, noted; *n its entries), else NULL */
+static enum tr_err
+list_expand(struct tr_rctx *c, const char *key, struct json_object *v,
+    struct json_object **inner, size_t *n)
+{
+	struct json_object *el = list_entry(v, 0);
+	size_t i, mark, inmark;
+	enum tr_err e;
 
-	/* which entries need fixing; none (the usual case) means no copy */
-	for (i = 0; i < n; i++) {
-		el = json_object_is_type(src, json_type_array) ?
-		    json_object_array_get_idx(src, i) : src;
-		list_fix(kind, json_object_get_string(el),
-		    (size_t)json_object_get_string_len(el), &head, &tail);
-		if (head > 0 || tail > 0)
-			fixed++;
+	if ((*inner = expand_encoded(json_object_get_string(el),
+	    (size_t)json_object_get_string_len(el))) == NULL)
+		return TR_OK;
+	*n = json_object_array_length(*inner);
+	mark = tr_rf_push(c, key, 0);
+	for (i = 0; i < *n; i++) {
+		inmark = tr_rf_push(c, "", i);
+		if ((e = tr_rf_check_string(c, NULL,
+		    json_object_array_get_idx(*inner, i), 0)) != TR_OK)
+			return e;
+		tr_rf_pop(c, inmark);
 	}
-	if (src == v && fixed == 0 && json_object_is_type(v, json_type_array)) {
-		/* kept by v (and so by the tree) until the report is freed */
-		if ((*json = json_object_to_json_string_ext(v,
-		    LIST_TO_STRING)) == NULL)
-			e = tr_error_set(c->err, TR_ERR_NOMEM, "out of memory");
-		return e;
-	}
-	if (fixed > 0 && (e = tr_rf_note(c, key, kind == TR_RF_POLICY_STRING ?
-	    "trailing CR removed" : "\"mx:\" prefix removed")) != TR_OK)
-		goto out;
+	tr_rf_pop(c, mark);
+	return tr_rf_note(c, key, "one JSON-encoded array string, expanded");
+}
+
+/* list_build - the n entries of src fixed, as JSON text in the arena */
+static enum tr_err
+list_build(struct tr_rctx *c, enum tr_rf_list kind, struct json_object *src,
+    size_t n, const char **json)
+{
+	struct json_object *built, *el;
+	size_t i, head, tail;
+	const char *s, *out;
+	enum tr_err e = TR_OK;
 
 	if ((built = json_object_new_array_ext((int)n)) == NULL)
-		goto nomem;
+		return tr_error_set(c->err, TR_ERR_NOMEM, "out of memory");
 	for (i = 0; i < n; i++) {
-		el = json_object_is_type(src, json_type_array) ?
-		    json_object_array_get_idx(src, i) : src;
+		el = list_entry(src, i);
 		s = json_object_get_string(el);
 		list_fix(kind, s, (size_t)json_object_get_string_len(el),
 		    &head, &tail);
@@ -651,11 +576,52 @@ tr_rf_list(struct tr_rctx *c, const char *key, struct json_object *v,
 	    NULL || (*json = tr_arena_strndup(c->arena, out, strlen(out))) ==
 	    NULL)
 		goto nomem;
-	goto out;
+	json_object_put(built);
+	return TR_OK;
  nomem:
 	e = tr_error_set(c->err, TR_ERR_NOMEM, "out of memory");
- out:
 	json_object_put(built);
+	return e;
+}
+
+/* tr_rf_list - normalise a policy-string or mx-host value into a JSON array */
+enum tr_err
+tr_rf_list(struct tr_rctx *c, const char *key, struct json_object *v,
+    enum tr_rf_list kind, const char **json)
+{
+	struct json_object *src = v, *inner = NULL, *el;
+	size_t i, n = 0, head, tail, fixed = 0;
+	enum tr_err e;
+
+	*json = NULL;
+	if ((e = list_check(c, key, v, &n)) != TR_OK)
+		return e;
+	if (kind == TR_RF_POLICY_STRING && n == 1) {
+		if ((e = list_expand(c, key, v, &inner, &n)) != TR_OK)
+			goto out;
+		if (inner != NULL)
+			src = inner;
+	}
+	/* which entries need fixing; none (the usual case) means no copy */
+	for (i = 0; i < n; i++) {
+		el = list_entry(src, i);
+		list_fix(kind, json_object_get_string(el),
+		    (size_t)json_object_get_string_len(el), &head, &tail);
+		if (head > 0 || tail > 0)
+			fixed++;
+	}
+	if (src == v && fixed == 0 && json_object_is_type(v, json_type_array)) {
+		/* kept by v (and so by the tree) until the report is freed */
+		if ((*json = json_object_to_json_string_ext(v,
+		    LIST_TO_STRING)) == NULL)
+			e = tr_error_set(c->err, TR_ERR_NOMEM, "out of memory");
+		return e;
+	}
+	if (fixed > 0 && (e = tr_rf_note(c, key, kind == TR_RF_POLICY_STRING ?
+	    "trailing CR removed" : "\"mx:\" prefix removed")) != TR_OK)
+		goto out;
+	e = list_build(c, kind, src, n, json);
+ out:
 	json_object_put(inner);
 	return e;
 }

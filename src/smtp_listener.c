@@ -35,12 +35,8 @@ rcpt_ok(const char *addr, void *arg)
 static void
 budget_full(struct tr_smtp_server *srv)
 {
-	time_t now = time(NULL);
-
-	tr_budget_note_refusal(srv->budget);
-	if (now == srv->last_budget_log)
+	if (!tr_budget_refusal_to_log(srv->budget, &srv->last_budget_log))
 		return;
-	srv->last_budget_log = now;
 	log_warnx("smtp: max_inflight_bytes (%zu) in use: new messages get "
 	    "452 4.3.1 until stored ones free it", tr_budget_max(srv->budget));
 }

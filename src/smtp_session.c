@@ -6,13 +6,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "smtp_data.h"
 #include "smtp_session.h"
+#include "smtp_syntax.h"
 
-#define PATH_MAX_LEN	256	/* RFC 5321 4.5.3.1.3, brackets included */
-#define TEXT_MAX	400	/* characters of caller text in one reply */
+#define TEXT_MAX	TR_SMTP_TEXT_MAX
 #define OUT_MAX		(16 * 1024)	/* replies queued before feed pauses */
-#define DATA_START	(16 * 1024)	/* first message buffer */
-#define DATA_KEEP	(64 * 1024)	/* kept between messages, at most */
 #define JUNK_FACTOR	5	/* NOOP, RSET, VRFY, HELP: max_errors times this */
 
 enum state {
@@ -22,16 +21,6 @@ enum state {
 	ST_DATA,		/* receiving the message */
 	ST_WAIT,		/* the message is out for storing */
 	ST_CLOSED,		/* QUIT, too many errors, or closed */
-};
-
-/* Where DATA is within a line: the end is CRLF "." CRLF, a leading dot of
- * any other line is removed (RFC 5321 4.5.2). */
-enum dstate {
-	D_BOL,			/* at the beginning of a line */
-	D_TEXT,			/* inside a line */
-	D_CR,			/* after a CR */
-	D_DOT,			/* after a dot at the beginning of a line */
-	D_DOTCR,		/* after "." CR at the beginning of a line */
 };
 
 struct tr_smtp_session {
@@ -52,10 +41,7 @@ struct tr_smtp_session {
 	char *from;
 	char **rcpt;
 	size_t nrcpt;
-	enum dstate dstate;
-	unsigned char *data;
-	size_t len, cap, received;
-	int too_big, nomem;
+	struct tr_smtp_data msg;	/* the message of DATA */
 	struct tr_smtp_envelope env;
 
 	/* replies not yet taken by the caller */
@@ -92,25 +78,6 @@ out_add(struct tr_smtp_session *ss, const char *p, size_t n)
 	ss->outlen += n;
 }
 
-/* clean - printable ASCII of at most TEXT_MAX characters of untrusted
- * text for a reply line */
-static void
-clean(char *out, size_t outsz, const char *in)
-{
-	size_t i, o = 0;
-	unsigned char ch;
-
-	for (i = 0; in[i] != '\0' && i < TEXT_MAX && o + 1 < outsz; i++) {
-		ch = (unsigned char)in[i];
-		out[o++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
-	}
-	if (in[i] != '\0' && o + 4 < outsz) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o] = '\0';
-}
-
 /* reply - queue one reply line "fmt" CRLF; a 4xx or 5xx counts as an error */
 static void __attribute__((format(printf, 2, 3)))
 reply(struct tr_smtp_session *ss, const char *fmt, ...)
@@ -131,17 +98,6 @@ reply(struct tr_smtp_session *ss, const char *fmt, ...)
 	out_add(ss, buf, (size_t)n);
 	if (buf[0] == '4' || buf[0] == '5')
 		ss->errors++;
-}
-
-/* data_free - the message buffer goes, and its bytes back to the budget */
-static void
-data_free(struct tr_smtp_session *ss)
-{
-	free(ss->data);
-	ss->data = NULL;
-	if (ss->cap > 0 && ss->set.shrink != NULL)
-		ss->set.shrink(ss->cap, ss->set.mem_arg);
-	ss->cap = 0;
 }
 
 /* over_budget - whether a new message must wait for memory: then a 452
@@ -169,11 +125,7 @@ reset_transaction(struct tr_smtp_session *ss)
 	for (i = 0; i < ss->nrcpt; i++)
 		free(ss->rcpt[i]);
 	ss->nrcpt = 0;
-	ss->len = ss->received = 0;
-	ss->too_big = ss->nomem = 0;
-	/* with a budget, an idle session holds none of it */
-	if (ss->cap > DATA_KEEP || ss->set.shrink != NULL)
-		data_free(ss);
+	tr_smtp_data_reset(&ss->msg);
 	if (ss->state == ST_MAIL || ss->state == ST_DATA ||
 	    ss->state == ST_WAIT)
 		ss->state = ST_READY;
@@ -188,6 +140,7 @@ tr_smtp_session_new(const struct tr_smtp_settings *s)
 	if ((ss = calloc(1, sizeof(*ss))) == NULL)
 		return NULL;
 	ss->set = *s;
+	ss->msg.set = &ss->set;
 	if (ss->set.hostname == NULL)
 		ss->set.hostname = "localhost";
 	if (ss->set.max_line < 64)
@@ -220,116 +173,11 @@ tr_smtp_session_free(struct tr_smtp_session *ss)
 	if (ss->rcpt != NULL)
 		reset_transaction(ss);
 	free(ss->rcpt);
-	data_free(ss);
+	tr_smtp_data_free(&ss->msg);
 	free(ss->line);
 	free(ss->helo);
 	free(ss->out);
 	free(ss);
-}
-
-/* word - whether the command line starts with verb (case-insensitive),
- * followed by the end or a space; *rest is what follows the spaces */
-static int
-word(const char *line, const char *verb, const char **rest)
-{
-	size_t n = strlen(verb);
-
-	if (strncasecmp(line, verb, n) != 0 ||
-	    (line[n] != '\0' && line[n] != ' '))
-		return 0;
-	line += n;
-	while (*line == ' ')
-		line++;
-	*rest = line;
-	return 1;
-}
-
-/*
- * parse_path - "<addr>" (or a bare addr, as lenient MTAs allow) at p: the
- * address without brackets and source route in a new string, *rest at the
- * parameters. NULL on bad syntax (or allocation failure, *nomem set).
- */
-static char *
-parse_path(const char *p, const char **rest, int *nomem)
-{
-	const char *start, *end, *q;
-	int quoted = 0, bracket;
-	char *a;
-
-	*nomem = 0;
-	while (*p == ' ')
-		p++;
-	bracket = *p == '<';
-	start = bracket ? p + 1 : p;
-	for (q = start; *q != '\0'; q++) {
-		if ((unsigned char)*q < 0x20 || (unsigned char)*q == 0x7f)
-			return NULL;
-		if (quoted) {
-			if (*q == '\\' && q[1] != '\0')
-				q++;
-			else if (*q == '"')
-				quoted = 0;
-			continue;
-		}
-		if (*q == '"')
-			quoted = 1;
-		else if (bracket && *q == '>')
-			break;
-		else if (*q == ' ' || *q == '<' || *q == '>')
-			break;
-	}
-	if (quoted || (bracket && *q != '>'))
-		return NULL;
-	end = q;
-	if (bracket)
-		q++;
-	if (*q != '\0' && *q != ' ')
-		return NULL;
-	if ((size_t)(end - start) + 2 > PATH_MAX_LEN)
-		return NULL;
-	if (!bracket && end == start)
-		return NULL;
-	/* a source route "@a,@b:" is ignored (RFC 5321 4.1.2) */
-	if (*start == '@') {
-		const char *colon = memchr(start, ':', (size_t)(end - start));
-
-		if (colon == NULL)
-			return NULL;
-		start = colon + 1;
-	}
-	while (*q == ' ')
-		q++;
-	*rest = q;
-	if ((a = strndup(start, (size_t)(end - start))) == NULL)
-		*nomem = 1;
-	return a;
-}
-
-/* next_param - the next "KEY[=VALUE]" of rest into key and val; 0 at the
- * end, -1 when it does not fit */
-static int
-next_param(const char **rest, char *key, size_t keysz, char *val, size_t valsz)
-{
-	const char *p = *rest, *e, *eq;
-	size_t kl, vl;
-
-	while (*p == ' ')
-		p++;
-	if (*p == '\0')
-		return 0;
-	e = p + strcspn(p, " ");
-	eq = memchr(p, '=', (size_t)(e - p));
-	kl = (size_t)((eq != NULL ? eq : e) - p);
-	vl = eq != NULL ? (size_t)(e - eq - 1) : 0;
-	if (kl == 0 || kl >= keysz || vl >= valsz)
-		return -1;
-	memcpy(key, p, kl);
-	key[kl] = '\0';
-	if (eq != NULL)
-		memcpy(val, eq + 1, vl);
-	val[vl] = '\0';
-	*rest = e;
-	return 1;
 }
 
 /* cmd_helo - HELO, EHLO or LHLO: a fresh start, with the extensions */
@@ -347,7 +195,7 @@ cmd_helo(struct tr_smtp_session *ss, const char *verb, const char *arg,
 	}
 	reset_transaction(ss);
 	free(ss->helo);
-	clean(name, sizeof(name), arg);
+	tr_smtp_syntax_clean(name, sizeof(name), arg);
 	ss->helo = strdup(name);
 	ss->esmtp = esmtp;
 	ss->state = ST_READY;
@@ -395,14 +243,14 @@ cmd_mail(struct tr_smtp_session *ss, const char *arg)
 	}
 	if (over_budget(ss))
 		return;
-	if ((from = parse_path(arg + 5, &rest, &nomem)) == NULL) {
+	if ((from = tr_smtp_syntax_path(arg + 5, &rest, &nomem)) == NULL) {
 		if (nomem)
 			reply(ss, "452 4.3.1 Insufficient system storage");
 		else
 			reply(ss, "501 5.1.7 Bad sender address syntax");
 		return;
 	}
-	while ((r = next_param(&rest, key, sizeof(key), val,
+	while ((r = tr_smtp_syntax_param(&rest, key, sizeof(key), val,
 	    sizeof(val))) != 0) {
 		if (r == -1 || !ss->esmtp) {
 			reply(ss, "555 5.5.4 Unsupported option");
@@ -426,7 +274,7 @@ cmd_mail(struct tr_smtp_session *ss, const char *arg)
 				goto bad;
 			}
 		} else {
-			clean(val, sizeof(val), key);
+			tr_smtp_syntax_clean(val, sizeof(val), key);
 			reply(ss, "555 5.5.4 Unsupported option: %s", val);
 			goto bad;
 		}
@@ -456,7 +304,8 @@ cmd_rcpt(struct tr_smtp_session *ss, const char *arg)
 		reply(ss, "501 5.5.4 Syntax: RCPT TO:<address>");
 		return;
 	}
-	if ((to = parse_path(arg + 3, &rest, &nomem)) == NULL || *to == '\0') {
+	if ((to = tr_smtp_syntax_path(arg + 3, &rest, &nomem)) == NULL ||
+	    *to == '\0') {
 		free(to);
 		if (nomem)
 			reply(ss, "452 4.3.1 Insufficient system storage");
@@ -464,12 +313,12 @@ cmd_rcpt(struct tr_smtp_session *ss, const char *arg)
 			reply(ss, "501 5.1.3 Bad recipient address syntax");
 		return;
 	}
-	if (next_param(&rest, key, sizeof(key), val, sizeof(val)) != 0) {
+	if (tr_smtp_syntax_param(&rest, key, sizeof(key), val, sizeof(val)) != 0) {
 		reply(ss, "555 5.5.4 Unsupported option");
 		free(to);
 		return;
 	}
-	clean(shown, sizeof(shown), to);
+	tr_smtp_syntax_clean(shown, sizeof(shown), to);
 	if (ss->set.rcpt_ok != NULL && !ss->set.rcpt_ok(to, ss->set.rcpt_arg)) {
 		reply(ss, "550 5.1.1 <%s>: Recipient address rejected: not a "
 		    "TLS report address here", shown);
@@ -504,8 +353,7 @@ cmd_data(struct tr_smtp_session *ss, const char *arg)
 	if (over_budget(ss))
 		return;
 	ss->state = ST_DATA;
-	ss->dstate = D_BOL;
-	ss->len = ss->received = 0;
+	tr_smtp_data_start(&ss->msg);
 	reply(ss, "354 End data with <CR><LF>.<CR><LF>");
 }
 
@@ -551,44 +399,45 @@ command(struct tr_smtp_session *ss, const char *line)
 			    "command");
 			return TR_SMTP_NONE;
 		}
-	if (word(line, "EHLO", &arg) || word(line, "HELO", &arg)) {
+	if (tr_smtp_syntax_word(line, "EHLO", &arg) ||
+	    tr_smtp_syntax_word(line, "HELO", &arg)) {
 		if (ss->set.lmtp)
 			reply(ss, "500 5.5.1 Error: this is LMTP, say LHLO");
 		else
 			cmd_helo(ss, toupper((unsigned char)line[0]) == 'E' ?
 			    "EHLO" : "HELO", arg,
 			    toupper((unsigned char)line[0]) == 'E');
-	} else if (word(line, "LHLO", &arg)) {
+	} else if (tr_smtp_syntax_word(line, "LHLO", &arg)) {
 		if (ss->set.lmtp)
 			cmd_helo(ss, "LHLO", arg, 1);
 		else
 			reply(ss, "500 5.5.1 Error: this is SMTP, say EHLO");
-	} else if (word(line, "MAIL", &arg))
+	} else if (tr_smtp_syntax_word(line, "MAIL", &arg))
 		cmd_mail(ss, arg);
-	else if (word(line, "RCPT", &arg))
+	else if (tr_smtp_syntax_word(line, "RCPT", &arg))
 		cmd_rcpt(ss, arg);
-	else if (word(line, "DATA", &arg))
+	else if (tr_smtp_syntax_word(line, "DATA", &arg))
 		cmd_data(ss, arg);
-	else if (word(line, "RSET", &arg)) {
+	else if (tr_smtp_syntax_word(line, "RSET", &arg)) {
 		ss->junk++;
 		reset_transaction(ss);
 		reply(ss, "250 2.0.0 Ok");
-	} else if (word(line, "NOOP", &arg)) {
+	} else if (tr_smtp_syntax_word(line, "NOOP", &arg)) {
 		ss->junk++;
 		reply(ss, "250 2.0.0 Ok");
-	} else if (word(line, "VRFY", &arg)) {
+	} else if (tr_smtp_syntax_word(line, "VRFY", &arg)) {
 		ss->junk++;
 		reply(ss, "252 2.0.0 Cannot VRFY user, send a message with "
 		    "RCPT");
-	} else if (word(line, "HELP", &arg)) {
+	} else if (tr_smtp_syntax_word(line, "HELP", &arg)) {
 		ss->junk++;
 		reply(ss, "214 2.0.0 See RFC 5321%s",
 		    ss->set.lmtp ? " and RFC 2033" : "");
-	} else if (word(line, "QUIT", &arg)) {
+	} else if (tr_smtp_syntax_word(line, "QUIT", &arg)) {
 		reply(ss, "221 2.0.0 Bye");
 		ss->state = ST_CLOSED;
 		return TR_SMTP_CLOSE;
-	} else if (word(line, "STARTTLS", &arg)) {
+	} else if (tr_smtp_syntax_word(line, "STARTTLS", &arg)) {
 		if (cmd_starttls(ss, arg))
 			return TR_SMTP_STARTTLS;
 	} else
@@ -609,48 +458,6 @@ limits_hit(struct tr_smtp_session *ss)
 	return 1;
 }
 
-/* data_add - append message bytes, within max_message; past it only the
- * count goes on, so that the client can still be answered at the end */
-static void
-data_add(struct tr_smtp_session *ss, const void *p, size_t n)
-{
-	size_t cap;
-	unsigned char *nb;
-
-	ss->received += n;
-	if (ss->too_big || ss->nomem)
-		return;
-	if (ss->received > ss->set.max_message) {
-		ss->too_big = 1;
-		return;
-	}
-	if (ss->len + n > ss->cap) {
-		cap = ss->cap > 0 ? ss->cap : DATA_START;
-		while (cap < ss->len + n)
-			cap *= 2;
-		if (cap > ss->set.max_message)
-			cap = ss->set.max_message;
-		if (ss->set.grow != NULL &&
-		    !ss->set.grow(cap - ss->cap, ss->set.mem_arg)) {
-			/* the message is lost: its share goes back now,
-			 * not when its client gets to the dot */
-			ss->nomem = 1;
-			data_free(ss);
-			return;
-		}
-		if ((nb = realloc(ss->data, cap)) == NULL) {
-			if (ss->set.shrink != NULL)
-				ss->set.shrink(cap - ss->cap, ss->set.mem_arg);
-			ss->nomem = 1;
-			return;
-		}
-		ss->data = nb;
-		ss->cap = cap;
-	}
-	memcpy(ss->data + ss->len, p, n);
-	ss->len += n;
-}
-
 /* data_end - the final dot: hand the message out, or answer it here */
 static enum tr_smtp_event
 data_end(struct tr_smtp_session *ss)
@@ -659,9 +466,10 @@ data_end(struct tr_smtp_session *ss)
 	ss->env.from = ss->from != NULL ? ss->from : "";
 	ss->env.rcpt = (const char *const *)ss->rcpt;
 	ss->env.nrcpt = ss->nrcpt;
-	ss->env.data = ss->too_big || ss->nomem ? NULL : ss->data;
-	ss->env.len = ss->too_big || ss->nomem ? ss->received : ss->len;
-	if (ss->too_big) {
+	ss->env.data = ss->msg.too_big || ss->msg.nomem ? NULL : ss->msg.data;
+	ss->env.len = ss->msg.too_big || ss->msg.nomem ? ss->msg.received :
+	    ss->msg.len;
+	if (ss->msg.too_big) {
 		reply(ss, "552 5.3.4 Error: message too large (limit %zu "
 		    "bytes)", ss->set.max_message);
 		/* the envelope stays readable until the next feed: the
@@ -669,7 +477,7 @@ data_end(struct tr_smtp_session *ss)
 		ss->state = ST_READY;
 		return TR_SMTP_TOO_BIG;
 	}
-	if (ss->nomem) {
+	if (ss->msg.nomem) {
 		reply(ss, "452 4.3.1 Insufficient system storage");
 		reset_transaction(ss);
 		return TR_SMTP_NONE;
@@ -679,68 +487,6 @@ data_end(struct tr_smtp_session *ss)
 	ss->state = ST_WAIT;
 	ss->junk = 0;
 	return TR_SMTP_MESSAGE;
-}
-
-/* feed_data - message bytes up to the final dot; returns bytes consumed */
-static size_t
-feed_data(struct tr_smtp_session *ss, const unsigned char *p, size_t len,
-    enum tr_smtp_event *ev)
-{
-	const unsigned char *cr;
-	size_t i = 0, n;
-
-	while (i < len) {
-		switch (ss->dstate) {
-		case D_TEXT:
-			/* the fast path: everything up to the next CR */
-			cr = memchr(p + i, '\r', len - i);
-			n = cr != NULL ? (size_t)(cr - (p + i)) : len - i;
-			data_add(ss, p + i, n);
-			i += n;
-			if (cr != NULL) {
-				data_add(ss, "\r", 1);
-				ss->dstate = D_CR;
-				i++;
-			}
-			break;
-		case D_CR:
-			if (p[i] == '\n') {
-				data_add(ss, "\n", 1);
-				ss->dstate = D_BOL;
-			} else if (p[i] != '\r') {
-				data_add(ss, p + i, 1);
-				ss->dstate = D_TEXT;
-			} else
-				data_add(ss, "\r", 1);
-			i++;
-			break;
-		case D_BOL:
-			if (p[i] == '.') {
-				ss->dstate = D_DOT;
-				i++;
-			} else
-				ss->dstate = D_TEXT;
-			break;
-		case D_DOT:
-			if (p[i] == '\r') {
-				ss->dstate = D_DOTCR;
-				i++;
-			} else
-				/* a stuffed dot: it goes, the rest stays */
-				ss->dstate = D_TEXT;
-			break;
-		case D_DOTCR:
-			if (p[i] == '\n') {
-				*ev = data_end(ss);
-				return i + 1;
-			}
-			/* "." CR and something else: the dot was stuffed */
-			data_add(ss, "\r", 1);
-			ss->dstate = D_CR;
-			break;
-		}
-	}
-	return i;
 }
 
 /* feed_commands - command lines until an event, the end of the input, or
@@ -817,6 +563,7 @@ tr_smtp_feed(struct tr_smtp_session *ss, const void *buf, size_t len,
 {
 	const unsigned char *p = buf;
 	size_t i = 0;
+	int done = 0;
 
 	*ev = TR_SMTP_NONE;
 	if (ss->state == ST_CLOSED) {
@@ -827,9 +574,11 @@ tr_smtp_feed(struct tr_smtp_session *ss, const void *buf, size_t len,
 		return 0;
 	while (i < len && *ev == TR_SMTP_NONE &&
 	    ss->outlen - ss->outoff < OUT_MAX) {
-		if (ss->state == ST_DATA)
-			i += feed_data(ss, p + i, len - i, ev);
-		else {
+		if (ss->state == ST_DATA) {
+			i += tr_smtp_data_feed(&ss->msg, p + i, len - i, &done);
+			if (done)
+				*ev = data_end(ss);
+		} else {
 			i += feed_commands(ss, p + i, len - i, ev);
 			if (ss->state == ST_CLOSED)
 				*ev = TR_SMTP_CLOSE;
@@ -860,12 +609,12 @@ tr_smtp_finish(struct tr_smtp_session *ss, int code, const char *ecode,
 
 	if (ss->state != ST_WAIT)
 		return;
-	clean(t, sizeof(t), text != NULL ? text : "");
+	tr_smtp_syntax_clean(t, sizeof(t), text != NULL ? text : "");
 	if (!ss->set.lmtp)
 		reply(ss, "%03d %s %s", code, ecode, t);
 	else
 		for (i = 0; i < ss->nrcpt; i++) {
-			clean(r, sizeof(r), ss->rcpt[i]);
+			tr_smtp_syntax_clean(r, sizeof(r), ss->rcpt[i]);
 			reply(ss, "%03d %s <%s> %s", code, ecode, r, t);
 		}
 	/* a rejected or deferred message is not the client's error */
@@ -897,7 +646,7 @@ tr_smtp_close(struct tr_smtp_session *ss, const char *ecode, const char *text)
 
 	if (ss->state == ST_CLOSED)
 		return;
-	clean(t, sizeof(t), text != NULL ? text : "");
+	tr_smtp_syntax_clean(t, sizeof(t), text != NULL ? text : "");
 	reply(ss, "421 %s %s %s", ecode, ss->set.hostname, t);
 	ss->state = ST_CLOSED;
 }

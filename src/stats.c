@@ -41,19 +41,12 @@ struct tr_stats {
 #define NB(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* tr_stats_new - the registry with every family */
-/* (over 80 lines: one registration per metric family, read as a list) */
-struct tr_stats *
-tr_stats_new(void)
+/* register_messages - the families of messages, reports and sessions */
+static void
+register_messages(struct tr_stats *s, struct tr_metrics *r)
 {
-	struct tr_stats *s;
-	struct tr_metrics *r;
 	size_t nd = TR_STATS_MAX_DOMAINS + 1;
 
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return NULL;
-	if ((s->reg = r = tr_metrics_new()) == NULL ||
-	    (s->domains = tr_label_set_new(TR_STATS_MAX_DOMAINS)) == NULL)
-		goto fail;
 	s->build_info = tr_metrics_gauge(r, "tlsrptd_build_info",
 	    "Always 1; the version of the running tlsrptd.", L("version"), 1);
 	s->start_time = tr_metrics_gauge(r, "tlsrptd_start_time_seconds",
@@ -85,6 +78,13 @@ tr_stats_new(void)
 	    "per policy domain and RFC 8460 result-type (\"other\": not in "
 	    "the registry).", L("policy_domain", "result_type"),
 	    nd * TR_TALLY_TYPES);
+}
+
+/* register_loop - the families of the loop, the commits, the budget, the
+ * alerts and DKIM */
+static void
+register_loop(struct tr_stats *s, struct tr_metrics *r)
+{
 	s->pipeline = tr_metrics_histogram(r,
 	    "tlsrptd_pipeline_duration_seconds",
 	    "Time to analyse and record one message (MIME, gunzip, "
@@ -128,6 +128,22 @@ tr_stats_new(void)
 	s->dkim_keys = tr_metrics_gauge(r, "tlsrptd_dkim_key_decodes",
 	    "DKIM public keys since the start: found already decoded (kept) "
 	    "or decoded from their DNS record (decoded).", L("result"), 2);
+}
+
+/* (over 80 lines: one registration per metric family, read as a list) */
+struct tr_stats *
+tr_stats_new(void)
+{
+	struct tr_stats *s;
+	struct tr_metrics *r;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	if ((s->reg = r = tr_metrics_new()) == NULL ||
+	    (s->domains = tr_label_set_new(TR_STATS_MAX_DOMAINS)) == NULL)
+		goto fail;
+	register_messages(s, r);
+	register_loop(s, r);
 	if (s->dkim == NULL || s->dkim_keys == NULL)
 		goto fail;
 	if (s->build_info == NULL || s->start_time == NULL ||

@@ -199,15 +199,62 @@ rate_line(struct tr_buf *b, const struct tr_svg_chart *c, double rmax,
 	}
 }
 
+/* column - column i: a hoverable column with every series' value, then
+ * its stacked bars */
+static void
+column(struct tr_buf *b, const struct tr_svg_chart *c,
+    const char *const *colors, size_t i, double bw, int ph, double ymax)
+{
+	double y0, h;
+	size_t k;
+	char num[32];
+	int right = c->rate != NULL;
+
+	/* the whole column answers hover too, even where bars are low */
+	tr_buf_printf(b, "<rect class=\"col\" x=\"%.1f\" y=\"%d\" "
+	    "width=\"%.1f\" height=\"%d\" fill=\"transparent\"><title>",
+	    MARGIN_LEFT + bw * (double)i, MARGIN_TOP, bw, ph);
+	tr_html_text(b, c->x[i]);
+	for (k = 0; k < c->nseries; k++) {
+		value(num, sizeof(num), cell(&c->series[k], i));
+		tr_buf_str(b, k == 0 ? ": " : ", ");
+		tr_buf_str(b, num);
+		tr_buf_str(b, " ");
+		tr_html_text(b, c->series[k].name);
+	}
+	if (right && isfinite(c->rate[i]))
+		tr_buf_printf(b, "; %.2f%%", 100 * c->rate[i]);
+	tr_buf_str(b, "</title></rect>");
+	for (y0 = 0, k = 0; k < c->nseries; k++) {
+		if ((h = cell(&c->series[k], i)) == 0)
+			continue;
+		tr_buf_printf(b, "<rect class=\"bar\" x=\"%.1f\" "
+		    "y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"",
+		    MARGIN_LEFT + bw * (double)i + bw * 0.1,
+		    MARGIN_TOP + ph - ph * (y0 + h) / ymax,
+		    bw * 0.8 > 1 ? bw * 0.8 : 1,
+		    ph * h / ymax > 0.5 ? ph * h / ymax : 0.5);
+		tr_html_text(b, colors[k]);
+		tr_buf_str(b, "\"><title>");
+		tr_html_text(b, c->x[i]);
+		tr_buf_str(b, ": ");
+		value(num, sizeof(num), h);
+		tr_buf_str(b, num);
+		tr_buf_str(b, " ");
+		tr_html_text(b, c->series[k].name);
+		tr_buf_str(b, "</title></rect>");
+		y0 += h;
+	}
+}
+
 /* tr_svg_bar_chart - axes, stacked bars, rate line, legend */
 int
 tr_svg_bar_chart(struct tr_buf *b, const struct tr_svg_chart *c)
 {
 	const char *colors[TR_SVG_MAX_SERIES];
-	double ymax = 0, rmax = 0, total, y0, h, bw;
+	double ymax = 0, rmax = 0, total, bw;
 	size_t i, k, pal = 0;
 	int pw, ph, right = c->rate != NULL;
-	char num[32];
 
 	if (c->n > TR_SVG_MAX_COLUMNS || c->nseries > TR_SVG_MAX_SERIES ||
 	    c->width < 200 || c->height < 120 || c->width > 10000 ||
@@ -249,43 +296,8 @@ tr_svg_bar_chart(struct tr_buf *b, const struct tr_svg_chart *c)
 		return 0;
 	}
 	bw = (double)pw / (double)c->n;
-	for (i = 0; i < c->n; i++) {
-		/* the whole column answers hover too, even where bars are low */
-		tr_buf_printf(b, "<rect class=\"col\" x=\"%.1f\" y=\"%d\" "
-		    "width=\"%.1f\" height=\"%d\" fill=\"transparent\"><title>",
-		    MARGIN_LEFT + bw * (double)i, MARGIN_TOP, bw, ph);
-		tr_html_text(b, c->x[i]);
-		for (k = 0; k < c->nseries; k++) {
-			value(num, sizeof(num), cell(&c->series[k], i));
-			tr_buf_str(b, k == 0 ? ": " : ", ");
-			tr_buf_str(b, num);
-			tr_buf_str(b, " ");
-			tr_html_text(b, c->series[k].name);
-		}
-		if (right && isfinite(c->rate[i]))
-			tr_buf_printf(b, "; %.2f%%", 100 * c->rate[i]);
-		tr_buf_str(b, "</title></rect>");
-		for (y0 = 0, k = 0; k < c->nseries; k++) {
-			if ((h = cell(&c->series[k], i)) == 0)
-				continue;
-			tr_buf_printf(b, "<rect class=\"bar\" x=\"%.1f\" "
-			    "y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"",
-			    MARGIN_LEFT + bw * (double)i + bw * 0.1,
-			    MARGIN_TOP + ph - ph * (y0 + h) / ymax,
-			    bw * 0.8 > 1 ? bw * 0.8 : 1,
-			    ph * h / ymax > 0.5 ? ph * h / ymax : 0.5);
-			tr_html_text(b, colors[k]);
-			tr_buf_str(b, "\"><title>");
-			tr_html_text(b, c->x[i]);
-			tr_buf_str(b, ": ");
-			value(num, sizeof(num), h);
-			tr_buf_str(b, num);
-			tr_buf_str(b, " ");
-			tr_html_text(b, c->series[k].name);
-			tr_buf_str(b, "</title></rect>");
-			y0 += h;
-		}
-	}
+	for (i = 0; i < c->n; i++)
+		column(b, c, colors, i, bw, ph, ymax);
 	if (right)
 		rate_line(b, c, rmax, bw, ph);
 	xlabels(b, c, bw, ph);

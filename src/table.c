@@ -6,8 +6,10 @@
 
 #include <json-c/json.h>
 
+#include "html.h"
 #include "log.h"
 #include "table.h"
+#include "term_text.h"
 
 enum cell_type { C_NULL, C_TEXT, C_INT, C_REAL };
 
@@ -29,37 +31,6 @@ struct tr_table {
 	size_t next;		/* next column of the last row */
 	int failed;		/* an allocation failed */
 };
-
-/* A growing output buffer for one rendered cell. */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int failed;
-};
-
-static void
-sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	char *p;
-	size_t cap;
-
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 64;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if ((p = realloc(b->p, cap)) == NULL) {
-			b->failed = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
 
 /* tr_table_new - an empty table */
 struct tr_table *
@@ -255,6 +226,27 @@ tr_table_col_index(const struct tr_table *t, const char *name)
 	return -1;
 }
 
+/* tr_table_text_at - the text of column name in row r, or NULL */
+const char *
+tr_table_text_at(const struct tr_table *t, size_t r, const char *name)
+{
+	int c = tr_table_col_index(t, name);
+
+	return c >= 0 ? tr_table_cell_text(t, r, (size_t)c) : NULL;
+}
+
+/* tr_table_int_at - the integer of column name in row r, or 0 */
+int64_t
+tr_table_int_at(const struct tr_table *t, size_t r, const char *name)
+{
+	int c = tr_table_col_index(t, name);
+	int64_t v = 0;
+
+	if (c >= 0)
+		tr_table_cell_int(t, r, (size_t)c, &v);
+	return v;
+}
+
 /* tr_table_drop_last - forget the last row */
 void
 tr_table_drop_last(struct tr_table *t)
@@ -282,147 +274,6 @@ tr_format_parse(const char *s, enum tr_format *f)
 	else
 		return -1;
 	return 0;
-}
-
-/*
- * utf8_next - decode one code point of s[0..len) into *cp; the bytes used,
- * or 0 for an invalid sequence (overlong, surrogate, beyond U+10FFFF, cut).
- */
-static size_t
-utf8_next(const unsigned char *s, size_t len, uint32_t *cp)
-{
-	uint32_t c, min;
-	size_t n, i;
-
-	c = s[0];
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		c &= 0x1f;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		c &= 0x0f;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		c &= 0x07;
-		min = 0x10000;
-	} else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
-/* cp_width - terminal columns of a printable code point: 0, 1 or 2 */
-static int
-cp_width(uint32_t c)
-{
-	static const uint32_t zero[][2] = {
-		{ 0x0300, 0x036f }, { 0x0483, 0x0489 }, { 0x0591, 0x05bd },
-		{ 0x0610, 0x061a }, { 0x064b, 0x065f }, { 0x1ab0, 0x1aff },
-		{ 0x1dc0, 0x1dff }, { 0x200b, 0x200f }, { 0x20d0, 0x20ff },
-		{ 0xfe00, 0xfe0f }, { 0xfe20, 0xfe2f }, { 0xe0100, 0xe01ef },
-	};
-	static const uint32_t wide[][2] = {
-		{ 0x1100, 0x115f }, { 0x2e80, 0x303e }, { 0x3041, 0x33ff },
-		{ 0x3400, 0x4dbf }, { 0x4e00, 0x9fff }, { 0xa000, 0xa4cf },
-		{ 0xac00, 0xd7a3 }, { 0xf900, 0xfaff }, { 0xfe30, 0xfe4f },
-		{ 0xff00, 0xff60 }, { 0xffe0, 0xffe6 }, { 0x1f300, 0x1f64f },
-		{ 0x1f900, 0x1f9ff }, { 0x20000, 0x3fffd },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
-		if (c >= zero[i][0] && c <= zero[i][1])
-			return 0;
-	for (i = 0; i < sizeof(wide) / sizeof(wide[0]); i++)
-		if (c >= wide[i][0] && c <= wide[i][1])
-			return 2;
-	return 1;
-}
-
-/* needs_escape - C0/C1 controls, DEL, and the bidirectional overrides
- * that could make a terminal show text other than what is there */
-static int
-needs_escape(uint32_t c)
-{
-	return c < 0x20 || (c >= 0x7f && c <= 0x9f) ||
-	    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
-}
-
-/*
- * render - s as a terminal shows it safely, cut to max columns with "…"
- * (max 0: never); *width gets the columns used. Escapes: \n \r \t, \xNN
- * for other control or invalid bytes, \uXXXX for C1 and bidi controls.
- */
-static void
-render(const char *s, size_t len, unsigned max, struct sbuf *out,
-    size_t *width)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	char esc[16];
-	size_t i = 0, n, w = 0, cw, elen;
-	uint32_t c;
-
-	out->len = 0;
-	sb_add(out, "", 0);
-	while (i < len) {
-		n = utf8_next(p + i, len - i, &c);
-		elen = 0;
-		if (n == 0) {
-			elen = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", p[i]);
-			n = 1;
-		} else if (c == '\n')
-			elen = (size_t)snprintf(esc, sizeof(esc), "\\n");
-		else if (c == '\r')
-			elen = (size_t)snprintf(esc, sizeof(esc), "\\r");
-		else if (c == '\t')
-			elen = (size_t)snprintf(esc, sizeof(esc), "\\t");
-		else if (c < 0x80 && needs_escape(c))
-			elen = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", c);
-		else if (needs_escape(c))
-			elen = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", c);
-		cw = elen > 0 ? elen : (size_t)cp_width(c);
-		if (max > 0 && w + cw > max - 1 && (w + cw > max ||
-		    i + n < len)) {
-			/* it does not fit, or it fits but more follows */
-			sb_add(out, "\xe2\x80\xa6", 3);
-			w++;
-			break;
-		}
-		if (elen > 0)
-			sb_add(out, esc, elen);
-		else
-			sb_add(out, s + i, n);
-		w += cw;
-		i += n;
-	}
-	*width = w;
-}
-
-/* tr_utf8_width - columns of s as rendered */
-size_t
-tr_utf8_width(const char *s, size_t len)
-{
-	struct sbuf b = { 0 };
-	size_t w;
-
-	render(s, len, 0, &b, &w);
-	free(b.p);
-	return w;
 }
 
 /* rate_text - a fraction for JSON and CSV: up to six decimals, no zeros
@@ -498,7 +349,7 @@ put_padded(FILE *out, const char *s, size_t w, size_t fw, int right, int last)
 static int
 write_table(const struct tr_table *t, FILE *out)
 {
-	struct sbuf b = { 0 };
+	struct tr_buf b = { 0 };
 	char **txt = NULL;
 	size_t *w = NULL, *fw = NULL, r, c, k, len, n = t->nrows * t->ncols;
 	const struct cell *cell;
@@ -511,16 +362,16 @@ write_table(const struct tr_table *t, FILE *out)
 	    (fw = calloc(t->ncols + 1, sizeof(*fw))) == NULL)
 		goto out;
 	for (c = 0; c < t->ncols; c++)
-		fw[c] = tr_utf8_width(t->cols[c].name, strlen(t->cols[c].name));
+		fw[c] = tr_term_width(t->cols[c].name, strlen(t->cols[c].name));
 	for (r = 0; r < t->nrows; r++)
 		for (c = 0; c < t->ncols; c++) {
 			k = r * t->ncols + c;
 			cell = &t->cells[k];
 			s = plain_text(&t->cols[c], cell, num, sizeof(num), 1,
 			    &len);
-			render(s, len, cell->type == C_TEXT ?
+			tr_term_render(s, len, cell->type == C_TEXT ?
 			    t->cols[c].max_width : 0, &b, &w[k]);
-			if (b.failed || (txt[k] = strdup(b.p)) == NULL)
+			if (b.oom || (txt[k] = strdup(b.p)) == NULL)
 				goto out;
 			if (w[k] > fw[c])
 				fw[c] = w[k];
@@ -528,7 +379,7 @@ write_table(const struct tr_table *t, FILE *out)
 	for (c = 0; c < t->ncols; c++) {
 		if (c > 0)
 			fputs("  ", out);
-		put_padded(out, t->cols[c].name, tr_utf8_width(t->cols[c].name,
+		put_padded(out, t->cols[c].name, tr_term_width(t->cols[c].name,
 		    strlen(t->cols[c].name)), fw[c], right_aligned(&t->cols[c]),
 		    c + 1 == t->ncols);
 	}
@@ -558,7 +409,7 @@ out:
 	free(txt);
 	free(w);
 	free(fw);
-	free(b.p);
+	tr_buf_free(&b);
 	return rc;
 }
 
@@ -566,7 +417,7 @@ out:
 int
 tr_table_write_record(const struct tr_table *t, FILE *out)
 {
-	struct sbuf b = { 0 };
+	struct tr_buf b = { 0 };
 	size_t c, len, nw, width = 0;
 	const char *s;
 	char num[64];
@@ -581,13 +432,13 @@ tr_table_write_record(const struct tr_table *t, FILE *out)
 	for (c = 0; t->nrows > 0 && c < t->ncols; c++) {
 		s = plain_text(&t->cols[c], &t->cells[c], num, sizeof(num), 1,
 		    &len);
-		render(s, len, 0, &b, &nw);
-		if (b.failed)
+		tr_term_render(s, len, 0, &b, &nw);
+		if (b.oom)
 			break;
 		fprintf(out, "%-*s  %s\n", (int)width, t->cols[c].name, b.p);
 	}
-	free(b.p);
-	return b.failed || ferror(out) ? -1 : 0;
+	tr_buf_free(&b);
+	return b.oom || ferror(out) ? -1 : 0;
 }
 
 /* tr_json_string - a json-c string, invalid UTF-8 replaced by U+FFFD */
@@ -595,27 +446,27 @@ struct json_object *
 tr_json_string(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	struct sbuf b = { 0 };
+	struct tr_buf b = { 0 };
 	struct json_object *o;
 	size_t i = 0, n;
 	uint32_t c;
 
 	for (i = 0; i < len; i += n)
-		if ((n = utf8_next(p + i, len - i, &c)) == 0)
+		if ((n = tr_term_utf8_next(p + i, len - i, &c)) == 0)
 			break;
 	if (i >= len)
 		return json_object_new_string_len(s, (int)len);
-	sb_add(&b, s, i);
+	tr_buf_add(&b, s, i);
 	while (i < len) {
-		if ((n = utf8_next(p + i, len - i, &c)) == 0) {
-			sb_add(&b, "\xef\xbf\xbd", 3);
+		if ((n = tr_term_utf8_next(p + i, len - i, &c)) == 0) {
+			tr_buf_add(&b, "\xef\xbf\xbd", 3);
 			n = 1;
 		} else
-			sb_add(&b, s + i, n);
+			tr_buf_add(&b, s + i, n);
 		i += n;
 	}
-	o = b.failed ? NULL : json_object_new_string_len(b.p, (int)b.len);
-	free(b.p);
+	o = b.oom ? NULL : json_object_new_string_len(b.p, (int)b.len);
+	tr_buf_free(&b);
 	return o;
 }
 
@@ -682,14 +533,14 @@ tr_table_json(const struct tr_table *t)
 static void
 csv_field(FILE *out, const char *s, size_t len)
 {
-	struct sbuf b = { 0 };
+	struct tr_buf b = { 0 };
 	size_t i, w;
 
 	if (s == NULL)
 		return;
-	render(s, len, 0, &b, &w);
-	if (b.failed || b.p == NULL) {
-		free(b.p);
+	tr_term_render(s, len, 0, &b, &w);
+	if (b.oom || b.p == NULL) {
+		tr_buf_free(&b);
 		return;
 	}
 	s = b.p;
@@ -705,7 +556,7 @@ csv_field(FILE *out, const char *s, size_t len)
 		}
 		fputc('"', out);
 	}
-	free(b.p);
+	tr_buf_free(&b);
 }
 
 /* write_csv - a header line and one line per row, CRLF-terminated */

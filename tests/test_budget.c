@@ -138,6 +138,29 @@ test_threads(void **state)
 	tr_budget_free(w[0].b);
 }
 
+/* test_refusal_log - every refusal counts; the log at most once a second */
+static void
+test_refusal_log(void **state)
+{
+	struct tr_budget *b;
+	time_t last = 0, t;
+	int r;
+
+	assert_non_null(b = tr_budget_new(100));
+	assert_int_equal(tr_budget_refusal_to_log(b, &last), 1);
+	assert_true(last > 0);
+	/* within one second the same caller is not told again */
+	do {
+		t = time(NULL);
+		last = t;
+		r = tr_budget_refusal_to_log(b, &last);
+	} while (time(NULL) != t);
+	assert_int_equal(r, 0);
+	assert_int_equal(last, t);
+	assert_true(tr_budget_refusals(b) >= 2);
+	tr_budget_free(b);
+}
+
 int
 main(void)
 {
@@ -145,6 +168,7 @@ main(void)
 		cmocka_unit_test(test_ceiling),
 		cmocka_unit_test(test_admit),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_refusal_log),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

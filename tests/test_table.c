@@ -8,6 +8,7 @@
 #include "testutil.h"
 
 #include "table.h"
+#include "term_text.h"
 
 static const struct tr_column cols[] = {
 	{ "name", TR_COL_TEXT, 8 },
@@ -146,11 +147,11 @@ test_empty_and_record(void **state)
 static void
 test_width(void **state)
 {
-	assert_int_equal(tr_utf8_width("e\xcc\x81", 3), 1);
-	assert_int_equal(tr_utf8_width("\xe4\xb8\xad", 3), 2);
-	assert_int_equal(tr_utf8_width("\xe2\x80\xae", 3), 6);	/* \u202e */
-	assert_int_equal(tr_utf8_width("\xff", 1), 4);		/* \xff */
-	assert_int_equal(tr_utf8_width("", 0), 0);
+	assert_int_equal(tr_term_width("e\xcc\x81", 3), 1);
+	assert_int_equal(tr_term_width("\xe4\xb8\xad", 3), 2);
+	assert_int_equal(tr_term_width("\xe2\x80\xae", 3), 6);	/* \u202e */
+	assert_int_equal(tr_term_width("\xff", 1), 4);		/* \xff */
+	assert_int_equal(tr_term_width("", 0), 0);
 }
 
 static void

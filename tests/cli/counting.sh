@@ -89,17 +89,10 @@ check_eq "retry --all: counted by the model" "117	1" \
 
 # --- quarantine_not_ours, over HTTP ----------------------------------------
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat > "$T/d.conf" <<EOF
-database = $T/d.db
-log = $tlog
-rua = tlsrpt@example.com
-# the test's mails are not signed: DKIM is tests/cli/dkim.sh's business
-dkim = off
-milter_socket = none
-http_listen = 127.0.0.1:$port
-domains = example.com, mx.hoster.example=example.com
-quarantine_not_ours = yes
-EOF
+write_conf "$T/d.conf" "database = $T/d.db" "rua = tlsrpt@example.com" \
+    "http_listen = 127.0.0.1:$port" \
+    "domains = example.com, mx.hoster.example=example.com" \
+    "quarantine_not_ours = yes"
 daemon_start -c "$T/d.conf"
 post() {
 	curl -s -o "$T/body" -w '%{http_code}' -H 'Content-Type: application/tlsrpt+json' \

@@ -308,20 +308,10 @@ tlog="$T/tlsrptd.log"
 port=$(free_port)
 sport=$(free_port)
 while [ "$sport" = "$port" ]; do sport=$(free_port); done
-cat > "$T/tlsrptd.conf" <<EOF2
-database = $db
-log = $tlog
-rua = tlsrpt@tlsrpt.test
-# the test's mails are not signed: DKIM is tests/cli/dkim.sh's business
-dkim = off
-milter_socket = none
-smtp_listen = 127.0.0.1:$sport
-dashboard_listen = 127.0.0.1:$port
-dashboard_query_timeout = $dash_query_s
-dashboard_users = $T/users
-alert_failure_rate = 10
-alert_min_sessions = 1
-EOF2
+write_conf "$T/tlsrptd.conf" "smtp_listen = 127.0.0.1:$sport" \
+    "dashboard_listen = 127.0.0.1:$port" "dashboard_users = $T/users" \
+    "dashboard_query_timeout = $dash_query_s" \
+    "alert_failure_rate = 10" "alert_min_sessions = 1"
 daemon_start -c "$T/tlsrptd.conf"
 check_grep "started: names the dashboard" "\"dashboard_listen\":[\"127.0.0.1:$port\"]" "$tlog"
 U="http://127.0.0.1:$port"

@@ -98,6 +98,25 @@ unlock_db() {
 	lockpid=""
 }
 
+# write_conf FILE [LINE...] - a daemon configuration in FILE: database $db,
+# log $tlog, rua tlsrpt@tlsrpt.test, milter_socket none and dkim off (the
+# tests' mails are not signed: DKIM is tests/cli/dkim.sh's business), each
+# of them left out where a LINE sets that key, then every LINE as given
+write_conf() {
+	_wc=$1
+	shift
+	: > "$_wc"
+	for _kv in "database = ${db-}" "log = ${tlog-}" "rua = tlsrpt@tlsrpt.test" \
+	    "milter_socket = none" "dkim = off"; do
+		_given=0
+		for _l in "$@"; do
+			case $_l in "${_kv%% =*} "* | "${_kv%% =*}="*) _given=1 ;; esac
+		done
+		[ "$_given" -eq 1 ] || printf '%s\n' "$_kv" >> "$_wc"
+	done
+	[ $# -eq 0 ] || printf '%s\n' "$@" >> "$_wc"
+}
+
 # nstarted - whole "started" lines in the daemon's log $tlog so far (the
 # database is their last field)
 nstarted() {

@@ -37,30 +37,16 @@ if ! openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=mx.tlsrptd.test
 	exit 1
 fi
 
-# write_conf [EXTRA LINES] - the daemon's configuration
-write_conf() {
-	cat > "$conf" <<EOF
-database = $db
-log = $tlog
-log_level = debug
-rua = tlsrpt@tlsrpt.test
-# the test's mails are not signed: DKIM is tests/cli/dkim.sh's business
-dkim = off
-milter_socket = none
-smtp_listen = 127.0.0.1:$port
-http_listen = 127.0.0.1:$hport
-smtp_hostname = mx.tlsrptd.test
-tls_certificate = $T/cert.pem
-tls_key = $T/key.pem
-message_size_limit = 2M
-max_inflight_bytes = 1M
-report_failure_detail_limit = 3
-message_failure_detail_limit = 5
-smtp_max_connections = 6
-smtp_max_per_client = 10
-shutdown_timeout = 20
-EOF
-	[ $# -eq 0 ] || printf '%s\n' "$@" >> "$conf"
+# test_conf [EXTRA LINES] - the daemon's configuration
+test_conf() {
+	write_conf "$conf" "log_level = debug" \
+	    "smtp_listen = 127.0.0.1:$port" "http_listen = 127.0.0.1:$hport" \
+	    "smtp_hostname = mx.tlsrptd.test" \
+	    "tls_certificate = $T/cert.pem" "tls_key = $T/key.pem" \
+	    "message_size_limit = 2M" "max_inflight_bytes = 1M" \
+	    "report_failure_detail_limit = 3" \
+	    "message_failure_detail_limit = 5" "smtp_max_connections = 6" \
+	    "smtp_max_per_client = 10" "shutdown_timeout = 20" "$@"
 }
 
 send() { swaks_send "$port" "$@"; }
@@ -108,7 +94,7 @@ reports_mail() {
 }
 
 # --- run A: budget, HTTP 503, command and TLS deadlines, work bounds ------
-write_conf "smtp_command_timeout = 2" "smtp_tls_timeout = 2" \
+test_conf "smtp_command_timeout = 2" "smtp_tls_timeout = 2" \
     "metrics_listen = 127.0.0.1:$mport"
 daemon_start -c "$conf"
 check_grep "a budget below message_size_limit: warned" "max_inflight_bytes (1048576) is below message_size_limit (2097152)" "$tlog"
@@ -223,7 +209,7 @@ check_eq "within the limits: both stored" 2 "$(count reports "report_id IN ('ok-
 daemon_stop
 
 # --- run B: the session deadline, and eviction at the connection limit ----
-write_conf "smtp_session_timeout = 4" "evict_after = 1" "http_max_connections = 3"
+test_conf "smtp_session_timeout = 4" "evict_after = 1" "http_max_connections = 3"
 daemon_start -c "$conf"
 report_mail evict-1 > "$T/mail/evict.eml"
 rm -f "$T/stop" "$T/stop.held"

@@ -46,19 +46,10 @@ chmod 0755 "$T/alert-cmd"
 # The RFC 8460 example report has 5326 successful and 303 failed sessions
 # for company-y.example on 2016-04-01: 5.38 % failed. One report is under
 # alert_min_sessions, the second takes the day over it.
-cat > "$T/tlsrptd.conf" <<EOF
-database = $db
-# unsigned and third-party corpus mail: DKIM has its own test (dkim.sh)
-dkim = off
-log = $tlog
-rua = tlsrpt@tlsrpt.test
-milter_socket = unix:$T/milter.sock
-metrics_listen = 127.0.0.1:$port, unix:$msock
-alert_failure_rate = 5
-alert_min_sessions = 6000
-alert_command = $T/alert-cmd
-shutdown_timeout = 20
-EOF
+write_conf "$T/tlsrptd.conf" "milter_socket = unix:$T/milter.sock" \
+    "metrics_listen = 127.0.0.1:$port, unix:$msock" "alert_failure_rate = 5" \
+    "alert_min_sessions = 6000" "alert_command = $T/alert-cmd" \
+    "shutdown_timeout = 20"
 
 for id in met-1 met-2 met-3 met-4; do
 	report_mail "$id" > "$T/mail/$id.eml"

@@ -21,18 +21,9 @@ mkdir "$T/mail"
 report_mail mt-after-budget > "$T/mail/mt-after-budget.eml"
 human_mail "a question" > "$T/mail/human-1.eml"
 
-cat > "$T/tlsrptd.conf" <<EOF
-database = $db
-log = $tlog
-rua = tlsrpt@tlsrpt.test
-# the test's mails are not signed: DKIM is tests/cli/dkim.sh's business
-dkim = off
-milter_socket = unix:$T/milter.sock
-after_store = discard
-message_size_limit = 4M
-max_inflight_bytes = 1M
-milter_max_connections = 2
-EOF
+write_conf "$T/tlsrptd.conf" "milter_socket = unix:$T/milter.sock" \
+    "after_store = discard" "message_size_limit = 4M" \
+    "max_inflight_bytes = 1M" "milter_max_connections = 2"
 
 tpid=""
 cleanup() {

@@ -70,18 +70,10 @@ pf_write_config "$T" "$port" mx.tlsrptd-test.invalid \
     "unix:$T/run/milter.sock"
 pf_start "$T" port
 
-cat > "$T/tlsrptd.conf" <<EOF
-database = $db
-# unsigned and third-party corpus mail: DKIM has its own test (dkim.sh)
-dkim = off
-log = $tlog
-log_level = info
-rua = tlsrpt@localhost, @tlsrpt.test
-milter_socket = unix:$T/run/milter.sock
-user = $RUN_AS
-group = postfix
-shutdown_timeout = 20
-EOF
+write_conf "$T/tlsrptd.conf" "log_level = info" \
+    "rua = tlsrpt@localhost, @tlsrpt.test" \
+    "milter_socket = unix:$T/run/milter.sock" "user = $RUN_AS" \
+    "group = postfix" "shutdown_timeout = 20"
 
 # start_tlsrptd - run the daemon in the background until it is up
 start_tlsrptd() {

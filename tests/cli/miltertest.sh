@@ -30,17 +30,9 @@ human_mail "question one" > "$T/mail/human-1.eml"
 human_mail "question two" > "$T/mail/human-2.eml"
 human_mail "question three" > "$T/mail/human-3.eml"
 
-cat > "$T/tlsrptd.conf" <<EOF
-database = $db
-# unsigned and third-party corpus mail: DKIM has its own test (dkim.sh)
-dkim = off
-log = $tlog
-rua = tlsrpt@tlsrpt.test
-milter_socket = unix:$T/milter.sock
-after_store = discard
-invalid_report = reject
-message_size_limit = 64K
-EOF
+write_conf "$T/tlsrptd.conf" "milter_socket = unix:$T/milter.sock" \
+    "after_store = discard" "invalid_report = reject" \
+    "message_size_limit = 64K"
 
 tpid=""
 # cleanup - stop tlsrptd if a check bailed out early

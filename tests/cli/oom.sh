@@ -101,17 +101,9 @@ while [ "$hp" = "$port" ]; do
 done
 db="$T/d.db"
 tlog="$T/tlsrptd.log"
-cat > "$T/tlsrptd.conf" <<EOC
-database = $db
-log = $tlog
-rua = tlsrpt@example.org
-# the test's mails are not signed: DKIM is tests/cli/dkim.sh's business
-dkim = off
-milter_socket = none
-smtp_listen = 127.0.0.1:$port
-http_listen = 127.0.0.1:$hp
-shutdown_timeout = 20
-EOC
+write_conf "$T/tlsrptd.conf" "rua = tlsrpt@example.org" \
+    "smtp_listen = 127.0.0.1:$port" "http_listen = 127.0.0.1:$hp" \
+    "shutdown_timeout = 20"
 smtp451=0 http503=0
 for mib in 80 100 120 150 200 250 300; do
 	_before=$(nstarted)

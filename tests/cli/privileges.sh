@@ -38,24 +38,18 @@ as_nobody() {
 	    -- "$@"
 }
 
-write_conf() {
-	cat > "$conf" <<EOC
-database = $db
-log = $tlog
-rua = tlsrpt@example.org
-# the test's mails are not signed: DKIM is tests/cli/dkim.sh's business
-dkim = off
-smtp_listen = 127.0.0.1:$(pf_free_port)
-lmtp_listen = unix:$T/run/lmtp.sock
-milter_socket = unix:$T/run/milter/milter.sock
-user = $RUN_AS
-$1
-EOC
+# test_conf [EXTRA LINE] - the daemon's configuration for this test
+test_conf() {
+	write_conf "$conf" "rua = tlsrpt@example.org" \
+	    "smtp_listen = 127.0.0.1:$(pf_free_port)" \
+	    "lmtp_listen = unix:$T/run/lmtp.sock" \
+	    "milter_socket = unix:$T/run/milter/milter.sock" \
+	    "user = $RUN_AS" "$@"
 	chmod 0644 "$conf"
 }
 
 # --- a configuration others could change is refused -------------------------
-write_conf "group = $GROUP"
+test_conf "group = $GROUP"
 "$TLSRPTD" check-config -c "$conf" > "$T/out" 2>&1 && rc=0 || rc=$?
 check_eq "0644 root-owned configuration accepted" 0 "$rc"
 for mode in 0664 0666 0646; do
@@ -102,14 +96,14 @@ daemon_stop
 
 # a socket directory the user cannot write: refused, not chown()ed by name
 mkdir "$T/rootrun"
-write_conf "lmtp_listen = unix:$T/rootrun/lmtp.sock"
+test_conf "lmtp_listen = unix:$T/rootrun/lmtp.sock"
 "$TLSRPTD" run -c "$conf" > "$T/out" 2>&1 && rc=0 || rc=$?
 check_eq "socket in a root-only directory: refused as the user" 74 "$rc"
 [ ! -e "$T/rootrun/lmtp.sock" ] && ok || fail "socket created in a root-only directory"
 
 # without a group the database is 0600
 rm -f "$db" "$db-wal" "$db-shm"
-write_conf ""
+test_conf ""
 daemon_start -c "$conf"
 for f in "$db" "$db-wal" "$db-shm"; do
 	check_eq "$(basename "$f") mode (no group)" 600 "$(stat -c %a "$f" 2> /dev/null)"

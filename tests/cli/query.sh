@@ -150,16 +150,9 @@ check_eq "prune: missing database" 66 "$rc"
 # --- the daemon prunes by itself -------------------------------------------------------
 cp "$db" "$T/d.db"
 sqlite3 "$T/d.db" "UPDATE quarantine SET received_at = '2020-01-01T00:00:00Z'"
-cat > "$T/d.conf" <<EOF
-database = $T/d.db
-# unsigned and third-party corpus mail: DKIM has its own test (dkim.sh)
-dkim = off
-log = $T/d.log
-rua = tlsrpt@tlsrpt.test
-milter_socket = unix:$T/m.sock
-retention_days = 1
-quarantine_retention_days = 1
-EOF
+write_conf "$T/d.conf" "database = $T/d.db" "log = $T/d.log" \
+    "milter_socket = unix:$T/m.sock" "retention_days = 1" \
+    "quarantine_retention_days = 1"
 "$TLSRPTD" run -c "$T/d.conf" > "$T/d.out" 2>&1 &
 dpid=$!
 i=0

@@ -19,18 +19,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-# write_conf [EXTRA LINE] - a configuration for this test
-write_conf() {
-	cat > "$conf" <<EOF
-database = $T/db/tlsrptd.db
-log = $tlog
-rua = tlsrpt@tlsrpt.test
-milter_socket = unix:$sock
-shutdown_timeout = 15
-# unsigned and third-party corpus mail: DKIM has its own test (dkim.sh)
-dkim = off
-EOF
-	[ $# -eq 0 ] || echo "$1" >> "$conf"
+# test_conf [EXTRA LINE] - a configuration for this test
+test_conf() {
+	write_conf "$conf" "database = $T/db/tlsrptd.db" \
+	    "milter_socket = unix:$sock" "shutdown_timeout = 15" "$@"
 }
 
 # run_status - exit status of a run that must fail at start-up
@@ -47,15 +39,16 @@ rc=0; "$TLSRPTD" run -x > "$T/out" 2>&1 || rc=$?
 check_eq "unknown option" 64 "$rc"
 
 mkdir -p "$T/db"
-write_conf "no_such_key = 1"
+test_conf "no_such_key = 1"
 check_eq "unknown key: status" 78 "$(run_status)"
-check_grep "unknown key: file:line" "$conf:8:" "$T/out"
+# the key is the configuration's last line
+check_grep "unknown key: file:line" "$conf:$(wc -l < "$conf"):" "$T/out"
 
 printf 'database = %s\nmilter_socket = unix:%s\n' "$T/db/x.db" "$sock" > "$conf"
 check_eq "no rua: status" 78 "$(run_status)"
 check_grep "no rua: says so" "rua" "$T/out"
 
-write_conf
+test_conf
 sed -i "s|^database = .*|database = $T/no/such/dir/tlsrptd.db|" "$conf"
 check_eq "database cannot be opened: status" 74 "$(run_status)"
 check_eq "database failure leaves no socket" no \
@@ -63,7 +56,7 @@ check_eq "database failure leaves no socket" no \
 
 # A corrupt file, one with a damaged schema page, and another application's
 # database: a clear error naming the file and status 74, nothing written.
-write_conf
+test_conf
 head -c 8192 /dev/urandom > "$T/db/tlsrptd.db"
 cp "$T/db/tlsrptd.db" "$T/db/before"
 check_eq "random bytes as database: status" 74 "$(run_status)"
@@ -88,11 +81,11 @@ check_eq "foreign database: untouched" invoices \
     "$(sqlite3 "$T/db/tlsrptd.db" 'SELECT group_concat(name) FROM sqlite_master')"
 rm -f "$T/db/tlsrptd.db"*
 
-write_conf
+test_conf
 sed -i "s|^milter_socket = .*|milter_socket = unix:$T/no/such/dir/milter.sock|" "$conf"
 check_eq "socket cannot be bound: status" 74 "$(run_status)"
 
-write_conf "user = no-such-user-tlsrptd"
+test_conf "user = no-such-user-tlsrptd"
 check_eq "unknown user: status" 78 "$(run_status)"
 
 # --- a notify socket as systemd has one -------------------------------------
@@ -144,7 +137,7 @@ stop() {
 	fi
 }
 
-write_conf
+test_conf
 start
 i=0
 while ! grep -q READY=1 "$T/notify.log" 2> /dev/null && [ $i -lt 50 ]; do

@@ -47,22 +47,11 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=mx.tlsrptd.test \
     { echo "FAIL: openssl req" >&2; exit 1; }
 # the key stays root's: tlsrptd reads it before it becomes $RUN_AS
 
-cat > "$T/tlsrptd.conf" <<EOF
-database = $db
-# unsigned and third-party corpus mail: DKIM has its own test (dkim.sh)
-dkim = off
-log = $tlog
-log_level = info
-rua = @tlsrpt.test, @lmtp.test
-milter_socket = none
-smtp_listen = 127.0.0.1:$port
-lmtp_listen = unix:$lmtp
-smtp_hostname = mx.tlsrptd.test
-tls_certificate = $T/cert.pem
-tls_key = $T/key.pem
-user = $RUN_AS
-group = postfix
-EOF
+write_conf "$T/tlsrptd.conf" "log_level = info" \
+    "rua = @tlsrpt.test, @lmtp.test" "smtp_listen = 127.0.0.1:$port" \
+    "lmtp_listen = unix:$lmtp" "smtp_hostname = mx.tlsrptd.test" \
+    "tls_certificate = $T/cert.pem" "tls_key = $T/key.pem" "user = $RUN_AS" \
+    "group = postfix"
 
 # --- Postfix: relays tlsrpt.test and other.test to tlsrptd over SMTP (TLS
 # when offered), lmtp.test over LMTP --------------------------------------

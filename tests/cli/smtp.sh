@@ -44,25 +44,14 @@ if ! openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=mx.tlsrptd.test
 	exit 1
 fi
 
-# write_conf [EXTRA LINES] - the daemon's configuration
-write_conf() {
-	cat > "$conf" <<EOF
-database = $db
-# unsigned and third-party corpus mail: DKIM has its own test (dkim.sh)
-dkim = off
-log = $tlog
-log_level = debug
-rua = tlsrpt@tlsrpt.test, @reports.test
-milter_socket = none
-smtp_listen = 127.0.0.1:$port
-lmtp_listen = unix:$lmtp
-smtp_hostname = mx.tlsrptd.test
-tls_certificate = $T/cert.pem
-tls_key = $T/key.pem
-message_size_limit = 64K
-shutdown_timeout = 20
-EOF
-	[ $# -eq 0 ] || printf '%s\n' "$@" >> "$conf"
+# test_conf [EXTRA LINES] - the daemon's configuration
+test_conf() {
+	write_conf "$conf" "log_level = debug" \
+	    "rua = tlsrpt@tlsrpt.test, @reports.test" \
+	    "smtp_listen = 127.0.0.1:$port" "lmtp_listen = unix:$lmtp" \
+	    "smtp_hostname = mx.tlsrptd.test" \
+	    "tls_certificate = $T/cert.pem" "tls_key = $T/key.pem" \
+	    "message_size_limit = 64K" "shutdown_timeout = 20" "$@"
 }
 
 start_tlsrptd() { daemon_start -c "$conf"; }
@@ -75,7 +64,7 @@ send() { swaks_send "$port" "$@"; }
 # logline QID - the message's log line
 logline() { grep "\"source\":\"$1\"" "$tlog" || true; }
 
-write_conf "smtp_max_per_client = 100" "smtp_timeout = 60"
+test_conf "smtp_max_per_client = 100" "smtp_timeout = 60"
 start_tlsrptd
 check_grep "started line names the SMTP listener" "\"smtp_listen\":[\"127.0.0.1:$port\"]" "$tlog"
 check_grep "started line names the LMTP listener" "\"lmtp_listen\":[\"unix:$lmtp\"]" "$tlog"
@@ -211,7 +200,7 @@ check_grep "LMTP: client" '"client":"local"' "$tlog"
 
 # --- invalid_report = reject: 550 5.6.0 naming the reason --------------------
 stop_tlsrptd
-write_conf "smtp_max_per_client = 100" "invalid_report = reject"
+test_conf "smtp_max_per_client = 100" "invalid_report = reject"
 start_tlsrptd
 human_mail hello-2 > "$T/mail/human2.eml"
 send "$T/mail/human2.eml" tlsrpt@tlsrpt.test
@@ -315,7 +304,7 @@ echo "note: $acked of 12 in-flight reports were acknowledged before the stop"
 check_eq "stop: LMTP socket removed" no "$([ -e "$lmtp" ] && echo yes || echo no)"
 
 # --- limits: connections, per client, idle and DATA time ---------------------
-write_conf "smtp_max_connections = 6" "smtp_max_per_client = 4" \
+test_conf "smtp_max_connections = 6" "smtp_max_per_client = 4" \
     "smtp_timeout = 4" "smtp_data_timeout = 2"
 start_tlsrptd
 $CLIENT hold 127.0.0.1 "$port" 5 127.0.0.1 "$T/stop1" > "$T/out/hold1" 2>&1 &
@@ -349,7 +338,7 @@ check_eq "after the limits: a normal client gets through" 0 "$rc"
 stop_tlsrptd
 
 # --- out of file descriptors: accepting pauses, the daemon lives on ----------
-write_conf "smtp_max_connections = 1000" "smtp_max_per_client = 1000"
+test_conf "smtp_max_connections = 1000" "smtp_max_per_client = 1000"
 before=$(nstarted)
 ( ulimit -n 40; exec "$TLSRPTD" run -c "$conf" >> "$T/tlsrptd.out" 2>&1 ) &
 tpid=$!
