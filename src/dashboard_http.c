@@ -20,17 +20,9 @@
 #include "dashboard_auth.h"
 #include "dashboard_http.h"
 #include "db.h"
+#include "http_listeners.h"
 #include "listen.h"
 #include "log.h"
-
-#define MAX_ADDRS	16	/* more than anyone lists in dashboard_listen */
-
-struct listener {
-	int fd;
-	char *addr;			/* as configured, for messages */
-	char *unix_path;		/* to remove on free, or NULL */
-	struct evconnlistener *lev;	/* once started; evhttp owns it */
-};
 
 /* One accepted connection, counted until evhttp closes it. */
 struct conn {
@@ -40,8 +32,7 @@ struct conn {
 };
 
 struct tr_dashboard {
-	struct listener l[MAX_ADDRS];
-	size_t n;
+	struct tr_hl ls;		/* the listening sockets */
 	struct evhttp *http;
 	struct tr_accept *acc;		/* the accept back-off */
 	size_t nconns;			/* connections open now */
@@ -105,48 +96,19 @@ tr_dashboard_listen(const struct tr_strlist *addrs, uid_t uid, gid_t gid,
     struct tr_error *err)
 {
 	struct tr_dashboard *h;
-	struct listener *l;
-	const char *a;
-	size_t i;
 
-	if (addrs->n > MAX_ADDRS) {
-		tr_error_set(err, TR_ERR_IO, "dashboard_listen: at most %d "
-		    "addresses", MAX_ADDRS);
-		return NULL;
-	}
 	if ((h = calloc(1, sizeof(*h))) == NULL) {
 		tr_error_set(err, TR_ERR_NOMEM, "dashboard_listen: out of "
 		    "memory");
 		return NULL;
 	}
 	h->query_ms = TR_DASH_QUERY_MS;
-	for (i = 0; i < addrs->n; i++) {
-		a = addrs->v[i];
-		l = &h->l[h->n];
-		if ((l->addr = strdup(a)) == NULL) {
-			tr_error_set(err, TR_ERR_NOMEM, "out of memory");
-			goto fail;
-		}
-		if ((l->fd = tr_listen_open(a, TR_DASH_BACKLOG, uid, gid,
-		    err)) == -1) {
-			tr_error_prefix(err, "dashboard_listen");
-			free(l->addr);
-			goto fail;
-		}
-		if (tr_listen_unix_path(a) != NULL &&
-		    (l->unix_path = strdup(tr_listen_unix_path(a))) == NULL) {
-			tr_error_set(err, TR_ERR_NOMEM, "out of memory");
-			close(l->fd);
-			unlink(tr_listen_unix_path(a));
-			free(l->addr);
-			goto fail;
-		}
-		h->n++;
+	if (tr_hl_bind(&h->ls, addrs, "dashboard_listen", TR_DASH_BACKLOG,
+	    uid, gid, err) == -1) {
+		free(h);
+		return NULL;
 	}
 	return h;
-fail:
-	tr_dashboard_free(h);
-	return NULL;
 }
 
 /* update_listeners - accept only under the connection limit and when
@@ -156,13 +118,13 @@ update_listeners(struct tr_dashboard *h)
 {
 	size_t i;
 
-	for (i = 0; i < h->n; i++) {
-		if (h->l[i].lev == NULL)
+	for (i = 0; i < h->ls.n; i++) {
+		if (h->ls.s[i].lev == NULL)
 			continue;
 		if (h->at_limit || tr_accept_paused(h->acc))
-			evconnlistener_disable(h->l[i].lev);
+			evconnlistener_disable(h->ls.s[i].lev);
 		else
-			evconnlistener_enable(h->l[i].lev);
+			evconnlistener_enable(h->ls.s[i].lev);
 	}
 }
 
@@ -422,9 +384,6 @@ int
 tr_dashboard_start(struct tr_dashboard *h, struct event_base *base,
     struct tr_store *st, SSL_CTX *ssl, struct tr_dash_auth *auth)
 {
-	struct evhttp_bound_socket *bs;
-	size_t i;
-
 	h->st = st;
 	h->ssl = ssl;
 	h->auth = auth;
@@ -439,19 +398,10 @@ tr_dashboard_start(struct tr_dashboard *h, struct event_base *base,
 	evhttp_set_max_headers_size(h->http, TR_DASH_MAX_HEADERS);
 	evhttp_set_max_body_size(h->http, TR_DASH_MAX_BODY);
 	/* every method reaches the handler, which answers 405 */
-	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
-	    EVHTTP_REQ_PATCH);
+	tr_hl_every_method(h->http);
 	evhttp_set_gencb(h->http, handle, h);
 	evhttp_set_bevcb(h->http, new_conn, h);
-	for (i = 0; i < h->n; i++) {
-		if ((bs = tr_accept_evhttp(h->acc, h->http, &h->l[i].fd,
-		    h->l[i].addr)) == NULL)
-			return -1;
-		h->l[i].lev = evhttp_bound_socket_get_listener(bs);
-	}
-	return 0;
+	return tr_hl_attach(&h->ls, h->acc, h->http);
 }
 
 /* tr_dashboard_set_query_ms - the longest a page may query from now on */
@@ -473,18 +423,11 @@ tr_dashboard_free(struct tr_dashboard *h)
 		tr_db_set_deadline(tr_store_conn(h->st), NULL, NULL);
 	/* evhttp frees the listeners before the connections, whose close
 	 * callbacks must then not touch them */
-	for (i = 0; i < h->n; i++)
-		h->l[i].lev = NULL;
+	for (i = 0; i < h->ls.n; i++)
+		h->ls.s[i].lev = NULL;
 	if (h->http != NULL)
 		evhttp_free(h->http);
 	tr_accept_free(h->acc);
-	for (i = 0; i < h->n; i++) {
-		if (h->l[i].fd != -1)
-			close(h->l[i].fd);
-		if (h->l[i].unix_path != NULL)
-			unlink(h->l[i].unix_path);
-		free(h->l[i].unix_path);
-		free(h->l[i].addr);
-	}
+	tr_hl_close(&h->ls);
 	free(h);
 }
