@@ -7,40 +7,21 @@
 #include <time.h>
 
 #include <json-c/json.h>
-#include <openssl/evp.h>
 
 #include "cmd.h"
 #include "cmd_db.h"
+#include "cmd_query.h"
 #include "datetime.h"
-#include "dkim_env.h"
 #include "limits.h"
-#include "quarantine.h"
 #include "query.h"
 #include "result_types.h"
 #include "table.h"
 
 #define DEFAULT_LIMIT	1000
 #define MAX_LIMIT	1000000
-#define MAX_IDS		10000		/* IDs on one command line */
-#define RETRY_BATCH	100		/* messages per transaction */
-#define DOMAIN_MAX	253
-
-struct qopts {
-	struct tr_cmd_db db;
-	enum tr_format format;
-	struct tr_query_filter f;
-	char since[TR_DT_UTC_LEN + 1], until[TR_DT_UTC_LEN + 1];
-	char domain[DOMAIN_MAX + 2];
-	const char *by;
-	int days;			/* -1: not given */
-	int raw, all;
-	const char *dkim;		/* --dkim: a result (reports) or a
-					 * policy (quarantine retry) */
-};
-
 /* usage_err - a message and the usage line: exit 64 */
-static int
-usage_err(const char *fmt, const char *arg)
+int
+tr_qusage(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "tlsrptd query: ");
 	fprintf(stderr, fmt, arg);
@@ -87,8 +68,8 @@ parse_uint(const char *s, long min, long max)
 }
 
 /* parse_id - a row id */
-static int
-parse_id(const char *s, int64_t *id)
+int
+tr_qparse_id(const char *s, int64_t *id)
 {
 	char *end;
 	long long v;
@@ -142,8 +123,8 @@ more_note(const struct qopts *o, int more)
 }
 
 /* write_rows - a result table in the chosen format */
-static int
-write_rows(const struct qopts *o, const struct tr_table *t, int more)
+int
+tr_qwrite_rows(const struct qopts *o, const struct tr_table *t, int more)
 {
 	if (tr_table_write(t, o->format, stdout) == -1) {
 		fprintf(stderr, "tlsrptd query: writing the output failed\n");
@@ -182,8 +163,8 @@ legend(const struct tr_table *t, size_t col)
 }
 
 /* store_error - the exit status of a failed question */
-static int
-store_error(const struct tr_error *err)
+int
+tr_qstore_err(const struct tr_error *err)
 {
 	fprintf(stderr, "tlsrptd query: %s\n", err->msg);
 	return err->code == TR_ERR_NOMEM ? TR_EXIT_SOFTWARE : TR_EXIT_IOERR;
@@ -198,15 +179,15 @@ q_summary(struct qopts *o, struct tr_store *st, int argc)
 	int more, rc;
 
 	if (argc != 1)
-		return usage_err("%s", "summary takes no arguments");
+		return tr_qusage("%s", "summary takes no arguments");
 	if (o->by != NULL && strcmp(o->by, "day") == 0)
 		by = TR_BY_DAY;
 	else if (o->by != NULL && strcmp(o->by, "period") != 0)
-		return usage_err("summary --by is day or period, not \"%s\"",
+		return tr_qusage("summary --by is day or period, not \"%s\"",
 		    o->by);
 	if (tr_query_summary(st, &o->f, by, &t, &more, &err) != TR_OK)
-		return store_error(&err);
-	rc = write_rows(o, t, more);
+		return tr_qstore_err(&err);
+	rc = tr_qwrite_rows(o, t, more);
 	tr_table_free(t);
 	return rc;
 }
@@ -220,14 +201,14 @@ q_failures(struct qopts *o, struct tr_store *st, int argc)
 	int more, rc;
 
 	if (argc != 1)
-		return usage_err("%s", "failures takes no arguments");
+		return tr_qusage("%s", "failures takes no arguments");
 	if (o->by != NULL && (dims = parse_dims(o->by)) == 0)
-		return usage_err("failures --by takes a comma-separated list "
+		return tr_qusage("failures --by takes a comma-separated list "
 		    "of type, domain, mx, ip and org, not \"%s\"", o->by);
 	if (tr_query_failures(st, &o->f, dims, o->format != TR_FORMAT_TABLE,
 	    &t, &more, &err) != TR_OK)
-		return store_error(&err);
-	rc = write_rows(o, t, more);
+		return tr_qstore_err(&err);
+	rc = tr_qwrite_rows(o, t, more);
 	if (rc == TR_EXIT_OK && o->format == TR_FORMAT_TABLE &&
 	    (dims & TR_DIM_TYPE))
 		legend(t, 0);
@@ -243,10 +224,10 @@ q_senders(struct qopts *o, struct tr_store *st, int argc)
 	int more, rc;
 
 	if (argc != 1)
-		return usage_err("%s", "senders takes no arguments");
+		return tr_qusage("%s", "senders takes no arguments");
 	if (tr_query_senders(st, &o->f, &t, &more, &err) != TR_OK)
-		return store_error(&err);
-	rc = write_rows(o, t, more);
+		return tr_qstore_err(&err);
+	rc = tr_qwrite_rows(o, t, more);
 	tr_table_free(t);
 	return rc;
 }
@@ -286,14 +267,14 @@ q_report_show(struct qopts *o, struct tr_store *st, const char *arg)
 	size_t i;
 	int found, bad = 0;
 
-	if (parse_id(arg, &id) == -1)
-		return usage_err("reports show takes a report id, not \"%s\"",
+	if (tr_qparse_id(arg, &id) == -1)
+		return tr_qusage("reports show takes a report id, not \"%s\"",
 		    arg);
 	if (o->format == TR_FORMAT_CSV)
-		return usage_err("%s", "reports show prints one report: "
+		return tr_qusage("%s", "reports show prints one report: "
 		    "--format table or json");
 	if (tr_query_report_show(st, id, &r, &found, &err) != TR_OK)
-		return store_error(&err);
+		return tr_qstore_err(&err);
 	if (!found) {
 		fprintf(stderr, "tlsrptd query: no report with id %s\n", arg);
 		return TR_EXIT_NOINPUT;
@@ -350,287 +331,18 @@ q_reports(struct qopts *o, struct tr_store *st, int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "show") == 0)
 		return q_report_show(o, st, argv[2]);
 	if (argc != 1)
-		return usage_err("%s", "reports takes no arguments, or show ID");
+		return tr_qusage("%s", "reports takes no arguments, or show ID");
 	if (o->dkim != NULL && tr_dkim_status_parse(o->dkim) == -1)
-		return usage_err("reports --dkim takes pass, fail, none, "
+		return tr_qusage("reports --dkim takes pass, fail, none, "
 		    "temperror or unchecked, not \"%s\"", o->dkim);
 	o->f.dkim = o->dkim;
 	if (tr_query_reports(st, &o->f, &t, &more, &err) != TR_OK)
-		return store_error(&err);
-	rc = write_rows(o, t, more);
+		return tr_qstore_err(&err);
+	rc = tr_qwrite_rows(o, t, more);
 	tr_table_free(t);
 	return rc;
 }
 
-/* printable_text - valid UTF-8 without controls but tab, CR and LF */
-static int
-printable_text(const unsigned char *p, size_t len)
-{
-	struct json_object *s;
-	size_t i;
-	int ok;
-
-	for (i = 0; i < len; i++)
-		if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\r' &&
-		    p[i] != '\n') || p[i] == 0x7f)
-			return 0;
-	/* tr_json_string repairs invalid UTF-8: unchanged means valid */
-	if ((s = tr_json_string((const char *)p, len)) == NULL)
-		return 0;
-	ok = (size_t)json_object_get_string_len(s) == len &&
-	    memcmp(json_object_get_string(s), p, len) == 0;
-	json_object_put(s);
-	return ok;
-}
-
-static int
-q_quarantine_show(struct qopts *o, struct tr_store *st, const char *arg)
-{
-	struct tr_query_qitem q;
-	struct tr_error err;
-	struct json_object *doc;
-	unsigned char *b64;
-	int64_t id;
-	size_t i;
-	int found;
-
-	if (parse_id(arg, &id) == -1)
-		return usage_err("quarantine show takes a message id, not "
-		    "\"%s\"", arg);
-	if (o->format == TR_FORMAT_CSV && !o->raw)
-		return usage_err("%s", "quarantine show prints one message: "
-		    "--format table or json");
-	if (tr_query_quarantine_show(st, id, &q, &found, &err) != TR_OK)
-		return store_error(&err);
-	if (!found) {
-		fprintf(stderr, "tlsrptd query: no quarantined message with "
-		    "id %s\n", arg);
-		return TR_EXIT_NOINPUT;
-	}
-	if (o->raw)
-		fwrite(q.raw, 1, q.raw_len, stdout);
-	else if (o->format == TR_FORMAT_JSON) {
-		doc = tr_table_json_row(q.info, 0);
-		if (printable_text(q.raw, q.raw_len))
-			json_object_object_add(doc, "raw", tr_json_string(
-			    (const char *)q.raw, q.raw_len));
-		else if ((b64 = malloc(4 * (q.raw_len / 3 + 1) + 1)) != NULL) {
-			EVP_EncodeBlock(b64, q.raw, (int)q.raw_len);
-			json_object_object_add(doc, "raw_base64",
-			    json_object_new_string((char *)b64));
-			free(b64);
-		}
-		printf("%s\n", json_object_to_json_string_ext(doc,
-		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(doc);
-	} else {
-		tr_table_write_record(q.info, stdout);
-		printf("\nMessage (%zu bytes)\n", q.raw_len);
-		if (printable_text(q.raw, q.raw_len)) {
-			for (i = 0; i < q.raw_len; i++)
-				if (q.raw[i] != '\r')
-					putchar(q.raw[i]);
-			if (q.raw_len > 0 && q.raw[q.raw_len - 1] != '\n')
-				putchar('\n');
-		} else
-			printf("(binary or control characters: --raw writes "
-			    "the bytes as they are)\n");
-	}
-	tr_query_qitem_free(&q);
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		fprintf(stderr, "tlsrptd query: writing the output failed\n");
-		return TR_EXIT_IOERR;
-	}
-	return TR_EXIT_OK;
-}
-
-static const struct tr_column retry_cols[] = {
-	{ "id", TR_COL_INT, 0 },
-	{ "outcome", TR_COL_TEXT, 0 },
-	{ "reports_stored", TR_COL_INT, 0 },
-	{ "reports_duplicate", TR_COL_INT, 0 },
-	{ "reason", TR_COL_TEXT, 60 },
-};
-
-static int
-q_quarantine_retry(struct qopts *o, struct tr_store *st, int argc,
-    char **argv)
-{
-	struct tr_limits limits;
-	struct tr_retry_result res;
-	struct tr_error err;
-	struct tr_table *t;
-	int64_t ids[RETRY_BATCH], last = 0;
-	size_t n, i, arg = 2;
-	int found, status = TR_EXIT_OK, done = 0;
-	enum tr_dkim_policy policy;
-	struct tr_dkim_env dkim;
-
-	if (o->all == (argc > 2))
-		return usage_err("%s", "quarantine retry takes message ids, "
-		    "or --all");
-	if (o->db.have_cfg)
-		limits = o->db.cfg.limits;
-	else
-		tr_limits_default(&limits);
-	/* checked as the daemon would: the configuration's dkim, else
-	 * require; --dkim overrides */
-	policy = o->db.have_cfg ? o->db.cfg.dkim : TR_DKIM_REQUIRE;
-	if (o->dkim != NULL) {
-		if (strcmp(o->dkim, "require") == 0)
-			policy = TR_DKIM_REQUIRE;
-		else if (strcmp(o->dkim, "record") == 0)
-			policy = TR_DKIM_RECORD;
-		else if (strcmp(o->dkim, "off") == 0)
-			policy = TR_DKIM_OFF;
-		else
-			return usage_err("quarantine retry: --dkim takes "
-			    "require, record or off, not \"%s\"", o->dkim);
-	}
-	if (tr_dkim_env_open(&dkim, policy, o->db.have_cfg ?
-	    o->db.cfg.dkim_resolver : NULL, o->db.have_cfg ?
-	    o->db.cfg.dkim_timeout : 5, o->db.have_cfg ?
-	    o->db.cfg.dkim_trusted_authserv_id : NULL, &err) == -1) {
-		fprintf(stderr, "tlsrptd query: %s\n", err.msg);
-		return TR_EXIT_CONFIG;
-	}
-	if ((t = tr_table_new(retry_cols, sizeof(retry_cols) /
-	    sizeof(retry_cols[0]))) == NULL) {
-		tr_dkim_env_close(&dkim);
-		return TR_EXIT_SOFTWARE;
-	}
-	while (!done) {
-		/* the next batch of ids: from the command line or the table */
-		n = 0;
-		if (o->all) {
-			if (tr_query_quarantine_ids(st, last, ids,
-			    RETRY_BATCH, &n, &err) != TR_OK)
-				goto store_failed;
-		} else
-			for (; n < RETRY_BATCH && arg < (size_t)argc; arg++)
-				if (parse_id(argv[arg], &ids[n++]) == -1) {
-					tr_table_free(t);
-					tr_dkim_env_close(&dkim);
-					return usage_err("quarantine retry: "
-					    "not a message id: \"%s\"",
-					    argv[arg]);
-				}
-		if (n == 0)
-			break;
-		done = !o->all && arg >= (size_t)argc;
-		if (tr_store_begin(st, &err) != TR_OK)
-			goto store_failed;
-		for (i = 0; i < n; i++) {
-			if (tr_quarantine_retry_dkim(st, ids[i], &limits,
-			    &dkim.settings, &res, &found, &err) != TR_OK) {
-				tr_store_rollback(st);
-				goto store_failed;
-			}
-			tr_table_row(t);
-			tr_table_int(t, ids[i]);
-			if (!found) {
-				tr_table_text(t, "not-found");
-				status = TR_EXIT_QUARANTINED;
-				continue;
-			}
-			tr_table_text(t, tr_retry_outcome_name(res.outcome));
-			tr_table_int(t, (int64_t)res.stored);
-			tr_table_int(t, (int64_t)res.duplicates);
-			if (res.outcome == TR_RETRY_STORED ||
-			    res.outcome == TR_RETRY_DUPLICATE)
-				tr_table_null(t);
-			else {
-				tr_table_text(t, res.reason.msg);
-				status = TR_EXIT_QUARANTINED;
-			}
-		}
-		if (tr_store_commit(st, &err) != TR_OK) {
-			tr_store_rollback(st);
-			goto store_failed;
-		}
-		last = ids[n - 1];
-	}
-	if (write_rows(o, t, 0) != TR_EXIT_OK)
-		status = TR_EXIT_IOERR;
-	tr_table_free(t);
-	tr_dkim_env_close(&dkim);
-	return status;
-
-store_failed:
-	/* the batches before this one are committed: show them */
-	write_rows(o, t, 0);
-	tr_table_free(t);
-	tr_dkim_env_close(&dkim);
-	fprintf(stderr, "tlsrptd query: %s; the messages of the failed batch "
-	    "are still quarantined, run the command again\n", err.msg);
-	return TR_EXIT_IOERR;
-}
-
-static int
-q_quarantine_delete(struct qopts *o, struct tr_store *st, int argc,
-    char **argv)
-{
-	struct tr_error err;
-	int64_t id;
-	int i, found, deleted = 0, status = TR_EXIT_OK;
-
-	if (argc < 3)
-		return usage_err("%s", "quarantine delete takes message ids");
-	if (argc - 2 > MAX_IDS)
-		return usage_err("%s", "quarantine delete: too many ids at once");
-	for (i = 2; i < argc; i++)
-		if (parse_id(argv[i], &id) == -1)
-			return usage_err("quarantine delete: not a message id: "
-			    "\"%s\"", argv[i]);
-	/* one transaction: all of them or none */
-	if (tr_store_begin(st, &err) != TR_OK)
-		return store_error(&err);
-	for (i = 2; i < argc; i++) {
-		parse_id(argv[i], &id);
-		if (tr_quarantine_delete(st, id, &found, &err) != TR_OK) {
-			tr_store_rollback(st);
-			return store_error(&err);
-		}
-		if (found)
-			deleted++;
-		else {
-			fprintf(stderr, "tlsrptd query: no quarantined message "
-			    "with id %s\n", argv[i]);
-			status = TR_EXIT_QUARANTINED;
-		}
-	}
-	if (tr_store_commit(st, &err) != TR_OK) {
-		tr_store_rollback(st);
-		return store_error(&err);
-	}
-	printf("deleted %d quarantined message%s\n", deleted,
-	    deleted == 1 ? "" : "s");
-	return status;
-}
-
-static int
-q_quarantine(struct qopts *o, struct tr_store *st, int argc, char **argv)
-{
-	struct tr_table *t;
-	struct tr_error err;
-	int more, rc;
-
-	if (argc == 1) {
-		if (tr_query_quarantine(st, &o->f, &t, &more, &err) != TR_OK)
-			return store_error(&err);
-		rc = write_rows(o, t, more);
-		tr_table_free(t);
-		return rc;
-	}
-	if (strcmp(argv[1], "show") == 0 && argc == 3)
-		return q_quarantine_show(o, st, argv[2]);
-	if (strcmp(argv[1], "retry") == 0)
-		return q_quarantine_retry(o, st, argc, argv);
-	if (strcmp(argv[1], "delete") == 0)
-		return q_quarantine_delete(o, st, argc, argv);
-	return usage_err("%s", "quarantine takes show ID, retry ID... | --all, "
-	    "or delete ID...");
-}
 
 static const struct option query_opts[] = {
 	{ "db", required_argument, NULL, 'd' },
@@ -694,40 +406,40 @@ cmd_query(int argc, char **argv)
 			break;
 		case 'f':
 			if (tr_format_parse(optarg, &o.format) == -1)
-				return usage_err("--format is table, json or "
+				return tr_qusage("--format is table, json or "
 				    "csv, not \"%s\"", optarg);
 			break;
 		case 'n':
 			if ((v = parse_uint(optarg, 1, MAX_LIMIT)) == -1)
-				return usage_err("--limit takes 1 to 1000000, "
+				return tr_qusage("--limit takes 1 to 1000000, "
 				    "not \"%s\"", optarg);
 			o.f.limit = (size_t)v;
 			break;
 		case 'D':
 			if (set_domain(&o, optarg) == -1)
-				return usage_err("--domain: not a domain: "
+				return tr_qusage("--domain: not a domain: "
 				    "\"%s\"", optarg);
 			break;
 		case 'O':
 			if (*optarg == '\0' || strlen(optarg) > 1024)
-				return usage_err("--org: \"%s\"", optarg);
+				return tr_qusage("--org: \"%s\"", optarg);
 			o.f.org = optarg;
 			break;
 		case 'S':
 			if (parse_time(optarg, 0, o.since) == -1)
-				return usage_err("--since takes YYYY-MM-DD or "
+				return tr_qusage("--since takes YYYY-MM-DD or "
 				    "an RFC 3339 date-time, not \"%s\"", optarg);
 			o.f.since = o.since;
 			break;
 		case 'U':
 			if (parse_time(optarg, 1, o.until) == -1)
-				return usage_err("--until takes YYYY-MM-DD or "
+				return tr_qusage("--until takes YYYY-MM-DD or "
 				    "an RFC 3339 date-time, not \"%s\"", optarg);
 			o.f.until = o.until;
 			break;
 		case 'N':
 			if ((v = parse_uint(optarg, 0, 36500)) == -1)
-				return usage_err("--days takes 0 to 36500, not "
+				return tr_qusage("--days takes 0 to 36500, not "
 				    "\"%s\"", optarg);
 			o.days = (int)v;
 			break;
@@ -735,7 +447,7 @@ cmd_query(int argc, char **argv)
 			if (strcmp(optarg, "sts") != 0 &&
 			    strcmp(optarg, "tlsa") != 0 &&
 			    strcmp(optarg, "no-policy-found") != 0)
-				return usage_err("--type is sts, tlsa or "
+				return tr_qusage("--type is sts, tlsa or "
 				    "no-policy-found, not \"%s\"", optarg);
 			o.f.policy_type = optarg;
 			break;
@@ -764,7 +476,7 @@ cmd_query(int argc, char **argv)
 	q = argv[0];
 	if (o.days >= 0) {
 		if (o.f.since != NULL)
-			return usage_err("%s", "--days and --since together");
+			return tr_qusage("%s", "--days and --since together");
 		/* from 00:00 UTC N days ago: --days 0 is today */
 		now = time(NULL);
 		tr_dt_format((int64_t)now - (int64_t)now % 86400 -
@@ -773,30 +485,30 @@ cmd_query(int argc, char **argv)
 	}
 	if (o.f.since != NULL && o.f.until != NULL &&
 	    strcmp(o.f.since, o.f.until) >= 0)
-		return usage_err("%s", "--since is not before --until");
+		return tr_qusage("%s", "--since is not before --until");
 	if (strcmp(q, "quarantine") == 0 && (o.f.domain != NULL ||
 	    o.f.org != NULL))
-		return usage_err("%s", "--domain and --org do not apply to the "
+		return tr_qusage("%s", "--domain and --org do not apply to the "
 		    "quarantine (it holds messages that are not reports)");
 	if (o.by != NULL && strcmp(q, "summary") != 0 &&
 	    strcmp(q, "failures") != 0)
-		return usage_err("%s", "--by applies to summary and failures");
+		return tr_qusage("%s", "--by applies to summary and failures");
 	if (strcmp(q, "summary") != 0 && strcmp(q, "failures") != 0 &&
 	    strcmp(q, "reports") != 0 && strcmp(q, "quarantine") != 0 &&
 	    strcmp(q, "senders") != 0)
-		return usage_err("unknown question \"%s\": summary, failures, "
+		return tr_qusage("unknown question \"%s\": summary, failures, "
 		    "reports, senders or quarantine", q);
 	if (strcmp(q, "quarantine") == 0 && o.f.policy_type != NULL)
-		return usage_err("%s", "--type does not apply to the quarantine");
+		return tr_qusage("%s", "--type does not apply to the quarantine");
 	if (o.dkim != NULL && strcmp(q, "reports") != 0 &&
 	    (strcmp(q, "quarantine") != 0 || argc < 2 ||
 	    strcmp(argv[1], "retry") != 0))
-		return usage_err("%s", "--dkim goes with reports (a result) "
+		return tr_qusage("%s", "--dkim goes with reports (a result) "
 		    "and quarantine retry (a policy)");
 	if ((o.raw && (strcmp(q, "quarantine") != 0 || argc < 2 ||
 	    strcmp(argv[1], "show") != 0)) || (o.all && (strcmp(q,
 	    "quarantine") != 0 || argc < 2 || strcmp(argv[1], "retry") != 0)))
-		return usage_err("%s", "--raw goes with quarantine show, --all "
+		return tr_qusage("%s", "--raw goes with quarantine show, --all "
 		    "with quarantine retry");
 
 	/* Only retry and delete write; the questions open read-only. */
@@ -821,7 +533,7 @@ cmd_query(int argc, char **argv)
 	else if (strcmp(q, "senders") == 0)
 		rc = q_senders(&o, st, argc);
 	else
-		rc = q_quarantine(&o, st, argc, argv);
+		rc = tr_qquarantine(&o, st, argc, argv);
 	tr_store_close(st);
 	tr_cmd_db_free(&o.db);
 	return rc;
