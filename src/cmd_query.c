@@ -381,6 +381,7 @@ set_domain(struct qopts *o, const char *s)
 }
 
 /* cmd_query - tlsrptd query [options] QUESTION [ARGS] */
+/* (over 80 lines: one getopt switch for the options the questions share) */
 static int
 cmd_query(int argc, char **argv)
 {

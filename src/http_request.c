@@ -151,6 +151,7 @@ only_token(const char *v)
 }
 
 /* classify_post - a POST to the report path: content coding, size, type */
+/* (over 80 lines: the admission checks of a POST in the order they answer) */
 static void
 classify_post(const struct tr_http_request *rq, const struct tr_limits *lim,
     struct tr_http_decision *d)

@@ -346,6 +346,97 @@ temporary_failure(const struct tr_analysis *a, struct tr_error *why)
 	return 0;
 }
 
+/* invalid_fields - the log detail of one invalid item */
+static struct json_object *
+invalid_fields(const struct tr_item *it)
+{
+	struct json_object *f = json_object_new_object();
+
+	json_object_object_add(f, "part", json_object_new_int((int)it->part));
+	add_str(f, "filename", it->filename);
+	add_str(f, "member", it->member);
+	add_str(f, "reason_class", tr_err_name(it->err.code));
+	add_str(f, "reason", it->err.msg);
+	return f;
+}
+
+/* The log detail gathered while recording, until it joins the fields. */
+struct detail {
+	struct json_object *reports, *invalid;
+	enum tr_put qput;
+};
+
+/*
+ * record_items - store every valid item (or find it a duplicate), count
+ * the invalid ones, into v and d; TR_ERR_STORE with serr set when the store
+ * failed. The per-report detail is only built when it will be logged.
+ */
+static enum tr_err
+record_items(struct tr_store *st, const struct tr_analysis *a,
+    const struct tr_origin *o, struct tr_verdict *v, struct detail *d,
+    struct tr_error *serr)
+{
+	struct put_result pr;
+	int detail = tr_log_enabled(TR_LOG_INFO), newly;
+	size_t i;
+
+	for (i = 0; i < a->nitems; i++) {
+		const struct tr_item *it = &a->items[i];
+
+		if (it->report == NULL) {
+			v->invalid++;
+			if (d->invalid == NULL)
+				d->invalid = json_object_new_array();
+			json_object_array_add(d->invalid, invalid_fields(it));
+			continue;
+		}
+		if (put_one(st, a, it->report, o, &pr, &newly, serr) != TR_OK)
+			return TR_ERR_STORE;
+		if (newly) {
+			v->stored++;
+			tally_report(it->report, v);
+		} else
+			v->duplicates++;
+		if (strcmp(pr.status, "conflict") == 0)
+			v->conflicts++;
+		if (!detail)
+			continue;
+		if (d->reports == NULL)
+			d->reports = json_object_new_array();
+		json_object_array_add(d->reports, report_fields(it->report,
+		    &pr));
+	}
+	return TR_OK;
+}
+
+/* finish - the outcome, and the detail joins the log fields */
+static void
+finish(struct tr_verdict *v, struct detail *d)
+{
+	if (v->stored > 0)
+		v->outcome = TR_OUTCOME_STORED;
+	else if (v->duplicates > 0)
+		v->outcome = TR_OUTCOME_DUPLICATE;	/* maybe with a quarantined part */
+	else
+		v->outcome = TR_OUTCOME_QUARANTINED;
+	if (d->reports != NULL)
+		json_object_object_add(v->fields, "reports", d->reports);
+	if (v->conflicts > 0)
+		json_object_object_add(v->fields, "conflicts",
+		    json_object_new_int64((int64_t)v->conflicts));
+	if (d->invalid != NULL)
+		json_object_object_add(v->fields, "invalid_parts", d->invalid);
+	if (v->invalid > 0) {
+		add_str(v->fields, "reason_class", tr_err_name(v->err.code));
+		add_str(v->fields, "reason", v->err.msg);
+		json_object_object_add(v->fields, "quarantine_id",
+		    json_object_new_int64(v->quarantine_id));
+		if (d->qput == TR_PUT_DUPLICATE)
+			json_object_object_add(v->fields, "already_quarantined",
+			    json_object_new_boolean(1));
+	}
+}
+
 /* tr_record - store the valid reports; quarantine what is not valid */
 enum tr_err
 tr_record(struct tr_store *st, const struct tr_analysis *a,
@@ -353,17 +444,12 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
     struct tr_verdict *v)
 {
 	struct tr_origin o = *origin;
-	struct json_object *reports = NULL, *invalid = NULL, *it_fields;
 	struct tr_quarantine_key qkey;
+	struct detail d = { NULL, NULL, TR_PUT_STORED };
 	char qhex[65];
 	struct tr_error serr;
-	struct put_result pr;
-	enum tr_put qput = TR_PUT_STORED;
-	size_t i;
-	int detail, newly;
 
 	memset(v, 0, sizeof(*v));
-	detail = tr_log_enabled(TR_LOG_INFO);
 	if (o.meta == NULL)
 		o.meta = &a->mime.meta;
 	v->fields = tr_origin_fields(&o, rawlen);
@@ -382,39 +468,8 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 	    a->dkim.status != TR_DKIM_PASS)
 		return dkim_refused(st, a, raw, rawlen, &o, v);
 
-	for (i = 0; i < a->nitems; i++) {
-		const struct tr_item *it = &a->items[i];
-
-		if (it->report == NULL) {
-			v->invalid++;
-			if (invalid == NULL)
-				invalid = json_object_new_array();
-			it_fields = json_object_new_object();
-			json_object_object_add(it_fields, "part",
-			    json_object_new_int((int)it->part));
-			add_str(it_fields, "filename", it->filename);
-			add_str(it_fields, "member", it->member);
-			add_str(it_fields, "reason_class", tr_err_name(it->err.code));
-			add_str(it_fields, "reason", it->err.msg);
-			json_object_array_add(invalid, it_fields);
-			continue;
-		}
-		if (put_one(st, a, it->report, &o, &pr, &newly, &serr) != TR_OK)
-			goto store_failed;
-		if (newly) {
-			v->stored++;
-			tally_report(it->report, v);
-		} else
-			v->duplicates++;
-		if (strcmp(pr.status, "conflict") == 0)
-			v->conflicts++;
-		/* the per-report detail is only worth building when logged */
-		if (!detail)
-			continue;
-		if (reports == NULL)
-			reports = json_object_new_array();
-		json_object_array_add(reports, report_fields(it->report, &pr));
-	}
+	if (record_items(st, a, &o, v, &d, &serr) != TR_OK)
+		goto store_failed;
 	if (a->nitems == 0 || v->invalid > 0) {
 		quarantine_reason(a, &v->err);
 		if (a->nitems == 0)
@@ -425,38 +480,16 @@ tr_record(struct tr_store *st, const struct tr_analysis *a,
 			rawlen = QUARANTINE_HEAD;
 		quarantine_key(a, &qkey, qhex);
 		if (tr_store_put_quarantine_keyed(st, &o, raw, rawlen, &qkey,
-		    tr_err_name(v->err.code), v->err.msg, &qput,
+		    tr_err_name(v->err.code), v->err.msg, &d.qput,
 		    &v->quarantine_id, &serr) != TR_OK)
 			goto store_failed;
 	}
-
-	if (v->stored > 0)
-		v->outcome = TR_OUTCOME_STORED;
-	else if (v->duplicates > 0)
-		v->outcome = TR_OUTCOME_DUPLICATE;	/* maybe with a quarantined part */
-	else
-		v->outcome = TR_OUTCOME_QUARANTINED;
-	if (reports != NULL)
-		json_object_object_add(v->fields, "reports", reports);
-	if (v->conflicts > 0)
-		json_object_object_add(v->fields, "conflicts",
-		    json_object_new_int64((int64_t)v->conflicts));
-	if (invalid != NULL)
-		json_object_object_add(v->fields, "invalid_parts", invalid);
-	if (v->invalid > 0) {
-		add_str(v->fields, "reason_class", tr_err_name(v->err.code));
-		add_str(v->fields, "reason", v->err.msg);
-		json_object_object_add(v->fields, "quarantine_id",
-		    json_object_new_int64(v->quarantine_id));
-		if (qput == TR_PUT_DUPLICATE)
-			json_object_object_add(v->fields, "already_quarantined",
-			    json_object_new_boolean(1));
-	}
+	finish(v, &d);
 	return TR_OK;
 
 store_failed:
-	json_object_put(reports);
-	json_object_put(invalid);
+	json_object_put(d.reports);
+	json_object_put(d.invalid);
 	tr_verdict_fail(v, &serr);
 	return TR_ERR_STORE;
 }
