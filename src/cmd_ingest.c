@@ -221,7 +221,8 @@ ingest_all(struct ingest *in, char **paths, int npaths)
 	while (1) {
 		/* a message still waiting for its DKIM keys must not keep the
 		 * database's write lock from the daemon: commit what is done */
-		if (tr_batch_open(in->eng) && in->dkim.settings.policy != TR_DKIM_OFF &&
+		if (tr_batch_open(in->eng) &&
+		    in->dkim.settings.policy != TR_DKIM_OFF &&
 		    !tr_apool_wait_ready(w.pool, 50) && flush(in) == -1)
 			tr_apool_stop(w.pool);
 		if ((it = tr_apool_next(w.pool)) == NULL)
@@ -283,7 +284,8 @@ parse_args(int argc, char **argv, struct ingest *in, struct ingest_args *a)
 			break;
 		case 'b':
 			in->batch = strtoul(optarg, &end, 10);
-			if (*end != '\0' || in->batch < 1 || in->batch > 100000) {
+			if (*end != '\0' || in->batch < 1 ||
+			    in->batch > 100000) {
 				fprintf(stderr, "tlsrptd ingest: --batch takes "
 				    "1 to 100000, not \"%s\"\n", optarg);
 				return TR_EXIT_USAGE;

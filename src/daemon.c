@@ -56,8 +56,9 @@ struct tr_daemon {
 	/*
 	 * The store thread. The loop hands it a batch under smtx (state
 	 * BUSY) and the store with it; the store thread records the
-	 * analysed jobs through the batch engine and commits, sets DONE and activates committed_ev; the loop takes
-	 * the store back (IDLE), answers the batch and hands over the next.
+	 * analysed jobs through the batch engine and commits, sets DONE and
+	 * activates committed_ev; the loop takes the store back (IDLE),
+	 * answers the batch and hands over the next.
 	 * So one thread at a time uses the connection, and the arrays below
 	 * belong to whichever side the state names.
 	 */

@@ -181,13 +181,13 @@ test_http(void **state)
 	tr_outcome_http(&v, &a);
 	assert_int_equal(a.status, 400);
 	assert_false(a.retry);
-	assert_string_equal(a.text, "not a valid TLS report (json-syntax): offset 3: "
-	    "bad");
+	assert_string_equal(a.text, "not a valid TLS report (json-syntax): "
+	    "offset 3: bad");
 	v = verdict(TR_OUTCOME_QUARANTINED, TR_ERR_TOO_LARGE, "over 1 MiB");
 	tr_outcome_http(&v, &a);
 	assert_int_equal(a.status, 413);
-	assert_string_equal(a.text, "not a valid TLS report (message-too-large): over "
-	    "1 MiB");
+	assert_string_equal(a.text, "not a valid TLS report "
+	    "(message-too-large): over 1 MiB");
 	v = verdict(TR_OUTCOME_QUARANTINED, TR_ERR_NOMEM, "out of memory");
 	tr_outcome_http(&v, &a);
 	assert_int_equal(a.status, 503);
