@@ -10,6 +10,7 @@
 #include "limits.h"
 #include "mime.h"
 #include "notes.h"
+#include "outcome.h"
 #include "report.h"
 #include "store.h"
 
@@ -82,48 +83,6 @@ void tr_analysis_note(struct tr_analysis *a, const char *note);
 void tr_analysis_own_domains(struct tr_analysis *a, const char *const *domains,
     size_t n);
 
-enum tr_outcome {
-	TR_OUTCOME_STORED,	/* at least one report newly stored */
-	TR_OUTCOME_DUPLICATE,	/* every report was already stored */
-	TR_OUTCOME_QUARANTINED,	/* no valid report: kept in quarantine */
-	TR_OUTCOME_TEMPFAIL,	/* storing failed: nothing kept, retry later */
-};
-
-/* Failures by result-type: the RFC 8460 registry in its order, then the
- * result-types outside it together. */
-#define TR_TALLY_TYPES	(TR_RESULT_TYPES + 1)
-
-/*
- * What one newly stored report says about one policy domain, for metrics
- * and alerts, counted as tr_domain_count counts (the report_domains table):
- * sts or tlsa once, no-policy-found added; the failures by result-type are
- * every failure detail of the domain's policies, a detail repeated under
- * both sts and tlsa counted once. Counts saturate at INT64_MAX.
- */
-struct tr_tally {
-	char *policy_domain;		/* NULL when the report names none */
-	char day[11];			/* "YYYY-MM-DD", UTC: the report's start */
-	int64_t successful, failed;
-	int64_t failed_by_type[TR_TALLY_TYPES];
-};
-
-struct tr_verdict {
-	enum tr_outcome outcome;
-	size_t stored, duplicates, invalid;
-	size_t conflicts;		/* of the duplicates: other content
-					 * under a stored key, kept aside */
-	struct tr_error err;		/* first invalid reason, or the store error */
-	int64_t quarantine_id;		/* 0 when nothing was quarantined */
-	struct json_object *fields;	/* the log line's fields (owned) */
-	struct tr_tally *tallies;	/* the stored reports' domains (owned) */
-	size_t ntallies;
-	enum tr_dkim_status dkim;	/* the message's DKIM result */
-	enum tr_dkim_cause dkim_cause;
-};
-
-/* tr_outcome_name - "stored", "duplicate", "quarantined", "tempfail" */
-const char *tr_outcome_name(enum tr_outcome o);
-
 /*
  * tr_record - the storing half, inside the caller's open transaction: every
  * valid report is stored (or found a duplicate); invalid parts and messages
@@ -148,19 +107,5 @@ const char *tr_outcome_name(enum tr_outcome o);
 enum tr_err tr_record(struct tr_store *st, const struct tr_analysis *a,
     const unsigned char *raw, size_t rawlen, const struct tr_origin *o,
     struct tr_verdict *v);
-
-/* tr_origin_fields - a message's log fields from its origin (and o->meta when
- * set), "outcome" first and still null: the start of every "message" line */
-struct json_object *tr_origin_fields(const struct tr_origin *o, size_t rawlen);
-
-/* tr_verdict_fail - turn a verdict into TEMPFAIL (its batch did not commit);
- * the tallies go: nothing was stored */
-void tr_verdict_fail(struct tr_verdict *v, const struct tr_error *why);
-
-/* tr_verdict_log - write the message's one log line; consumes v->fields */
-void tr_verdict_log(struct tr_verdict *v);
-
-/* tr_verdict_free - release the log fields (if still held) and the tallies */
-void tr_verdict_free(struct tr_verdict *v);
 
 #endif

@@ -8,6 +8,7 @@
 #include "error.h"
 #include "dkim.h"
 #include "limits.h"
+#include "pipeline.h"
 #include "store.h"
 
 enum tr_retry_outcome {
@@ -49,6 +50,47 @@ enum tr_err tr_quarantine_retry(struct tr_store *st, int64_t id,
 enum tr_err tr_quarantine_retry_dkim(struct tr_store *st, int64_t id,
     const struct tr_limits *limits, const struct tr_dkim_settings *dkim,
     struct tr_retry_result *res, int *found, struct tr_error *err);
+
+/*
+ * A quarantined message on its way through the pipeline again, in steps,
+ * so that its analysis (DKIM may wait on DNS) runs outside the write
+ * transaction: tr_quarantine_load reads the row, tr_quarantine_analyse
+ * analyses it (no store), the batch engine records it (tr_batch_add of a,
+ * raw and origin), then tr_quarantine_settle, in the same transaction,
+ * deletes the row once nothing of it is invalid or puts its arrival
+ * count back. Free with tr_quarantine_msg_free.
+ */
+struct tr_retry_row;
+struct tr_retry_msg {
+	int64_t id;
+	int skip;			/* nothing to retry: res says why */
+	enum tr_input kind;
+	const unsigned char *raw;	/* the stored bytes */
+	size_t rawlen;
+	struct tr_origin origin;	/* as first received */
+	struct tr_analysis a;		/* once analysed */
+	int analysed;
+	struct tr_retry_row *row;	/* the row as read */
+};
+
+/* tr_quarantine_load - read row id into m (*found 0 when there is none);
+ * an oversize message kept by its head is m->skip with res SKIPPED */
+enum tr_err tr_quarantine_load(struct tr_store *st, int64_t id,
+    struct tr_retry_msg *m, struct tr_retry_result *res, int *found,
+    struct tr_error *err);
+
+/* tr_quarantine_analyse - analyse m again, with dkim (NULL: off); pure */
+void tr_quarantine_analyse(struct tr_retry_msg *m,
+    const struct tr_limits *limits, const struct tr_dkim_settings *dkim);
+
+/* tr_quarantine_settle - after m's verdict v was recorded, inside that
+ * transaction: fill res, delete or renew the row. TR_ERR_STORE: roll back */
+enum tr_err tr_quarantine_settle(struct tr_store *st, struct tr_retry_msg *m,
+    const struct tr_verdict *v, struct tr_retry_result *res,
+    struct tr_error *err);
+
+/* tr_quarantine_msg_free - release m */
+void tr_quarantine_msg_free(struct tr_retry_msg *m);
 
 /* tr_quarantine_delete - delete row id; *found 0 when there was none */
 enum tr_err tr_quarantine_delete(struct tr_store *st, int64_t id, int *found,

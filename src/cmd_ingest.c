@@ -7,14 +7,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-
 #include "apool.h"
+#include "batch.h"
 #include "cmd.h"
 #include "config.h"
 #include "dkim_env.h"
 #include "limits.h"
 #include "log.h"
+#include "outcome.h"
 #include "pipeline.h"
 #include "source.h"
 #include "store.h"
@@ -31,16 +31,15 @@
 
 struct ingest {
 	struct tr_store *st;
+	struct tr_batch *eng;		/* the open batch and its verdicts */
 	struct tr_limits limits;
-	struct tr_verdict *pending;	/* verdicts waiting for their commit */
-	size_t npending, batch;
+	size_t batch;
 	unsigned long jobs;		/* analysis threads, 0: one per CPU */
-	int in_txn;
 	double batch_started, started, last_progress;
 	int progress;
-	unsigned long messages, stored, duplicates, quarantined, errors;
-	unsigned long tempfailed;	/* analysis out of memory: run again */
-	unsigned long retry;		/* DKIM keys not found for now */
+	struct tr_batch_counts c;	/* the logged verdicts */
+	unsigned long messages, errors;
+	unsigned long nomem;		/* unreadable for want of memory */
 	int store_failed;
 	struct tr_dkim_env dkim;
 };
@@ -54,94 +53,79 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* totals - what the run came to so far, as the user is told it: a
+ * message with a quarantined part counts as quarantined too, a DKIM key
+ * not found for now as to retry, not as tempfailed */
+static void
+totals(const struct ingest *in, struct tr_totals *t)
+{
+	t->messages = in->messages;
+	t->stored = in->c.stored;
+	t->duplicates = in->c.duplicates;
+	t->quarantined = in->c.quarantined + in->c.quarantined_parts;
+	t->retry = in->c.retry;
+	t->errors = in->errors;
+	t->tempfailed = in->c.tempfailed - in->c.retry + in->nomem;
+}
+
 /* progress - a one-line status on a terminal for long runs */
 static void
 progress(struct ingest *in, int final)
 {
-	double t = now();
+	struct tr_totals t;
+	double now_ = now();
 
-	if (!in->progress || (!final && t - in->last_progress < 0.5) ||
-	    t - in->started < 1.0)
+	if (!in->progress || (!final && now_ - in->last_progress < 0.5) ||
+	    now_ - in->started < 1.0)
 		return;
-	in->last_progress = t;
+	in->last_progress = now_;
+	totals(in, &t);
 	fprintf(stderr, "\rtlsrptd ingest: %lu messages, %lu stored, "
 	    "%lu duplicate, %lu quarantined, %lu to retry, %lu errors "
-	    "(%.0f/s)%s", in->messages, in->stored, in->duplicates,
-	    in->quarantined, in->retry, in->errors,
-	    in->messages / (t - in->started), final ? "\n" : "");
+	    "(%.0f/s)%s", t.messages, t.stored, t.duplicates,
+	    t.quarantined, t.retry, t.errors,
+	    t.messages / (now_ - in->started), final ? "\n" : "");
 }
 
-/* count - tally one verdict once it is final */
+/* log_batch - count and log every verdict of the batch, then empty it */
 static void
-count(struct ingest *in, const struct tr_verdict *v)
+log_batch(struct ingest *in)
 {
-	switch (v->outcome) {
-	case TR_OUTCOME_STORED:
-		in->stored++;
-		break;
-	case TR_OUTCOME_DUPLICATE:
-		in->duplicates++;
-		break;
-	case TR_OUTCOME_QUARANTINED:
-		in->quarantined++;
-		break;
-	case TR_OUTCOME_TEMPFAIL:
-		if (v->err.code == TR_ERR_DKIM_TEMP)
-			in->retry++;
-		else
-			in->tempfailed++;
-		break;
-	}
-	/* a stored message with an invalid extra part was quarantined too */
-	if (v->outcome != TR_OUTCOME_QUARANTINED && v->invalid > 0 &&
-	    v->quarantine_id != 0)
-		in->quarantined++;
+	tr_batch_log(in->eng, &in->c);
+	tr_batch_reset(in->eng);
 }
 
-/* log_pending - count and log every verdict of the batch */
-static void
-log_pending(struct ingest *in)
-{
-	size_t i;
-
-	for (i = 0; i < in->npending; i++) {
-		count(in, &in->pending[i]);
-		tr_verdict_log(&in->pending[i]);
-		tr_verdict_free(&in->pending[i]);
-	}
-	in->npending = 0;
-}
-
-/* fail_batch - roll the open batch back; none of its messages was kept */
-static void
-fail_batch(struct ingest *in, const struct tr_error *why)
-{
-	struct tr_error err = *why;
-	size_t i;
-
-	tr_store_rollback(in->st);
-	in->in_txn = 0;
-	in->store_failed = 1;
-	for (i = 0; i < in->npending; i++)
-		tr_verdict_fail(&in->pending[i], &err);
-	log_pending(in);
-}
-
-/* flush - commit the open batch, then log every message in it */
+/* flush - commit the open batch, then log every message in it (a failed
+ * commit logs them as tempfail: none of them was kept) */
 static int
 flush(struct ingest *in)
 {
 	struct tr_error err;
+	int rc = 0;
 
-	if (!in->in_txn)
+	if (!tr_batch_open(in->eng))
 		return 0;
-	in->in_txn = 0;
-	if (tr_store_commit(in->st, &err) != TR_OK) {
-		fail_batch(in, &err);
-		return -1;
+	if (tr_batch_commit(in->eng, &err) != TR_OK) {
+		in->store_failed = 1;
+		rc = -1;
 	}
-	log_pending(in);
-	return 0;
+	log_batch(in);
+	return rc;
+}
+
+/* log_unreadable - the line of an input that could not be read */
+static void
+log_unreadable(const struct tr_apool_item *it)
+{
+	struct tr_origin o;
+
+	memset(&o, 0, sizeof(o));
+	o.way_in = TR_WAY_FILE;
+	o.source = it->name != NULL ? it->name : "-";
+	/* out of memory says nothing of the input: run again */
+	tr_outcome_log_refusal(TR_LOG_ERROR, it->ioerr.code == TR_ERR_NOMEM ?
+	    "tempfail" : "error", &o, -1, tr_err_name(it->ioerr.code),
+	    it->ioerr.msg);
 }
 
 /* record_one - store one analysed message in the open batch (main thread) */
@@ -150,37 +134,22 @@ record_one(struct ingest *in, struct tr_apool_item *it)
 {
 	struct tr_origin o;
 	struct tr_error err;
-	struct tr_verdict *v;
-	struct json_object *f;
 
 	in->messages++;
 	if (it->ioerr.code != TR_OK) {
-		/* out of memory says nothing of the input: run again */
 		if (it->ioerr.code == TR_ERR_NOMEM)
-			in->tempfailed++;
+			in->nomem++;
 		else
 			in->errors++;
-		f = json_object_new_object();
-		json_object_object_add(f, "outcome", json_object_new_string(
-		    it->ioerr.code == TR_ERR_NOMEM ? "tempfail" : "error"));
-		json_object_object_add(f, "way_in",
-	    json_object_new_string(tr_way_in_name(TR_WAY_FILE)));
-		json_object_object_add(f, "source", json_object_new_string(
-		    it->name != NULL ? it->name : "-"));
-		json_object_object_add(f, "reason_class",
-		    json_object_new_string(tr_err_name(it->ioerr.code)));
-		json_object_object_add(f, "reason",
-		    json_object_new_string(it->ioerr.msg));
-		tr_log_event(TR_LOG_ERROR, "message", f);
+		log_unreadable(it);
 		return 0;
 	}
-	if (!in->in_txn) {
-		if (tr_store_begin(in->st, &err) != TR_OK) {
+	if (!tr_batch_open(in->eng)) {
+		if (tr_batch_begin(in->eng, &err) != TR_OK) {
 			log_warnx("%s", err.msg);
 			in->store_failed = 1;
 			return -1;
 		}
-		in->in_txn = 1;
 		in->batch_started = now();
 	}
 
@@ -188,13 +157,13 @@ record_one(struct ingest *in, struct tr_apool_item *it)
 	o.way_in = TR_WAY_FILE;
 	o.source = it->name;
 	o.received_at = time(NULL);
-	v = &in->pending[in->npending++];
-	if (tr_record(in->st, &it->a, it->raw, it->len, &o, v) != TR_OK) {
+	if (tr_batch_add(in->eng, &it->a, it->raw, it->len, &o, NULL) !=
+	    TR_OK) {
 		/* the batch is half-written: drop it whole and stop */
-		fail_batch(in, &v->err);
+		flush(in);
 		return -1;
 	}
-	if (in->npending == in->batch || now() - in->batch_started > 1.0)
+	if (tr_batch_full(in->eng) || now() - in->batch_started > 1.0)
 		if (flush(in) == -1)
 			return -1;
 	progress(in, 0);
@@ -252,7 +221,8 @@ ingest_all(struct ingest *in, char **paths, int npaths)
 	while (1) {
 		/* a message still waiting for its DKIM keys must not keep the
 		 * database's write lock from the daemon: commit what is done */
-		if (in->in_txn && in->dkim.settings.policy != TR_DKIM_OFF &&
+		if (tr_batch_open(in->eng) &&
+		    in->dkim.settings.policy != TR_DKIM_OFF &&
 		    !tr_apool_wait_ready(w.pool, 50) && flush(in) == -1)
 			tr_apool_stop(w.pool);
 		if ((it = tr_apool_next(w.pool)) == NULL)
@@ -277,40 +247,32 @@ static const struct option ingest_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* cmd_ingest - tlsrptd ingest [--db PATH] PATH... */
-/* (over 80 lines until ingest, the daemon and quarantine retry share one
- * batch engine: its begin/commit/count code is still its own) */
+/* What the command line says. */
+struct ingest_args {
+	const char *db, *logpath, *config, *dkim;
+	int quiet;
+};
+
+/* parse_args - the options into in and a; -1 when ingest should go on,
+ * else the exit status (usage, help) */
 static int
-cmd_ingest(int argc, char **argv)
+parse_args(int argc, char **argv, struct ingest *in, struct ingest_args *a)
 {
-	struct ingest in;
-	struct tr_store_opts so;
-	struct tr_error err;
-	struct json_object *f;
-	const char *db = getenv("TLSRPTD_DB"), *logpath = "-";
-	const char *config = NULL, *dkim = NULL;
-	struct tr_config cfg;
-	enum tr_dkim_policy policy = TR_DKIM_OFF;
-	int ch, quiet = 0, status, have_cfg = 0;
+	int ch;
 	char *end;
 
-	memset(&in, 0, sizeof(in));
-	tr_limits_default(&in.limits);
-	in.batch = DEFAULT_BATCH;
-	if (db != NULL && *db == '\0')
-		db = NULL;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+d:b:l:qj:c:h", ingest_opts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			config = optarg;
+			a->config = optarg;
 			break;
 		case 'k':
-			dkim = optarg;
-			if (strcmp(dkim, "require") != 0 &&
-			    strcmp(dkim, "record") != 0 &&
-			    strcmp(dkim, "off") != 0) {
+			a->dkim = optarg;
+			if (strcmp(a->dkim, "require") != 0 &&
+			    strcmp(a->dkim, "record") != 0 &&
+			    strcmp(a->dkim, "off") != 0) {
 				fprintf(stderr, "tlsrptd ingest: --dkim takes "
 				    "require, record or off, not \"%s\"\n",
 				    optarg);
@@ -318,25 +280,26 @@ cmd_ingest(int argc, char **argv)
 			}
 			break;
 		case 'd':
-			db = optarg;
+			a->db = optarg;
 			break;
 		case 'b':
-			in.batch = strtoul(optarg, &end, 10);
-			if (*end != '\0' || in.batch < 1 || in.batch > 100000) {
+			in->batch = strtoul(optarg, &end, 10);
+			if (*end != '\0' || in->batch < 1 ||
+			    in->batch > 100000) {
 				fprintf(stderr, "tlsrptd ingest: --batch takes "
 				    "1 to 100000, not \"%s\"\n", optarg);
 				return TR_EXIT_USAGE;
 			}
 			break;
 		case 'l':
-			logpath = optarg;
+			a->logpath = optarg;
 			break;
 		case 'q':
-			quiet = 1;
+			a->quiet = 1;
 			break;
 		case 'j':
-			in.jobs = strtoul(optarg, &end, 10);
-			if (*end != '\0' || in.jobs < 1 || in.jobs > 8) {
+			in->jobs = strtoul(optarg, &end, 10);
+			if (*end != '\0' || in->jobs < 1 || in->jobs > 8) {
 				fprintf(stderr, "tlsrptd ingest: --jobs takes "
 				    "1 to 8, not \"%s\"\n", optarg);
 				return TR_EXIT_USAGE;
@@ -348,15 +311,114 @@ cmd_ingest(int argc, char **argv)
 			return tr_cmd_usage(&tr_cmd_ingest);
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (argc == 0)
+	if (optind == argc)
 		return tr_cmd_usage(&tr_cmd_ingest);
+	return -1;
+}
+
+/* exit_status - the status (and the advice on standard error) for what the
+ * run came to */
+static int
+exit_status(const struct ingest *in, const struct tr_totals *t)
+{
+	if (in->store_failed) {
+		fprintf(stderr, "tlsrptd ingest: storing failed; nothing of the "
+		    "failed batch was kept, run the same command again\n");
+		return TR_EXIT_IOERR;
+	}
+	if (t->tempfailed > 0) {
+		fprintf(stderr, "tlsrptd ingest: %lu message%s could not be "
+		    "analysed for want of memory; run the same command again\n",
+		    t->tempfailed, t->tempfailed == 1 ? "" : "s");
+		return TR_EXIT_TEMPFAIL;
+	}
+	if (t->errors > 0)
+		return TR_EXIT_NOINPUT;
+	if (t->retry > 0) {
+		fprintf(stderr, "tlsrptd ingest: %lu message%s could not be "
+		    "checked for DKIM now (key lookup failed for the time "
+		    "being); run the same command again later\n", t->retry,
+		    t->retry == 1 ? "" : "s");
+		return TR_EXIT_TEMPFAIL;
+	}
+	if (t->quarantined > 0)
+		return TR_EXIT_QUARANTINED;
+	return TR_EXIT_OK;
+}
+
+/* run - open the log and the store, ingest every path, log the totals;
+ * the exit status */
+static int
+run(struct ingest *in, const struct ingest_args *a, const char *db,
+    const struct tr_store_opts *so, enum tr_dkim_policy policy,
+    char **paths, int npaths)
+{
+	struct tr_error err;
+	struct tr_totals t;
+	int status;
+
+	if (tr_log_open(a->logpath, a->quiet ? TR_LOG_WARN : TR_LOG_INFO) ==
+	    -1) {
+		fprintf(stderr, "tlsrptd ingest: cannot open log %s: %m\n",
+		    a->logpath);
+		return TR_EXIT_IOERR;
+	}
+	if (tr_store_open_opts(db, so, &in->st, &err) != TR_OK) {
+		fprintf(stderr, "tlsrptd ingest: %s\n", err.msg);
+		return TR_EXIT_IOERR;
+	}
+	if ((in->eng = tr_batch_new(in->st, in->batch)) == NULL) {
+		fprintf(stderr, "tlsrptd ingest: out of memory\n");
+		tr_store_close(in->st);
+		return TR_EXIT_SOFTWARE;
+	}
+	in->progress = isatty(2) && !a->quiet;
+	in->started = in->last_progress = now();
+
+	ingest_all(in, paths, npaths);
+	if (!in->store_failed)
+		flush(in);
+	progress(in, 1);
+
+	totals(in, &t);
+	tr_outcome_log_totals(in->store_failed ? TR_LOG_ERROR : TR_LOG_INFO,
+	    "ingest_done", &t, tr_dkim_policy_name(policy), now() -
+	    in->started);
+	tr_batch_free(in->eng);
+	tr_store_close(in->st);
+	status = exit_status(in, &t);
+	tr_log_close();
+	return status;
+}
+
+/* cmd_ingest - tlsrptd ingest [--db PATH] PATH... */
+static int
+cmd_ingest(int argc, char **argv)
+{
+	struct ingest in;
+	struct ingest_args a;
+	struct tr_error err;
+	struct tr_config cfg;
+	struct tr_store_opts so;
+	const char *db;
+	enum tr_dkim_policy policy = TR_DKIM_OFF;
+	int status, have_cfg = 0;
+
+	memset(&in, 0, sizeof(in));
+	memset(&a, 0, sizeof(a));
+	tr_limits_default(&in.limits);
+	in.batch = DEFAULT_BATCH;
+	a.logpath = "-";
+	if ((a.db = getenv("TLSRPTD_DB")) != NULL && *a.db == '\0')
+		a.db = NULL;
+	if ((status = parse_args(argc, argv, &in, &a)) != -1)
+		return status;
 
 	/* the configuration gives the DKIM policy and resolver (and the
 	 * database unless --db or TLSRPTD_DB says otherwise); --dkim wins */
-	if (config != NULL) {
-		if (tr_config_load(config, &cfg, &err) != TR_OK) {
+	db = a.db;
+	if (a.config != NULL) {
+		if (tr_config_load(a.config, &cfg, &err) != TR_OK) {
 			fprintf(stderr, "tlsrptd ingest: %s\n", err.msg);
 			return TR_EXIT_CONFIG;
 		}
@@ -365,95 +427,25 @@ cmd_ingest(int argc, char **argv)
 		if (db == NULL)
 			db = cfg.database;
 	}
-	if (db == NULL)
-		db = DEFAULT_DB;
-	if (dkim != NULL)
-		policy = strcmp(dkim, "require") == 0 ? TR_DKIM_REQUIRE :
-		    strcmp(dkim, "record") == 0 ? TR_DKIM_RECORD : TR_DKIM_OFF;
-	if (tr_dkim_env_open(&in.dkim, policy,
-	    have_cfg ? cfg.dkim_resolver : NULL,
-	    have_cfg ? cfg.dkim_timeout : 5,
-	    have_cfg ? cfg.dkim_trusted_authserv_id : NULL, &err) == -1) {
-		fprintf(stderr, "tlsrptd ingest: %s\n", err.msg);
-		if (have_cfg)
-			tr_config_free(&cfg);
-		return TR_EXIT_CONFIG;
-	}
-
-	if (tr_log_open(logpath, quiet ? TR_LOG_WARN : TR_LOG_INFO) == -1) {
-		fprintf(stderr, "tlsrptd ingest: cannot open log %s: %m\n",
-		    logpath);
-		status = TR_EXIT_IOERR;
-		goto early;
-	}
 	memset(&so, 0, sizeof(so));
 	if (have_cfg) {
 		so.password_file = cfg.database_password_file;
 		so.instance_name = cfg.instance_name;
 	}
-	if (tr_store_open_opts(db, &so, &in.st, &err) != TR_OK) {
+	if (db == NULL)
+		db = DEFAULT_DB;
+	if (a.dkim != NULL)
+		policy = strcmp(a.dkim, "require") == 0 ? TR_DKIM_REQUIRE :
+		    strcmp(a.dkim, "record") == 0 ? TR_DKIM_RECORD : TR_DKIM_OFF;
+	if (tr_dkim_env_open(&in.dkim, policy,
+	    have_cfg ? cfg.dkim_resolver : NULL,
+	    have_cfg ? cfg.dkim_timeout : 5,
+	    have_cfg ? cfg.dkim_trusted_authserv_id : NULL, &err) == -1) {
 		fprintf(stderr, "tlsrptd ingest: %s\n", err.msg);
-		status = TR_EXIT_IOERR;
-		goto early;
-	}
-	if ((in.pending = calloc(in.batch, sizeof(*in.pending))) == NULL) {
-		fprintf(stderr, "tlsrptd ingest: out of memory\n");
-		tr_store_close(in.st);
-		status = TR_EXIT_SOFTWARE;
-		goto early;
-	}
-	in.progress = isatty(2) && !quiet;
-	in.started = in.last_progress = now();
-
-	ingest_all(&in, argv, argc);
-	if (!in.store_failed)
-		flush(&in);
-	progress(&in, 1);
-
-	f = json_object_new_object();
-	json_object_object_add(f, "messages", json_object_new_int64((int64_t)in.messages));
-	json_object_object_add(f, "stored", json_object_new_int64((int64_t)in.stored));
-	json_object_object_add(f, "duplicates", json_object_new_int64((int64_t)in.duplicates));
-	json_object_object_add(f, "quarantined", json_object_new_int64((int64_t)in.quarantined));
-	json_object_object_add(f, "to_retry", json_object_new_int64((int64_t)in.retry));
-	json_object_object_add(f, "errors", json_object_new_int64((int64_t)in.errors));
-	json_object_object_add(f, "tempfailed", json_object_new_int64((int64_t)in.tempfailed));
-	json_object_object_add(f, "dkim", json_object_new_string(
-	    tr_dkim_policy_name(policy)));
-	json_object_object_add(f, "seconds", json_object_new_double(now() - in.started));
-	tr_log_event(in.store_failed ? TR_LOG_ERROR : TR_LOG_INFO, "ingest_done", f);
-
-	free(in.pending);
-	tr_store_close(in.st);
-	tr_dkim_env_close(&in.dkim);
-	if (have_cfg)
-		tr_config_free(&cfg);
-	tr_log_close();
-	if (in.store_failed) {
-		fprintf(stderr, "tlsrptd ingest: storing failed; nothing of the "
-		    "failed batch was kept, run the same command again\n");
-		status = TR_EXIT_IOERR;
-	} else if (in.tempfailed > 0) {
-		fprintf(stderr, "tlsrptd ingest: %lu message%s could not be "
-		    "analysed for want of memory; run the same command again\n",
-		    in.tempfailed, in.tempfailed == 1 ? "" : "s");
-		status = TR_EXIT_TEMPFAIL;
-	} else if (in.errors > 0)
-		status = TR_EXIT_NOINPUT;
-	else if (in.retry > 0) {
-		fprintf(stderr, "tlsrptd ingest: %lu message%s could not be "
-		    "checked for DKIM now (key lookup failed for the time "
-		    "being); run the same command again later\n", in.retry,
-		    in.retry == 1 ? "" : "s");
-		status = TR_EXIT_TEMPFAIL;
-	}
-	else if (in.quarantined > 0)
-		status = TR_EXIT_QUARANTINED;
-	else
-		status = TR_EXIT_OK;
-	return status;
-
-early:
+		status = TR_EXIT_CONFIG;
+	} else
+		status = run(&in, &a, db, &so, policy, argv + optind,
+		    argc - optind);
 	tr_dkim_env_close(&in.dkim);
 	if (have_cfg)
 		tr_config_free(&cfg);

@@ -11,7 +11,7 @@
 #include "cmd.h"
 #include "cmd_db.h"
 #include "cmd_query.h"
-#include "cmd_query_quarantine.h"
+#include "cmd_quarantine.h"
 #include "datetime.h"
 #include "dkim_env.h"
 #include "query.h"

@@ -11,26 +11,20 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
-#include <openssl/ssl.h>
 #include <systemd/sd-daemon.h>
 
-#include "admin_http.h"
 #include "alert.h"
 #include "budget.h"
 #include "cmd.h"
 #include "config.h"
 #include "dkim_env.h"
 #include "daemon.h"
-#include "dashboard_auth.h"
-#include "dashboard_http.h"
-#include "http.h"
+#include "db.h"
 #include "log.h"
-#include "milter.h"
 #include "privilege.h"
+#include "receiver.h"
 #include "retention.h"
 #include "stats.h"
-#include "smtp.h"
-#include "db.h"
 #include "store.h"
 #include "way_in.h"
 
@@ -44,16 +38,11 @@ struct run {
 	uid_t uid;			/* -1: stay who we are */
 	gid_t gid;
 	int milter;			/* a milter socket is configured */
-	struct tr_http *http;		/* the HTTP(S) endpoint, or NULL */
-	struct tr_admin_http *admin;	/* metrics_listen, or NULL */
-	struct tr_dashboard *dash;	/* dashboard_listen, or NULL */
-	struct tr_store *dash_st;	/* its own read-only connection */
-	SSL_CTX *dash_ssl;		/* with dashboard_tls */
-	struct tr_dash_auth *dash_auth;	/* with dashboard_users */
+	struct tr_receiver_env env;	/* what the receivers are given */
+	struct tr_receiver_set *recv;	/* every way in, bound */
 	struct tr_stats *stats;		/* with metrics_listen */
 	struct tr_budget *budget;	/* max_inflight_bytes */
 	struct tr_alerter *alerter;	/* with alert_failure_rate */
-	struct tr_smtp_server *smtp;	/* SMTP and LMTP listeners, or NULL */
 	struct tr_dkim_env dkim;	/* DKIM of report mail */
 	char status[512];		/* what sd_notify STATUS names */
 };
@@ -144,11 +133,7 @@ stopping(void *arg)
 {
 	struct run *r = arg;
 
-	tr_http_stop(r->http);
-	/* no new sessions; idle ones are told, busy ones get their reply */
-	tr_smtp_stop(r->smtp);
-	if (r->milter)
-		tr_milter_stop();
+	tr_receivers_stop(r->recv);
 	sd_notify(0, "STOPPING=1\nSTATUS=finishing queued messages");
 	tr_log_event(TR_LOG_INFO, "stopping", base_fields(r));
 }
@@ -288,32 +273,174 @@ start_pruner(struct run *r)
 	return r->pruner != NULL ? 0 : -1;
 }
 
-/* start_extras - the metrics listener and the alerter, on the loop */
+/* start_alerter - failure-rate alerts after each commit, when asked for */
 static int
-start_extras(struct run *r)
+start_alerter(struct run *r)
 {
 	struct tr_alert_settings as;
 
-	if (r->admin != NULL && tr_admin_http_start(r->admin,
-	    tr_daemon_base(r->d), r->stats, r->d) == -1)
+	if (r->cfg.alert_failure_rate <= 0)
+		return 0;
+	memset(&as, 0, sizeof(as));
+	as.threshold = r->cfg.alert_failure_rate;
+	as.min_sessions = r->cfg.alert_min_sessions;
+	as.command = r->cfg.alert_command;
+	as.max_per_report = r->cfg.alert_max_per_report;
+	as.own_domains = (const char *const *)r->cfg.domains.v;
+	as.nown_domains = r->cfg.domains.n;
+	as.max_per_hour = r->cfg.alert_max_per_hour;
+	if ((r->alerter = tr_alerter_new(tr_daemon_base(r->d), r->st,
+	    &as, r->stats)) == NULL)
 		return -1;
-	if (r->dash != NULL && tr_dashboard_start(r->dash,
-	    tr_daemon_base(r->d), r->dash_st, r->dash_ssl, r->dash_auth) == -1)
-		return -1;
-	if (r->cfg.alert_failure_rate > 0) {
-		memset(&as, 0, sizeof(as));
-		as.threshold = r->cfg.alert_failure_rate;
-		as.min_sessions = r->cfg.alert_min_sessions;
-		as.command = r->cfg.alert_command;
-		as.max_per_report = r->cfg.alert_max_per_report;
-		as.own_domains = (const char *const *)r->cfg.domains.v;
-		as.nown_domains = r->cfg.domains.n;
-		as.max_per_hour = r->cfg.alert_max_per_hour;
-		if ((r->alerter = tr_alerter_new(tr_daemon_base(r->d), r->st,
-		    &as, r->stats)) == NULL)
-			return -1;
-	}
 	return 0;
+}
+
+/* failed - a start-up error: logged, and told on standard error; the exit
+ * status */
+static int
+failed(const struct tr_error *err, int status)
+{
+	log_warnx("%s", err->msg);
+	fprintf(stderr, "tlsrptd run: %s\n", err->msg);
+	return status;
+}
+
+/* settings - the daemon's settings from the configuration */
+static void
+settings(struct run *r, struct tr_daemon_settings *ds)
+{
+	memset(ds, 0, sizeof(*ds));
+	ds->limits = &r->cfg.limits;
+	ds->queue_limit = r->cfg.queue_limit;
+	ds->shutdown_timeout = r->cfg.shutdown_timeout;
+	ds->handle_stop_signals = 1;
+	ds->on_stopping = stopping;
+	ds->on_stopping_arg = r;
+	ds->dkim = &r->dkim.settings;
+	ds->stats = r->stats;
+	ds->after_commit = after_commit;
+	ds->after_commit_arg = r;
+	if (r->cfg.quarantine_not_ours && r->cfg.domains.n > 0) {
+		ds->not_ours_domains = (const char *const *)r->cfg.domains.v;
+		ds->n_not_ours_domains = r->cfg.domains.n;
+	}
+	ds->budget = r->budget;
+}
+
+/* prepare - configuration, user and log: what comes before any socket;
+ * -1 when the run goes on, else the exit status */
+static int
+prepare(struct run *r, const char *path)
+{
+	struct tr_error err;
+
+	if (tr_config_load(path, &r->cfg, &err) != TR_OK) {
+		fprintf(stderr, "%s\n", err.msg);
+		return TR_EXIT_CONFIG;
+	}
+	if (tr_config_check_run(&r->cfg, &err) != TR_OK) {
+		fprintf(stderr, "%s\n", err.msg);
+		tr_config_free(&r->cfg);
+		return TR_EXIT_CONFIG;
+	}
+	r->milter = r->cfg.milter_socket != NULL;
+	if (resolve_user(r) == -1) {
+		tr_config_free(&r->cfg);
+		return TR_EXIT_CONFIG;
+	}
+	if (open_log(r) == -1) {
+		fprintf(stderr, "tlsrptd run: cannot open log %s: %s\n",
+		    r->cfg.log_target, strerror(errno));
+		tr_config_free(&r->cfg);
+		return TR_EXIT_IOERR;
+	}
+	return -1;
+}
+
+/* open_all - bind every receiver while still privileged, then become the
+ * user and open the store, the metrics, DKIM and the memory budget; 0 or
+ * the exit status */
+static int
+open_all(struct run *r)
+{
+	struct tr_store_opts so;
+	struct tr_error err;
+
+	r->env.cfg = &r->cfg;
+	r->env.uid = r->uid;
+	r->env.gid = r->gid;
+	if (tr_receivers_bind(&r->env, &r->recv, &err) != TR_OK)
+		return failed(&err, err.code == TR_ERR_SCHEMA ?
+		    TR_EXIT_CONFIG : TR_EXIT_IOERR);
+	/* a scraper or an alert command that goes away must not kill us */
+	signal(SIGPIPE, SIG_IGN);
+	if (drop_privileges(r) == -1)
+		return TR_EXIT_SOFTWARE;
+	/* Opened as the final user: the -wal and -shm files SQLite creates
+	 * next to the database must belong to whoever writes them later. */
+	memset(&so, 0, sizeof(so));
+	so.flags = r->cfg.group != NULL ? TR_STORE_GROUP_READ : 0;
+	so.password_file = r->cfg.database_password_file;
+	so.instance_name = r->cfg.instance_name;
+	if (tr_store_open_opts(r->cfg.database, &so, &r->st, &err) != TR_OK)
+		return failed(&err, TR_EXIT_IOERR);
+	if (r->cfg.metrics_listen.n > 0 && (r->stats = tr_stats_new()) ==
+	    NULL) {
+		log_warnx("cannot set up the metrics");
+		return TR_EXIT_SOFTWARE;
+	}
+	r->env.stats = r->stats;
+	if (tr_dkim_env_open(&r->dkim, r->cfg.dkim, r->cfg.dkim_resolver,
+	    r->cfg.dkim_timeout, r->cfg.dkim_trusted_authserv_id, &err) == -1)
+		return failed(&err, TR_EXIT_SOFTWARE);
+	if ((r->budget = tr_budget_new(r->cfg.max_inflight_bytes)) == NULL) {
+		log_warnx("cannot set up the memory budget");
+		return TR_EXIT_SOFTWARE;
+	}
+	if (r->cfg.max_inflight_bytes < r->cfg.limits.max_message)
+		log_warnx("max_inflight_bytes (%zu) is below message_size_limit "
+		    "(%zu): a message may need up to message_size_limit of it, "
+		    "so large ones may be deferred again and again",
+		    r->cfg.max_inflight_bytes, r->cfg.limits.max_message);
+	return 0;
+}
+
+/* serve - the loop, the pruner, the alerter and every receiver; run until
+ * stopped; the exit status */
+static int
+serve(struct run *r)
+{
+	struct tr_daemon_settings ds;
+	struct tr_error err;
+	int status = TR_EXIT_OK;
+
+	settings(r, &ds);
+	if ((r->d = tr_daemon_new(r->st, &ds)) == NULL)
+		return TR_EXIT_SOFTWARE;
+	r->env.d = r->d;
+	if (start_pruner(r) == -1 || start_alerter(r) == -1)
+		return TR_EXIT_SOFTWARE;
+	/*
+	 * From here the loop's signal events take the stop signals: the
+	 * threads made so far keep them blocked, and the milter thread (and
+	 * libmilter's signal thread within it) is made with them blocked, so
+	 * a stop at any moment of start-up is the loop's orderly stop.
+	 */
+	block_stop_signals(0);
+	if (tr_receivers_start(r->recv, &r->env, &err) != TR_OK)
+		return failed(&err, err.code == TR_ERR_STORE ? TR_EXIT_IOERR :
+		    TR_EXIT_SOFTWARE);
+
+	tr_log_event(TR_LOG_INFO, "started", base_fields(r));
+	status_text(r);
+	sd_notifyf(0, "READY=1\nSTATUS=%s\nMAINPID=%lu", r->status,
+	    (unsigned long)getpid());
+
+	if (tr_daemon_run(r->d) == -1)
+		status = TR_EXIT_SOFTWARE;
+	if (tr_receivers_join(r->recv) == -1 && status == TR_EXIT_OK)
+		status = TR_EXIT_SOFTWARE;
+	return status;
 }
 
 static const struct option run_opts[] = {
@@ -324,17 +451,12 @@ static const struct option run_opts[] = {
 };
 
 /* cmd_run - tlsrptd run [-c FILE] [-f] */
-/* (over 80 lines until the receivers are started from one table instead
- * of one by one) */
 static int
 cmd_run(int argc, char **argv)
 {
 	struct run r;
-	struct tr_store_opts so;
-	struct tr_error err;
-	struct tr_daemon_settings ds;
 	const char *path = DEFAULT_CONFIG;
-	int ch, status = TR_EXIT_OK;
+	int ch, status;
 
 	memset(&r, 0, sizeof(r));
 	optind = 1;
@@ -355,209 +477,14 @@ cmd_run(int argc, char **argv)
 		return tr_cmd_usage(&tr_cmd_run);
 
 	block_stop_signals(1);
+	if ((status = prepare(&r, path)) != -1)
+		return status;
+	if ((status = open_all(&r)) == 0)
+		status = serve(&r);
 
-	if (tr_config_load(path, &r.cfg, &err) != TR_OK) {
-		fprintf(stderr, "%s\n", err.msg);
-		return TR_EXIT_CONFIG;
-	}
-	if (tr_config_check_run(&r.cfg, &err) != TR_OK) {
-		fprintf(stderr, "%s\n", err.msg);
-		tr_config_free(&r.cfg);
-		return TR_EXIT_CONFIG;
-	}
-	r.milter = r.cfg.milter_socket != NULL;
-	if (resolve_user(&r) == -1) {
-		tr_config_free(&r.cfg);
-		return TR_EXIT_CONFIG;
-	}
-	if (open_log(&r) == -1) {
-		fprintf(stderr, "tlsrptd run: cannot open log %s: %s\n",
-		    r.cfg.log_target, strerror(errno));
-		tr_config_free(&r.cfg);
-		return TR_EXIT_IOERR;
-	}
-
-	/* Bind while still privileged, then give the socket to the user. */
-	if (r.milter && tr_milter_listen(&r.cfg, r.uid, r.gid, &err) != TR_OK) {
-		log_warnx("%s", err.msg);
-		fprintf(stderr, "tlsrptd run: %s\n", err.msg);
-		status = TR_EXIT_IOERR;
-		goto out;
-	}
-	if (tr_http_listen(&r.cfg, r.uid, r.gid, &r.http, &err) != TR_OK) {
-		log_warnx("%s", err.msg);
-		fprintf(stderr, "tlsrptd run: %s\n", err.msg);
-		status = TR_EXIT_IOERR;
-		goto out;
-	}
-	if (tr_smtp_listen(&r.cfg, r.uid, r.gid, &r.smtp, &err) != TR_OK) {
-		log_warnx("%s", err.msg);
-		fprintf(stderr, "tlsrptd run: %s\n", err.msg);
-		status = TR_EXIT_IOERR;
-		goto out;
-	}
-	if (r.cfg.metrics_listen.n > 0 && (r.admin = tr_admin_http_listen(
-	    &r.cfg.metrics_listen, r.uid, r.gid, &err)) == NULL) {
-		log_warnx("%s", err.msg);
-		fprintf(stderr, "tlsrptd run: %s\n", err.msg);
-		status = TR_EXIT_IOERR;
-		goto out;
-	}
-	if (r.cfg.dashboard_listen.n > 0 && (r.dash = tr_dashboard_listen(
-	    &r.cfg.dashboard_listen, r.uid, r.gid, &err)) == NULL) {
-		log_warnx("%s", err.msg);
-		fprintf(stderr, "tlsrptd run: %s\n", err.msg);
-		status = TR_EXIT_IOERR;
-		goto out;
-	}
-	if (r.dash != NULL)
-		tr_dashboard_set_query_ms(r.dash,
-		    r.cfg.dashboard_query_timeout * 1000);
-	if (r.dash != NULL && r.cfg.dashboard_tls && (r.dash_ssl =
-	    tr_tls_server_ctx(r.cfg.tls_certificate, r.cfg.tls_key,
-	    &err)) == NULL) {
-		log_warnx("dashboard_tls: %s", err.msg);
-		fprintf(stderr, "tlsrptd run: dashboard_tls: %s\n", err.msg);
-		status = TR_EXIT_IOERR;
-		goto out;
-	}
-	/* read while privileged: the file of hashes need not be readable
-	 * by the user the daemon becomes */
-	if (r.dash != NULL && r.cfg.dashboard_users != NULL &&
-	    (r.dash_auth = tr_dash_auth_load(r.cfg.dashboard_users,
-	    &err)) == NULL) {
-		log_warnx("dashboard_users: %s", err.msg);
-		fprintf(stderr, "tlsrptd run: dashboard_users: %s\n", err.msg);
-		status = err.code == TR_ERR_IO ? TR_EXIT_IOERR :
-		    TR_EXIT_CONFIG;
-		goto out;
-	}
-	/* a scraper or an alert command that goes away must not kill us */
-	signal(SIGPIPE, SIG_IGN);
-	if (drop_privileges(&r) == -1) {
-		status = TR_EXIT_SOFTWARE;
-		goto out;
-	}
-	/* Opened as the final user: the -wal and -shm files SQLite creates
-	 * next to the database must belong to whoever writes them later. */
-	memset(&so, 0, sizeof(so));
-	so.flags = r.cfg.group != NULL ? TR_STORE_GROUP_READ : 0;
-	so.password_file = r.cfg.database_password_file;
-	so.instance_name = r.cfg.instance_name;
-	if (tr_store_open_opts(r.cfg.database, &so, &r.st, &err) != TR_OK) {
-		log_warnx("%s", err.msg);
-		fprintf(stderr, "tlsrptd run: %s\n", err.msg);
-		status = TR_EXIT_IOERR;
-		goto out;
-	}
-	/* The dashboard reads on the loop through a connection of its own,
-	 * read-only: WAL lets it read while the store thread writes. */
-	so.flags = TR_STORE_READONLY;
-	if (r.dash != NULL && tr_store_open_opts(r.cfg.database, &so,
-	    &r.dash_st, &err) != TR_OK) {
-		log_warnx("dashboard: %s", err.msg);
-		fprintf(stderr, "tlsrptd run: dashboard: %s\n", err.msg);
-		status = TR_EXIT_IOERR;
-		goto out;
-	}
-
-	memset(&ds, 0, sizeof(ds));
-	ds.limits = &r.cfg.limits;
-	ds.queue_limit = r.cfg.queue_limit;
-	ds.shutdown_timeout = r.cfg.shutdown_timeout;
-	ds.handle_stop_signals = 1;
-	ds.on_stopping = stopping;
-	ds.on_stopping_arg = &r;
-	if (r.admin != NULL && (r.stats = tr_stats_new()) == NULL) {
-		log_warnx("cannot set up the metrics");
-		status = TR_EXIT_SOFTWARE;
-		goto out;
-	}
-	if (tr_dkim_env_open(&r.dkim, r.cfg.dkim, r.cfg.dkim_resolver,
-	    r.cfg.dkim_timeout, r.cfg.dkim_trusted_authserv_id, &err) == -1) {
-		log_warnx("%s", err.msg);
-		fprintf(stderr, "tlsrptd run: %s\n", err.msg);
-		status = TR_EXIT_SOFTWARE;
-		goto out;
-	}
-	ds.dkim = &r.dkim.settings;
-	ds.stats = r.stats;
-	ds.after_commit = after_commit;
-	ds.after_commit_arg = &r;
-	if (r.cfg.quarantine_not_ours && r.cfg.domains.n > 0) {
-		ds.not_ours_domains = (const char *const *)r.cfg.domains.v;
-		ds.n_not_ours_domains = r.cfg.domains.n;
-	}
-	if ((r.budget = tr_budget_new(r.cfg.max_inflight_bytes)) == NULL) {
-		log_warnx("cannot set up the memory budget");
-		status = TR_EXIT_SOFTWARE;
-		goto out;
-	}
-	ds.budget = r.budget;
-	if (r.cfg.max_inflight_bytes < r.cfg.limits.max_message)
-		log_warnx("max_inflight_bytes (%zu) is below message_size_limit "
-		    "(%zu): a message may need up to message_size_limit of it, "
-		    "so large ones may be deferred again and again",
-		    r.cfg.max_inflight_bytes, r.cfg.limits.max_message);
-	if ((r.d = tr_daemon_new(r.st, &ds)) == NULL) {
-		status = TR_EXIT_SOFTWARE;
-		goto out;
-	}
-	if (start_pruner(&r) == -1) {
-		status = TR_EXIT_SOFTWARE;
-		goto out;
-	}
-	if (tr_http_start(r.http, r.d) == -1) {
-		status = TR_EXIT_SOFTWARE;
-		goto out;
-	}
-	if (start_extras(&r) == -1) {
-		status = TR_EXIT_SOFTWARE;
-		goto out;
-	}
-	if (r.smtp != NULL && tr_smtp_start(r.smtp, r.d) == -1) {
-		status = TR_EXIT_SOFTWARE;
-		goto out;
-	}
-	/*
-	 * From here the loop's signal events take the stop signals: the
-	 * threads made so far keep them blocked, and the milter thread (and
-	 * libmilter's signal thread within it) is made with them blocked, so
-	 * a stop at any moment of start-up is the loop's orderly stop.
-	 */
-	block_stop_signals(0);
-	if (r.milter && tr_milter_start(r.d) == -1) {
-		status = TR_EXIT_SOFTWARE;
-		goto out;
-	}
-
-	tr_log_event(TR_LOG_INFO, "started", base_fields(&r));
-	status_text(&r);
-	sd_notifyf(0, "READY=1\nSTATUS=%s\nMAINPID=%lu", r.status,
-	    (unsigned long)getpid());
-
-	if (tr_daemon_run(r.d) == -1)
-		status = TR_EXIT_SOFTWARE;
-	if (r.milter) {
-		/* The stop has asked libmilter to end (from stopping()); if
-		 * the loop failed instead, ask now. */
-		tr_milter_stop();
-		if (tr_milter_join() == -1 && status == TR_EXIT_OK)
-			status = TR_EXIT_SOFTWARE;
-	}
-
-out:
-	tr_http_free(r.http);
-	tr_smtp_free(r.smtp);
-	tr_milter_close();
+	tr_receivers_free(r.recv);
 	tr_pruner_free(r.pruner);
 	tr_alerter_free(r.alerter);
-	tr_admin_http_free(r.admin);
-	tr_dashboard_free(r.dash);
-	tr_store_close(r.dash_st);
-	if (r.dash_ssl != NULL)
-		SSL_CTX_free(r.dash_ssl);
-	tr_dash_auth_free(r.dash_auth);
 	if (r.st != NULL)
 		tr_store_close(r.st);
 	stopped(&r, status);

@@ -11,6 +11,7 @@
 #include <event2/thread.h>
 #include <json-c/json.h>
 
+#include "batch.h"
 #include "budget.h"
 #include "daemon.h"
 #include "db.h"
@@ -55,9 +56,10 @@ struct tr_daemon {
 
 	/*
 	 * The store thread. The loop hands it a batch under smtx (state
-	 * BUSY) and the store with it; the store thread analyses, records
-	 * and commits, sets DONE and activates committed_ev; the loop takes
-	 * the store back (IDLE), answers the batch and hands over the next.
+	 * BUSY) and the store with it; the store thread records the
+	 * analysed jobs through the batch engine and commits, sets DONE and
+	 * activates committed_ev; the loop takes the store back (IDLE),
+	 * answers the batch and hands over the next.
 	 * So one thread at a time uses the connection, and the arrays below
 	 * belong to whichever side the state names.
 	 */
@@ -72,7 +74,8 @@ struct tr_daemon {
 
 	/* One batch at a time, sized once: a batch never exceeds queue_limit. */
 	struct tr_job **batch;
-	struct tr_verdict *verdicts;
+	struct tr_batch *eng;		/* their verdicts, with the store */
+	struct tr_batch_counts counts;	/* loop thread: verdicts so far */
 	double *pipeline_time;		/* each job's analysis and record */
 	size_t nbatch;
 	int batch_failed;
@@ -196,43 +199,23 @@ analysis_main(void *arg)
 }
 
 /*
- * process_job - record one analysed job inside the open transaction, on
- * the store thread; only tr_record needs the store
+ * process_job - record one analysed job in the open batch, on the store
+ * thread; only the batch engine (tr_record) needs the store. *took stays
+ * -1 for a job of a batch that has already failed (not recorded).
  */
-static enum tr_err
-process_job(struct tr_daemon *d, struct tr_job *job, struct tr_verdict *v,
-    double *took)
+static void
+process_job(struct tr_daemon *d, struct tr_job *job, double *took)
 {
 	struct tr_origin o = job->origin;
-	enum tr_err rc;
+	int recorded = !tr_batch_failed(d->eng, NULL);
 	double t0 = now();
 
 	if (o.received_at == 0)
 		o.received_at = (int64_t)time(NULL);
 	o.meta = NULL;		/* the message's own headers, from the analysis */
-	rc = tr_record(d->st, &job->analysis, job->buf, job->len, &o, v);
-	*took = job->took + (now() - t0);
-	return rc;
-}
-
-/* count - tally a final verdict */
-static void
-count(struct tr_daemon *d, const struct tr_verdict *v)
-{
-	switch (v->outcome) {
-	case TR_OUTCOME_STORED:
-		d->stats.stored++;
-		break;
-	case TR_OUTCOME_DUPLICATE:
-		d->stats.duplicates++;
-		break;
-	case TR_OUTCOME_QUARANTINED:
-		d->stats.quarantined++;
-		break;
-	case TR_OUTCOME_TEMPFAIL:
-		d->stats.tempfailed++;
-		break;
-	}
+	(void)tr_batch_add(d->eng, &job->analysis, job->buf, job->len, &o,
+	    NULL);
+	*took = recorded ? job->took + (now() - t0) : -1;
 }
 
 /* set_health - what the last batch or check says of the store, for
@@ -254,76 +237,32 @@ set_health(struct tr_daemon *d, int down, const struct tr_error *err)
 /*
  * commit_batch - group commit, on the store thread: one transaction for
  * every job of the batch, and every verdict TEMPFAIL when that commit
- * fails. Touches only the store and the batch arrays; the loop answers.
+ * fails (the batch engine's fan-out). Touches only the store and the
+ * batch; the loop answers.
  */
 static void
 commit_batch(struct tr_daemon *d, size_t n)
 {
-	struct tr_db *db = tr_store_conn(d->st);
 	struct tr_error err;
-	struct tr_verdict *v;
-	enum tr_db_fail why = TR_DB_FAIL_NONE;
 	size_t i;
-	int began, failed = 0;
+	int doomed;
 	double t0;
 
 	tr_error_clear(&err);
 	d->commit_time = 0;
-	began = tr_store_begin(d->st, &err) == TR_OK;
-	if (!began)
-		why = tr_db_last_fail(db);
-	for (i = 0; i < n; i++) {
-		v = &d->verdicts[i];
-		d->pipeline_time[i] = -1;
-		if (began && !failed) {
-			/* a store error leaves the batch half-written: it is
-			 * rolled back whole and every sender in it retries */
-			if (process_job(d, d->batch[i], v,
-			    &d->pipeline_time[i]) == TR_ERR_STORE) {
-				why = tr_db_last_fail(db);
-				err = v->err;
-				failed = 1;
-			}
-		} else {
-			memset(v, 0, sizeof(*v));
-			v->fields = tr_origin_fields(&d->batch[i]->origin,
-			    d->batch[i]->len);
-			tr_verdict_fail(v, &err);
-		}
-	}
-	if (!began)
-		failed = 1;
-	else if (failed) {
-		tr_store_rollback(d->st);
-		for (i = 0; i < n; i++)
-			tr_verdict_fail(&d->verdicts[i], &err);
-	} else if (!tr_db_in_transaction(db)) {
-		/* SQLite rolls the whole transaction back by itself on some
-		 * errors (SQLITE_FULL, IOERR, NOMEM), and a lost PostgreSQL
-		 * connection takes it along: what the verdicts claim is gone,
-		 * so the batch failed as a whole. */
-		why = tr_db_last_fail(db);
-		tr_error_set(&err, TR_ERR_STORE, "the transaction was rolled "
-		    "back by an earlier error");
-		for (i = 0; i < n; i++)
-			tr_verdict_fail(&d->verdicts[i], &err);
-		failed = 1;
-	} else {
-		t0 = now();
-		if (tr_store_commit(d->st, &err) != TR_OK) {
-			why = tr_db_last_fail(db);
-			tr_store_rollback(d->st);
-			for (i = 0; i < n; i++)
-				tr_verdict_fail(&d->verdicts[i], &err);
-			failed = 1;
-		}
+	(void)tr_batch_begin(d->eng, NULL);
+	for (i = 0; i < n; i++)
+		process_job(d, d->batch[i], &d->pipeline_time[i]);
+	doomed = tr_batch_failed(d->eng, NULL);
+	t0 = now();
+	d->batch_failed = tr_batch_commit(d->eng, &err) != TR_OK;
+	if (!doomed)
 		d->commit_time = now() - t0;
-	}
-	d->batch_failed = failed;
 	d->batch_err = err;
 	/* a batch that failed for a lost connection says the store is gone;
 	 * any other outcome, that it answers */
-	set_health(d, failed && why == TR_DB_FAIL_GONE, &err);
+	set_health(d, d->batch_failed &&
+	    tr_batch_fail_kind(d->eng) == TR_DB_FAIL_GONE, &err);
 }
 
 /* probe_store - the health check's SELECT 1, on the store thread */
@@ -500,7 +439,8 @@ committed(evutil_socket_t fd, short what, void *arg)
 {
 	struct tr_daemon *d = arg;
 	struct tr_job *job;
-	size_t i, n;
+	struct tr_verdict *v;
+	size_t i, n, nv;
 	int failed, probe;
 
 	pthread_mutex_lock(&d->smtx);
@@ -531,28 +471,30 @@ committed(evutil_socket_t fd, short what, void *arg)
 
 	/* Answer first (a sender waits on each), then log. The log fields stay
 	 * with the daemon: the receiver may free its job once done runs. */
+	v = tr_batch_verdicts(d->eng, &nv);
+	if (nv != n)
+		fatalx("batch of %zu jobs has %zu verdicts", n, nv);
 	for (i = 0; i < n; i++) {
 		job = d->batch[i];
 		tr_analysis_free(&job->analysis);
 		/* the job may be gone once done has run: count it first */
-		tr_stats_verdict(d->metrics, job->origin.way_in,
-		    &d->verdicts[i]);
-		job->verdict = d->verdicts[i];
+		tr_stats_verdict(d->metrics, job->origin.way_in, &v[i]);
+		job->verdict = v[i];
 		job->verdict.fields = NULL;
 		job->verdict.tallies = NULL;
 		job->verdict.ntallies = 0;
 		job->done(job, job->done_arg);
 	}
-	for (i = 0; i < n; i++) {
-		count(d, &d->verdicts[i]);
-		tr_verdict_log(&d->verdicts[i]);
-	}
+	tr_batch_log(d->eng, &d->counts);
+	d->stats.stored = d->counts.stored;
+	d->stats.duplicates = d->counts.duplicates;
+	d->stats.quarantined = d->counts.quarantined;
+	d->stats.tempfailed = d->counts.tempfailed;
 	if (!failed && d->after_commit != NULL)
-		d->after_commit(d->verdicts, n, d->after_commit_arg);
-	for (i = 0; i < n; i++) {
-		tr_verdict_free(&d->verdicts[i]);
+		d->after_commit(v, n, d->after_commit_arg);
+	tr_batch_reset(d->eng);
+	for (i = 0; i < n; i++)
 		d->batch[i] = NULL;
-	}
 	d->nbatch = 0;
 	d->stats.batches++;
 	d->stats.jobs += n;
@@ -773,9 +715,9 @@ tr_daemon_new(struct tr_store *st, const struct tr_daemon_settings *s)
 	d->probe_age = s->store_probe_age > 0 ? s->store_probe_age :
 	    TR_DAEMON_PROBE_AGE;
 	d->batch = calloc(d->queue_limit, sizeof(*d->batch));
-	d->verdicts = calloc(d->queue_limit, sizeof(*d->verdicts));
+	d->eng = tr_batch_new(st, d->queue_limit);
 	d->pipeline_time = calloc(d->queue_limit, sizeof(*d->pipeline_time));
-	if (d->batch == NULL || d->verdicts == NULL ||
+	if (d->batch == NULL || d->eng == NULL ||
 	    d->pipeline_time == NULL) {
 		log_warn("daemon: queue of %u", d->queue_limit);
 		goto fail;
@@ -998,7 +940,7 @@ tr_daemon_free(struct tr_daemon *d)
 	pthread_mutex_destroy(&d->smtx);
 	pthread_cond_destroy(&d->scond);
 	free(d->batch);
-	free(d->verdicts);
+	tr_batch_free(d->eng);
 	free(d->pipeline_time);
 	free(d);
 }

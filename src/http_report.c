@@ -16,9 +16,9 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <json-c/json.h>
 
 #include "http_server.h"
+#include "outcome.h"
 #include "way_in.h"
 
 /* --- requests ------------------------------------------------------------- */
@@ -148,17 +148,13 @@ tr_http_log_refusal(const struct lsock *ls, const char *source, size_t len,
     const char *outcome, const char *reason_class, const char *reason,
     enum tr_loglevel level)
 {
-	struct json_object *f = json_object_new_object();
+	struct tr_origin o;
 
-	json_object_object_add(f, "outcome", json_object_new_string(outcome));
-	json_object_object_add(f, "way_in",
-	    json_object_new_string(tr_way_in_name(way_in(ls))));
-	json_object_object_add(f, "source", json_object_new_string(source));
-	json_object_object_add(f, "size", json_object_new_int64((int64_t)len));
-	json_object_object_add(f, "reason_class",
-	    json_object_new_string(reason_class));
-	json_object_object_add(f, "reason", json_object_new_string(reason));
-	tr_log_event(level, "message", f);
+	memset(&o, 0, sizeof(o));
+	o.way_in = way_in(ls);
+	o.source = source;
+	tr_outcome_log_refusal(level, outcome, &o, (int64_t)len, reason_class,
+	    reason);
 }
 
 /* job_done - the report's batch is over: answer from the verdict */

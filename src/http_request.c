@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "http_request.h"
 #include "mime.h"
+#include "outcome.h"
 
 #define QUOTE_MAX	64	/* bytes of an untrusted value quoted in a reason */
 #define RETRY_AFTER	60	/* seconds a sender is asked to wait after a 503 */
@@ -350,53 +351,18 @@ set_status(struct tr_http_reply *r, int status)
 	r->retry_after = 0;
 }
 
-/* last_part - the text after the last ": ", so that a store error names
- * its cause but not the database path, which senders need not see */
-static const char *
-last_part(const char *msg)
-{
-	const char *p, *last = msg;
-
-	for (p = msg; (p = strstr(p, ": ")) != NULL; p += 2)
-		last = p + 2;
-	return *last != '\0' ? last : "storing failed";
-}
-
 /* tr_http_verdict_reply - the answer once the report's batch is over */
 void
 tr_http_verdict_reply(const struct tr_verdict *v, struct tr_http_reply *out)
 {
+	struct tr_http_answer a;
+
 	memset(out, 0, sizeof(*out));
-	switch (v->outcome) {
-	case TR_OUTCOME_STORED:
-		set_status(out, 200);
-		set_body(out, "stored");
-		return;
-	case TR_OUTCOME_DUPLICATE:
-		set_status(out, 200);
-		set_body(out, "already stored");
-		return;
-	case TR_OUTCOME_QUARANTINED:
-		if (tr_err_is_temporary(v->err.code)) {
-			set_status(out, 503);
-			out->retry_after = RETRY_AFTER;
-			set_body(out, "cannot check the report now: %s",
-			    v->err.msg);
-		} else {
-			set_status(out, v->err.code == TR_ERR_TOO_LARGE ? 413 :
-			    400);
-			set_body(out, "not a valid TLS report (%s): %s",
-			    tr_err_name(v->err.code), v->err.msg);
-		}
-		return;
-	case TR_OUTCOME_TEMPFAIL:
-	default:
-		set_status(out, 503);
+	tr_outcome_http(v, &a);
+	set_status(out, a.status);
+	if (a.retry)
 		out->retry_after = RETRY_AFTER;
-		set_body(out, "cannot store the report now: %s",
-		    last_part(v->err.msg));
-		return;
-	}
+	set_body(out, "%s", a.text);
 }
 
 /* tr_http_health_reply - the health check: running, and the store */

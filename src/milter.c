@@ -7,12 +7,12 @@
 #include <string.h>
 #include <time.h>
 
-#include <json-c/json.h>
 #include <libmilter/mfapi.h>
 
 #include "budget.h"
 #include "log.h"
 #include "milter.h"
+#include "outcome.h"
 #include "way_in.h"
 
 #define BUF_START	(64 * 1024)
@@ -188,27 +188,17 @@ static void
 log_msg(enum tr_loglevel level, const struct msg *m, const char *outcome,
     const char *reason_class, const char *reason)
 {
-	struct json_object *f = json_object_new_object();
-	char *to;
+	struct tr_origin o;
+	char *to = join_rcpts(m);
 
-	json_object_object_add(f, "outcome", json_object_new_string(outcome));
-	json_object_object_add(f, "way_in",
-	    json_object_new_string(tr_way_in_name(TR_WAY_MILTER)));
-	if (m->queue_id != NULL)
-		json_object_object_add(f, "source",
-		    json_object_new_string(m->queue_id));
-	if (m->from != NULL)
-		json_object_object_add(f, "envelope_from",
-		    json_object_new_string(m->from));
-	if ((to = join_rcpts(m)) != NULL) {
-		json_object_object_add(f, "envelope_to", json_object_new_string(to));
-		free(to);
-	}
-	json_object_object_add(f, "size", json_object_new_int64((int64_t)m->len));
-	json_object_object_add(f, "reason_class",
-	    json_object_new_string(reason_class));
-	json_object_object_add(f, "reason", json_object_new_string(reason));
-	tr_log_event(level, "message", f);
+	memset(&o, 0, sizeof(o));
+	o.way_in = TR_WAY_MILTER;
+	o.source = m->queue_id;
+	o.envelope_from = m->from;
+	o.envelope_to = to;
+	tr_outcome_log_refusal(level, outcome, &o, (int64_t)m->len,
+	    reason_class, reason);
+	free(to);
 }
 
 /* tempfail - the fail-safe answer for mail to a rua: retry later */
@@ -511,44 +501,26 @@ mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	return quiet(c, SMFIP_NR_BODY);
 }
 
-/* last_part - the text after the last ": ", so that a store error names
- * its cause but not the database path, which senders need not see */
-static const char *
-last_part(const char *msg)
-{
-	const char *p, *last = msg;
-
-	for (p = msg; (p = strstr(p, ": ")) != NULL; p += 2)
-		last = p + 2;
-	return *last != '\0' ? last : "storing failed";
-}
-
 /* answer - turn a final verdict into the milter reply */
 static sfsistat
 answer(SMFICTX *ctx, struct conn *c, const struct tr_verdict *v)
 {
-	int rua_only = c->msg->nother == 0;
+	struct tr_milter_answer a;
 
-	switch (v->outcome) {
-	case TR_OUTCOME_STORED:
-	case TR_OUTCOME_DUPLICATE:
-		if (M.cfg->after_store == TR_AFTER_DISCARD && rua_only)
-			return SMFIS_DISCARD;
-		return SMFIS_CONTINUE;
-	case TR_OUTCOME_QUARANTINED:
-		/* kept in quarantine either way; rejecting would also bounce
-		 * the mail of the other recipients */
-		if (M.cfg->on_invalid == TR_INVALID_REJECT && rua_only) {
-			set_reply(ctx, "550", "5.6.0",
-			    "not a valid TLS report: ", v->err.msg);
-			return SMFIS_REJECT;
-		}
-		return SMFIS_CONTINUE;
-	case TR_OUTCOME_TEMPFAIL:
-	default:
-		set_reply(ctx, "451", "4.3.0", "tlsrptd: cannot store the "
-		    "report now: ", last_part(v->err.msg));
+	tr_outcome_milter(v, M.cfg->after_store == TR_AFTER_DISCARD,
+	    M.cfg->on_invalid == TR_INVALID_REJECT, c->msg->nother == 0, &a);
+	switch (a.act) {
+	case TR_MILTER_DISCARD:
+		return SMFIS_DISCARD;
+	case TR_MILTER_REJECT:
+		set_reply(ctx, a.rcode, a.xcode, a.prefix, a.reason);
+		return SMFIS_REJECT;
+	case TR_MILTER_TEMPFAIL:
+		set_reply(ctx, a.rcode, a.xcode, a.prefix, a.reason);
 		return SMFIS_TEMPFAIL;
+	case TR_MILTER_CONTINUE:
+	default:
+		return SMFIS_CONTINUE;
 	}
 }
 

@@ -184,6 +184,117 @@ restore_seen(struct tr_db *db, int64_t id, const struct qrow *q,
 	return TR_OK;
 }
 
+/* The row as read, for settling it afterwards. */
+struct tr_retry_row {
+	struct qrow q;
+};
+
+/* tr_quarantine_load - the row, its kind and origin; no analysis yet */
+enum tr_err
+tr_quarantine_load(struct tr_store *st, int64_t id, struct tr_retry_msg *m,
+    struct tr_retry_result *res, int *found, struct tr_error *err)
+{
+	struct tr_db *db = tr_store_conn(st);
+	struct tr_retry_row *row;
+	struct tr_dt dt;
+	struct qrow *q;
+	enum tr_err e;
+
+	memset(m, 0, sizeof(*m));
+	memset(res, 0, sizeof(*res));
+	m->id = id;
+	*found = 0;
+	if ((row = calloc(1, sizeof(*row))) == NULL)
+		return tr_error_set(err, TR_ERR_NOMEM, "quarantine: out of "
+		    "memory");
+	q = &row->q;
+	if ((e = qrow_read(db, id, q, found, err)) != TR_OK || !*found) {
+		free(row);
+		return e;
+	}
+	m->row = row;
+	if (strcmp(q->reason_class, tr_err_name(TR_ERR_TOO_LARGE)) == 0 &&
+	    q->rawlen >= HEAD_ONLY) {
+		m->skip = 1;
+		res->outcome = TR_RETRY_SKIPPED;
+		tr_error_set(&res->reason, TR_ERR_TOO_LARGE, "only the first "
+		    "%d bytes of this oversize message were kept", HEAD_ONLY);
+		return TR_OK;
+	}
+	/* HTTP(S) bodies are bare reports; anything else is sniffed as
+	 * tlsrptd ingest does. */
+	m->kind = tr_way_in_is_bare(tr_way_in_parse(q->way_in)) ||
+	    tr_source_is_report(q->source != NULL ? q->source : "", q->raw,
+	    q->rawlen) ? TR_INPUT_REPORT : TR_INPUT_MESSAGE;
+	m->raw = q->raw;
+	m->rawlen = q->rawlen;
+	m->origin.way_in = tr_way_in_parse(q->way_in);
+	m->origin.source = q->source;
+	m->origin.envelope_from = q->envelope_from;
+	m->origin.envelope_to = q->envelope_to;
+	m->origin.received_at = tr_dt_parse(q->received_at,
+	    strlen(q->received_at), &dt, NULL) == 0 ? dt.epoch : 0;
+	return TR_OK;
+}
+
+/* tr_quarantine_analyse - the pure half again, DKIM included */
+void
+tr_quarantine_analyse(struct tr_retry_msg *m, const struct tr_limits *limits,
+    const struct tr_dkim_settings *dkim)
+{
+	const char *hint = m->row->q.source;
+
+	tr_analyse(m->raw, m->rawlen, m->kind, hint, limits, &m->a);
+	tr_analysis_dkim(&m->a, m->raw, m->rawlen, m->kind, dkim);
+	m->analysed = 1;
+}
+
+/* tr_quarantine_settle - what the recorded verdict means for the row */
+enum tr_err
+tr_quarantine_settle(struct tr_store *st, struct tr_retry_msg *m,
+    const struct tr_verdict *v, struct tr_retry_result *res,
+    struct tr_error *err)
+{
+	struct tr_db *db = tr_store_conn(st);
+
+	res->stored = v->stored;
+	res->duplicates = v->duplicates;
+	if (v->outcome == TR_OUTCOME_TEMPFAIL) {
+		res->outcome = TR_RETRY_LATER;
+		res->reason = v->err;
+		return TR_OK;
+	}
+	if (v->invalid == 0) {
+		res->outcome = v->stored > 0 ? TR_RETRY_STORED :
+		    TR_RETRY_DUPLICATE;
+		return exec_id(db, "DELETE FROM quarantine WHERE id = ?1",
+		    m->id, NULL, NULL, NULL, err);
+	}
+	/* Still invalid: the same bytes are the same row; keep today's
+	 * reason. Recording it counted an arrival that was not one: the
+	 * row's count and last arrival are put back. A row the pipeline
+	 * could not find again stays as it is. */
+	res->outcome = v->stored + v->duplicates > 0 ? TR_RETRY_PARTLY :
+	    TR_RETRY_INVALID;
+	res->reason = v->err;
+	if (v->quarantine_id == m->id)
+		return restore_seen(db, m->id, &m->row->q, err);
+	return TR_OK;
+}
+
+/* tr_quarantine_msg_free - the row and the analysis */
+void
+tr_quarantine_msg_free(struct tr_retry_msg *m)
+{
+	if (m->analysed)
+		tr_analysis_free(&m->a);
+	if (m->row != NULL) {
+		qrow_free(&m->row->q);
+		free(m->row);
+	}
+	memset(m, 0, sizeof(*m));
+}
+
 /* tr_quarantine_retry - the pipeline again, without DKIM */
 enum tr_err
 tr_quarantine_retry(struct tr_store *st, int64_t id,
@@ -193,79 +304,29 @@ tr_quarantine_retry(struct tr_store *st, int64_t id,
 	return tr_quarantine_retry_dkim(st, id, limits, NULL, res, found, err);
 }
 
-/* tr_quarantine_retry_dkim - the pipeline again, on the stored bytes */
+/* tr_quarantine_retry_dkim - the pipeline again, on the stored bytes,
+ * inside the caller's transaction */
 enum tr_err
 tr_quarantine_retry_dkim(struct tr_store *st, int64_t id,
     const struct tr_limits *limits, const struct tr_dkim_settings *dkim,
     struct tr_retry_result *res, int *found, struct tr_error *err)
 {
-	struct tr_db *db = tr_store_conn(st);
-	struct tr_analysis a;
+	struct tr_retry_msg m;
 	struct tr_verdict v;
-	struct tr_origin o;
-	struct tr_dt dt;
-	struct qrow q;
-	enum tr_input kind;
 	enum tr_err e;
 
-	memset(res, 0, sizeof(*res));
-	if ((e = qrow_read(db, id, &q, found, err)) != TR_OK || !*found)
+	if ((e = tr_quarantine_load(st, id, &m, res, found, err)) != TR_OK ||
+	    !*found || m.skip) {
+		tr_quarantine_msg_free(&m);
 		return e;
-	if (strcmp(q.reason_class, tr_err_name(TR_ERR_TOO_LARGE)) == 0 &&
-	    q.rawlen >= HEAD_ONLY) {
-		res->outcome = TR_RETRY_SKIPPED;
-		tr_error_set(&res->reason, TR_ERR_TOO_LARGE, "only the first "
-		    "%d bytes of this oversize message were kept", HEAD_ONLY);
-		qrow_free(&q);
-		return TR_OK;
 	}
-
-	/* HTTP(S) bodies are bare reports; anything else is sniffed as
-	 * tlsrptd ingest does. */
-	kind = tr_way_in_is_bare(tr_way_in_parse(q.way_in)) ||
-	    tr_source_is_report(q.source != NULL ? q.source : "", q.raw,
-	    q.rawlen) ? TR_INPUT_REPORT : TR_INPUT_MESSAGE;
-	tr_analyse(q.raw, q.rawlen, kind, q.source, limits, &a);
-	tr_analysis_dkim(&a, q.raw, q.rawlen, kind, dkim);
-
-	memset(&o, 0, sizeof(o));
-	o.way_in = tr_way_in_parse(q.way_in);
-	o.source = q.source;
-	o.envelope_from = q.envelope_from;
-	o.envelope_to = q.envelope_to;
-	o.received_at = tr_dt_parse(q.received_at, strlen(q.received_at), &dt,
-	    NULL) == 0 ? dt.epoch : 0;
-	if (tr_record(st, &a, q.raw, q.rawlen, &o, &v) != TR_OK) {
+	tr_quarantine_analyse(&m, limits, dkim);
+	if (tr_record(st, &m.a, m.raw, m.rawlen, &m.origin, &v) != TR_OK) {
 		*err = v.err;
 		e = TR_ERR_STORE;
-		goto out;
-	}
-	res->stored = v.stored;
-	res->duplicates = v.duplicates;
-	if (v.outcome == TR_OUTCOME_TEMPFAIL) {
-		res->outcome = TR_RETRY_LATER;
-		res->reason = v.err;
-		goto out;
-	}
-	if (v.invalid == 0) {
-		res->outcome = v.stored > 0 ? TR_RETRY_STORED :
-		    TR_RETRY_DUPLICATE;
-		e = exec_id(db, "DELETE FROM quarantine WHERE id = ?1", id,
-		    NULL, NULL, NULL, err);
-		goto out;
-	}
-	/* Still invalid: the same bytes are the same row; keep today's
-	 * reason. Recording it counted an arrival that was not one: the
-	 * row's count and last arrival are put back. A row the pipeline
-	 * could not find again stays as it is. */
-	res->outcome = v.stored + v.duplicates > 0 ? TR_RETRY_PARTLY :
-	    TR_RETRY_INVALID;
-	res->reason = v.err;
-	if (v.quarantine_id == id)
-		e = restore_seen(db, id, &q, err);
-out:
+	} else
+		e = tr_quarantine_settle(st, &m, &v, res, err);
 	tr_verdict_free(&v);
-	tr_analysis_free(&a);
-	qrow_free(&q);
+	tr_quarantine_msg_free(&m);
 	return e;
 }

@@ -20,11 +20,11 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
-#include <json-c/json.h>
 #include <openssl/ssl.h>
 
 #include "budget.h"
 #include "log.h"
+#include "outcome.h"
 #include "smtp.h"
 #include "smtp_server.h"
 #include "smtp_session.h"
@@ -50,23 +50,16 @@ log_msg(struct conn *c, enum tr_loglevel level, const char *outcome,
     size_t size, const char *reason_class, const char *reason)
 {
 	const struct tr_smtp_envelope *e = tr_smtp_envelope(c->ss);
-	struct json_object *f = json_object_new_object();
+	struct tr_origin o;
 
-	json_object_object_add(f, "outcome", json_object_new_string(outcome));
-	json_object_object_add(f, "way_in",
-	    json_object_new_string(tr_way_in_name(way_in(c))));
-	json_object_object_add(f, "source", json_object_new_string(c->qid));
-	json_object_object_add(f, "client", json_object_new_string(c->client));
-	json_object_object_add(f, "envelope_from",
-	    json_object_new_string(e->from));
-	if (c->to != NULL)
-		json_object_object_add(f, "envelope_to",
-		    json_object_new_string(c->to));
-	json_object_object_add(f, "size", json_object_new_int64((int64_t)size));
-	json_object_object_add(f, "reason_class",
-	    json_object_new_string(reason_class));
-	json_object_object_add(f, "reason", json_object_new_string(reason));
-	tr_log_event(level, "message", f);
+	memset(&o, 0, sizeof(o));
+	o.way_in = way_in(c);
+	o.source = c->qid;
+	o.client = c->client;
+	o.envelope_from = e->from;
+	o.envelope_to = c->to;
+	tr_outcome_log_refusal(level, outcome, &o, (int64_t)size,
+	    reason_class, reason);
 }
 
 /* new_qid - a queue id for the message: time, then a counter */
@@ -100,18 +93,6 @@ join_rcpts(const struct tr_smtp_envelope *e)
 	}
 	*p = '\0';
 	return s;
-}
-
-/* last_part - the text after the last ": ", so that a store error names
- * its cause but not the database path */
-static const char *
-last_part(const char *msg)
-{
-	const char *p, *last = msg;
-
-	for (p = msg; (p = strstr(p, ": ")) != NULL; p += 2)
-		last = p + 2;
-	return *last != '\0' ? last : "storing failed";
 }
 
 /* tr_smtp_conn_flush - move the session's replies to the socket */
@@ -166,30 +147,11 @@ tr_smtp_conn_finish(struct conn *c)
 static void
 answer(struct conn *c, const struct tr_verdict *v)
 {
-	char text[TR_ERRMSG_MAX + 64];
+	struct tr_smtp_answer a;
 
-	switch (v->outcome) {
-	case TR_OUTCOME_QUARANTINED:
-		if (c->srv->cfg->on_invalid == TR_INVALID_REJECT) {
-			snprintf(text, sizeof(text), "not a valid TLS report: "
-			    "%s", v->err.msg);
-			tr_smtp_finish(c->ss, 550, "5.6.0", text);
-			break;
-		}
-		/* quarantined and accepted */
-		/* FALLTHROUGH */
-	case TR_OUTCOME_STORED:
-	case TR_OUTCOME_DUPLICATE:
-		snprintf(text, sizeof(text), "Ok: queued as %s", c->qid);
-		tr_smtp_finish(c->ss, 250, "2.0.0", text);
-		break;
-	case TR_OUTCOME_TEMPFAIL:
-	default:
-		snprintf(text, sizeof(text), "tlsrptd: cannot store the report "
-		    "now: %s", last_part(v->err.msg));
-		tr_smtp_finish(c->ss, 451, "4.3.0", text);
-		break;
-	}
+	tr_outcome_smtp(v, c->srv->cfg->on_invalid == TR_INVALID_REJECT,
+	    c->qid, &a);
+	tr_smtp_finish(c->ss, a.code, a.status, a.text);
 }
 
 /* job_done - the commit that holds the message is over: answer */

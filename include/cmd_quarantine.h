@@ -1,7 +1,7 @@
-/* cmd_query_quarantine.h - tlsrptd query quarantine: list, show, retry
+/* cmd_quarantine.h - tlsrptd query quarantine: list, show, retry
  * (the pipeline again, in batches of one transaction) and delete */
-#ifndef TR_CMD_QUERY_QUARANTINE_H
-#define TR_CMD_QUERY_QUARANTINE_H
+#ifndef TR_CMD_QUARANTINE_H
+#define TR_CMD_QUARANTINE_H
 
 #include "cmd_query.h"
 #include "store.h"
