@@ -16,6 +16,8 @@ sh "$here/smtp_bench.sh" "$1"
 sh "$here/http_bench.sh" "$1"
 # bulk ingest of signed mails with dkim = require vs unsigned
 sh "$here/dkim_bench.sh" "$1"
+# bulk ingest and two SMTP instances into PostgreSQL vs SQLite
+sh "$here/pg_bench.sh" "$1"
 # a million reports: how long the questions take
 sh "$here/query_bench.sh" "$1"
 # the same million reports: the dashboard's overview and a domain page
