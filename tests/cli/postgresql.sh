@@ -161,6 +161,34 @@ else
 fi
 check_grep "Grafana: the domain's daily failure rate" "company-y.example" "$T/panels.out"
 
+# --- a password from database_password_file ------------------------------------
+# a role of its own that must give a password (scram-sha-256), in a
+# database of its own
+pg_sql "CREATE ROLE pwuser LOGIN PASSWORD 'correct horse battery'" > /dev/null
+pg_sql "CREATE DATABASE pwdb OWNER pwuser" > /dev/null
+printf 'local all pwuser scram-sha-256\nlocal all all trust\n' > "$pg_dir/data/pg_hba.conf"
+chmod 0644 "$pg_dir/data/pg_hba.conf"
+pg_sql "SELECT pg_reload_conf()" > /dev/null
+pw_uri="postgresql://pwuser@/pwdb?host=$pg_dir"
+printf 'correct horse battery\n' > "$T/pw"
+printf 'wrong horse\n' > "$T/pw.bad"
+pw_conf() {
+	printf 'database = %s\ndatabase_password_file = %s\ndkim = off\nrua = tlsrpt@tlsrpt.test\n' \
+	    "$pw_uri" "$1" > "$T/pw.conf"
+}
+pw_conf "$T/pw"
+rc=0
+"$TLSRPTD" ingest --quiet -c "$T/pw.conf" "$T/r1.eml" > "$T/pw.out" 2>&1 || rc=$?
+check_eq "password file: ingest exits 0" 0 "$rc"
+check_eq "password file: the report is stored" 1 \
+    "$(psql -X -q -At -d "host=$pg_dir dbname=pwdb user=tlsrptd" -c 'SELECT count(*) FROM reports')"
+pw_conf "$T/pw.bad"
+rc=0
+"$TLSRPTD" ingest --quiet -c "$T/pw.conf" "$T/r1.eml" > "$T/pw.out" 2>&1 || rc=$?
+check_eq "a wrong password: refused (74)" 74 "$rc"
+check_grep "a wrong password: says so" "password authentication failed" "$T/pw.out"
+check_eq "the password is never shown" 0 "$(grep -c 'horse' "$T/pw.out" || true)"
+
 # --- prune on the shared database -----------------------------------------------
 rc=0
 "$TLSRPTD" prune --db "$pg_uri" --retention-days 1 > "$T/prune.out" 2>&1 || rc=$?
