@@ -1043,13 +1043,21 @@ set_journal_wal(struct tr_store *st, struct tr_error *err)
 	sqlite3_stmt *stmt;
 	const char *mode;
 	enum tr_err e = TR_OK;
-	int rc;
+	int rc, tries;
 
 	rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1,
 	    &stmt, NULL);
 	if (rc != SQLITE_OK)
 		return sqerr(st, rc, "setting WAL journal mode", err);
-	rc = sqlite3_step(stmt);
+	/* Switching a new database to WAL needs it to itself for a moment,
+	 * and SQLite answers BUSY at once, without the busy timeout, while
+	 * another process opens it too (the daemon and a query started
+	 * together): try again for up to the busy timeout (5 s). */
+	for (tries = 0; (rc = sqlite3_step(stmt)) == SQLITE_BUSY &&
+	    tries < 250; tries++) {
+		sqlite3_reset(stmt);
+		sqlite3_sleep(20);
+	}
 	if (rc != SQLITE_ROW) {
 		e = sqerr(st, rc, "setting WAL journal mode", err);
 	} else {
