@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +42,7 @@ struct ingest {
 	unsigned long messages, errors;
 	unsigned long nomem;		/* unreadable for want of memory */
 	int store_failed;
+	int no_threads;			/* the analysis threads did not start */
 	struct tr_dkim_env dkim;
 };
 
@@ -213,9 +215,11 @@ ingest_all(struct ingest *in, char **paths, int npaths)
 	if (w.pool != NULL)
 		tr_apool_set_dkim(w.pool, &in->dkim.settings);
 	if (w.pool == NULL || pthread_create(&tid, NULL, walker, &w) != 0) {
-		log_warnx("cannot start the analysis threads");
+		/* memory or threads short: nothing was read, run again */
+		log_warnx("cannot start the analysis threads: %s",
+		    strerror(errno != 0 ? errno : ENOMEM));
 		tr_apool_free(w.pool);
-		in->store_failed = 1;
+		in->no_threads = 1;
 		return;
 	}
 	while (1) {
@@ -321,6 +325,12 @@ parse_args(int argc, char **argv, struct ingest *in, struct ingest_args *a)
 static int
 exit_status(const struct ingest *in, const struct tr_totals *t)
 {
+	if (in->no_threads) {
+		fprintf(stderr, "tlsrptd ingest: cannot start the analysis "
+		    "threads (memory or threads are short); nothing was read, "
+		    "run the same command again\n");
+		return TR_EXIT_TEMPFAIL;
+	}
 	if (in->store_failed) {
 		fprintf(stderr, "tlsrptd ingest: storing failed; nothing of the "
 		    "failed batch was kept, run the same command again\n");
@@ -381,7 +391,8 @@ run(struct ingest *in, const struct ingest_args *a, const char *db,
 	progress(in, 1);
 
 	totals(in, &t);
-	tr_outcome_log_totals(in->store_failed ? TR_LOG_ERROR : TR_LOG_INFO,
+	tr_outcome_log_totals(in->store_failed || in->no_threads ?
+	    TR_LOG_ERROR : TR_LOG_INFO,
 	    "ingest_done", &t, tr_dkim_policy_name(policy), now() -
 	    in->started);
 	tr_batch_free(in->eng);
