@@ -25,10 +25,10 @@
 #include <libpq-fe.h>
 
 #include "db.h"
+#include "db_pg_params.h"
 
 #define PG_SHOWN_MAX	256
 #define PG_CACHE_MAX	256	/* statements kept prepared per session */
-#define PG_PARAM_MAX	32766	/* SQLite's default SQLITE_MAX_VARIABLE_NUMBER */
 #define PG_BACKOFF_MAX	30	/* seconds between two reconnection attempts */
 #define PG_CANCEL_WAIT	5000	/* ms to wait for a cancelled statement */
 #define PG_POLL_STEP	100	/* ms between two looks at the deadline */
@@ -61,18 +61,10 @@ struct pg_db {
 	void *over_arg;
 };
 
-struct pg_param_name {
-	char *name;			/* with its prefix: ":day", "?3" */
-	int index;
-};
-
 struct pg_stmt {
 	struct tr_stmt base;
-	char *sql;			/* translated */
+	struct tr_pg_params p;		/* the text sent, its parameters */
 	char what[96];			/* the text as written, for messages */
-	int nparams;
-	struct pg_param_name *names;
-	int nnames;
 	char **values;			/* nparams each; NULL value = SQL NULL */
 	int *lengths;
 	int *formats;
@@ -507,219 +499,6 @@ pg_exec(struct tr_db *db, const char *sql, struct tr_error *err)
 	return finish(d, PQsendQuery(d->conn, sql), what, NULL, err);
 }
 
-/* ident_char - whether c continues a name (SQLite: also bytes >= 0x80) */
-static int
-ident_char(int c)
-{
-	return isalnum(c) || c == '_' || c >= 0x80;
-}
-
-/* name_index - the number of named parameter name (len bytes), 0: none */
-static int
-name_index(const struct pg_stmt *st, const char *name, size_t len)
-{
-	int i;
-
-	for (i = 0; i < st->nnames; i++)
-		if (strlen(st->names[i].name) == len &&
-		    memcmp(st->names[i].name, name, len) == 0)
-			return st->names[i].index;
-	return 0;
-}
-
-/* add_name - remember that name (len bytes) is parameter index */
-static int
-add_name(struct pg_stmt *st, const char *name, size_t len, int index)
-{
-	struct pg_param_name *n;
-
-	n = realloc(st->names, (size_t)(st->nnames + 1) * sizeof(*n));
-	if (n == NULL)
-		return -1;
-	st->names = n;
-	if ((n[st->nnames].name = strndup(name, len)) == NULL)
-		return -1;
-	n[st->nnames++].index = index;
-	return 0;
-}
-
-/*
- * translate - sql with each SQLite parameter (?, ?N, :name, @name, $name)
- * as $N, numbered the way SQLite numbers them; string literals, quoted
- * names, comments and dollar-quoted bodies are copied as they are. Written
- * here because libpq has no parser for either dialect. Sets st->sql,
- * st->nparams and the names.
- */
-static enum tr_err
-translate(const char *shown, struct pg_stmt *st, const char *sql,
-    struct tr_error *err)
-{
-	size_t len = strlen(sql);
-	const char *s = sql, *t, *end;
-	char *o, *p;
-	int max = 0, idx, depth, esc;
-	long n;
-	char q;
-
-	/* the largest growth: "?" (1 byte) becomes "$32766" (6) */
-	if ((o = malloc(len * 6 + 1)) == NULL)
-		goto nomem;
-	p = o;
-	while (*s != '\0') {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '\'' || c == '"' || c == '`') {
-			/* E'...' takes backslash escapes */
-			esc = c == '\'' && s > sql && (s[-1] == 'E' ||
-			    s[-1] == 'e') && (s - 1 == sql ||
-			    !ident_char((unsigned char)s[-2]));
-			q = (char)c;
-			*p++ = *s++;
-			while (*s != '\0') {
-				if (esc && *s == '\\' && s[1] != '\0') {
-					*p++ = *s++;
-					*p++ = *s++;
-				} else if (*s == q && s[1] == q) {
-					*p++ = *s++;
-					*p++ = *s++;
-				} else if (*s == q) {
-					break;
-				} else {
-					*p++ = *s++;
-				}
-			}
-			if (*s != '\0')
-				*p++ = *s++;
-			continue;
-		}
-		if (c == '-' && s[1] == '-') {
-			while (*s != '\0' && *s != '\n')
-				*p++ = *s++;
-			continue;
-		}
-		if (c == '/' && s[1] == '*') {
-			/* PostgreSQL nests block comments */
-			depth = 0;
-			while (*s != '\0') {
-				if (s[0] == '/' && s[1] == '*') {
-					depth++;
-					*p++ = *s++;
-				} else if (s[0] == '*' && s[1] == '/') {
-					*p++ = *s++;
-					if (--depth == 0) {
-						*p++ = *s++;
-						break;
-					}
-				}
-				*p++ = *s++;
-			}
-			continue;
-		}
-		if (c == '$' && !isdigit((unsigned char)s[1])) {
-			/* $tag$ ... $tag$ (PostgreSQL's dollar quoting) */
-			for (t = s + 1; ident_char((unsigned char)*t); t++)
-				;
-			if (*t == '$') {
-				size_t tl = (size_t)(t - s) + 1;
-				const char *close = NULL;
-
-				for (end = t + 1; *end != '\0'; end++)
-					if (strncmp(end, s, tl) == 0) {
-						close = end;
-						break;
-					}
-				end = close != NULL ? close + tl : s + strlen(s);
-				memcpy(p, s, (size_t)(end - s));
-				p += end - s;
-				s = end;
-				continue;
-			}
-		}
-		if (ident_char(c)) {
-			/* a name or number, with PostgreSQL's $ inside names */
-			while (ident_char((unsigned char)*s) || *s == '$')
-				*p++ = *s++;
-			continue;
-		}
-		if (c == ':' && s[1] == ':') {
-			*p++ = *s++;	/* a PostgreSQL cast */
-			*p++ = *s++;
-			continue;
-		}
-		if (c == '?') {
-			for (t = s + 1; isdigit((unsigned char)*t); t++)
-				;
-			if (t > s + 1) {
-				n = (t - s > 7) ? PG_PARAM_MAX + 1 :
-				    strtol(s + 1, NULL, 10);
-				if (n < 1 || n > PG_PARAM_MAX) {
-					free(o);
-					return tr_error_set(err, TR_ERR_STORE,
-					    "%s: parameter %.*s: out of range "
-					    "1..%d", shown, (int)(t - s), s,
-					    PG_PARAM_MAX);
-				}
-				idx = (int)n;
-				if (name_index(st, s, (size_t)(t - s)) == 0 &&
-				    add_name(st, s, (size_t)(t - s), idx) < 0)
-					goto nomem;
-			} else {
-				idx = max + 1;
-			}
-		} else if ((c == ':' || c == '@' || c == '$') &&
-		    ident_char((unsigned char)s[1])) {
-			for (t = s + 1; ident_char((unsigned char)*t); t++)
-				;
-			if ((idx = name_index(st, s, (size_t)(t - s))) == 0) {
-				idx = max + 1;
-				if (add_name(st, s, (size_t)(t - s), idx) < 0)
-					goto nomem;
-			}
-		} else {
-			*p++ = *s++;
-			continue;
-		}
-		if (idx > PG_PARAM_MAX) {
-			free(o);
-			return tr_error_set(err, TR_ERR_STORE, "%s: more than %d "
-			    "parameters", shown, PG_PARAM_MAX);
-		}
-		p += sprintf(p, "$%d", idx);
-		if (idx > max)
-			max = idx;
-		s = t;
-	}
-	*p = '\0';
-	st->sql = o;
-	st->nparams = max;
-	return TR_OK;
-nomem:
-	free(o);
-	return tr_error_set(err, TR_ERR_NOMEM, "%s: out of memory", shown);
-}
-
-enum tr_err
-tr_db_pg_translate(const char *sql, char **out, int *nparams,
-    struct tr_error *err)
-{
-	struct pg_stmt st;
-	enum tr_err e;
-	int i;
-
-	memset(&st, 0, sizeof(st));
-	*out = NULL;
-	*nparams = 0;
-	e = translate("statement", &st, sql, err);
-	for (i = 0; i < st.nnames; i++)
-		free(st.names[i].name);
-	free(st.names);
-	if (e == TR_OK) {
-		*out = st.sql;
-		*nparams = st.nparams;
-	}
-	return e;
-}
-
 /* stmt_free - a statement and all it holds */
 static void
 stmt_free(struct pg_stmt *st);
@@ -740,12 +519,13 @@ pg_prepare(struct tr_db *db, const char *sql, struct tr_stmt **out,
 		    d->shown);
 	st->base.db = db;
 	abbrev(st->what, sizeof(st->what), sql);
-	if ((e = translate(d->shown, st, sql, err)) != TR_OK) {
+	if ((e = tr_pg_params_translate(d->shown, &st->p, sql,
+	    err)) != TR_OK) {
 		d->fail = TR_DB_FAIL_OTHER;
 		stmt_free(st);
 		return e;
 	}
-	n = (size_t)st->nparams + 1;
+	n = (size_t)st->p.nparams + 1;
 	st->values = calloc(n, sizeof(*st->values));
 	st->lengths = calloc(n, sizeof(*st->lengths));
 	st->formats = calloc(n, sizeof(*st->formats));
@@ -792,16 +572,13 @@ stmt_free(struct pg_stmt *st)
 	int i;
 
 	drop_result(st);
-	for (i = 0; i < st->nnames; i++)
-		free(st->names[i].name);
-	free(st->names);
 	if (st->values != NULL)
-		for (i = 0; i < st->nparams; i++)
+		for (i = 0; i < st->p.nparams; i++)
 			free(st->values[i]);
 	free(st->values);
 	free(st->lengths);
 	free(st->formats);
-	free(st->sql);
+	tr_pg_params_free(&st->p);
 	free(st);
 }
 
@@ -821,7 +598,7 @@ pg_reset(struct tr_stmt *s)
 static int
 pg_param_index(struct tr_stmt *s, const char *name)
 {
-	return name_index(PS(s), name, strlen(name));
+	return tr_pg_params_index(&PS(s)->p, name, strlen(name));
 }
 
 /* bind - param i takes len bytes of v (NULL: SQL NULL) in format fmt */
@@ -832,7 +609,7 @@ bind(struct tr_stmt *s, int i, const void *v, size_t len, int fmt)
 	struct pg_db *d = PD(s->db);
 	char *copy = NULL;
 
-	if (i < 1 || i > st->nparams) {
+	if (i < 1 || i > st->p.nparams) {
 		d->fail = TR_DB_FAIL_OTHER;
 		return TR_ERR_STORE;
 	}
@@ -918,7 +695,7 @@ prepared_name(struct pg_db *d, struct pg_stmt *st, const char **name,
 
 	for (i = 0; i < d->ncache; i++)
 		if (d->cache[i].sql != NULL &&
-		    strcmp(d->cache[i].sql, st->sql) == 0) {
+		    strcmp(d->cache[i].sql, st->p.sql) == 0) {
 			*name = d->cache[i].name;
 			return TR_OK;
 		}
@@ -943,13 +720,13 @@ prepared_name(struct pg_db *d, struct pg_stmt *st, const char **name,
 	/* a slot whose PREPARE fails is given back, or stays empty (sql
 	 * NULL) when it was taken from another statement */
 	snprintf(slot->name, sizeof(slot->name), "tr_%lu", ++d->serial);
-	if ((e = finish(d, PQsendPrepare(d->conn, slot->name, st->sql, 0,
+	if ((e = finish(d, PQsendPrepare(d->conn, slot->name, st->p.sql, 0,
 	    NULL), st->what, NULL, err)) != TR_OK) {
 		if (fresh)
 			d->ncache--;
 		return e;
 	}
-	if ((slot->sql = strdup(st->sql)) == NULL) {
+	if ((slot->sql = strdup(st->p.sql)) == NULL) {
 		snprintf(drop, sizeof(drop), "DEALLOCATE %s", slot->name);
 		PQclear(PQexec(d->conn, drop));
 		if (fresh)
@@ -975,7 +752,7 @@ pg_step(struct tr_stmt *s, struct tr_error *err)
 		if (over_already(d, st->what, err) != TR_OK ||
 		    prepared_name(d, st, &name, err) != TR_OK)
 			return TR_STEP_ERROR;
-		if (finish(d, PQsendQueryPrepared(d->conn, name, st->nparams,
+		if (finish(d, PQsendQueryPrepared(d->conn, name, st->p.nparams,
 		    (const char *const *)st->values, st->lengths, st->formats,
 		    0), st->what, &st->res, err) != TR_OK)
 			return TR_STEP_ERROR;
