@@ -430,6 +430,46 @@ on_sigchld(evutil_socket_t sig, short what, void *arg)
 	start_pending(a);
 }
 
+/* spawn_command - start command with fd as its stdin, stdout and stderr
+ * on /dev/null, default signals; posix_spawn's result (0: *pid runs) */
+static int
+spawn_command(char *command, int fd, pid_t *pid)
+{
+	static const int dflt[] = { SIGPIPE, SIGCHLD, SIGHUP, SIGINT,
+	    SIGTERM, SIGUSR1, SIGUSR2, SIGALRM };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t set;
+	char *argv[2];
+	size_t i;
+	int rc;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fd, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+#ifdef __GLIBC__
+	/* the milter socket, the database and the listeners stay ours */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
+	posix_spawnattr_init(&at);
+	/* the loop thread may block the stop signals; ignored SIGPIPE
+	 * would be inherited too: the command starts clean */
+	sigemptyset(&set);
+	posix_spawnattr_setsigmask(&at, &set);
+	for (i = 0; i < sizeof(dflt) / sizeof(dflt[0]); i++)
+		sigaddset(&set, dflt[i]);
+	posix_spawnattr_setsigdefault(&at, &set);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF);
+	argv[0] = command;
+	argv[1] = NULL;
+	rc = posix_spawn(pid, command, &fa, &at, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	return rc;
+}
+
 /*
  * start_command - spawn alert_command with *input (one JSON line, taken on
  * success) on its stdin. -1 when it cannot start now (too many running, no
@@ -439,15 +479,8 @@ static int
 start_command(struct tr_alerter *a, const char *domain, const char *day,
     char **input)
 {
-	static const int dflt[] = { SIGPIPE, SIGCHLD, SIGHUP, SIGINT,
-	    SIGTERM, SIGUSR1, SIGUSR2, SIGALRM };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
 	struct timeval tv = { a->s.command_timeout, 0 };
 	struct child *c;
-	sigset_t set;
-	char *argv[2];
-	size_t i;
 	int p[2], rc;
 
 	if (a->nrunning == TR_ALERT_MAX_RUNNING) {
@@ -479,29 +512,7 @@ start_command(struct tr_alerter *a, const char *domain, const char *day,
 		return -1;
 	}
 
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[0], 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-#ifdef __GLIBC__
-	/* the milter socket, the database and the listeners stay ours */
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-#endif
-	posix_spawnattr_init(&at);
-	/* the loop thread may block the stop signals; ignored SIGPIPE
-	 * would be inherited too: the command starts clean */
-	sigemptyset(&set);
-	posix_spawnattr_setsigmask(&at, &set);
-	for (i = 0; i < sizeof(dflt) / sizeof(dflt[0]); i++)
-		sigaddset(&set, dflt[i]);
-	posix_spawnattr_setsigdefault(&at, &set);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF);
-	argv[0] = a->command;
-	argv[1] = NULL;
-	rc = posix_spawn(&c->pid, a->command, &fa, &at, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
+	rc = spawn_command(a->command, p[0], &c->pid);
 	close(p[0]);
 	c->fd = p[1];
 	if (rc != 0) {

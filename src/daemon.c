@@ -666,27 +666,11 @@ libevent_log(int severity, const char *msg)
 		log_debug("libevent: %s", msg);
 }
 
-/* tr_daemon_new - a loop owning st, with its wake and signal events */
-struct tr_daemon *
-tr_daemon_new(struct tr_store *st, const struct tr_daemon_settings *s)
+/* take_settings - st and the settings s that the loop keeps */
+static void
+take_settings(struct tr_daemon *d, struct tr_store *st,
+    const struct tr_daemon_settings *s)
 {
-	static const int stop_sigs[] = { SIGTERM, SIGINT, SIGHUP };
-	struct tr_daemon *d;
-	size_t i;
-	unsigned nthreads;
-	long ncpu;
-
-	/* Before the base exists, or the base has no locks and event_active
-	 * from a milter worker would race with the loop. */
-	if (evthread_use_pthreads() == -1) {
-		log_warnx("libevent has no pthreads support");
-		return NULL;
-	}
-	event_set_log_callback(libevent_log);
-	if ((d = calloc(1, sizeof(*d))) == NULL) {
-		log_warn("daemon");
-		return NULL;
-	}
 	d->st = st;
 	d->limits = *s->limits;
 	d->own_domains = s->not_ours_domains;
@@ -699,6 +683,46 @@ tr_daemon_new(struct tr_store *st, const struct tr_daemon_settings *s)
 	d->budget = s->budget;
 	d->after_commit = s->after_commit;
 	d->after_commit_arg = s->after_commit_arg;
+}
+
+/* analysis_threads - the analysis threads to start: n, or when 0 two per
+ * CPU, 4 to 16 */
+static unsigned
+analysis_threads(unsigned n)
+{
+	long ncpu;
+
+	if (n != 0)
+		return n;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	n = ncpu > 0 ? 2 * (unsigned)ncpu : 4;
+	if (n < 4)
+		n = 4;
+	if (n > 16)
+		n = 16;
+	return n;
+}
+
+/* tr_daemon_new - a loop owning st, with its wake and signal events */
+struct tr_daemon *
+tr_daemon_new(struct tr_store *st, const struct tr_daemon_settings *s)
+{
+	static const int stop_sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	struct tr_daemon *d;
+	size_t i;
+
+	/* Before the base exists, or the base has no locks and event_active
+	 * from a milter worker would race with the loop. */
+	if (evthread_use_pthreads() == -1) {
+		log_warnx("libevent has no pthreads support");
+		return NULL;
+	}
+	event_set_log_callback(libevent_log);
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		log_warn("daemon");
+		return NULL;
+	}
+	take_settings(d, st, s);
 	d->tailp = &d->head;
 	d->atailp = &d->ahead;
 	d->tasktailp = &d->tasks;
@@ -743,15 +767,8 @@ tr_daemon_new(struct tr_store *st, const struct tr_daemon_settings *s)
 		}
 	if (start_store_thread(d) == -1)
 		goto fail;
-	if ((nthreads = s->analysis_threads) == 0) {
-		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-		nthreads = ncpu > 0 ? 2 * (unsigned)ncpu : 4;
-		if (nthreads < 4)
-			nthreads = 4;
-		if (nthreads > 16)
-			nthreads = 16;
-	}
-	if (start_analysis_threads(d, nthreads) == -1)
+	if (start_analysis_threads(d,
+	    analysis_threads(s->analysis_threads)) == -1)
 		goto fail;
 	return d;
 fail:
