@@ -14,89 +14,10 @@
 #include "batch.h"
 #include "budget.h"
 #include "daemon.h"
+#include "daemon_threads.h"
 #include "db.h"
 #include "log.h"
 #include "stats.h"
-
-struct tr_daemon {
-	struct event_base *base;
-	struct tr_store *st;
-	struct tr_limits limits;
-	const char *const *own_domains;	/* quarantine the others, when n > 0 */
-	size_t nown_domains;
-	unsigned queue_limit;
-	unsigned shutdown_timeout;
-
-	/* The hand-off: receivers append to the analysis queue under mtx,
-	 * analysis threads move each job to the ready queue once analysed,
-	 * the loop takes the ready queue. nqueued counts both. */
-	pthread_mutex_t mtx;
-	struct tr_job *ahead, **atailp;	/* waiting for an analysis thread */
-	pthread_cond_t acond;		/* a job to analyse, or astop */
-	int astop;
-	struct tr_job *head, **tailp;	/* analysed, waiting for the store */
-	unsigned nqueued;
-	struct tr_dkim_settings dkim;
-	int have_dkim;
-	pthread_t *athreads;
-	unsigned nathreads;
-	int closing;			/* submit refuses; the loop finishes */
-	unsigned long refused;
-
-	struct event *wake_ev;		/* activated by submit and shutdown */
-	struct event *sig_ev[4];
-	int announced, finished;
-	void (*on_stopping)(void *);
-	void *on_stopping_arg;
-	unsigned holds;			/* loop-thread receivers still busy */
-	struct tr_stats *metrics;	/* or NULL */
-	struct tr_budget *budget;	/* or NULL; not ours */
-	void (*after_commit)(const struct tr_verdict *, size_t, void *);
-	void *after_commit_arg;
-
-	/*
-	 * The store thread. The loop hands it a batch under smtx (state
-	 * BUSY) and the store with it; the store thread records the
-	 * analysed jobs through the batch engine and commits, sets DONE and
-	 * activates committed_ev; the loop takes the store back (IDLE),
-	 * answers the batch and hands over the next.
-	 * So one thread at a time uses the connection, and the arrays below
-	 * belong to whichever side the state names.
-	 */
-	pthread_t store_thread;
-	int store_running;		/* started and not yet joined */
-	pthread_mutex_t smtx;
-	pthread_cond_t scond;
-	enum { STORE_IDLE, STORE_BUSY, STORE_DONE } state;
-	int store_stop;			/* the thread ends when idle */
-	struct event *committed_ev;	/* DONE: answer on the loop */
-	struct tr_daemon_task *tasks, **tasktailp; /* waiting for IDLE */
-
-	/* One batch at a time, sized once: a batch never exceeds queue_limit. */
-	struct tr_job **batch;
-	struct tr_batch *eng;		/* their verdicts, with the store */
-	struct tr_batch_counts counts;	/* loop thread: verdicts so far */
-	double *pipeline_time;		/* each job's analysis and record */
-	size_t nbatch;
-	int batch_failed;
-	double commit_time;
-	struct tr_error batch_err;
-
-	/*
-	 * The store's health, for the health checks. The store thread sets
-	 * it after each batch or check (under smtx); a check is a batch of
-	 * no jobs (probe) that runs SELECT 1. busy_since is when the batch
-	 * or check out was handed over, contact when the store last
-	 * answered; both on the monotonic clock.
-	 */
-	double probe_age;
-	int probe;
-	int store_down;
-	char store_why[TR_ERRMSG_MAX];
-	double busy_since, contact;
-
-	struct tr_daemon_stats stats;	/* loop thread only, but refused */
-};
 
 /* Submitting threads wait on one of these per job. */
 struct waiter {
@@ -106,16 +27,6 @@ struct waiter {
 };
 
 static unsigned watchdog_seconds;
-
-/* now - a monotonic clock in seconds, for the latency metrics */
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* watchdog_expired - the final drain overran shutdown_timeout: give up */
 static void
@@ -145,258 +56,6 @@ start_watchdog(unsigned seconds)
 	sigaction(SIGALRM, &sa, NULL);
 	watchdog_seconds = seconds;
 	alarm(seconds);
-}
-
-/*
- * analyse_job - the pure half, on an analysis thread: touches neither the
- * store nor the loop, and may wait on DNS for DKIM keys
- */
-static void
-analyse_job(struct tr_daemon *d, struct tr_job *job)
-{
-	double t0 = now();
-
-	tr_analyse(job->buf, job->len, job->kind, job->hint, &d->limits,
-	    &job->analysis);
-	if (job->note != NULL)
-		tr_analysis_note(&job->analysis, job->note);
-	if (d->nown_domains > 0)
-		tr_analysis_own_domains(&job->analysis, d->own_domains,
-		    d->nown_domains);
-	tr_analysis_dkim(&job->analysis, job->buf, job->len, job->kind,
-	    d->have_dkim ? &d->dkim : NULL);
-	job->took = now() - t0;
-}
-
-/* analysis_main - an analysis thread: analyse queued jobs, hand each to
- * the loop, until told to stop with the queue empty */
-static void *
-analysis_main(void *arg)
-{
-	struct tr_daemon *d = arg;
-	struct tr_job *job;
-
-	pthread_mutex_lock(&d->mtx);
-	for (;;) {
-		while (d->ahead == NULL && !d->astop)
-			pthread_cond_wait(&d->acond, &d->mtx);
-		if ((job = d->ahead) == NULL)
-			break;
-		if ((d->ahead = job->next) == NULL)
-			d->atailp = &d->ahead;
-		pthread_mutex_unlock(&d->mtx);
-		job->next = NULL;
-		analyse_job(d, job);
-		pthread_mutex_lock(&d->mtx);
-		*d->tailp = job;
-		d->tailp = &job->next;
-		pthread_mutex_unlock(&d->mtx);
-		event_active(d->wake_ev, EV_READ, 0);
-		pthread_mutex_lock(&d->mtx);
-	}
-	pthread_mutex_unlock(&d->mtx);
-	return NULL;
-}
-
-/*
- * process_job - record one analysed job in the open batch, on the store
- * thread; only the batch engine (tr_record) needs the store. *took stays
- * -1 for a job of a batch that has already failed (not recorded).
- */
-static void
-process_job(struct tr_daemon *d, struct tr_job *job, double *took)
-{
-	struct tr_origin o = job->origin;
-	int recorded = !tr_batch_failed(d->eng, NULL);
-	double t0 = now();
-
-	if (o.received_at == 0)
-		o.received_at = (int64_t)time(NULL);
-	o.meta = NULL;		/* the message's own headers, from the analysis */
-	(void)tr_batch_add(d->eng, &job->analysis, job->buf, job->len, &o,
-	    NULL);
-	*took = recorded ? job->took + (now() - t0) : -1;
-}
-
-/* set_health - what the last batch or check says of the store, for
- * tr_daemon_store_health; on the store thread */
-static void
-set_health(struct tr_daemon *d, int down, const struct tr_error *err)
-{
-	pthread_mutex_lock(&d->smtx);
-	d->store_down = down;
-	if (down)
-		snprintf(d->store_why, sizeof(d->store_why), "%s",
-		    err->msg[0] != '\0' ? err->msg : "the store failed");
-	else
-		d->store_why[0] = '\0';
-	d->contact = now();
-	pthread_mutex_unlock(&d->smtx);
-}
-
-/*
- * commit_batch - group commit, on the store thread: one transaction for
- * every job of the batch, and every verdict TEMPFAIL when that commit
- * fails (the batch engine's fan-out). Touches only the store and the
- * batch; the loop answers.
- */
-static void
-commit_batch(struct tr_daemon *d, size_t n)
-{
-	struct tr_error err;
-	size_t i;
-	int doomed;
-	double t0;
-
-	tr_error_clear(&err);
-	d->commit_time = 0;
-	(void)tr_batch_begin(d->eng, NULL);
-	for (i = 0; i < n; i++)
-		process_job(d, d->batch[i], &d->pipeline_time[i]);
-	doomed = tr_batch_failed(d->eng, NULL);
-	t0 = now();
-	d->batch_failed = tr_batch_commit(d->eng, &err) != TR_OK;
-	if (!doomed)
-		d->commit_time = now() - t0;
-	d->batch_err = err;
-	/* a batch that failed for a lost connection says the store is gone;
-	 * any other outcome, that it answers */
-	set_health(d, d->batch_failed &&
-	    tr_batch_fail_kind(d->eng) == TR_DB_FAIL_GONE, &err);
-}
-
-/* probe_store - the health check's SELECT 1, on the store thread */
-static void
-probe_store(struct tr_daemon *d)
-{
-	struct tr_error err;
-	int64_t one;
-
-	tr_error_clear(&err);
-	set_health(d, tr_db_query_int64(tr_store_conn(d->st), "SELECT 1",
-	    &one, NULL, &err) != TR_OK, &err);
-}
-
-/* store_main - the store thread: commit each batch handed over, until told
- * to stop while idle */
-static void *
-store_main(void *arg)
-{
-	struct tr_daemon *d = arg;
-	size_t n;
-	int probe;
-
-	pthread_mutex_lock(&d->smtx);
-	for (;;) {
-		while (d->state != STORE_BUSY && !d->store_stop)
-			pthread_cond_wait(&d->scond, &d->smtx);
-		if (d->state != STORE_BUSY)
-			break;
-		n = d->nbatch;
-		probe = d->probe;
-		pthread_mutex_unlock(&d->smtx);
-		if (probe)
-			probe_store(d);
-		else
-			commit_batch(d, n);
-		pthread_mutex_lock(&d->smtx);
-		d->state = STORE_DONE;
-		pthread_mutex_unlock(&d->smtx);
-		event_active(d->committed_ev, EV_READ, 0);
-		pthread_mutex_lock(&d->smtx);
-	}
-	pthread_mutex_unlock(&d->smtx);
-	return NULL;
-}
-
-/* start_analysis_threads - n threads, every asynchronous signal blocked */
-static int
-start_analysis_threads(struct tr_daemon *d, unsigned n)
-{
-	sigset_t all, old;
-	unsigned i;
-	int e = 0;
-
-	if ((d->athreads = calloc(n, sizeof(*d->athreads))) == NULL) {
-		log_warn("analysis threads");
-		return -1;
-	}
-	sigfillset(&all);
-	sigdelset(&all, SIGSEGV);
-	sigdelset(&all, SIGBUS);
-	sigdelset(&all, SIGFPE);
-	sigdelset(&all, SIGILL);
-	sigdelset(&all, SIGABRT);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	for (i = 0; i < n; i++) {
-		if ((e = pthread_create(&d->athreads[i], NULL, analysis_main,
-		    d)) != 0)
-			break;
-		d->nathreads++;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (d->nathreads == 0) {
-		errno = e;
-		log_warn("cannot start the analysis threads");
-		return -1;
-	}
-	return 0;
-}
-
-/* stop_analysis_threads - let them finish the queue and join them */
-static void
-stop_analysis_threads(struct tr_daemon *d)
-{
-	unsigned i;
-
-	pthread_mutex_lock(&d->mtx);
-	d->astop = 1;
-	pthread_cond_broadcast(&d->acond);
-	pthread_mutex_unlock(&d->mtx);
-	for (i = 0; i < d->nathreads; i++)
-		pthread_join(d->athreads[i], NULL);
-	d->nathreads = 0;
-}
-
-/* start_store_thread - with every signal blocked: they are the loop's and
- * libmilter's to take */
-static int
-start_store_thread(struct tr_daemon *d)
-{
-	sigset_t all, old;
-	int e;
-
-	sigfillset(&all);
-	/* faults stay deliverable to the thread that causes them */
-	sigdelset(&all, SIGSEGV);
-	sigdelset(&all, SIGBUS);
-	sigdelset(&all, SIGFPE);
-	sigdelset(&all, SIGILL);
-	sigdelset(&all, SIGABRT);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	e = pthread_create(&d->store_thread, NULL, store_main, d);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (e != 0) {
-		errno = e;
-		log_warn("cannot start the store thread");
-		return -1;
-	}
-	d->store_running = 1;
-	return 0;
-}
-
-/* stop_store_thread - let an idle store thread end and join it */
-static void
-stop_store_thread(struct tr_daemon *d)
-{
-	if (!d->store_running)
-		return;
-	pthread_mutex_lock(&d->smtx);
-	d->store_stop = 1;
-	pthread_cond_signal(&d->scond);
-	pthread_mutex_unlock(&d->smtx);
-	pthread_join(d->store_thread, NULL);
-	d->store_running = 0;
 }
 
 /* store_idle - whether the loop thread holds the store (no batch out) */
@@ -666,27 +325,11 @@ libevent_log(int severity, const char *msg)
 		log_debug("libevent: %s", msg);
 }
 
-/* tr_daemon_new - a loop owning st, with its wake and signal events */
-struct tr_daemon *
-tr_daemon_new(struct tr_store *st, const struct tr_daemon_settings *s)
+/* take_settings - st and the settings s that the loop keeps */
+static void
+take_settings(struct tr_daemon *d, struct tr_store *st,
+    const struct tr_daemon_settings *s)
 {
-	static const int stop_sigs[] = { SIGTERM, SIGINT, SIGHUP };
-	struct tr_daemon *d;
-	size_t i;
-	unsigned nthreads;
-	long ncpu;
-
-	/* Before the base exists, or the base has no locks and event_active
-	 * from a milter worker would race with the loop. */
-	if (evthread_use_pthreads() == -1) {
-		log_warnx("libevent has no pthreads support");
-		return NULL;
-	}
-	event_set_log_callback(libevent_log);
-	if ((d = calloc(1, sizeof(*d))) == NULL) {
-		log_warn("daemon");
-		return NULL;
-	}
 	d->st = st;
 	d->limits = *s->limits;
 	d->own_domains = s->not_ours_domains;
@@ -699,6 +342,46 @@ tr_daemon_new(struct tr_store *st, const struct tr_daemon_settings *s)
 	d->budget = s->budget;
 	d->after_commit = s->after_commit;
 	d->after_commit_arg = s->after_commit_arg;
+}
+
+/* analysis_threads - the analysis threads to start: n, or when 0 two per
+ * CPU, 4 to 16 */
+static unsigned
+analysis_threads(unsigned n)
+{
+	long ncpu;
+
+	if (n != 0)
+		return n;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	n = ncpu > 0 ? 2 * (unsigned)ncpu : 4;
+	if (n < 4)
+		n = 4;
+	if (n > 16)
+		n = 16;
+	return n;
+}
+
+/* tr_daemon_new - a loop owning st, with its wake and signal events */
+struct tr_daemon *
+tr_daemon_new(struct tr_store *st, const struct tr_daemon_settings *s)
+{
+	static const int stop_sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	struct tr_daemon *d;
+	size_t i;
+
+	/* Before the base exists, or the base has no locks and event_active
+	 * from a milter worker would race with the loop. */
+	if (evthread_use_pthreads() == -1) {
+		log_warnx("libevent has no pthreads support");
+		return NULL;
+	}
+	event_set_log_callback(libevent_log);
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		log_warn("daemon");
+		return NULL;
+	}
+	take_settings(d, st, s);
 	d->tailp = &d->head;
 	d->atailp = &d->ahead;
 	d->tasktailp = &d->tasks;
@@ -741,17 +424,10 @@ tr_daemon_new(struct tr_store *st, const struct tr_daemon_settings *s)
 			    event_add(d->sig_ev[i + 1], NULL) == -1)
 				goto fail;
 		}
-	if (start_store_thread(d) == -1)
+	if (tr_daemon_start_store_thread(d) == -1)
 		goto fail;
-	if ((nthreads = s->analysis_threads) == 0) {
-		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-		nthreads = ncpu > 0 ? 2 * (unsigned)ncpu : 4;
-		if (nthreads < 4)
-			nthreads = 4;
-		if (nthreads > 16)
-			nthreads = 16;
-	}
-	if (start_analysis_threads(d, nthreads) == -1)
+	if (tr_daemon_start_analysis_threads(d,
+	    analysis_threads(s->analysis_threads)) == -1)
 		goto fail;
 	return d;
 fail:
@@ -884,8 +560,8 @@ tr_daemon_run(struct tr_daemon *d)
 
 	rc = event_base_dispatch(d->base);
 	/* a finished loop has no batch out: the thread is idle and ends */
-	stop_store_thread(d);
-	stop_analysis_threads(d);
+	tr_daemon_stop_store_thread(d);
+	tr_daemon_stop_analysis_threads(d);
 	if (rc == -1) {
 		log_warnx("event loop failed");
 		return -1;
@@ -922,9 +598,9 @@ tr_daemon_free(struct tr_daemon *d)
 
 	if (d == NULL)
 		return;
-	stop_store_thread(d);
+	tr_daemon_stop_store_thread(d);
 	if (d->athreads != NULL)
-		stop_analysis_threads(d);
+		tr_daemon_stop_analysis_threads(d);
 	free(d->athreads);
 	for (i = 0; i < sizeof(d->sig_ev) / sizeof(d->sig_ev[0]); i++)
 		if (d->sig_ev[i] != NULL)

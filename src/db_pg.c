@@ -25,54 +25,18 @@
 #include <libpq-fe.h>
 
 #include "db.h"
+#include "db_pg_params.h"
+#include "db_pg_session.h"
 
-#define PG_SHOWN_MAX	256
-#define PG_CACHE_MAX	256	/* statements kept prepared per session */
-#define PG_PARAM_MAX	32766	/* SQLite's default SQLITE_MAX_VARIABLE_NUMBER */
-#define PG_BACKOFF_MAX	30	/* seconds between two reconnection attempts */
-#define PG_CANCEL_WAIT	5000	/* ms to wait for a cancelled statement */
-#define PG_POLL_STEP	100	/* ms between two looks at the deadline */
-#define PG_CANCEL_AGAIN	500	/* ms between two cancel requests */
 
 #define OID_BOOL	16
 #define OID_BYTEA	17
 
-struct pg_prepared {
-	char *sql;			/* as sent (with $N) */
-	char name[24];			/* "tr_<serial>" */
-};
-
-struct pg_db {
-	struct tr_db base;
-	PGconn *conn;
-	char shown[PG_SHOWN_MAX];	/* the target, redacted */
-	enum tr_db_fail fail;
-	int64_t changes;
-	int broken;			/* session lost: reset before the next use */
-	int lost_txn;			/* a transaction went with it */
-	int txn_open;			/* a transaction open after the last call */
-	int64_t retry_at;		/* ms (monotonic): no reset before */
-	int backoff;			/* s: wait after the next failed reset */
-	unsigned long serial;
-	struct pg_prepared cache[PG_CACHE_MAX];
-	int ncache;			/* slots in use (some may be empty) */
-	int cache_next;			/* the next to go when full */
-	int (*over)(void *);
-	void *over_arg;
-};
-
-struct pg_param_name {
-	char *name;			/* with its prefix: ":day", "?3" */
-	int index;
-};
 
 struct pg_stmt {
 	struct tr_stmt base;
-	char *sql;			/* translated */
+	struct tr_pg_params p;		/* the text sent, its parameters */
 	char what[96];			/* the text as written, for messages */
-	int nparams;
-	struct pg_param_name *names;
-	int nnames;
 	char **values;			/* nparams each; NULL value = SQL NULL */
 	int *lengths;
 	int *formats;
@@ -82,642 +46,38 @@ struct pg_stmt {
 	size_t *bloblens;
 };
 
-#define PD(db)	((struct pg_db *)(db))
 #define PS(st)	((struct pg_stmt *)(st))
-
-/* mono_ms - a monotonic clock in milliseconds */
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* one_line - copy s into out with each run of white space as one space */
-static void
-one_line(char *out, size_t outsz, const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0' && n + 1 < outsz; s++) {
-		if (isspace((unsigned char)*s)) {
-			if (n > 0 && out[n - 1] != ' ')
-				out[n++] = ' ';
-			continue;
-		}
-		out[n++] = *s;
-	}
-	while (n > 0 && out[n - 1] == ' ')
-		n--;
-	out[n] = '\0';
-}
-
-/* abbrev - the start of a statement, for messages */
-static void
-abbrev(char *out, size_t outsz, const char *sql)
-{
-	char buf[72];
-
-	while (isspace((unsigned char)*sql))
-		sql++;
-	one_line(buf, sizeof(buf), sql);
-	snprintf(out, outsz, "%s%s", buf, strlen(sql) >= sizeof(buf) - 1 ?
-	    "..." : "");
-}
-
-/* classify - the failure kind of an SQLSTATE (NULL: none known) */
-static enum tr_db_fail
-classify(const char *state)
-{
-	if (state == NULL || strlen(state) != 5)
-		return TR_DB_FAIL_OTHER;
-	if (strcmp(state, "23505") == 0)
-		return TR_DB_FAIL_UNIQUE;
-	if (strncmp(state, "53", 2) == 0)
-		return TR_DB_FAIL_FULL;
-	if (strcmp(state, "25006") == 0)
-		return TR_DB_FAIL_READONLY;
-	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-	    strcmp(state, "55P03") == 0)
-		return TR_DB_FAIL_BUSY;
-	if (strcmp(state, "57014") == 0)
-		return TR_DB_FAIL_INTERRUPTED;
-	if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
-	    strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0)
-		return TR_DB_FAIL_GONE;
-	return TR_DB_FAIL_OTHER;
-}
-
-/* failed - record and report the failure of what: r (may be NULL) and the
- * connection's state say which */
-static enum tr_err
-failed(struct pg_db *d, PGresult *r, const char *what, struct tr_error *err)
-{
-	const char *state = r != NULL ?
-	    PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-	const char *msg = r != NULL ?
-	    PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	char line[320];
-
-	/* no SQLSTATE: libpq's own failure (the connection closed, a write
-	 * failed, a protocol error): the session is in doubt */
-	d->fail = state != NULL ? classify(state) : TR_DB_FAIL_GONE;
-	if (PQstatus(d->conn) == CONNECTION_BAD)
-		d->fail = TR_DB_FAIL_GONE;
-	if (d->fail == TR_DB_FAIL_GONE) {
-		d->broken = 1;
-		if (d->txn_open)
-			d->lost_txn = 1;
-		d->txn_open = 0;
-	}
-	one_line(line, sizeof(line), msg != NULL ? msg :
-	    PQerrorMessage(d->conn));
-	if (line[0] == '\0')
-		snprintf(line, sizeof(line), "%s", d->fail == TR_DB_FAIL_GONE ?
-		    "connection lost" : "failed");
-	if (state != NULL)
-		return tr_error_set(err, TR_ERR_STORE, "%s: %s: %s (SQLSTATE %s)",
-		    d->shown, what, line, state);
-	return tr_error_set(err, TR_ERR_STORE, "%s: %s: %s", d->shown, what,
-	    line);
-}
-
-/* gone - a GONE failure that did not come from the server */
-static enum tr_err
-gone(struct pg_db *d, struct tr_error *err, const char *fmt, const char *arg)
-{
-	char line[400];
-
-	d->fail = TR_DB_FAIL_GONE;
-	snprintf(line, sizeof(line), fmt, arg);
-	return tr_error_set(err, TR_ERR_STORE, "%s: %s", d->shown, line);
-}
-
-/* result_ok - whether r says the command succeeded */
-static int
-result_ok(const PGresult *r)
-{
-	switch (PQresultStatus(r)) {
-	case PGRES_COMMAND_OK:
-	case PGRES_TUPLES_OK:
-	case PGRES_EMPTY_QUERY:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-/* note_changes - the rows changed, when r is an INSERT, UPDATE, DELETE or
- * MERGE (other commands leave the count alone, as in SQLite) */
-static void
-note_changes(struct pg_db *d, PGresult *r)
-{
-	const char *st = PQcmdStatus(r);
-
-	if (strncmp(st, "INSERT ", 7) == 0 || strncmp(st, "UPDATE ", 7) == 0 ||
-	    strncmp(st, "DELETE ", 7) == 0 || strncmp(st, "MERGE ", 6) == 0)
-		d->changes = strtoll(PQcmdTuples(r), NULL, 10);
-}
-
-/* cancel - ask the server to stop the running statement */
-static void
-cancel(struct pg_db *d)
-{
-	PGcancel *c = PQgetCancel(d->conn);
-	char buf[256];
-
-	if (c != NULL) {
-		(void)PQcancel(c, buf, sizeof(buf));
-		PQfreeCancel(c);
-	}
-}
-
-/* what a statement under a deadline has asked of the server so far */
-struct pg_cancel_state {
-	int cancelled;
-	int64_t first;			/* ms: the first cancel request */
-	int64_t next;			/* ms: the next one */
-};
-
-/* wait_ready - wait until a result can be read without blocking, asking
- * the deadline every PG_POLL_STEP ms; -1: the server did not answer a
- * cancel in time (the session is then given up) */
-static int
-wait_ready(struct pg_db *d, struct pg_cancel_state *c)
-{
-	struct pollfd pfd;
-	int64_t now;
-
-	while (PQisBusy(d->conn)) {
-		now = mono_ms();
-		if (!c->cancelled && d->over(d->over_arg)) {
-			c->cancelled = 1;
-			c->first = now;
-			c->next = now;
-		}
-		if (c->cancelled) {
-			if (now - c->first > PG_CANCEL_WAIT)
-				return -1;
-			/* a cancel that reaches the server before the
-			 * statement does is dropped: ask again */
-			if (now >= c->next) {
-				cancel(d);
-				c->next = now + PG_CANCEL_AGAIN;
-			}
-		}
-		pfd.fd = PQsocket(d->conn);
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		if (pfd.fd < 0)
-			return 0;	/* PQgetResult reports the loss */
-		if (poll(&pfd, 1, PG_POLL_STEP) < 0 && errno != EINTR)
-			return 0;
-		if (PQconsumeInput(d->conn) == 0)
-			return 0;
-	}
-	return 0;
-}
-
-/* collect - the outcome of what was sent: the first failed result, else
- * the last one (NULL when none came); counts the changes of each */
-static PGresult *
-collect(struct pg_db *d, int *interrupted)
-{
-	struct pg_cancel_state c = { 0, 0, 0 };
-	PGresult *r, *keep = NULL;
-
-	*interrupted = 0;
-	for (;;) {
-		if (d->over != NULL && wait_ready(d, &c) < 0) {
-			/* the server does not answer: the session is lost
-			 * to us, whatever it is doing */
-			PQclear(keep);
-			d->broken = 1;
-			if (d->txn_open)
-				d->lost_txn = 1;
-			d->txn_open = 0;
-			*interrupted = 1;
-			return NULL;
-		}
-		if ((r = PQgetResult(d->conn)) == NULL)
-			break;
-		if (PQresultStatus(r) == PGRES_COPY_IN ||
-		    PQresultStatus(r) == PGRES_COPY_OUT ||
-		    PQresultStatus(r) == PGRES_COPY_BOTH) {
-			/* COPY is not driven here: the session is given up
-			 * (failed() sees no SQLSTATE) */
-			PQclear(keep);
-			keep = r;
-			break;
-		}
-		if (result_ok(r))
-			note_changes(d, r);
-		if (keep == NULL || (result_ok(keep) && !result_ok(r))) {
-			PQclear(keep);
-			keep = r;
-		} else if (result_ok(keep)) {
-			PQclear(keep);
-			keep = r;
-		} else {
-			PQclear(r);
-		}
-		if (PQstatus(d->conn) == CONNECTION_BAD)
-			break;
-	}
-	return keep;
-}
-
-/* note_txn - whether the next call begins inside a transaction (a lost
- * session keeps the state it was lost in, for failed()) */
-static void
-note_txn(struct pg_db *d)
-{
-	PGTransactionStatusType t;
-
-	if (d->broken || PQstatus(d->conn) != CONNECTION_OK)
-		return;
-	t = PQtransactionStatus(d->conn);
-	d->txn_open = t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
-}
-
-/* finish - settle a sent command; *out (may be NULL) takes a successful
- * result */
-static enum tr_err
-finish(struct pg_db *d, int sent, const char *what, PGresult **out,
-    struct tr_error *err)
-{
-	PGresult *r;
-	int interrupted = 0;
-	enum tr_err e;
-
-	if (!sent)
-		return failed(d, NULL, what, err);
-	r = collect(d, &interrupted);
-	if (interrupted) {
-		d->fail = TR_DB_FAIL_INTERRUPTED;
-		return tr_error_set(err, TR_ERR_STORE, "%s: %s: interrupted, "
-		    "and the server did not answer the cancel request", d->shown,
-		    what);
-	}
-	if (r == NULL || !result_ok(r)) {
-		/* failed() needs the state this call began in */
-		e = failed(d, r, what, err);
-		note_txn(d);
-		PQclear(r);
-		return e;
-	}
-	note_txn(d);
-	d->fail = TR_DB_FAIL_NONE;
-	if (out != NULL)
-		*out = r;
-	else
-		PQclear(r);
-	return TR_OK;
-}
-
-/* over_already - whether the deadline passed before anything was sent */
-static enum tr_err
-over_already(struct pg_db *d, const char *what, struct tr_error *err)
-{
-	if (d->over == NULL || !d->over(d->over_arg))
-		return TR_OK;
-	d->fail = TR_DB_FAIL_INTERRUPTED;
-	return tr_error_set(err, TR_ERR_STORE, "%s: %s: interrupted (deadline)",
-	    d->shown, what);
-}
-
-/* forget_prepared - the statement cache emptied (its session is gone) */
-static void
-forget_prepared(struct pg_db *d)
-{
-	int i;
-
-	for (i = 0; i < d->ncache; i++) {
-		free(d->cache[i].sql);
-		d->cache[i].sql = NULL;
-	}
-	d->ncache = 0;
-	d->cache_next = 0;
-}
-
-static enum tr_err lost_txn_check(struct pg_db *, struct tr_error *);
-
-/* ensure - a usable session: after a loss, one reset attempt when the
- * back-off allows it */
-static enum tr_err
-ensure(struct pg_db *d, struct tr_error *err)
-{
-	int64_t now;
-	char line[256];
-
-	if (!d->broken && PQstatus(d->conn) == CONNECTION_OK)
-		return TR_OK;
-	if (!d->broken) {
-		/* lost between two calls */
-		d->broken = 1;
-		if (d->txn_open) {
-			d->lost_txn = 1;
-			d->txn_open = 0;
-			return lost_txn_check(d, err);
-		}
-	}
-	now = mono_ms();
-	if (now < d->retry_at) {
-		snprintf(line, sizeof(line), "%lld",
-		    (long long)((d->retry_at - now + 999) / 1000));
-		return gone(d, err, "connection lost; next attempt to "
-		    "reconnect in %s s", line);
-	}
-	forget_prepared(d);
-	PQreset(d->conn);
-	d->txn_open = 0;
-	if (PQstatus(d->conn) == CONNECTION_OK) {
-		d->broken = 0;
-		d->backoff = 0;
-		d->retry_at = 0;
-		return TR_OK;
-	}
-	d->broken = 1;
-	d->backoff = d->backoff == 0 ? 1 : d->backoff * 2;
-	if (d->backoff > PG_BACKOFF_MAX)
-		d->backoff = PG_BACKOFF_MAX;
-	d->retry_at = now + (int64_t)d->backoff * 1000;
-	one_line(line, sizeof(line), PQerrorMessage(d->conn));
-	return gone(d, err, "reconnecting: %s", line);
-}
-
-/* lost_txn_check - refuse work while a lost transaction is not rolled
- * back: what the caller sends now would run outside it */
-static enum tr_err
-lost_txn_check(struct pg_db *d, struct tr_error *err)
-{
-	if (!d->lost_txn)
-		return TR_OK;
-	return gone(d, err, "%s", "the connection was lost in a transaction; "
-	    "roll back and start again");
-}
-
-/* is_rollback - whether sql is a plain ROLLBACK */
-static int
-is_rollback(const char *sql)
-{
-	size_t n;
-
-	while (isspace((unsigned char)*sql))
-		sql++;
-	if (strncasecmp(sql, "ROLLBACK", 8) != 0)
-		return 0;
-	for (n = 8; sql[n] != '\0'; n++)
-		if (!isspace((unsigned char)sql[n]) && sql[n] != ';')
-			return 0;
-	return 1;
-}
 
 static void
 pg_close(struct tr_db *db)
 {
-	struct pg_db *d = PD(db);
+	struct tr_pg_db *d = PD(db);
 
 	PQfinish(d->conn);
-	forget_prepared(d);
+	tr_pg_forget_prepared(d);
 	free(d);
 }
 
 static enum tr_err
 pg_exec(struct tr_db *db, const char *sql, struct tr_error *err)
 {
-	struct pg_db *d = PD(db);
+	struct tr_pg_db *d = PD(db);
 	char what[96];
 	enum tr_err e;
 
-	if (d->lost_txn && is_rollback(sql)) {
+	if (d->lost_txn && tr_pg_is_rollback(sql)) {
 		/* the transaction ended with the session it belonged to */
 		d->lost_txn = 0;
 		d->fail = TR_DB_FAIL_NONE;
 		return TR_OK;
 	}
-	if ((e = lost_txn_check(d, err)) != TR_OK ||
-	    (e = ensure(d, err)) != TR_OK)
+	if ((e = tr_pg_lost_txn_check(d, err)) != TR_OK ||
+	    (e = tr_pg_ensure(d, err)) != TR_OK)
 		return e;
-	abbrev(what, sizeof(what), sql);
-	if ((e = over_already(d, what, err)) != TR_OK)
+	tr_pg_abbrev(what, sizeof(what), sql);
+	if ((e = tr_pg_over_already(d, what, err)) != TR_OK)
 		return e;
-	return finish(d, PQsendQuery(d->conn, sql), what, NULL, err);
-}
-
-/* ident_char - whether c continues a name (SQLite: also bytes >= 0x80) */
-static int
-ident_char(int c)
-{
-	return isalnum(c) || c == '_' || c >= 0x80;
-}
-
-/* name_index - the number of named parameter name (len bytes), 0: none */
-static int
-name_index(const struct pg_stmt *st, const char *name, size_t len)
-{
-	int i;
-
-	for (i = 0; i < st->nnames; i++)
-		if (strlen(st->names[i].name) == len &&
-		    memcmp(st->names[i].name, name, len) == 0)
-			return st->names[i].index;
-	return 0;
-}
-
-/* add_name - remember that name (len bytes) is parameter index */
-static int
-add_name(struct pg_stmt *st, const char *name, size_t len, int index)
-{
-	struct pg_param_name *n;
-
-	n = realloc(st->names, (size_t)(st->nnames + 1) * sizeof(*n));
-	if (n == NULL)
-		return -1;
-	st->names = n;
-	if ((n[st->nnames].name = strndup(name, len)) == NULL)
-		return -1;
-	n[st->nnames++].index = index;
-	return 0;
-}
-
-/*
- * translate - sql with each SQLite parameter (?, ?N, :name, @name, $name)
- * as $N, numbered the way SQLite numbers them; string literals, quoted
- * names, comments and dollar-quoted bodies are copied as they are. Written
- * here because libpq has no parser for either dialect. Sets st->sql,
- * st->nparams and the names.
- */
-static enum tr_err
-translate(const char *shown, struct pg_stmt *st, const char *sql,
-    struct tr_error *err)
-{
-	size_t len = strlen(sql);
-	const char *s = sql, *t, *end;
-	char *o, *p;
-	int max = 0, idx, depth, esc;
-	long n;
-	char q;
-
-	/* the largest growth: "?" (1 byte) becomes "$32766" (6) */
-	if ((o = malloc(len * 6 + 1)) == NULL)
-		goto nomem;
-	p = o;
-	while (*s != '\0') {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '\'' || c == '"' || c == '`') {
-			/* E'...' takes backslash escapes */
-			esc = c == '\'' && s > sql && (s[-1] == 'E' ||
-			    s[-1] == 'e') && (s - 1 == sql ||
-			    !ident_char((unsigned char)s[-2]));
-			q = (char)c;
-			*p++ = *s++;
-			while (*s != '\0') {
-				if (esc && *s == '\\' && s[1] != '\0') {
-					*p++ = *s++;
-					*p++ = *s++;
-				} else if (*s == q && s[1] == q) {
-					*p++ = *s++;
-					*p++ = *s++;
-				} else if (*s == q) {
-					break;
-				} else {
-					*p++ = *s++;
-				}
-			}
-			if (*s != '\0')
-				*p++ = *s++;
-			continue;
-		}
-		if (c == '-' && s[1] == '-') {
-			while (*s != '\0' && *s != '\n')
-				*p++ = *s++;
-			continue;
-		}
-		if (c == '/' && s[1] == '*') {
-			/* PostgreSQL nests block comments */
-			depth = 0;
-			while (*s != '\0') {
-				if (s[0] == '/' && s[1] == '*') {
-					depth++;
-					*p++ = *s++;
-				} else if (s[0] == '*' && s[1] == '/') {
-					*p++ = *s++;
-					if (--depth == 0) {
-						*p++ = *s++;
-						break;
-					}
-				}
-				*p++ = *s++;
-			}
-			continue;
-		}
-		if (c == '$' && !isdigit((unsigned char)s[1])) {
-			/* $tag$ ... $tag$ (PostgreSQL's dollar quoting) */
-			for (t = s + 1; ident_char((unsigned char)*t); t++)
-				;
-			if (*t == '$') {
-				size_t tl = (size_t)(t - s) + 1;
-				const char *close = NULL;
-
-				for (end = t + 1; *end != '\0'; end++)
-					if (strncmp(end, s, tl) == 0) {
-						close = end;
-						break;
-					}
-				end = close != NULL ? close + tl : s + strlen(s);
-				memcpy(p, s, (size_t)(end - s));
-				p += end - s;
-				s = end;
-				continue;
-			}
-		}
-		if (ident_char(c)) {
-			/* a name or number, with PostgreSQL's $ inside names */
-			while (ident_char((unsigned char)*s) || *s == '$')
-				*p++ = *s++;
-			continue;
-		}
-		if (c == ':' && s[1] == ':') {
-			*p++ = *s++;	/* a PostgreSQL cast */
-			*p++ = *s++;
-			continue;
-		}
-		if (c == '?') {
-			for (t = s + 1; isdigit((unsigned char)*t); t++)
-				;
-			if (t > s + 1) {
-				n = (t - s > 7) ? PG_PARAM_MAX + 1 :
-				    strtol(s + 1, NULL, 10);
-				if (n < 1 || n > PG_PARAM_MAX) {
-					free(o);
-					return tr_error_set(err, TR_ERR_STORE,
-					    "%s: parameter %.*s: out of range "
-					    "1..%d", shown, (int)(t - s), s,
-					    PG_PARAM_MAX);
-				}
-				idx = (int)n;
-				if (name_index(st, s, (size_t)(t - s)) == 0 &&
-				    add_name(st, s, (size_t)(t - s), idx) < 0)
-					goto nomem;
-			} else {
-				idx = max + 1;
-			}
-		} else if ((c == ':' || c == '@' || c == '$') &&
-		    ident_char((unsigned char)s[1])) {
-			for (t = s + 1; ident_char((unsigned char)*t); t++)
-				;
-			if ((idx = name_index(st, s, (size_t)(t - s))) == 0) {
-				idx = max + 1;
-				if (add_name(st, s, (size_t)(t - s), idx) < 0)
-					goto nomem;
-			}
-		} else {
-			*p++ = *s++;
-			continue;
-		}
-		if (idx > PG_PARAM_MAX) {
-			free(o);
-			return tr_error_set(err, TR_ERR_STORE, "%s: more than %d "
-			    "parameters", shown, PG_PARAM_MAX);
-		}
-		p += sprintf(p, "$%d", idx);
-		if (idx > max)
-			max = idx;
-		s = t;
-	}
-	*p = '\0';
-	st->sql = o;
-	st->nparams = max;
-	return TR_OK;
-nomem:
-	free(o);
-	return tr_error_set(err, TR_ERR_NOMEM, "%s: out of memory", shown);
-}
-
-enum tr_err
-tr_db_pg_translate(const char *sql, char **out, int *nparams,
-    struct tr_error *err)
-{
-	struct pg_stmt st;
-	enum tr_err e;
-	int i;
-
-	memset(&st, 0, sizeof(st));
-	*out = NULL;
-	*nparams = 0;
-	e = translate("statement", &st, sql, err);
-	for (i = 0; i < st.nnames; i++)
-		free(st.names[i].name);
-	free(st.names);
-	if (e == TR_OK) {
-		*out = st.sql;
-		*nparams = st.nparams;
-	}
-	return e;
+	return tr_pg_finish(d, PQsendQuery(d->conn, sql), what, NULL, err);
 }
 
 /* stmt_free - a statement and all it holds */
@@ -728,24 +88,25 @@ static enum tr_err
 pg_prepare(struct tr_db *db, const char *sql, struct tr_stmt **out,
     struct tr_error *err)
 {
-	struct pg_db *d = PD(db);
+	struct tr_pg_db *d = PD(db);
 	struct pg_stmt *st;
 	enum tr_err e;
 	size_t n;
 
-	if (d->broken && (e = ensure(d, err)) != TR_OK)
+	if (d->broken && (e = tr_pg_ensure(d, err)) != TR_OK)
 		return e;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return tr_error_set(err, TR_ERR_NOMEM, "%s: out of memory",
 		    d->shown);
 	st->base.db = db;
-	abbrev(st->what, sizeof(st->what), sql);
-	if ((e = translate(d->shown, st, sql, err)) != TR_OK) {
+	tr_pg_abbrev(st->what, sizeof(st->what), sql);
+	if ((e = tr_pg_params_translate(d->shown, &st->p, sql,
+	    err)) != TR_OK) {
 		d->fail = TR_DB_FAIL_OTHER;
 		stmt_free(st);
 		return e;
 	}
-	n = (size_t)st->nparams + 1;
+	n = (size_t)st->p.nparams + 1;
 	st->values = calloc(n, sizeof(*st->values));
 	st->lengths = calloc(n, sizeof(*st->lengths));
 	st->formats = calloc(n, sizeof(*st->formats));
@@ -792,16 +153,13 @@ stmt_free(struct pg_stmt *st)
 	int i;
 
 	drop_result(st);
-	for (i = 0; i < st->nnames; i++)
-		free(st->names[i].name);
-	free(st->names);
 	if (st->values != NULL)
-		for (i = 0; i < st->nparams; i++)
+		for (i = 0; i < st->p.nparams; i++)
 			free(st->values[i]);
 	free(st->values);
 	free(st->lengths);
 	free(st->formats);
-	free(st->sql);
+	tr_pg_params_free(&st->p);
 	free(st);
 }
 
@@ -821,7 +179,7 @@ pg_reset(struct tr_stmt *s)
 static int
 pg_param_index(struct tr_stmt *s, const char *name)
 {
-	return name_index(PS(s), name, strlen(name));
+	return tr_pg_params_index(&PS(s)->p, name, strlen(name));
 }
 
 /* bind - param i takes len bytes of v (NULL: SQL NULL) in format fmt */
@@ -829,10 +187,10 @@ static enum tr_err
 bind(struct tr_stmt *s, int i, const void *v, size_t len, int fmt)
 {
 	struct pg_stmt *st = PS(s);
-	struct pg_db *d = PD(s->db);
+	struct tr_pg_db *d = PD(s->db);
 	char *copy = NULL;
 
-	if (i < 1 || i > st->nparams) {
+	if (i < 1 || i > st->p.nparams) {
 		d->fail = TR_DB_FAIL_OTHER;
 		return TR_ERR_STORE;
 	}
@@ -908,17 +266,17 @@ pg_bind_null(struct tr_stmt *s, int i)
 /* prepared_name - the name st's text is prepared under in this session,
  * preparing it on first use */
 static enum tr_err
-prepared_name(struct pg_db *d, struct pg_stmt *st, const char **name,
+prepared_name(struct tr_pg_db *d, struct pg_stmt *st, const char **name,
     struct tr_error *err)
 {
-	struct pg_prepared *slot;
+	struct tr_pg_prepared *slot;
 	char drop[48];
 	enum tr_err e;
 	int i, fresh = 0;
 
 	for (i = 0; i < d->ncache; i++)
 		if (d->cache[i].sql != NULL &&
-		    strcmp(d->cache[i].sql, st->sql) == 0) {
+		    strcmp(d->cache[i].sql, st->p.sql) == 0) {
 			*name = d->cache[i].name;
 			return TR_OK;
 		}
@@ -943,13 +301,13 @@ prepared_name(struct pg_db *d, struct pg_stmt *st, const char **name,
 	/* a slot whose PREPARE fails is given back, or stays empty (sql
 	 * NULL) when it was taken from another statement */
 	snprintf(slot->name, sizeof(slot->name), "tr_%lu", ++d->serial);
-	if ((e = finish(d, PQsendPrepare(d->conn, slot->name, st->sql, 0,
-	    NULL), st->what, NULL, err)) != TR_OK) {
+	if ((e = tr_pg_finish(d, PQsendPrepare(d->conn, slot->name,
+	    st->p.sql, 0, NULL), st->what, NULL, err)) != TR_OK) {
 		if (fresh)
 			d->ncache--;
 		return e;
 	}
-	if ((slot->sql = strdup(st->sql)) == NULL) {
+	if ((slot->sql = strdup(st->p.sql)) == NULL) {
 		snprintf(drop, sizeof(drop), "DEALLOCATE %s", slot->name);
 		PQclear(PQexec(d->conn, drop));
 		if (fresh)
@@ -965,19 +323,20 @@ static enum tr_step
 pg_step(struct tr_stmt *s, struct tr_error *err)
 {
 	struct pg_stmt *st = PS(s);
-	struct pg_db *d = PD(s->db);
+	struct tr_pg_db *d = PD(s->db);
 	const char *name = NULL;
 
 	if (st->res == NULL) {
-		if (lost_txn_check(d, err) != TR_OK ||
-		    ensure(d, err) != TR_OK)
+		if (tr_pg_lost_txn_check(d, err) != TR_OK ||
+		    tr_pg_ensure(d, err) != TR_OK)
 			return TR_STEP_ERROR;
-		if (over_already(d, st->what, err) != TR_OK ||
+		if (tr_pg_over_already(d, st->what, err) != TR_OK ||
 		    prepared_name(d, st, &name, err) != TR_OK)
 			return TR_STEP_ERROR;
-		if (finish(d, PQsendQueryPrepared(d->conn, name, st->nparams,
-		    (const char *const *)st->values, st->lengths, st->formats,
-		    0), st->what, &st->res, err) != TR_OK)
+		if (tr_pg_finish(d, PQsendQueryPrepared(d->conn, name,
+		    st->p.nparams, (const char *const *)st->values,
+		    st->lengths, st->formats, 0), st->what, &st->res,
+		    err) != TR_OK)
 			return TR_STEP_ERROR;
 		st->row = -1;
 		st->nrows = PQntuples(st->res);
@@ -1111,7 +470,7 @@ pg_changes(struct tr_db *db)
 static int
 pg_in_transaction(struct tr_db *db)
 {
-	struct pg_db *d = PD(db);
+	struct tr_pg_db *d = PD(db);
 	PGTransactionStatusType t;
 
 	if (d->lost_txn)
@@ -1301,7 +660,7 @@ tr_db_pg_open(const char *target, const char *password_file,
 	const char *vals[] = { "tlsrptd", "10", "1", "30", "10", "3", target,
 	    "UTF8", NULL, NULL };
 	char password[1024], line[320];
-	struct pg_db *d;
+	struct tr_pg_db *d;
 	enum tr_err e;
 
 	*out = NULL;
@@ -1327,7 +686,7 @@ tr_db_pg_open(const char *target, const char *password_file,
 		return tr_error_set(err, TR_ERR_NOMEM, "out of memory");
 	}
 	if (PQstatus(d->conn) != CONNECTION_OK) {
-		one_line(line, sizeof(line), PQerrorMessage(d->conn));
+		tr_pg_one_line(line, sizeof(line), PQerrorMessage(d->conn));
 		e = tr_error_set(err, TR_ERR_STORE, "%s: connecting: %s",
 		    d->shown, line);
 		PQfinish(d->conn);

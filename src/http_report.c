@@ -283,6 +283,24 @@ take_body(struct evbuffer *b, size_t len)
 	return out;
 }
 
+/* answer_refused - the busy answer to a request whose body went over the
+ * budget while it was read; the connection closes after it */
+static void
+answer_refused(struct lsock *ls, struct evhttp_request *req, struct conn *c,
+    const char *source, size_t len)
+{
+	struct tr_http_reply r;
+
+	c->refused = 0;
+	tr_http_give_back(c);
+	tr_http_busy_reply(ENOMEM, &r);
+	tr_http_log_refusal(ls, source, len, "tempfail", "http",
+	    "max_inflight_bytes in use", TR_LOG_WARN);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Connection", "close");
+	answer(ls->h, req, c, &r, NULL);
+}
+
 /* tr_http_on_request - evhttp's callback for every complete request */
 void
 tr_http_on_request(struct evhttp_request *req, void *arg)
@@ -318,15 +336,7 @@ tr_http_on_request(struct evhttp_request *req, void *arg)
 	client_source(ls, req, source, sizeof(source));
 	if (c != NULL && c->refused) {
 		/* over the budget: what was read of it is gone already */
-		c->refused = 0;
-		tr_http_give_back(c);
-		tr_http_busy_reply(ENOMEM, &r);
-		tr_http_log_refusal(ls, source, evbuffer_get_length(body),
-		    "tempfail", "http", "max_inflight_bytes in use",
-		    TR_LOG_WARN);
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Connection", "close");
-		answer(h, req, c, &r, NULL);
+		answer_refused(ls, req, c, source, evbuffer_get_length(body));
 		return;
 	}
 	rq.len = evbuffer_get_length(body);
