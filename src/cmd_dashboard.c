@@ -1,5 +1,4 @@
 /* cmd_dashboard.c - tlsrptd dashboard: the web view of a database, read-only */
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include <openssl/ssl.h>
 
 #include "cmd.h"
+#include "cmd_args.h"
 #include "cmd_db.h"
 #include "dashboard_auth.h"
 #include "dashboard_http.h"
@@ -49,12 +49,9 @@ struct dash_args {
 static int
 query_seconds(const char *arg, unsigned *out)
 {
-	unsigned long v;
-	char *end;
+	long v;
 
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno != 0 || end == arg || *end != '\0' || v < 1 || v > 600) {
+	if ((v = tr_cmd_number(arg, 1, 600)) == -1) {
 		fprintf(stderr, "tlsrptd dashboard: --query-timeout: seconds "
 		    "from 1 to 600, not \"%s\"\n", arg);
 		return -1;

@@ -11,6 +11,7 @@
 #include "apool.h"
 #include "batch.h"
 #include "cmd.h"
+#include "cmd_args.h"
 #include "config.h"
 #include "dkim_env.h"
 #include "limits.h"
@@ -263,7 +264,7 @@ static int
 parse_args(int argc, char **argv, struct ingest *in, struct ingest_args *a)
 {
 	int ch;
-	char *end;
+	long v;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+d:b:l:qj:c:h", ingest_opts,
@@ -287,13 +288,12 @@ parse_args(int argc, char **argv, struct ingest *in, struct ingest_args *a)
 			a->db = optarg;
 			break;
 		case 'b':
-			in->batch = strtoul(optarg, &end, 10);
-			if (*end != '\0' || in->batch < 1 ||
-			    in->batch > 100000) {
+			if ((v = tr_cmd_number(optarg, 1, 100000)) == -1) {
 				fprintf(stderr, "tlsrptd ingest: --batch takes "
 				    "1 to 100000, not \"%s\"\n", optarg);
 				return TR_EXIT_USAGE;
 			}
+			in->batch = (size_t)v;
 			break;
 		case 'l':
 			a->logpath = optarg;
@@ -302,12 +302,12 @@ parse_args(int argc, char **argv, struct ingest *in, struct ingest_args *a)
 			a->quiet = 1;
 			break;
 		case 'j':
-			in->jobs = strtoul(optarg, &end, 10);
-			if (*end != '\0' || in->jobs < 1 || in->jobs > 8) {
+			if ((v = tr_cmd_number(optarg, 1, 8)) == -1) {
 				fprintf(stderr, "tlsrptd ingest: --jobs takes "
 				    "1 to 8, not \"%s\"\n", optarg);
 				return TR_EXIT_USAGE;
 			}
+			in->jobs = (unsigned long)v;
 			break;
 		case 'h':
 			return tr_cmd_help(&tr_cmd_ingest);

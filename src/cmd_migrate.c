@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "cmd.h"
+#include "cmd_args.h"
 #include "cmd_db.h"
 #include "datetime.h"
 #include "db.h"
@@ -451,7 +452,6 @@ cmd_migrate(int argc, char **argv)
 	struct tr_error err;
 	struct tr_mig m;
 	const char *src = NULL, *dst = NULL;
-	char *end;
 	int ch, rc;
 
 	memset(&m, 0, sizeof(m));
@@ -466,9 +466,7 @@ cmd_migrate(int argc, char **argv)
 			dst = optarg;
 			break;
 		case 'b':
-			m.batch = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || m.batch < 1 ||
-			    m.batch > 100000) {
+			if ((m.batch = tr_cmd_number(optarg, 1, 100000)) == -1) {
 				fprintf(stderr, "tlsrptd migrate: --batch "
 				    "takes 1 to 100000, not \"%s\"\n", optarg);
 				return TR_EXIT_USAGE;

@@ -1,5 +1,4 @@
 /* cmd_prune.c - tlsrptd prune: delete what is past its retention, in small steps */
-#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "cmd.h"
+#include "cmd_args.h"
 #include "cmd_db.h"
 #include "log.h"
 #include "retention.h"
@@ -25,19 +25,6 @@ static const struct option prune_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
-
-/* days_arg - 0 to 36500, as in tlsrptd.conf; -1 when bad */
-static long
-days_arg(const char *s, long max)
-{
-	char *end;
-	long v;
-
-	if (!isdigit((unsigned char)s[0]))
-		return -1;
-	v = strtol(s, &end, 10);
-	return *end != '\0' || v > max ? -1 : v;
-}
 
 /* The command line of one run. */
 struct prune_args {
@@ -64,8 +51,8 @@ prune_parse(int argc, char **argv, struct prune_args *a)
 			break;
 		case 'r':
 		case 'q':
-			if ((ch == 'r' ? (a->rdays = days_arg(optarg, 36500)) :
-			    (a->qdays = days_arg(optarg, 36500))) == -1) {
+			if ((ch == 'r' ? (a->rdays = tr_cmd_number(optarg, 0, 36500)) :
+			    (a->qdays = tr_cmd_number(optarg, 0, 36500))) == -1) {
 				fprintf(stderr, "tlsrptd prune: --%s takes 0 "
 				    "to 36500, not \"%s\"\n", ch == 'r' ?
 				    "retention-days" : "quarantine-days",
@@ -74,7 +61,7 @@ prune_parse(int argc, char **argv, struct prune_args *a)
 			}
 			break;
 		case 's':
-			if ((a->step = days_arg(optarg, 100000)) < 1) {
+			if ((a->step = tr_cmd_number(optarg, 0, 100000)) < 1) {
 				fprintf(stderr, "tlsrptd prune: --step takes 1 "
 				    "to 100000, not \"%s\"\n", optarg);
 				return TR_EXIT_USAGE;

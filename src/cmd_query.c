@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "cmd_db.h"
+#include "cmd_args.h"
 #include "cmd_query.h"
 #include "cmd_quarantine.h"
 #include "datetime.h"
@@ -52,21 +53,6 @@ parse_time(const char *s, int until, char out[TR_DT_UTC_LEN + 1])
 		return -1;
 	memcpy(out, dt.utc, sizeof(dt.utc));
 	return 0;
-}
-
-/* parse_uint - a decimal number in [min, max], or -1 */
-static long
-parse_uint(const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	if (!isdigit((unsigned char)s[0]))
-		return -1;
-	v = strtol(s, &end, 10);
-	if (*end != '\0' || v < min || v > max)
-		return -1;
-	return v;
 }
 
 /* tr_cq_parse_id - a row id */
@@ -401,7 +387,7 @@ query_opt(struct tr_cq_opts *o, int ch)
 			    "csv, not \"%s\"", optarg);
 		break;
 	case 'n':
-		if ((v = parse_uint(optarg, 1, MAX_LIMIT)) == -1)
+		if ((v = tr_cmd_number(optarg, 1, MAX_LIMIT)) == -1)
 			return tr_cq_usage_err("--limit takes 1 to 1000000, "
 			    "not \"%s\"", optarg);
 		o->f.limit = (size_t)v;
@@ -429,7 +415,7 @@ query_opt(struct tr_cq_opts *o, int ch)
 		o->f.until = o->until;
 		break;
 	case 'N':
-		if ((v = parse_uint(optarg, 0, 36500)) == -1)
+		if ((v = tr_cmd_number(optarg, 0, 36500)) == -1)
 			return tr_cq_usage_err("--days takes 0 to 36500, not "
 			    "\"%s\"", optarg);
 		o->days = (int)v;
