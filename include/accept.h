@@ -2,6 +2,8 @@
 #ifndef TR_ACCEPT_H
 #define TR_ACCEPT_H
 
+#include <sys/time.h>
+
 #include <event2/event.h>
 #include <event2/listener.h>
 
@@ -43,6 +45,17 @@ struct evhttp_bound_socket *tr_accept_evhttp(struct tr_accept *a,
 
 /* tr_accept_paused - whether the set is backing off now */
 int tr_accept_paused(const struct tr_accept *a);
+
+/*
+ * tr_accept_evict_rate - for the slowest-first eviction of the SMTP and
+ * HTTP listeners: a connection open since `since` (loop time) that has
+ * sent `received` bytes by `now` may be closed to make room once it is
+ * evict_after seconds old; 1 with its bytes per second in *rate, 0 while
+ * it is younger.
+ */
+int tr_accept_evict_rate(const struct timeval *now,
+    const struct timeval *since, unsigned long long received,
+    unsigned evict_after, double *rate);
 
 /* tr_accept_free - the timer and the set, before or after the listeners
  * themselves are freed; NULL is nothing */

@@ -196,3 +196,18 @@ tr_accept_evhttp(struct tr_accept *a, struct evhttp *http, int *fd,
 	}
 	return bs;
 }
+
+/* tr_accept_evict_rate - whether a connection is old enough to be evicted,
+ * and how fast it has sent */
+int
+tr_accept_evict_rate(const struct timeval *now, const struct timeval *since,
+    unsigned long long received, unsigned evict_after, double *rate)
+{
+	double age = (double)(now->tv_sec - since->tv_sec) +
+	    (double)(now->tv_usec - since->tv_usec) / 1e6;
+
+	if (age < (double)evict_after)
+		return 0;
+	*rate = (double)received / (age > 1 ? age : 1);
+	return 1;
+}

@@ -319,18 +319,16 @@ evict(struct tr_http *h)
 {
 	struct conn *c, *victim = NULL;
 	struct timeval now;
-	double age, rate, best = 0;
+	double rate, best = 0;
 
 	event_base_gettimeofday_cached(h->base, &now);
 	TAILQ_FOREACH(c, &h->conns, entry) {
 		if (c->evcon == NULL || c->closed || c->job != NULL ||
 		    c->held || c->in_deadline)
 			continue;
-		age = (double)(now.tv_sec - c->since.tv_sec) +
-		    (double)(now.tv_usec - c->since.tv_usec) / 1e6;
-		if (age < (double)h->cfg->evict_after)
+		if (!tr_accept_evict_rate(&now, &c->since, c->received,
+		    h->cfg->evict_after, &rate))
 			continue;
-		rate = (double)c->received / (age > 1 ? age : 1);
 		if (victim == NULL || rate < best) {
 			victim = c;
 			best = rate;

@@ -188,18 +188,16 @@ evict(struct tr_smtp_server *srv)
 {
 	struct conn *c, *victim = NULL;
 	struct timeval now;
-	double age, rate, best = 0;
+	double rate, best = 0;
 	struct evbuffer *out;
 
 	event_base_gettimeofday_cached(srv->base, &now);
 	LIST_FOREACH(c, &srv->conns, entry) {
 		if (c->bev == NULL || c->waiting || c->closing)
 			continue;
-		age = (double)(now.tv_sec - c->since.tv_sec) +
-		    (double)(now.tv_usec - c->since.tv_usec) / 1e6;
-		if (age < (double)srv->cfg->evict_after)
+		if (!tr_accept_evict_rate(&now, &c->since, c->received,
+		    srv->cfg->evict_after, &rate))
 			continue;
-		rate = (double)c->received / (age > 1 ? age : 1);
 		if (victim == NULL || rate < best) {
 			victim = c;
 			best = rate;

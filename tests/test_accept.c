@@ -203,6 +203,28 @@ test_set_resumes(void **state)
 	backoff(*state, NULL);
 }
 
+/* test_evict_rate - old enough or not, and the bytes per second */
+static void
+test_evict_rate(void **state)
+{
+	struct timeval since = { 100, 500000 }, now = { 130, 500000 };
+	double rate = -1;
+
+	(void)state;
+	assert_int_equal(tr_accept_evict_rate(&now, &since, 3000, 30, &rate),
+	    1);
+	assert_true(rate > 99.9 && rate < 100.1);
+	rate = -1;
+	assert_int_equal(tr_accept_evict_rate(&now, &since, 3000, 31, &rate),
+	    0);
+	assert_true(rate == -1);
+	/* younger than a second counts as a second */
+	now.tv_sec = 101;
+	now.tv_usec = 0;
+	assert_int_equal(tr_accept_evict_rate(&now, &since, 500, 0, &rate), 1);
+	assert_true(rate > 499.9 && rate < 500.1);
+}
+
 int
 main(void)
 {
@@ -210,6 +232,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_owner_resumes),
 		T(test_set_resumes),
+		cmocka_unit_test(test_evict_rate),
 	};
 #undef T
 
