@@ -167,6 +167,32 @@ stop INT
 start
 stop HUP
 
+# A stop signal belongs to the daemon's loop, whichever thread the kernel
+# hands it to. libmilter starts a thread of its own that waits for them;
+# aim SIGINT at a thread other than the main one that does not block it
+# (that one, if it exists), and the daemon must still log it and exit 0.
+start
+aim=""
+for t in /proc/"$tpid"/task/*; do
+	tid=${t##*/}
+	[ "$tid" != "$tpid" ] || continue
+	blk=$(awk '/^SigBlk/ { print $2 }' "$t/status")
+	low=${blk#"${blk%??}"}
+	if [ $((0x$low & 2)) -eq 0 ] || [ -z "$aim" ]; then
+		aim=$tid
+	fi
+done
+check_eq "daemon has threads" yes "$([ -n "$aim" ] && echo yes || echo no)"
+n=$(grep -c '"event":"signal"' "$tlog" || true)
+t0=$(date +%s)
+kill -INT "$aim"
+rc=0
+wait "$tpid" || rc=$?
+tpid=""
+check_eq "SIGINT to thread $aim: exit status" 0 "$rc"
+check_eq "SIGINT to thread $aim: logged" $((n + 1)) \
+    "$(grep -c '"event":"signal"' "$tlog" || true)"
+
 # A killed daemon leaves its socket behind; the next start replaces it.
 start
 kill -KILL "$tpid"
