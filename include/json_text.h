@@ -31,6 +31,15 @@ enum tr_err tr_json_text_parse(const char *text, size_t len, size_t base,
     unsigned depth, struct json_object **root, struct tr_error *err);
 
 /*
+ * tr_json_text_same - whether a[0..an) and b[0..bn) (each NUL-terminated
+ * at its length, each already passed by tr_json_text_utf8) hold the same
+ * JSON value: 1 yes, 0 no, -1 out of memory. Whitespace, the order of an
+ * object's members and the way a string is escaped do not count. Texts that
+ * differ and do not both parse are not the same.
+ */
+int tr_json_text_same(const char *a, size_t an, const char *b, size_t bn);
+
+/*
  * tr_json_text_dups - TR_OK, or TR_ERR_SCHEMA naming the first member name
  * repeated within one object, with its path ("policies[0].summary:
  * duplicate field \"x\""); TR_ERR_NOMEM. text[0..len) is text that

@@ -173,6 +173,31 @@ tr_json_text_parse(const char *text, size_t len, size_t base, unsigned depth,
 	return TR_OK;
 }
 
+/* tr_json_text_same - the same value, whatever the layout (two copies of
+ * one report sent by mail and over HTTPS, or re-sent pretty-printed, are
+ * one report, not a conflict) */
+int
+tr_json_text_same(const char *a, size_t an, const char *b, size_t bn)
+{
+	struct json_object *ja = NULL, *jb = NULL;
+	struct tr_error err;
+	enum tr_err ea, eb;
+	int same;
+
+	if (an == bn && memcmp(a, b, an) == 0)
+		return 1;
+	ea = tr_json_text_parse(a, an, 0, DEPTH_CAP, &ja, &err);
+	eb = ea == TR_ERR_NOMEM ? ea :
+	    tr_json_text_parse(b, bn, 0, DEPTH_CAP, &jb, &err);
+	if (ea == TR_ERR_NOMEM || eb == TR_ERR_NOMEM)
+		same = -1;
+	else
+		same = ea == TR_OK && eb == TR_OK && json_object_equal(ja, jb);
+	json_object_put(ja);
+	json_object_put(jb);
+	return same;
+}
+
 /*
  * Duplicate member names: json-c keeps the last silently, so a report with
  * two "total-failure-session-count" members would lose one unseen. I-JSON

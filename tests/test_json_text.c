@@ -199,6 +199,43 @@ test_dups_big(void **state)
 	free(s);
 }
 
+/* same - tr_json_text_same of two C strings */
+static int
+same(const char *a, const char *b)
+{
+	return tr_json_text_same(a, strlen(a), b, strlen(b));
+}
+
+/* test_same - one value whatever its layout; any other difference counts */
+static void
+test_same(void **state)
+{
+	const char *r = "{\"organization-name\":\"Org\",\"policies\":"
+	    "[{\"summary\":{\"total-successful-session-count\":5}}]}";
+
+	(void)state;
+	assert_int_equal(same(r, r), 1);
+	assert_int_equal(same(r, "{ \"organization-name\" : \"Org\",\n"
+	    "  \"policies\": [ { \"summary\": {\r\n\t"
+	    "\"total-successful-session-count\": 5 } } ] }\n"), 1);
+	/* member order and string escapes */
+	assert_int_equal(same(r, "{\"policies\":[{\"summary\":{"
+	    "\"total-successful-session-count\":5}}],"
+	    "\"organization-name\":\"\\u004frg\"}"), 1);
+	/* a value, a name, an array's order, a member more, a type */
+	assert_int_equal(same(r, "{\"organization-name\":\"Org\",\"policies\":"
+	    "[{\"summary\":{\"total-successful-session-count\":6}}]}"), 0);
+	assert_int_equal(same(r, "{\"organization-name\":\"org\",\"policies\":"
+	    "[{\"summary\":{\"total-successful-session-count\":5}}]}"), 0);
+	assert_int_equal(same("[1,2]", "[2,1]"), 0);
+	assert_int_equal(same("{\"a\":1}", "{\"a\":1,\"b\":1}"), 0);
+	assert_int_equal(same("{\"a\":1}", "{\"a\":\"1\"}"), 0);
+	/* text that does not parse is the same only byte for byte */
+	assert_int_equal(same("{\"a\":", "{\"a\":"), 1);
+	assert_int_equal(same("{\"a\":", "{\"a\": "), 0);
+	assert_int_equal(same("{\"a\":1}", "{\"a\":1} x"), 0);
+}
+
 /* main - run every json_text test; non-zero exit when one fails */
 int
 main(void)
@@ -209,6 +246,7 @@ main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_dups),
 		cmocka_unit_test(test_dups_big),
+		cmocka_unit_test(test_same),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
