@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "domain_count.h"
+#include "json_text.h"
 #include "report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -80,6 +81,27 @@ check_domains(const struct tr_report *r)
 		__builtin_trap();
 }
 
+/* check_same - an accepted report is the same report laid out otherwise
+ * (here: with whitespace around it); a byte order mark aside, which only
+ * compares byte for byte */
+static void
+check_same(const struct tr_report *r)
+{
+	char *spaced;
+
+	if (r->rawlen >= 3 && memcmp(r->raw, "\xef\xbb\xbf", 3) == 0)
+		return;
+	if ((spaced = malloc(r->rawlen + 3)) == NULL)
+		return;
+	spaced[0] = '\n';
+	memcpy(spaced + 1, r->raw, r->rawlen);
+	spaced[r->rawlen + 1] = ' ';
+	spaced[r->rawlen + 2] = '\0';
+	if (tr_json_text_same(r->raw, r->rawlen, spaced, r->rawlen + 2) == 0)
+		__builtin_trap();
+	free(spaced);
+}
+
 /* LLVMFuzzerTestOneInput - one input through tr_report_parse; a report
  * must be complete and self-contained, an error must say what and where */
 int
@@ -123,6 +145,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (r->npolicies > 0) != (r->policies != NULL))
 		__builtin_trap();
 	sum += touch(r->contact_info);
+	check_same(r);
 	for (i = 0; i < r->npolicies; i++) {
 		p = &r->policies[i];
 		if (p->policy_type == NULL || (p->policy_domain == NULL &&
