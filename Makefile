@@ -27,10 +27,14 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DTLSRPTD_VERSION='"$(VERSION)"' \
              -iquote include $(PKG_CFLAGS) $(WARN) $(CFLAGS)
 LIBS      = $(PKG_LIBS) -lmilter -lresolv -lpthread -lm
 
-# Every src/*.c but main.c forms the library that tests and fuzzers link.
-LIB_SRC   = $(filter-out src/main.c,$(wildcard src/*.c))
+# src/ holds main.c and one folder per part (docs/architecture.md): the ways
+# in, the stages, the store, the core, the web view, the subcommands and the
+# base. Every src/*/*.c forms the library that tests and fuzzers link;
+# tests/ has the same folders, a unit test beside its module's part.
+PARTS     = in stages store core web cmd base
+LIB_SRC   = $(wildcard $(PARTS:%=src/%/*.c))
 LIB_OBJ   = $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
-TEST_SRC  = $(wildcard tests/test_*.c)
+TEST_SRC  = $(wildcard $(PARTS:%=tests/%/test_*.c))
 TEST_BIN  = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 FUZZ_SRC  = $(wildcard fuzz/*_fuzzer.c)
 FUZZ_BIN  = $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
@@ -49,6 +53,7 @@ deps-build:
 	@tools/deps.sh build
 
 $(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)/obj
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libtlsrptd.a: $(LIB_OBJ)
@@ -59,7 +64,8 @@ $(BUILD)/tlsrptd: $(BUILD)/obj/main.o $(BUILD)/libtlsrptd.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(LDFLAGS)
 
 $(BUILD)/tests/%: tests/%.c $(wildcard tests/*.h) $(BUILD)/libtlsrptd.a | $(BUILD)/tests
-	$(CC) $(ALL_CFLAGS) -DTESTDIR='"$(CURDIR)/tests"' -o $@ $< \
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -iquote tests -DTESTDIR='"$(CURDIR)/tests"' -o $@ $< \
 	    $(BUILD)/libtlsrptd.a $(LIBS) -lcmocka $(LDFLAGS)
 
 # a harness linked with fuzz/replay.c instead of libFuzzer

@@ -1,4 +1,6 @@
-/* http_server.h - the HTTP(S) endpoint's own types, shared by its connections (http_server.c) and reports (http_report.c) */
+/* http_server.h - the HTTP(S) report endpoint (rua=https:, RFC 8460 section
+ * 5.4) on the loop: its interface, and its own types, shared by its
+ * connections (http_server.c) and reports (http_report.c) */
 #ifndef TR_HTTP_SERVER_H
 #define TR_HTTP_SERVER_H
 
@@ -17,7 +19,7 @@
 #include "budget.h"
 #include "config.h"
 #include "daemon.h"
-#include "http.h"
+#include "error.h"
 #include "http_framing.h"
 #include "http_request.h"
 #include "log.h"
@@ -130,5 +132,34 @@ void tr_http_log_refusal(const struct lsock *ls, const char *source,
 /* tr_http_on_request - evhttp's callback for every complete request;
  * arg is the struct lsock it came in on */
 void tr_http_on_request(struct evhttp_request *req, void *arg);
+
+/* The endpoint, as the receivers table drives it. */
+struct tr_http;
+
+/*
+ * tr_http_listen - bind every http_listen and https_listen address and load
+ * the TLS certificate and key, while still privileged. A unix: socket gets
+ * mode 0660 and, when uid/gid are not -1, that owner; a stale one is
+ * replaced. *out is NULL (and TR_OK) when no HTTP listener is configured.
+ * cfg must outlive the endpoint. Errors name the address (TR_ERR_IO).
+ */
+enum tr_err tr_http_listen(const struct tr_config *cfg, uid_t uid, gid_t gid,
+    struct tr_http **out, struct tr_error *err);
+
+/*
+ * tr_http_start - serve on d's loop (after tr_daemon_new): each report is
+ * answered after the commit that holds it, and the loop is held until that
+ * answer is written. Ignores SIGPIPE process-wide. 0, or -1 (logged). h may
+ * be NULL.
+ */
+int tr_http_start(struct tr_http *h, struct tr_daemon *d);
+
+/* tr_http_stop - on the loop thread when the daemon begins to stop: close
+ * the listening sockets; the health check answers 503 from then on */
+void tr_http_stop(struct tr_http *h);
+
+/* tr_http_free - close every connection and socket, remove unix sockets;
+ * after tr_daemon_run and before tr_daemon_free. h may be NULL. */
+void tr_http_free(struct tr_http *h);
 
 #endif

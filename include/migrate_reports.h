@@ -4,7 +4,7 @@
 #define TR_MIGRATE_REPORTS_H
 
 #include "error.h"
-#include "migrate.h"
+#include "cmd_migrate.h"
 
 /* tr_mig_copy_reports - every stored report of the source into the
  * destination, in id order, m->batch at a time */

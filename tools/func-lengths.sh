@@ -1,6 +1,6 @@
 #!/bin/sh
 # func-lengths.sh [MAX] [FILE...] - list the functions longer than MAX lines
-# (default 80) in FILE... (default src/*.c), longest first, as
+# (default 80) in FILE... (default every .c of src/), longest first, as
 # "LINES FILE:LINE NAME". It reads our layout, not C: a function's name starts
 # a line at column 0 and is followed by "(", its body ends at the next line
 # that is "}" alone at column 0; a length counts the lines from the name to
@@ -9,7 +9,7 @@ max=80
 case "${1:-}" in
 [0-9]*) max=$1; shift ;;
 esac
-[ $# -gt 0 ] || set -- src/*.c
+[ $# -gt 0 ] || set -- src/*.c src/*/*.c
 awk -v max="$max" '
 FNR == 1 { name = "" }
 /^[A-Za-z_][A-Za-z0-9_]*\(.*\);$/ { next }	# a declaration

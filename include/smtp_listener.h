@@ -1,6 +1,6 @@
-/* smtp.h - the SMTP and LMTP listeners: sessions on the daemon's loop, messages to its pipeline */
-#ifndef TR_SMTP_H
-#define TR_SMTP_H
+/* smtp_listener.h - the SMTP and LMTP listeners: sessions on the daemon's loop, messages to its pipeline */
+#ifndef TR_SMTP_LISTENER_H
+#define TR_SMTP_LISTENER_H
 
 #include <stdio.h>
 #include <sys/types.h>

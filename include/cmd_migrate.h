@@ -1,8 +1,8 @@
-/* migrate.h - one run of tlsrptd migrate: its two stores, what it copied,
+/* cmd_migrate.h - one run of tlsrptd migrate: its two stores, what it copied,
  * and the small helpers its copying steps share (inline: each is a line or
  * two) */
-#ifndef TR_MIGRATE_H
-#define TR_MIGRATE_H
+#ifndef TR_CMD_MIGRATE_H
+#define TR_CMD_MIGRATE_H
 
 #include <stdint.h>
 #include <stdlib.h>

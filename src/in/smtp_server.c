@@ -25,7 +25,7 @@
 #include "budget.h"
 #include "log.h"
 #include "outcome.h"
-#include "smtp.h"
+#include "smtp_listener.h"
 #include "smtp_server.h"
 #include "smtp_session.h"
 #include "tls.h"

@@ -7,7 +7,7 @@
 #include "testutil.h"
 
 #include "config.h"
-#include "receiver.h"
+#include "receivers.h"
 
 struct fx {
 	char dir[64];

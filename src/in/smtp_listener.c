@@ -17,7 +17,7 @@
 #include "accept.h"
 #include "listen.h"
 #include "log.h"
-#include "smtp.h"
+#include "smtp_listener.h"
 #include "smtp_server.h"
 #include "tls.h"
 

@@ -28,7 +28,6 @@
 
 #include "accept.h"
 #include "budget.h"
-#include "http.h"
 #include "http_framing.h"
 #include "http_request.h"
 #include "http_server.h"

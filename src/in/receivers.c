@@ -7,10 +7,10 @@
 #include "admin_http.h"
 #include "dashboard_auth.h"
 #include "dashboard_http.h"
-#include "http.h"
+#include "http_server.h"
 #include "milter.h"
-#include "receiver.h"
-#include "smtp.h"
+#include "receivers.h"
+#include "smtp_listener.h"
 #include "store.h"
 #include "tls.h"
 

@@ -22,7 +22,7 @@
 #include "db.h"
 #include "log.h"
 #include "privilege.h"
-#include "receiver.h"
+#include "receivers.h"
 #include "retention.h"
 #include "stats.h"
 #include "store.h"

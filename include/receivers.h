@@ -1,6 +1,6 @@
-/* receiver.h - the ways in behind one interface, registered in one table (receivers.c) */
-#ifndef TR_RECEIVER_H
-#define TR_RECEIVER_H
+/* receivers.h - the ways in behind one interface, registered in one table (receivers.c) */
+#ifndef TR_RECEIVERS_H
+#define TR_RECEIVERS_H
 
 /*
  * Every listener of tlsrptd run is a receiver: the HTTP(S) report

@@ -16,7 +16,7 @@
 #include "db.h"
 #include "dkim.h"
 #include "log.h"
-#include "migrate.h"
+#include "cmd_migrate.h"
 #include "migrate_reports.h"
 #include "report.h"
 #include "store.h"
