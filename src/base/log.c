@@ -1,4 +1,4 @@
-/* log.c - JSON-lines log; json-c serialises every string */
+/* log.c - JSON-lines log: one line per event, written by json_line.c */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "json_line.h"
 #include "log.h"
 
 static pthread_mutex_t log_mtx = PTHREAD_MUTEX_INITIALIZER;
@@ -121,83 +122,47 @@ write_all(int fd, const char *s, size_t len)
 	}
 }
 
-/* utf8_seq - length of the valid UTF-8 sequence at p[0..n) (RFC 3629: no
- * overlong forms, no surrogates, nothing past U+10FFFF), 0 when invalid */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
+/* digits - v in width decimal digits at out */
+static void
+digits(char *out, int v, int width)
 {
-	size_t len, i;
-	unsigned lo = 0x80, hi = 0xbf;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		if (p[0] == 0xe0)
-			lo = 0xa0;
-		else if (p[0] == 0xed)
-			hi = 0x9f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		if (p[0] == 0xf0)
-			lo = 0x90;
-		else if (p[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n < len || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return len;
+	while (width-- > 0) {
+		out[width] = (char)('0' + v % 10);
+		v /= 10;
+	}
 }
 
-/*
- * utf8_line - s[0..len) with every byte that is not part of valid UTF-8
- * replaced by the escape \ufffd, in a new buffer with room for a newline;
- * NULL when s is valid already (or out of memory: then the line is dropped
- * by the caller rather than written invalid). json-c copies string bytes as
- * they are, and header values (Subject, From...) come from the sender in
- * any charset: a strict JSON reader refuses the whole line for one such
- * byte. Such bytes can only sit inside JSON strings, where the six-byte
- * escape is valid, so the finished line is cleaned once here rather than
- * every field at every place that adds one.
- */
-static char *
-utf8_line(const char *s, size_t len, size_t *outlen, int *bad)
+/* stamp - "YYYY-MM-DDTHH:MM:SS.mmmZ" of tm and ms in ts (25 bytes at
+ * least); snprintf cost as much as the rest of a line */
+static void
+stamp(char *ts, const struct tm *tm, int ms)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, k, nbad = 0, o = 0;
-	char *out;
+	memcpy(ts, "0000-00-00T00:00:00.000Z", 25);
+	digits(ts, tm->tm_year + 1900, 4);
+	digits(ts + 5, tm->tm_mon + 1, 2);
+	digits(ts + 8, tm->tm_mday, 2);
+	digits(ts + 11, tm->tm_hour, 2);
+	digits(ts + 14, tm->tm_min, 2);
+	digits(ts + 17, tm->tm_sec, 2);
+	digits(ts + 20, ms, 3);
+}
 
-	*bad = 0;
-	while (i < len) {
-		if ((k = utf8_seq(p + i, len - i)) == 0) {
-			nbad++;
-			k = 1;
-		}
-		i += k;
-	}
-	if (nbad == 0)
-		return NULL;
-	*bad = 1;
-	if ((out = malloc(len + nbad * 5 + 1)) == NULL)
-		return NULL;
-	for (i = 0; i < len; i += k) {
-		if ((k = utf8_seq(p + i, len - i)) == 0) {
-			memcpy(out + o, "\\ufffd", 6);
-			o += 6;
-			k = 1;
-		} else {
-			memcpy(out + o, s + i, k);
-			o += k;
-		}
-	}
-	*outlen = o;
-	return out;
+/* fixed - one of the three members every line starts with, after lead:
+ * the caller's value when fields has one (it replaces ours, in our place),
+ * else ours */
+static void
+fixed(struct tr_json_line *l, const char *lead, const char *name,
+    struct json_object *fields, const char *ours)
+{
+	struct json_object *v;
+
+	tr_json_line_raw(l, lead, 1);
+	tr_json_line_string(l, name, strlen(name));
+	tr_json_line_raw(l, ":", 1);
+	if (fields != NULL && json_object_object_get_ex(fields, name, &v))
+		tr_json_line_value(l, v);
+	else
+		tr_json_line_string(l, ours, strlen(ours));
 }
 
 /* tr_log_event - write one JSON object as one line; consumes fields */
@@ -205,14 +170,11 @@ void
 tr_log_event(enum tr_loglevel level, const char *event,
     struct json_object *fields)
 {
-	struct json_object *line;
+	struct tr_json_line l = { 0 };
 	struct timeval tv;
 	struct tm tm;
 	char ts[64];
-	const char *s;
-	size_t len;
-	char *buf;
-	int saved_errno = errno, bad;
+	int saved_errno = errno;
 
 	if (!tr_log_enabled(level)) {
 		json_object_put(fields);
@@ -220,33 +182,31 @@ tr_log_event(enum tr_loglevel level, const char *event,
 	}
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
-	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
+	stamp(ts, &tm, (int)(tv.tv_usec / 1000));
 
-	line = json_object_new_object();
-	json_object_object_add(line, "time", json_object_new_string(ts));
-	json_object_object_add(line, "level",
-	    json_object_new_string(level_names[level]));
-	json_object_object_add(line, "event", json_object_new_string(event));
+	fixed(&l, "{", "time", fields, ts);
+	fixed(&l, ",", "level", fields, level_names[level]);
+	fixed(&l, ",", "event", fields, event);
 	if (fields != NULL) {
-		json_object_object_foreach(fields, k, v)
-			json_object_object_add(line, k, json_object_get(v));
+		json_object_object_foreach(fields, k, v) {
+			if (strcmp(k, "time") == 0 || strcmp(k, "level") == 0 ||
+			    strcmp(k, "event") == 0)
+				continue;
+			tr_json_line_raw(&l, ",", 1);
+			tr_json_line_string(&l, k, strlen(k));
+			tr_json_line_raw(&l, ":", 1);
+			tr_json_line_value(&l, v);
+		}
 		json_object_put(fields);
 	}
-	s = json_object_to_json_string_length(line,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	buf = utf8_line(s, len, &len, &bad);
-	if (buf == NULL && !bad && (buf = malloc(len + 1)) != NULL)
-		memcpy(buf, s, len);
-	if (buf != NULL) {
-		buf[len] = '\n';
+	tr_json_line_raw(&l, "}\n", 2);
+	/* out of memory: the line is dropped rather than written in part */
+	if (!l.nomem) {
 		pthread_mutex_lock(&log_mtx);
-		write_all(log_fd, buf, len + 1);
+		write_all(log_fd, l.buf, l.len);
 		pthread_mutex_unlock(&log_mtx);
-		free(buf);
 	}
-	json_object_put(line);
+	tr_json_line_free(&l);
 	errno = saved_errno;
 }
 
