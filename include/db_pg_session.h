@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <libpq-fe.h>
+#include "pq_lib.h"
 
 #include "db.h"
 #include "error.h"

@@ -22,7 +22,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include <libpq-fe.h>
+#include "pq_lib.h"
 
 #include "db.h"
 #include "db_pg_params.h"
@@ -664,6 +664,8 @@ tr_db_pg_open(const char *target, const char *password_file,
 	enum tr_err e;
 
 	*out = NULL;
+	if ((e = tr_pq_load(err)) != TR_OK)
+		return e;
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return tr_error_set(err, TR_ERR_NOMEM, "out of memory");
 	d->base.drv = &pg_driver;

@@ -10,7 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include <libpq-fe.h>
+#include "pq_lib.h"
 
 #include "db.h"
 #include "db_pg_session.h"

@@ -48,6 +48,8 @@ dashboard_listen = 127.0.0.1:$dport
 dashboard_query_timeout = $dash_query_s
 EOF
 daemon_start -c "$T/tlsrptd.conf"
+check_eq "libpq loaded for a PostgreSQL store" yes \
+    "$(grep -q libpq "/proc/$tpid/maps" && echo yes || echo no)"
 check_grep "the log names the store, without a password" "\"database\":\"$pg_uri\"" "$tlog"
 
 # --- a report by SMTP, one by HTTP, a mail that is not a report ----------------

@@ -148,6 +148,9 @@ check_grep "READY=1 sent" "READY=1" "$T/notify.log"
 check_grep "status names the socket" "STATUS=receiving reports on unix:$sock" "$T/notify.log"
 check_grep "started line" '"event":"started","version":' "$tlog"
 check_eq "socket mode" "srw-rw----" "$(ls -l "$sock" | cut -c1-10)"
+# on SQLite, libpq (and the Kerberos and LDAP it brings) is never mapped
+check_eq "libpq not loaded on SQLite" 0 \
+    "$(grep -c 'libpq\|libkrb5\|libldap' "/proc/$tpid/maps" || true)"
 
 mv "$tlog" "$tlog.1"
 kill -USR1 "$tpid"
