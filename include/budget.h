@@ -50,4 +50,9 @@ void tr_budget_note_refusal(struct tr_budget *b);
  * first), else 0 */
 int tr_budget_refusal_to_log(struct tr_budget *b, time_t *last_log);
 
+/* tr_budget_refused - count one refusal and, at most once a second, log
+ * "WHO: max_inflight_bytes (N) in use: ANSWER until stored ones free it" */
+void tr_budget_refused(struct tr_budget *b, time_t *last_log, const char *who,
+    const char *answer);
+
 #endif

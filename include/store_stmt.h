@@ -99,6 +99,12 @@ int tr_store_txn_lost(struct tr_store *st, struct tr_error *err);
  * old schema */
 enum tr_err tr_store_no_writes(struct tr_store *st, struct tr_error *err);
 
+/* tr_store_write_start - TR_OK when statement id can run now (the store
+ * writes, its transaction is alive), with received_at as
+ * tr_store_utc_time text in received[0..n); else TR_ERR_STORE, err set */
+enum tr_err tr_store_write_start(struct tr_store *st, enum stmt_id id,
+    int64_t received_at, char *received, size_t n, struct tr_error *err);
+
 /* tr_store_prepare_all - prepare the statements; writes only on a current
  * schema */
 enum tr_err tr_store_prepare_all(struct tr_store *st, int version,

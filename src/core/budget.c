@@ -112,3 +112,13 @@ tr_budget_refusal_to_log(struct tr_budget *b, time_t *last_log)
 	*last_log = now;
 	return 1;
 }
+
+/* tr_budget_refused - count a refusal and log it, at most once a second */
+void
+tr_budget_refused(struct tr_budget *b, time_t *last_log, const char *who,
+    const char *answer)
+{
+	if (tr_budget_refusal_to_log(b, last_log))
+		log_warnx("%s: max_inflight_bytes (%zu) in use: %s until "
+		    "stored ones free it", who, tr_budget_max(b), answer);
+}

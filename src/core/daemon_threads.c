@@ -178,11 +178,28 @@ store_main(void *arg)
 	return NULL;
 }
 
+/* block_signals - block every asynchronous signal in the calling thread,
+ * the old mask in *old, so that the threads it creates leave them to the
+ * loop; faults stay deliverable to the thread that causes them */
+static void
+block_signals(sigset_t *old)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGABRT);
+	pthread_sigmask(SIG_BLOCK, &all, old);
+}
+
 /* tr_daemon_start_analysis_threads - n threads, every asynchronous signal blocked */
 int
 tr_daemon_start_analysis_threads(struct tr_daemon *d, unsigned n)
 {
-	sigset_t all, old;
+	sigset_t old;
 	unsigned i;
 	int e = 0;
 
@@ -190,13 +207,7 @@ tr_daemon_start_analysis_threads(struct tr_daemon *d, unsigned n)
 		log_warn("analysis threads");
 		return -1;
 	}
-	sigfillset(&all);
-	sigdelset(&all, SIGSEGV);
-	sigdelset(&all, SIGBUS);
-	sigdelset(&all, SIGFPE);
-	sigdelset(&all, SIGILL);
-	sigdelset(&all, SIGABRT);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
+	block_signals(&old);
 	for (i = 0; i < n; i++) {
 		if ((e = pthread_create(&d->athreads[i], NULL, analysis_main,
 		    d)) != 0)
@@ -232,17 +243,10 @@ tr_daemon_stop_analysis_threads(struct tr_daemon *d)
 int
 tr_daemon_start_store_thread(struct tr_daemon *d)
 {
-	sigset_t all, old;
+	sigset_t old;
 	int e;
 
-	sigfillset(&all);
-	/* faults stay deliverable to the thread that causes them */
-	sigdelset(&all, SIGSEGV);
-	sigdelset(&all, SIGBUS);
-	sigdelset(&all, SIGFPE);
-	sigdelset(&all, SIGILL);
-	sigdelset(&all, SIGABRT);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
+	block_signals(&old);
 	e = pthread_create(&d->store_thread, NULL, store_main, d);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (e != 0) {

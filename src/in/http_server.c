@@ -163,10 +163,8 @@ tr_http_give_back(struct conn *c)
 void
 tr_http_budget_full(struct tr_http *h)
 {
-	if (!tr_budget_refusal_to_log(h->budget, &h->last_budget_log))
-		return;
-	log_warnx("http: max_inflight_bytes (%zu) in use: new reports get 503 "
-	    "until stored ones free it", tr_budget_max(h->budget));
+	tr_budget_refused(h->budget, &h->last_budget_log, "http",
+	    "new reports get 503");
 }
 
 /*

@@ -35,10 +35,8 @@ rcpt_ok(const char *addr, void *arg)
 static void
 budget_full(struct tr_smtp_server *srv)
 {
-	if (!tr_budget_refusal_to_log(srv->budget, &srv->last_budget_log))
-		return;
-	log_warnx("smtp: max_inflight_bytes (%zu) in use: new messages get "
-	    "452 4.3.1 until stored ones free it", tr_budget_max(srv->budget));
+	tr_budget_refused(srv->budget, &srv->last_budget_log, "smtp",
+	    "new messages get 452 4.3.1");
 }
 
 /* mem_admit - the session's question at MAIL and DATA */

@@ -273,13 +273,9 @@ tr_store_put_report(struct tr_store *st, const struct tr_report *r,
 	int64_t id = 0;
 	int own_sp, found;
 
-	if (st->stmt[S_INS_REPORT] == NULL)
-		return tr_store_no_writes(st, err);
-	if (tr_store_txn_lost(st, err))
+	if (tr_store_write_start(st, S_INS_REPORT, o->received_at, received,
+	    sizeof(received), err) != TR_OK)
 		return TR_ERR_STORE;
-	if (tr_store_utc_time(o->received_at, received, sizeof(received)) == -1)
-		return tr_error_set(err, TR_ERR_STORE, "%s: received_at %lld "
-		    "is out of range", st->path, (long long)o->received_at);
 	if (notes_json(st, &r->notes, &notes) == -1)
 		return tr_error_set(err, TR_ERR_STORE, "%s: out of memory "
 		    "for the conformance notes", st->path);

@@ -131,13 +131,9 @@ tr_store_put_quarantine_keyed(struct tr_store *st, const struct tr_origin *o,
 	int64_t id;
 	int found;
 
-	if (st->stmt[S_INS_QUARANTINE] == NULL)
-		return tr_store_no_writes(st, err);
-	if (tr_store_txn_lost(st, err))
+	if (tr_store_write_start(st, S_INS_QUARANTINE, o->received_at,
+	    received, sizeof(received), err) != TR_OK)
 		return TR_ERR_STORE;
-	if (tr_store_utc_time(o->received_at, received, sizeof(received)) == -1)
-		return tr_error_set(err, TR_ERR_STORE, "%s: received_at %lld "
-		    "is out of range", st->path, (long long)o->received_at);
 	if (reason_class == NULL)
 		reason_class = "unknown";
 	if (reason == NULL)
