@@ -136,7 +136,8 @@ enum tr_err tr_store_put_dkim(struct tr_store *st, int64_t rowid,
  * Two copies under one key (organization-name and report-id), for
  * tr_record. tr_store_report_state - whether stored report rowid holds
  * the same JSON value as r, whatever its layout (*same; see
- * tr_json_text_same), and its DKIM result (*dkim, UNCHECKED without one). tr_store_put_conflict - keep r as a copy that was not taken (kind
+ * tr_json_text_same), and its DKIM result (*dkim, UNCHECKED without one).
+ * tr_store_put_conflict - keep r as a copy that was not taken (kind
  * "conflict"), naming stored report rowid. tr_store_supersede - move
  * stored report rowid into the conflicts (kind "superseded") and delete it,
  * so that a DKIM-verified copy can take its place. All inside the current

@@ -7,9 +7,9 @@
 
 #include <json-c/json.h>
 
+#include "cmd_migrate.h"
 #include "db.h"
 #include "dkim.h"
-#include "cmd_migrate.h"
 #include "migrate_reports.h"
 #include "report.h"
 #include "store.h"
