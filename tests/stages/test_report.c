@@ -288,6 +288,20 @@ static const struct corpus_exp corpus[] = {
 	    "2024-02-25T00:00:00Z", "2024-02-25T23:59:59Z", 2,
 	    { { "tlsa", "unknown.mox.example", 1, 0, 0 },
 	      { "sts", "unknown.xmox.nl", 1, 0, 0 } }, { NULL } },
+	{ "../corpus-more/mta-sts-exporter__google.json", GOOGLE,
+	    "2024-02-17T00:00:00Z_example.com", "2024-02-17T00:00:00Z",
+	    "2024-02-17T23:59:59Z", 1,
+	    { { "sts", "example.com", 53, 0, 0 } }, { NULL } },
+	{ "../corpus-more/mta-sts-exporter__microsoft.json", "Microsoft Corporation",
+	    "133526718584528772+example.com", "2024-02-16T00:00:00Z",
+	    "2024-02-16T23:59:59Z", 1,
+	    { { "sts", "example.com", 18, 0, 0 } }, { NULL } },
+	{ "../corpus-more/mta-sts-exporter__microsoft-2.json", "Microsoft Corporation",
+	    "133561180919336230+example.com", "2024-03-26T00:00:00Z",
+	    "2024-03-26T23:59:59Z", 1,
+	    { { "sts", "example.com", 7, 0, 0 } },
+	    { "date-range.start-datetime: no time zone, read as UTC",
+	      "date-range.end-datetime: no time zone, read as UTC", NULL } },
 	{ "parsedmarc__empty_failure_detail_fields.json", "Reporter Example",
 	    "2024-06-01T00:00:00Z_example.com", "2024-06-01T00:00:00Z",
 	    "2024-06-01T23:59:59Z", 1, { { "sts", "example.com", 0, 1, 1 } },
@@ -382,18 +396,30 @@ test_corpus(void **state)
 	}
 }
 
-/* test_corpus_complete - every JSON sample in tests/corpus has expectations */
+/* test_corpus_complete - every JSON sample in tests/corpus and in
+ * tests/corpus-more (samples kept out of the fixture whose totals the query
+ * tests assume) has expectations */
 static void
 test_corpus_complete(void **state)
 {
 	const char *base;
+	char name[512];
 	glob_t g;
 	size_t i, k;
 
 	assert_int_equal(glob(TESTDIR "/corpus/*.json", 0, NULL, &g), 0);
+	assert_int_equal(glob(TESTDIR "/corpus-more/*.json", GLOB_APPEND, NULL,
+	    &g), 0);
 	assert_int_equal(g.gl_pathc, NCORPUS);
 	for (i = 0; i < g.gl_pathc; i++) {
-		base = strrchr(g.gl_pathv[i], '/') + 1;
+		/* named as test_corpus opens them, from tests/corpus */
+		base = g.gl_pathv[i] + strlen(TESTDIR "/");
+		if (strncmp(base, "corpus/", 7) == 0)
+			base += 7;
+		else {
+			snprintf(name, sizeof(name), "../%s", base);
+			base = name;
+		}
 		for (k = 0; k < NCORPUS; k++)
 			if (strcmp(base, corpus[k].file) == 0)
 				break;
