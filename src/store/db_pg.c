@@ -28,10 +28,8 @@
 #include "db_pg_params.h"
 #include "db_pg_session.h"
 
-
 #define OID_BOOL	16
 #define OID_BYTEA	17
-
 
 struct pg_stmt {
 	struct tr_stmt base;
