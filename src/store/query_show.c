@@ -161,42 +161,73 @@ report_info(struct tr_store *st, int64_t id, struct tr_query_report *out,
 	    NCOLS(report_info_cols), &out->info, "reports show", err);
 }
 
+/*
+ * read_value - column 0 of the row that sql selects by id (?1), copied into
+ * a new buffer with a NUL after its *len bytes (a text column is read as
+ * text, up to its NUL: report JSON holds none); empty when there is no
+ * row or the value is NULL
+ */
+static enum tr_err
+read_value(struct tr_store *st, const char *sql, int64_t id, int text,
+    char **out, size_t *len, const char *what, struct tr_error *err)
+{
+	struct tr_stmt *stmt;
+	const void *v;
+	enum tr_step step;
+	enum tr_err e = TR_OK;
+
+	*out = NULL;
+	*len = 0;
+	if (tr_db_prepare(tr_store_conn(st), sql, &stmt, err) != TR_OK)
+		return tr_q_dberr(what, err);
+	if (tr_db_bind_int64(stmt, 1, id) != TR_OK)
+		e = tr_q_nomem(what, err);
+	else if ((step = tr_db_step(stmt, err)) == TR_STEP_ROW &&
+	    !tr_db_col_is_null(stmt, 0)) {
+		if (text) {
+			v = tr_db_col_text(stmt, 0);
+			*len = strlen(v);
+		} else
+			v = tr_db_col_blob(stmt, 0, len);
+		if ((*out = malloc(*len + 1)) == NULL)
+			e = tr_q_nomem(what, err);
+		else {
+			if (*len > 0)
+				memcpy(*out, v, *len);
+			(*out)[*len] = '\0';
+		}
+	} else if (step == TR_STEP_ERROR)
+		e = tr_q_dberr(what, err);
+	tr_db_finalize(stmt);
+	if (e == TR_OK && *out == NULL && (*out = calloc(1, 1)) == NULL)
+		e = tr_q_nomem(what, err);
+	return e;
+}
+
 /* report_raw - the report's conformance notes into out->notes and its
  * JSON as stored into out->raw_json */
 static enum tr_err
 report_raw(struct tr_store *st, int64_t id, struct tr_query_report *out,
     struct tr_error *err)
 {
-	struct tr_stmt *stmt;
-	const char *raw;
-	enum tr_step step;
-	enum tr_err e = TR_OK;
+	char *notes;
+	size_t n;
+	enum tr_err e;
 
-	/* the notes and the JSON as stored; the notes are split here, the
-	 * same for both engines */
+	/* the notes are split here, the same for both engines */
 	if ((out->notes = tr_table_new(report_note_cols,
 	    NCOLS(report_note_cols))) == NULL)
 		return tr_q_nomem("reports show", err);
-	if (tr_db_prepare(tr_store_conn(st), "SELECT conformance_notes, "
-	    "raw_json FROM reports WHERE id = ?1", &stmt, err) != TR_OK)
-		return tr_q_dberr("reports show", err);
-	if (tr_db_bind_int64(stmt, 1, id) != TR_OK)
+	if ((e = read_value(st, "SELECT conformance_notes FROM reports "
+	    "WHERE id = ?1", id, 1, &notes, &n, "reports show", err)) != TR_OK)
+		return e;
+	if (report_notes(out->notes, notes) == -1)
 		e = tr_q_nomem("reports show", err);
-	else if ((step = tr_db_step(stmt, err)) == TR_STEP_ROW) {
-		raw = tr_db_col_text(stmt, 1);
-		out->raw_len = raw != NULL ? strlen(raw) : 0;
-		if (report_notes(out->notes, tr_db_col_text(stmt, 0)) == -1 ||
-		    (out->raw_json = malloc(out->raw_len + 1)) == NULL)
-			e = tr_q_nomem("reports show", err);
-		else {
-			memcpy(out->raw_json, raw != NULL ? raw : "",
-			    out->raw_len);
-			out->raw_json[out->raw_len] = '\0';
-		}
-	} else if (step == TR_STEP_ERROR)
-		e = tr_q_dberr("reports show", err);
-	tr_db_finalize(stmt);
-	return e;
+	free(notes);
+	if (e != TR_OK)
+		return e;
+	return read_value(st, "SELECT raw_json FROM reports WHERE id = ?1", id,
+	    1, &out->raw_json, &out->raw_len, "reports show", err);
 }
 
 /* tr_query_report_show - one report with its policies, details and notes */
@@ -264,9 +295,7 @@ enum tr_err
 tr_query_quarantine_show(struct tr_store *st, int64_t id,
     struct tr_query_qitem *out, int *found, struct tr_error *err)
 {
-	struct tr_stmt *stmt;
-	const void *raw;
-	enum tr_step step;
+	char *raw = NULL;
 	enum tr_err e;
 
 	memset(out, 0, sizeof(*out));
@@ -281,23 +310,9 @@ tr_query_quarantine_show(struct tr_store *st, int64_t id,
 	if (e != TR_OK || tr_table_nrows(out->info) == 0)
 		goto out;
 	*found = 1;
-	if (tr_db_prepare(tr_store_conn(st), "SELECT raw FROM quarantine "
-	    "WHERE id = ?1", &stmt, err) != TR_OK) {
-		e = tr_q_dberr("quarantine show", err);
-		goto out;
-	}
-	if (tr_db_bind_int64(stmt, 1, id) != TR_OK)
-		e = tr_q_nomem("quarantine show", err);
-	else if ((step = tr_db_step(stmt, err)) == TR_STEP_ROW) {
-		raw = tr_db_col_blob(stmt, 0, &out->raw_len);
-		/* one byte more so that an empty message is not NULL */
-		if ((out->raw = malloc(out->raw_len + 1)) == NULL)
-			e = tr_q_nomem("quarantine show", err);
-		else if (out->raw_len > 0)
-			memcpy(out->raw, raw, out->raw_len);
-	} else if (step == TR_STEP_ERROR)
-		e = tr_q_dberr("quarantine show", err);
-	tr_db_finalize(stmt);
+	e = read_value(st, "SELECT raw FROM quarantine WHERE id = ?1", id, 0,
+	    &raw, &out->raw_len, "quarantine show", err);
+	out->raw = (unsigned char *)raw;
 out:
 	if (e != TR_OK || !*found) {
 		tr_query_qitem_free(out);
