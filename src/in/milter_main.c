@@ -149,20 +149,31 @@ tr_milter_listen(const struct tr_config *cfg, uid_t uid, gid_t gid,
  * milter through smfi_stop. A signal sent to the process goes to whichever
  * thread takes it; the kernel mostly picks the loop's, but not under
  * valgrind, nor for a signal aimed at that thread's id, and then the daemon
- * ended without a word, with status 70 after SIGINT. Nothing else in
- * tlsrptd calls sigwait, so this definition, found before the C library's,
- * parks libmilter's signal thread with every signal blocked until exit.
+ * ended without a word, with status 70 after SIGINT. This definition,
+ * found before the C library's, parks a wait for the stop signals (only
+ * libmilter's asks for SIGTERM) with every signal blocked until exit. Any
+ * other wait (libpq may consume a SIGPIPE it caused) is the C library's,
+ * done here through sigwaitinfo.
  */
 int
 sigwait(const sigset_t *set, int *sig)
 {
 	sigset_t all;
+	int got;
 
-	(void)set;
-	(void)sig;
-	sigfillset(&all);
-	for (;;)
-		sigsuspend(&all);
+	if (sigismember(set, SIGTERM) == 1) {
+		sigfillset(&all);
+		for (;;)
+			sigsuspend(&all);
+	}
+	for (;;) {
+		if ((got = sigwaitinfo(set, NULL)) > 0) {
+			*sig = got;
+			return 0;
+		}
+		if (errno != EINTR)
+			return errno;
+	}
 }
 
 /* milter_thread - run libmilter until it is stopped */
