@@ -3,7 +3,6 @@
 #define TR_JSON_LINE_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 struct json_object;
 
@@ -39,10 +38,6 @@ void tr_json_line_string(struct tr_json_line *l, const char *s, size_t n);
  * own writer cost more than the rest of the line.
  */
 void tr_json_line_value(struct tr_json_line *l, struct json_object *v);
-
-/* tr_json_line_int - v in decimal in out (room for 21 bytes, no NUL
- * added); its length */
-size_t tr_json_line_int(char *out, int64_t v);
 
 /* tr_json_line_free - release the text; l can be used again */
 void tr_json_line_free(struct tr_json_line *l);

@@ -6,7 +6,6 @@
  * copied in runs, escaped and checked in one pass, and the result is what
  * json-c writes (tests/base/test_json_line.c compares the two). */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,10 +138,10 @@ tr_json_line_string(struct tr_json_line *l, const char *s, size_t n)
 	tr_json_line_raw(l, "\"", 1);
 }
 
-/* tr_json_line_int - v in decimal in out (at least 21 bytes, not
- * NUL-terminated); its length */
-size_t
-tr_json_line_int(char *out, int64_t v)
+/* decimal - v in decimal in out (at least 21 bytes, not NUL-terminated);
+ * its length (snprintf cost more than the rest of a number) */
+static size_t
+decimal(char *out, int64_t v)
 {
 	char tmp[24];
 	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
@@ -179,7 +178,7 @@ tr_json_line_value(struct tr_json_line *l, struct json_object *v)
 			tr_json_line_raw(l, "false", 5);
 		break;
 	case json_type_int:
-		n = tr_json_line_int(num, json_object_get_int64(v));
+		n = decimal(num, json_object_get_int64(v));
 		tr_json_line_raw(l, num, n);
 		break;
 	case json_type_double:

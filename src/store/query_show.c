@@ -162,45 +162,49 @@ report_info(struct tr_store *st, int64_t id, struct tr_query_report *out,
 }
 
 /*
- * read_value - column 0 of the row that sql selects by id (?1), copied into
- * a new buffer with a NUL after its *len bytes (a text column is read as
- * text, up to its NUL: report JSON holds none); empty when there is no
- * row or the value is NULL
+ * read_values - columns 0..n-1 of the row that sql selects by id (?1), each
+ * copied into a new buffer with a NUL after its len[i] bytes (as text, up
+ * to its NUL, when text: report JSON holds none; else as a blob); a column
+ * that is NULL, or every one when there is no row, is empty
  */
 static enum tr_err
-read_value(struct tr_store *st, const char *sql, int64_t id, int text,
-    char **out, size_t *len, const char *what, struct tr_error *err)
+read_values(struct tr_store *st, const char *sql, int64_t id, int text,
+    size_t n, char **out, size_t *len, const char *what, struct tr_error *err)
 {
 	struct tr_stmt *stmt;
 	const void *v;
-	enum tr_step step;
+	enum tr_step step = TR_STEP_DONE;
 	enum tr_err e = TR_OK;
+	size_t i;
 
-	*out = NULL;
-	*len = 0;
+	for (i = 0; i < n; i++) {
+		out[i] = NULL;
+		len[i] = 0;
+	}
 	if (tr_db_prepare(tr_store_conn(st), sql, &stmt, err) != TR_OK)
 		return tr_q_dberr(what, err);
 	if (tr_db_bind_int64(stmt, 1, id) != TR_OK)
 		e = tr_q_nomem(what, err);
-	else if ((step = tr_db_step(stmt, err)) == TR_STEP_ROW &&
-	    !tr_db_col_is_null(stmt, 0)) {
-		if (text) {
-			v = tr_db_col_text(stmt, 0);
-			*len = strlen(v);
-		} else
-			v = tr_db_col_blob(stmt, 0, len);
-		if ((*out = malloc(*len + 1)) == NULL)
+	else if ((step = tr_db_step(stmt, err)) == TR_STEP_ERROR)
+		e = tr_q_dberr(what, err);
+	for (i = 0; i < n && e == TR_OK; i++) {
+		v = NULL;
+		if (step == TR_STEP_ROW && !tr_db_col_is_null(stmt, (int)i)) {
+			if (text) {
+				v = tr_db_col_text(stmt, (int)i);
+				len[i] = strlen(v);
+			} else
+				v = tr_db_col_blob(stmt, (int)i, &len[i]);
+		}
+		if ((out[i] = malloc(len[i] + 1)) == NULL)
 			e = tr_q_nomem(what, err);
 		else {
-			if (*len > 0)
-				memcpy(*out, v, *len);
-			(*out)[*len] = '\0';
+			if (len[i] > 0)
+				memcpy(out[i], v, len[i]);
+			out[i][len[i]] = '\0';
 		}
-	} else if (step == TR_STEP_ERROR)
-		e = tr_q_dberr(what, err);
+	}
 	tr_db_finalize(stmt);
-	if (e == TR_OK && *out == NULL && (*out = calloc(1, 1)) == NULL)
-		e = tr_q_nomem(what, err);
 	return e;
 }
 
@@ -210,24 +214,22 @@ static enum tr_err
 report_raw(struct tr_store *st, int64_t id, struct tr_query_report *out,
     struct tr_error *err)
 {
-	char *notes;
-	size_t n;
+	char *v[2];
+	size_t len[2];
 	enum tr_err e;
 
 	/* the notes are split here, the same for both engines */
 	if ((out->notes = tr_table_new(report_note_cols,
 	    NCOLS(report_note_cols))) == NULL)
 		return tr_q_nomem("reports show", err);
-	if ((e = read_value(st, "SELECT conformance_notes FROM reports "
-	    "WHERE id = ?1", id, 1, &notes, &n, "reports show", err)) != TR_OK)
-		return e;
-	if (report_notes(out->notes, notes) == -1)
+	e = read_values(st, "SELECT conformance_notes, raw_json FROM reports "
+	    "WHERE id = ?1", id, 1, 2, v, len, "reports show", err);
+	if (e == TR_OK && report_notes(out->notes, v[0]) == -1)
 		e = tr_q_nomem("reports show", err);
-	free(notes);
-	if (e != TR_OK)
-		return e;
-	return read_value(st, "SELECT raw_json FROM reports WHERE id = ?1", id,
-	    1, &out->raw_json, &out->raw_len, "reports show", err);
+	free(v[0]);
+	out->raw_json = v[1];
+	out->raw_len = len[1];
+	return e;
 }
 
 /* tr_query_report_show - one report with its policies, details and notes */
@@ -310,8 +312,8 @@ tr_query_quarantine_show(struct tr_store *st, int64_t id,
 	if (e != TR_OK || tr_table_nrows(out->info) == 0)
 		goto out;
 	*found = 1;
-	e = read_value(st, "SELECT raw FROM quarantine WHERE id = ?1", id, 0,
-	    &raw, &out->raw_len, "quarantine show", err);
+	e = read_values(st, "SELECT raw FROM quarantine WHERE id = ?1", id, 0,
+	    1, &raw, &out->raw_len, "quarantine show", err);
 	out->raw = (unsigned char *)raw;
 out:
 	if (e != TR_OK || !*found) {
