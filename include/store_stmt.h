@@ -99,6 +99,11 @@ int tr_store_txn_lost(struct tr_store *st, struct tr_error *err);
  * old schema */
 enum tr_err tr_store_no_writes(struct tr_store *st, struct tr_error *err);
 
+/* tr_store_time_text - t as tr_store_utc_time text in out[0..n); else
+ * TR_ERR_STORE saying that name (received_at, the clock) is out of range */
+enum tr_err tr_store_time_text(struct tr_store *st, int64_t t,
+    const char *name, char *out, size_t n, struct tr_error *err);
+
 /* tr_store_write_start - TR_OK when statement id can run now (the store
  * writes, its transaction is alive), with received_at as
  * tr_store_utc_time text in received[0..n); else TR_ERR_STORE, err set */

@@ -124,12 +124,11 @@ tr_store_put_conflict(struct tr_store *st, int64_t rowid,
 	enum tr_err e;
 	int bad, found;
 
-	if (tr_store_utc_time(o->received_at, received, sizeof(received)) == -1)
-		return tr_error_set(err, TR_ERR_STORE, "%s: received_at %lld "
-		    "is out of range", st->path, (long long)o->received_at);
-	if (tr_store_utc_time((int64_t)time(NULL), now, sizeof(now)) == -1)
-		return tr_error_set(err, TR_ERR_STORE, "%s: the clock is out "
-		    "of range", st->path);
+	if (tr_store_time_text(st, o->received_at, "received_at", received,
+	    sizeof(received), err) != TR_OK ||
+	    tr_store_time_text(st, (int64_t)time(NULL), "the clock", now,
+	    sizeof(now), err) != TR_OK)
+		return TR_ERR_STORE;
 	if (adhoc(st, "INSERT INTO report_conflicts (organization_name, "
 	    "report_id, kind, stored_ref, received_at, way_in, source, "
 	    "envelope_from, message_id, mail_from, dkim_result, noted_at, "
@@ -186,9 +185,9 @@ tr_store_supersede(struct tr_store *st, int64_t rowid, struct tr_error *err)
 	enum tr_err e;
 	size_t i;
 
-	if (tr_store_utc_time((int64_t)time(NULL), now, sizeof(now)) == -1)
-		return tr_error_set(err, TR_ERR_STORE, "%s: the clock is out "
-		    "of range", st->path);
+	if (tr_store_time_text(st, (int64_t)time(NULL), "the clock", now,
+	    sizeof(now), err) != TR_OK)
+		return TR_ERR_STORE;
 	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
 		if (adhoc(st, sql[i], &stmt, err) != TR_OK)
 			return TR_ERR_STORE;

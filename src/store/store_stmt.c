@@ -269,6 +269,17 @@ tr_store_no_writes(struct tr_store *st, struct tr_error *err)
 	    tr_schema_latest);
 }
 
+/* tr_store_time_text - a time for a row, as text */
+enum tr_err
+tr_store_time_text(struct tr_store *st, int64_t t, const char *name,
+    char *out, size_t n, struct tr_error *err)
+{
+	if (tr_store_utc_time(t, out, n) == -1)
+		return tr_error_set(err, TR_ERR_STORE, "%s: %s %lld is out of "
+		    "range", st->path, name, (long long)t);
+	return TR_OK;
+}
+
 /* tr_store_write_start - the checks before a row is written, and its
  * received_at as text */
 enum tr_err
@@ -279,10 +290,8 @@ tr_store_write_start(struct tr_store *st, enum stmt_id id,
 		return tr_store_no_writes(st, err);
 	if (tr_store_txn_lost(st, err))
 		return TR_ERR_STORE;
-	if (tr_store_utc_time(received_at, received, n) == -1)
-		return tr_error_set(err, TR_ERR_STORE, "%s: received_at %lld "
-		    "is out of range", st->path, (long long)received_at);
-	return TR_OK;
+	return tr_store_time_text(st, received_at, "received_at", received, n,
+	    err);
 }
 
 /* tr_store_prepare_all - prepare the statements; writes only on a current
