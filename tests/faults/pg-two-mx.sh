@@ -7,7 +7,8 @@
 # killed with SIGKILL and restarted, and PostgreSQL itself is restarted.
 # At the end every mail was acknowledged, every acknowledged report is
 # stored exactly once whichever host took it, the totals equal what was
-# sent, and the rows name the instance that received them.
+# sent, and the rows name the instance that received them (each MX first
+# gets a few mails of its own, which only it can have stored).
 #
 # env: FAULT_MESSAGES (120) unique report mails, FAULT_WORKERS (8) senders
 #      per MX, FAULT_SEED replays the mails.
@@ -120,9 +121,18 @@ mx b
 start a
 start b
 
+# each MX alone: mails N .. N+OWN-1 to a, N+OWN .. N+2*OWN-1 to b
+OWN=4
+mkdir -p "$T/mail"
+send a "$N" "$OWN" "$T/mail/own-a"
+rc=0; wait "$last" || rc=$?
+check_eq "MX a: its own mails acknowledged" 0 "$rc"
+send b $((N + OWN)) "$OWN" "$T/mail/own-b"
+rc=0; wait "$last" || rc=$?
+check_eq "MX b: its own mails acknowledged" 0 "$rc"
+
 # both MX hosts get mails 0 .. N-1, in a different order of workers; the
 # second half of b's also once more later
-mkdir -p "$T/mail"
 send a 0 "$N" "$T/mail/a"
 sa=$last
 send b 0 "$N" "$T/mail/b"
@@ -155,23 +165,36 @@ send a $((N / 2)) $((N / 2)) "$T/mail/again"
 rc=0; wait "$last" || rc=$?
 check_eq "re-sent mails acknowledged" 0 "$rc"
 
-# every acknowledged report once; the totals those of the N unique mails
-cat "$T/mail/a" "$T/mail/b" "$T/mail/again" |
+# every acknowledged report once; the totals those of the unique mails
+ALL=$((N + 2 * OWN))
+cat "$T/mail/a" "$T/mail/b" "$T/mail/again" "$T/mail/own-a" "$T/mail/own-b" |
     awk -F '\t' '$1 == "acked" { print $3 }' | sort -u > "$T/acked"
 psq "SELECT report_id FROM reports" | sort > "$T/stored"
 check_eq "acknowledged reports missing" 0 "$(comm -23 "$T/acked" "$T/stored" | wc -l)"
 check_eq "reports stored more than once" "" "$(uniq -d "$T/stored" | head -3)"
-check_eq "reports stored" "$N" "$(wc -l < "$T/stored")"
-sort -u "$T/mail/a.expect" "$T/mail/b.expect" > "$T/expected"
-check_eq "unique mails sent" "$N" "$(wc -l < "$T/expected")"
+check_eq "reports stored" "$ALL" "$(wc -l < "$T/stored")"
+sort -u "$T/mail/a.expect" "$T/mail/b.expect" "$T/mail/own-a.expect" \
+    "$T/mail/own-b.expect" > "$T/expected"
+check_eq "unique mails sent" "$ALL" "$(wc -l < "$T/expected")"
 check_eq "totals (reports, policies, successful, failed)" \
     "$(awk -F '\t' '{ r++; p += $3; s += $4; f += $5 }
 	END { print r "\t" p "\t" s "\t" f }' "$T/expected")" \
     "$(psq "SELECT (SELECT count(*) FROM reports), count(*),
 	sum(successful_sessions), sum(failed_sessions) FROM policies")"
 check_eq "nothing quarantined" 0 "$(psq "SELECT count(*) FROM quarantine")"
-check_eq "rows name both instances" "mx-a
-mx-b" "$(psq "SELECT DISTINCT instance_name FROM reports ORDER BY 1")"
+check_eq "rows name only the two instances" "" \
+    "$(psq "SELECT DISTINCT instance_name FROM reports
+	WHERE instance_name NOT IN ('mx-a', 'mx-b')")"
+for i in a b; do
+	awk -F '\t' '$1 == "acked" { print "mx-'$i'\t" $3 }' "$T/mail/own-$i" |
+	    sort > "$T/own-$i.want"
+	ids=$(cut -f2 "$T/own-$i.want" | sed "s/.*/'&'/" | paste -sd, -)
+	psq "SELECT instance_name, report_id FROM reports
+	    WHERE report_id IN (${ids:-''})" |
+	    sort > "$T/own-$i.got"
+	check_eq "MX $i: its own mails name instance mx-$i" \
+	    "$(cat "$T/own-$i.want")" "$(cat "$T/own-$i.got")"
+done
 dups=$(cat "$T/a/log/tlsrptd.log" "$T/b/log/tlsrptd.log" |
     grep -c '"outcome":"duplicate"' || true)
 tf=$(cat "$T/mail/a" "$T/mail/b" "$T/mail/again" | grep -c '^tempfail' || true)
