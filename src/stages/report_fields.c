@@ -12,14 +12,11 @@
 #include <json-c/json.h>
 
 #include "error.h"
+#include "json_line.h"
 #include "notes.h"
 #include "report_fields.h"
 
 #define NOTE_MAX	512
-
-/* Serialisation of stored string lists: compact, "/" left as it is. */
-#define LIST_TO_STRING \
-	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 /*
  * tr_rf_push - append a segment to the path; returns the mark. Valid
@@ -546,42 +543,36 @@ list_expand(struct tr_rctx *c, const char *key, struct json_object *v,
 	return tr_rf_note(c, key, "one JSON-encoded array string, expanded");
 }
 
-/* list_build - the n entries of src fixed, as JSON text in the arena */
+/*
+ * list_text - the n entries of src fixed, as a JSON array (json-c's plain
+ * form) in the arena. The strings were checked as UTF-8 with the report,
+ * so tr_json_line writes them as json-c would.
+ */
 static enum tr_err
-list_build(struct tr_rctx *c, enum tr_rf_list kind, struct json_object *src,
+list_text(struct tr_rctx *c, enum tr_rf_list kind, struct json_object *src,
     size_t n, const char **json)
 {
-	struct json_object *built, *el;
-	size_t i, head, tail;
-	const char *s, *out;
-	enum tr_err e = TR_OK;
+	struct tr_json_line l = { NULL, 0, 0, 0 };
+	struct json_object *el;
+	size_t i, len, head, tail;
+	const char *s;
 
-	if ((built = json_object_new_array_ext((int)n)) == NULL)
-		return tr_error_set(c->err, TR_ERR_NOMEM, "out of memory");
+	tr_json_line_raw(&l, "[", 1);
 	for (i = 0; i < n; i++) {
 		el = list_entry(src, i);
 		s = json_object_get_string(el);
-		list_fix(kind, s, (size_t)json_object_get_string_len(el),
-		    &head, &tail);
-		if ((el = json_object_new_string_len(s + head,
-		    json_object_get_string_len(el) - (int)(head + tail))) ==
-		    NULL)
-			goto nomem;
-		if (json_object_array_add(built, el) != 0) {
-			json_object_put(el);
-			goto nomem;
-		}
+		len = (size_t)json_object_get_string_len(el);
+		list_fix(kind, s, len, &head, &tail);
+		if (i > 0)
+			tr_json_line_raw(&l, ",", 1);
+		tr_json_line_string(&l, s + head, len - head - tail);
 	}
-	if ((out = json_object_to_json_string_ext(built, LIST_TO_STRING)) ==
-	    NULL || (*json = tr_arena_strndup(c->arena, out, strlen(out))) ==
-	    NULL)
-		goto nomem;
-	json_object_put(built);
+	tr_json_line_raw(&l, "]", 1);
+	*json = l.nomem ? NULL : tr_arena_strndup(c->arena, l.buf, l.len);
+	tr_json_line_free(&l);
+	if (*json == NULL)
+		return tr_error_set(c->err, TR_ERR_NOMEM, "out of memory");
 	return TR_OK;
- nomem:
-	e = tr_error_set(c->err, TR_ERR_NOMEM, "out of memory");
-	json_object_put(built);
-	return e;
 }
 
 /* tr_rf_list - normalise a policy-string or mx-host value into a JSON array */
@@ -602,7 +593,7 @@ tr_rf_list(struct tr_rctx *c, const char *key, struct json_object *v,
 		if (inner != NULL)
 			src = inner;
 	}
-	/* which entries need fixing; none (the usual case) means no copy */
+	/* which entries need fixing, for the note */
 	for (i = 0; i < n; i++) {
 		el = list_entry(src, i);
 		list_fix(kind, json_object_get_string(el),
@@ -610,17 +601,10 @@ tr_rf_list(struct tr_rctx *c, const char *key, struct json_object *v,
 		if (head > 0 || tail > 0)
 			fixed++;
 	}
-	if (src == v && fixed == 0 && json_object_is_type(v, json_type_array)) {
-		/* kept by v (and so by the tree) until the report is freed */
-		if ((*json = json_object_to_json_string_ext(v,
-		    LIST_TO_STRING)) == NULL)
-			e = tr_error_set(c->err, TR_ERR_NOMEM, "out of memory");
-		return e;
-	}
 	if (fixed > 0 && (e = tr_rf_note(c, key, kind == TR_RF_POLICY_STRING ?
 	    "trailing CR removed" : "\"mx:\" prefix removed")) != TR_OK)
 		goto out;
-	e = list_build(c, kind, src, n, json);
+	e = list_text(c, kind, src, n, json);
  out:
 	json_object_put(inner);
 	return e;
