@@ -179,7 +179,7 @@ static enum tr_err
 parse_entity(struct ctx *c, const char *buf, size_t len, const char *sec,
     struct entity *e)
 {
-	size_t hdrlen, bodyoff, max = c->lim->max_header_bytes;
+	size_t hdrlen, bodyoff, max = c->lim->max_header_bytes, tl, sl;
 	int top = sec[0] == '\0';
 	enum tr_err rc;
 	char lb[SEC_MAX + 8], q[64], *p;
@@ -217,14 +217,19 @@ parse_entity(struct ctx *c, const char *buf, size_t len, const char *sec,
 		e->sub = "plain";
 		e->sublen = 5;
 	}
-	snprintf(e->mt, sizeof(e->mt), "%.*s/%.*s", (int)(e->typelen > 30 ?
-	    30 : e->typelen), e->type, (int)(e->sublen > 30 ? 30 : e->sublen),
-	    e->sub);
+	/* "type/subtype", each cut at 30 bytes (snprintf cost more than the
+	 * rest of the part's header) */
+	tl = strnlen(e->type, e->typelen > 30 ? 30 : e->typelen);
+	sl = strnlen(e->sub, e->sublen > 30 ? 30 : e->sublen);
+	memcpy(e->mt, e->type, tl);
+	e->mt[tl] = '/';
+	memcpy(e->mt + tl + 1, e->sub, sl);
+	e->mt[tl + 1 + sl] = '\0';
 	for (p = e->mt; *p != '\0'; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
 	if (top)
-		snprintf(c->top, sizeof(c->top), "%s", e->mt);
+		memcpy(c->top, e->mt, tl + sl + 2);
 	return TR_OK;
 }
 
@@ -436,6 +441,22 @@ blank(const unsigned char *d, size_t n)
 	return 1;
 }
 
+/* append - s added at buf[o] (cut to fit size, as snprintf would); the
+ * new length */
+static size_t
+append(char *buf, size_t size, size_t o, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (o >= size)
+		return o;
+	if (n > size - 1 - o)
+		n = size - 1 - o;
+	memcpy(buf + o, s, n);
+	buf[o + n] = '\0';
+	return o + n;
+}
+
 /* seen_type - remember a leaf type for the no-report message */
 static void
 seen_type(struct ctx *c, const struct entity *e)
@@ -445,10 +466,12 @@ seen_type(struct ctx *c, const struct entity *e)
 	if (c->nseen > SEEN_MAX)
 		return;
 	if (c->nseen == SEEN_MAX)
-		snprintf(c->seen + o, sizeof(c->seen) - o, ", ...");
-	else
-		snprintf(c->seen + o, sizeof(c->seen) - o, "%s%s",
-		    o > 0 ? ", " : "", e->mt);
+		o = append(c->seen, sizeof(c->seen), o, ", ...");
+	else {
+		if (o > 0)
+			o = append(c->seen, sizeof(c->seen), o, ", ");
+		append(c->seen, sizeof(c->seen), o, e->mt);
+	}
 	c->nseen++;
 }
 

@@ -220,7 +220,9 @@ tr_rf_get(struct tr_rctx *c, struct tr_rf_obj *ob, const char *key,
 	ob->found += (size_t)has_key;
 	*name = key;
 	for (i = 0; i < NDRIFT; i++) {
-		if (strcmp(drift_names[i].rfc, key) != 0 ||
+		/* the first byte first: most keys have no drifted name */
+		if (drift_names[i].rfc[0] != key[0] ||
+		    strcmp(drift_names[i].rfc, key) != 0 ||
 		    !json_object_object_get_ex(ob->o, drift_names[i].drifted,
 		    &av))
 			continue;

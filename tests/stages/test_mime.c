@@ -1010,6 +1010,19 @@ test_human_reply_no_report(void **state)
 	    "Content-Type: message/rfc822\n\n"
 	    "Content-Type: application/tlsrpt+json\n\n" JSON1 "\n"
 	    "--fw--\n";
+#define LONGP(x)	"--m\nContent-Type: " x \
+	"/X-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n\nno\n"
+#define LONGT	"tttttttttttttttttttttttttttttt/x-aaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define SHORTT	"text/plain"
+	static const char many[] =
+	    TOP("multipart/mixed; boundary=m")
+	    LONGP("TTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTT")
+	    LONGP("TTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTT")
+	    "--m\nContent-Type: Text/Plain\n\nno\n"
+	    LONGP("TTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTT")
+	    LONGP("TTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTT")
+	    LONGP("TTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTT")
+	    "--m--\n";
 	struct tr_mime_result r;
 	struct tr_error err;
 
@@ -1028,6 +1041,14 @@ test_human_reply_no_report(void **state)
 	    TR_ERR_NO_REPORT);
 	assert_string_equal(err.msg, "no report part (top-level type "
 	    "multipart/alternative; parts: text/plain, text/html)");
+	tr_mime_result_free(&r);
+
+	/* long types: each half cut at 30 bytes, lower-cased; the list of
+	 * parts cut to its room (159 bytes) */
+	assert_int_equal(run(many, 0, NULL, &r, &err), TR_ERR_NO_REPORT);
+	assert_string_equal(err.msg, "no report part (top-level type "
+	    "multipart/mixed; parts: " LONGT ", " LONGT ", " SHORTT
+	    ", ttttttttttttttttttttt)");
 	tr_mime_result_free(&r);
 
 	/* a forwarded report mail is descended: its report is found */
