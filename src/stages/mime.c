@@ -466,7 +466,7 @@ seen_type(struct ctx *c, const struct entity *e)
 	if (c->nseen > SEEN_MAX)
 		return;
 	if (c->nseen == SEEN_MAX)
-		o = append(c->seen, sizeof(c->seen), o, ", ...");
+		append(c->seen, sizeof(c->seen), o, ", ...");
 	else {
 		if (o > 0)
 			o = append(c->seen, sizeof(c->seen), o, ", ");
