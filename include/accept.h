@@ -3,6 +3,7 @@
 #define TR_ACCEPT_H
 
 #include <sys/time.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <event2/listener.h>
@@ -47,15 +48,28 @@ struct evhttp_bound_socket *tr_accept_evhttp(struct tr_accept *a,
 int tr_accept_paused(const struct tr_accept *a);
 
 /*
- * tr_accept_evict_rate - for the slowest-first eviction of the SMTP and
- * HTTP listeners: a connection open since `since` (loop time) that has
- * sent `received` bytes by `now` may be closed to make room once it is
- * evict_after seconds old; 1 with its bytes per second in *rate, 0 while
- * it is younger.
+ * Slowest-first eviction, for the SMTP and HTTP listeners at their
+ * connection limit. tr_evict_start, then tr_evict_offer for each
+ * connection that may be closed (open since `since`, loop time, having
+ * sent `received` bytes): victim is then the one with the fewest bytes per
+ * second among those evict_after seconds old or more (younger than a
+ * second counts as a second), or NULL; best is its rate.
  */
-int tr_accept_evict_rate(const struct timeval *now,
-    const struct timeval *since, unsigned long long received,
-    unsigned evict_after, double *rate);
+struct tr_evict {
+	struct timeval now;
+	unsigned after;
+	void *victim;
+	double best;
+};
+void tr_evict_start(struct tr_evict *e, const struct timeval *now,
+    unsigned evict_after);
+void tr_evict_offer(struct tr_evict *e, void *conn,
+    const struct timeval *since, unsigned long long received);
+
+/* tr_evict_count - one more eviction in *n, logged at most once a second
+ * (*last): "NAME: every connection slot taken: WHAT closed to make room" */
+void tr_evict_count(unsigned long *n, time_t *last, const char *name,
+    const char *what);
 
 /* tr_accept_free - the timer and the set, before or after the listeners
  * themselves are freed; NULL is nothing */

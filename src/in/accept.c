@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <event2/http.h>
@@ -197,17 +198,45 @@ tr_accept_evhttp(struct tr_accept *a, struct evhttp *http, int *fd,
 	return bs;
 }
 
-/* tr_accept_evict_rate - whether a connection is old enough to be evicted,
- * and how fast it has sent */
-int
-tr_accept_evict_rate(const struct timeval *now, const struct timeval *since,
-    unsigned long long received, unsigned evict_after, double *rate)
+/* tr_evict_start - no victim yet, at loop time now */
+void
+tr_evict_start(struct tr_evict *e, const struct timeval *now,
+    unsigned evict_after)
 {
-	double age = (double)(now->tv_sec - since->tv_sec) +
-	    (double)(now->tv_usec - since->tv_usec) / 1e6;
+	e->now = *now;
+	e->after = evict_after;
+	e->victim = NULL;
+	e->best = 0;
+}
 
-	if (age < (double)evict_after)
-		return 0;
-	*rate = (double)received / (age > 1 ? age : 1);
-	return 1;
+/* tr_evict_offer - conn becomes the victim if old enough and slower */
+void
+tr_evict_offer(struct tr_evict *e, void *conn, const struct timeval *since,
+    unsigned long long received)
+{
+	double age = (double)(e->now.tv_sec - since->tv_sec) +
+	    (double)(e->now.tv_usec - since->tv_usec) / 1e6, rate;
+
+	if (age < (double)e->after)
+		return;
+	rate = (double)received / (age > 1 ? age : 1);
+	if (e->victim == NULL || rate < e->best) {
+		e->victim = conn;
+		e->best = rate;
+	}
+}
+
+/* tr_evict_count - count an eviction; say so once a second at most */
+void
+tr_evict_count(unsigned long *n, time_t *last, const char *name,
+    const char *what)
+{
+	time_t now = time(NULL);
+
+	(*n)++;
+	if (now == *last)
+		return;
+	*last = now;
+	log_info("%s: every connection slot taken: %s closed to make room "
+	    "(%lu so far)", name, what, *n);
 }

@@ -314,33 +314,22 @@ answer_early(struct conn *c)
 static int
 evict(struct tr_http *h)
 {
-	struct conn *c, *victim = NULL;
+	struct conn *c, *victim;
+	struct tr_evict pick;
 	struct timeval now;
-	double rate, best = 0;
 
 	event_base_gettimeofday_cached(h->base, &now);
-	TAILQ_FOREACH(c, &h->conns, entry) {
-		if (c->evcon == NULL || c->closed || c->job != NULL ||
-		    c->held || c->in_deadline)
-			continue;
-		if (!tr_accept_evict_rate(&now, &c->since, c->received,
-		    h->cfg->evict_after, &rate))
-			continue;
-		if (victim == NULL || rate < best) {
-			victim = c;
-			best = rate;
-		}
-	}
-	if (victim == NULL)
+	tr_evict_start(&pick, &now, h->cfg->evict_after);
+	TAILQ_FOREACH(c, &h->conns, entry)
+		if (c->evcon != NULL && !c->closed && c->job == NULL &&
+		    !c->held && !c->in_deadline)
+			tr_evict_offer(&pick, c, &c->since, c->received);
+	if ((victim = pick.victim) == NULL)
 		return -1;
-	h->evictions++;
 	log_debug("http: %s: connection closed to make room (%llu bytes "
 	    "read)", victim->ls->spec, victim->received);
-	if (time(NULL) != h->last_evict_log) {
-		h->last_evict_log = time(NULL);
-		log_info("http: every connection slot taken: slow connections "
-		    "closed to make room (%lu so far)", h->evictions);
-	}
+	tr_evict_count(&h->evictions, &h->last_evict_log, "http",
+	    "slow connections");
 	victim->in_deadline = 1;
 	evhttp_connection_free(victim->evcon);
 	if (victim->closed)

@@ -184,33 +184,22 @@ per_client(struct tr_smtp_server *srv, const char *addr)
 static int
 evict(struct tr_smtp_server *srv)
 {
-	struct conn *c, *victim = NULL;
+	struct conn *c, *victim;
+	struct tr_evict pick;
 	struct timeval now;
-	double rate, best = 0;
 	struct evbuffer *out;
 
 	event_base_gettimeofday_cached(srv->base, &now);
-	LIST_FOREACH(c, &srv->conns, entry) {
-		if (c->bev == NULL || c->waiting || c->closing)
-			continue;
-		if (!tr_accept_evict_rate(&now, &c->since, c->received,
-		    srv->cfg->evict_after, &rate))
-			continue;
-		if (victim == NULL || rate < best) {
-			victim = c;
-			best = rate;
-		}
-	}
-	if (victim == NULL)
+	tr_evict_start(&pick, &now, srv->cfg->evict_after);
+	LIST_FOREACH(c, &srv->conns, entry)
+		if (c->bev != NULL && !c->waiting && !c->closing)
+			tr_evict_offer(&pick, c, &c->since, c->received);
+	if ((victim = pick.victim) == NULL)
 		return -1;
-	srv->evictions++;
 	log_debug("smtp: %s: closed to make room (%llu bytes in its session)",
 	    victim->client, victim->received);
-	if (time(NULL) != srv->last_evict_log) {
-		srv->last_evict_log = time(NULL);
-		log_info("smtp: every connection slot taken: slow sessions "
-		    "closed to make room (%lu so far)", srv->evictions);
-	}
+	tr_evict_count(&srv->evictions, &srv->last_evict_log, "smtp",
+	    "slow sessions");
 	if (!victim->tls && !victim->handshaking) {
 		/* the last word, if the socket takes it at once */
 		tr_smtp_close(victim->ss, "4.7.0", "Error: too slow, the "

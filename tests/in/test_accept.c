@@ -203,26 +203,61 @@ test_set_resumes(void **state)
 	backoff(*state, NULL);
 }
 
-/* test_evict_rate - old enough or not, and the bytes per second */
+/* test_evict_pick - the slowest of those old enough, or none */
 static void
-test_evict_rate(void **state)
+test_evict_pick(void **state)
 {
-	struct timeval since = { 100, 500000 }, now = { 130, 500000 };
-	double rate = -1;
+	struct timeval now = { 130, 500000 }, old = { 100, 500000 },
+	    older = { 90, 500000 }, young = { 130, 0 };
+	struct tr_evict e;
+	int a, b, c, d;
 
 	(void)state;
-	assert_int_equal(tr_accept_evict_rate(&now, &since, 3000, 30, &rate),
-	    1);
-	assert_true(rate > 99.9 && rate < 100.1);
-	rate = -1;
-	assert_int_equal(tr_accept_evict_rate(&now, &since, 3000, 31, &rate),
-	    0);
-	assert_true(rate == -1);
-	/* younger than a second counts as a second */
-	now.tv_sec = 101;
-	now.tv_usec = 0;
-	assert_int_equal(tr_accept_evict_rate(&now, &since, 500, 0, &rate), 1);
-	assert_true(rate > 499.9 && rate < 500.1);
+	/* 3000 bytes in 30 s is 100/s: old enough at 30, not at 31 */
+	tr_evict_start(&e, &now, 31);
+	tr_evict_offer(&e, &a, &old, 3000);
+	assert_null(e.victim);
+	tr_evict_start(&e, &now, 30);
+	tr_evict_offer(&e, &a, &old, 3000);
+	assert_ptr_equal(e.victim, &a);
+	assert_true(e.best > 99.9 && e.best < 100.1);
+	/* 3200 in 40 s is slower (80/s); 5000 in 40 s is not */
+	tr_evict_offer(&e, &b, &older, 5000);
+	assert_ptr_equal(e.victim, &a);
+	tr_evict_offer(&e, &c, &older, 3200);
+	assert_ptr_equal(e.victim, &c);
+	assert_true(e.best > 79.9 && e.best < 80.1);
+	/* younger than a second counts as a second: 50 bytes is 50/s */
+	tr_evict_start(&e, &now, 0);
+	tr_evict_offer(&e, &d, &young, 50);
+	assert_ptr_equal(e.victim, &d);
+	assert_true(e.best > 49.9 && e.best < 50.1);
+	tr_evict_offer(&e, &a, &old, 3000);
+	assert_ptr_equal(e.victim, &d);
+}
+
+/* test_evict_count - every eviction counted, the log line once a second */
+static void
+test_evict_count(void **state)
+{
+	unsigned long n = 0;
+	time_t last = 0, t0;
+
+	(void)state;
+	tr_evict_count(&n, &last, "smtp", "slow sessions");
+	assert_int_equal(n, 1);
+	assert_true(last != 0);
+	/* logged this second: not again (unless the second is over) */
+	t0 = time(NULL);
+	last = t0;
+	tr_evict_count(&n, &last, "smtp", "slow sessions");
+	assert_int_equal(n, 2);
+	assert_true(last == t0 || time(NULL) != t0);
+	/* logged a second ago: logged now */
+	last = time(NULL) - 1;
+	tr_evict_count(&n, &last, "smtp", "slow sessions");
+	assert_int_equal(n, 3);
+	assert_true(last >= t0);
 }
 
 int
@@ -232,7 +267,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_owner_resumes),
 		T(test_set_resumes),
-		cmocka_unit_test(test_evict_rate),
+		cmocka_unit_test(test_evict_pick),
+		cmocka_unit_test(test_evict_count),
 	};
 #undef T
 
