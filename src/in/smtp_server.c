@@ -154,6 +154,15 @@ answer(struct conn *c, const struct tr_verdict *v)
 	tr_smtp_finish(c->ss, a.code, a.status, a.text);
 }
 
+/* say_bye - the last reply (status, text), sent; then the session ends */
+static void
+say_bye(struct conn *c, const char *status, const char *text)
+{
+	tr_smtp_close(c->ss, status, text);
+	tr_smtp_conn_flush(c);
+	tr_smtp_conn_finish(c);
+}
+
 /* job_done - the commit that holds the message is over: answer */
 static void
 job_done(struct tr_job *job, void *arg)
@@ -173,12 +182,10 @@ job_done(struct tr_job *job, void *arg)
 	/* the hold ends when the reply has been written (write_cb) */
 	if (c->srv->stopping || c->expired) {
 		if (c->expired)
-			tr_smtp_close(c->ss, "4.4.2", "Error: session time "
-			    "limit exceeded");
+			say_bye(c, "4.4.2", "Error: session time limit "
+			    "exceeded");
 		else
-			tr_smtp_close(c->ss, "4.3.2", "Service shutting down");
-		tr_smtp_conn_flush(c);
-		tr_smtp_conn_finish(c);
+			say_bye(c, "4.3.2", "Service shutting down");
 		return;
 	}
 	/* what the client pipelined meanwhile; a client that has closed
@@ -513,9 +520,7 @@ data_timeout(evutil_socket_t fd, short what, void *arg)
 
 	if (c->closing || c->bev == NULL)
 		return;
-	tr_smtp_close(c->ss, "4.4.2", "Error: timeout exceeded");
-	tr_smtp_conn_flush(c);
-	tr_smtp_conn_finish(c);
+	say_bye(c, "4.4.2", "Error: timeout exceeded");
 }
 
 /* cmd_timeout - a command line took longer than smtp_command_timeout,
@@ -535,9 +540,7 @@ cmd_timeout(evutil_socket_t fd, short what, void *arg)
 	if (c->closing || c->bev == NULL || c->waiting ||
 	    tr_smtp_in_data(c->ss))
 		return;
-	tr_smtp_close(c->ss, "4.4.2", "Error: command timeout exceeded");
-	tr_smtp_conn_flush(c);
-	tr_smtp_conn_finish(c);
+	say_bye(c, "4.4.2", "Error: command timeout exceeded");
 }
 
 /* session_timeout - the session took longer than smtp_session_timeout;
@@ -557,9 +560,7 @@ session_timeout(evutil_socket_t fd, short what, void *arg)
 		tr_smtp_conn_free(c);
 		return;
 	}
-	tr_smtp_close(c->ss, "4.4.2", "Error: session time limit exceeded");
-	tr_smtp_conn_flush(c);
-	tr_smtp_conn_finish(c);
+	say_bye(c, "4.4.2", "Error: session time limit exceeded");
 }
 
 /* tr_smtp_conn_free - the connection and everything it holds; never while its
