@@ -25,6 +25,9 @@ struct tr_limits {
 	size_t max_string;		/* one JSON string value in bytes (default 64 KiB) */
 };
 
+/* the documented defaults; a stage given no limits (NULL) uses these */
+extern const struct tr_limits tr_limits_defaults;
+
 /* tr_limits_default - fill with the documented defaults */
 void tr_limits_default(struct tr_limits *l);
 

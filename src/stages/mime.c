@@ -57,11 +57,7 @@ static enum tr_err walk(struct ctx *, const char *, size_t, unsigned,
     const char *);
 
 /* note - add a conformance note; TR_ERR_NOMEM when that fails */
-static enum tr_err
-note(struct ctx *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static enum tr_err
+static enum tr_err __attribute__((format(printf, 2, 3)))
 note(struct ctx *c, const char *fmt, ...)
 {
 	char buf[NOTE_MAX];
@@ -106,22 +102,29 @@ type_is(const struct entity *e, const char *type, const char *sub)
 	    (sub == NULL || span_is(e->sub, e->sublen, sub));
 }
 
-/* lower_type - a new lower-cased "type/subtype" string, NULL on no memory */
-static char *
-lower_type(const struct entity *e)
+/* put_type - "type/sub" lower-cased into s, which has room for tl + sl + 2 */
+static void
+put_type(char *s, const char *type, size_t tl, const char *sub, size_t sl)
 {
-	size_t i, n = e->typelen + 1 + e->sublen;
-	char *s;
+	size_t i, n = tl + 1 + sl;
 
-	if ((s = malloc(n + 1)) == NULL)
-		return NULL;
-	memcpy(s, e->type, e->typelen);
-	s[e->typelen] = '/';
-	memcpy(s + e->typelen + 1, e->sub, e->sublen);
+	memcpy(s, type, tl);
+	s[tl] = '/';
+	memcpy(s + tl + 1, sub, sl);
 	s[n] = '\0';
 	for (i = 0; i < n; i++)
 		if (s[i] >= 'A' && s[i] <= 'Z')
 			s[i] = (char)(s[i] - 'A' + 'a');
+}
+
+/* lower_type - a new lower-cased "type/subtype" string, NULL on no memory */
+static char *
+lower_type(const struct entity *e)
+{
+	char *s;
+
+	if ((s = malloc(e->typelen + e->sublen + 2)) != NULL)
+		put_type(s, e->type, e->typelen, e->sub, e->sublen);
 	return s;
 }
 
@@ -182,7 +185,7 @@ parse_entity(struct ctx *c, const char *buf, size_t len, const char *sec,
 	size_t hdrlen, bodyoff, max = c->lim->max_header_bytes, tl, sl;
 	int top = sec[0] == '\0';
 	enum tr_err rc;
-	char lb[SEC_MAX + 8], q[64], *p;
+	char lb[SEC_MAX + 8], q[64];
 
 	memset(e, 0, sizeof(*e));
 	if (tr_mimeh_split(buf, len, max, &hdrlen, &bodyoff) == -1) {
@@ -217,17 +220,10 @@ parse_entity(struct ctx *c, const char *buf, size_t len, const char *sec,
 		e->sub = "plain";
 		e->sublen = 5;
 	}
-	/* "type/subtype", each cut at 30 bytes (snprintf cost more than the
-	 * rest of the part's header) */
+	/* for messages: each half cut at 30 bytes (and at a NUL) */
 	tl = strnlen(e->type, e->typelen > 30 ? 30 : e->typelen);
 	sl = strnlen(e->sub, e->sublen > 30 ? 30 : e->sublen);
-	memcpy(e->mt, e->type, tl);
-	e->mt[tl] = '/';
-	memcpy(e->mt + tl + 1, e->sub, sl);
-	e->mt[tl + 1 + sl] = '\0';
-	for (p = e->mt; *p != '\0'; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
+	put_type(e->mt, e->type, tl, e->sub, sl);
 	if (top)
 		memcpy(c->top, e->mt, tl + sl + 2);
 	return TR_OK;
@@ -441,38 +437,25 @@ blank(const unsigned char *d, size_t n)
 	return 1;
 }
 
-/* append - s added at buf[o] (cut to fit size, as snprintf would); the
- * new length */
-static size_t
-append(char *buf, size_t size, size_t o, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (o >= size)
-		return o;
-	if (n > size - 1 - o)
-		n = size - 1 - o;
-	memcpy(buf + o, s, n);
-	buf[o + n] = '\0';
-	return o + n;
-}
-
-/* seen_type - remember a leaf type for the no-report message */
+/* seen_type - remember a leaf type for the no-report message; the list
+ * is cut to its room as snprintf would */
 static void
 seen_type(struct ctx *c, const struct entity *e)
 {
-	size_t o = strlen(c->seen);
+	const char *add[2] = { c->nseen > 0 ? ", " : "",
+	    c->nseen == SEEN_MAX ? "..." : e->mt };
+	size_t o = strlen(c->seen), i, n;
 
 	if (c->nseen > SEEN_MAX)
 		return;
-	if (c->nseen == SEEN_MAX)
-		append(c->seen, sizeof(c->seen), o, ", ...");
-	else {
-		if (o > 0)
-			o = append(c->seen, sizeof(c->seen), o, ", ");
-		append(c->seen, sizeof(c->seen), o, e->mt);
-	}
 	c->nseen++;
+	for (i = 0; i < 2; i++) {
+		if ((n = strlen(add[i])) > sizeof(c->seen) - 1 - o)
+			n = sizeof(c->seen) - 1 - o;
+		memcpy(c->seen + o, add[i], n);
+		o += n;
+	}
+	c->seen[o] = '\0';
 }
 
 /* add_part - append a report part, taking data and fn */
@@ -653,17 +636,15 @@ tr_mime_extract(const unsigned char *msg, size_t len,
     const struct tr_limits *limits, struct tr_mime_result *out,
     struct tr_error *err)
 {
-	struct tr_limits defaults;
 	struct ctx c;
 	const unsigned char *nl;
 	enum tr_err rc;
+	int multi;
 
 	memset(out, 0, sizeof(*out));
 	tr_error_clear(err);
-	if (limits == NULL) {
-		tr_limits_default(&defaults);
-		limits = &defaults;
-	}
+	if (limits == NULL)
+		limits = &tr_limits_defaults;
 	if (len > limits->max_message)
 		return tr_error_set(err, TR_ERR_TOO_LARGE,
 		    "message is %zu bytes, over the limit of %zu", len,
@@ -691,17 +672,13 @@ tr_mime_extract(const unsigned char *msg, size_t len,
 		return rc;
 	}
 
-	if (out->nparts == 0) {
-		if (strncmp(c.top, "multipart/", 10) != 0)
-			return tr_error_set(err, TR_ERR_NO_REPORT,
-			    "no report part (top-level type %s%s%s)", c.top,
-			    c.empty[0] != '\0' ? "; " : "", c.empty);
-		return tr_error_set(err, TR_ERR_NO_REPORT,
-		    "no report part (top-level type %s; parts: %s%s%s)",
-		    c.top, c.nseen > 0 ? c.seen : "none",
+	multi = strncmp(c.top, "multipart/", 10) == 0;
+	if (out->nparts == 0)
+		return tr_error_set(err, TR_ERR_NO_REPORT, "no report part "
+		    "(top-level type %s%s%s%s%s)", c.top, multi ? "; parts: " :
+		    "", !multi ? "" : c.nseen > 0 ? c.seen : "none",
 		    c.empty[0] != '\0' ? "; " : "", c.empty);
-	}
-	if (strncmp(c.top, "multipart/", 10) != 0)
+	if (!multi)
 		rc = note(&c, "report sent as the whole message (%s) instead "
 		    "of in multipart/report", c.top);
 	else if (strcmp(c.top, "multipart/report") != 0)

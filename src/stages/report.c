@@ -616,7 +616,6 @@ tr_report_parse(const char *json, size_t len, const struct tr_limits *limits,
     const char *fallback_domain, struct tr_report **out, struct tr_error *err)
 {
 	char buf[TR_RF_QUOTE_MAX * 4 + 16];
-	struct tr_limits deflim;
 	struct report_box *box;
 	struct report_priv *p;
 	struct tr_rctx c;
@@ -625,10 +624,8 @@ tr_report_parse(const char *json, size_t len, const struct tr_limits *limits,
 
 	*out = NULL;
 	tr_error_clear(err);
-	if (limits == NULL) {
-		tr_limits_default(&deflim);
-		limits = &deflim;
-	}
+	if (limits == NULL)
+		limits = &tr_limits_defaults;
 	if (json == NULL) {
 		json = "";
 		len = 0;

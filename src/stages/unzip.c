@@ -406,16 +406,13 @@ tr_unzip_each(const unsigned char *in, size_t len,
     const struct tr_limits *limits, tr_unzip_cb cb, void *arg,
     struct tr_error *err)
 {
-	struct tr_limits deflim;
 	struct zip_walk w;
 	unsigned done = 0;
 	enum tr_err rc;
 
 	tr_error_clear(err);
-	if (limits == NULL) {
-		tr_limits_default(&deflim);
-		limits = &deflim;
-	}
+	if (limits == NULL)
+		limits = &tr_limits_defaults;
 	memset(&w, 0, sizeof(w));
 	w.in = in;
 	w.len = len;
