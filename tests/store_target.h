@@ -141,21 +141,13 @@ static inline struct tu_store *
 tu_store_new_on(const char *tag)
 {
 	struct tu_store *fx;
-	struct tr_error err;
 
 	if (tu_target == NULL)
 		return tu_store_new(tag);
-	assert_non_null(fx = calloc(1, sizeof(*fx)));
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/tlsrptd-%s-XXXXXX", tag);
-	if (mkdtemp(fx->dir) == NULL)
-		fail_msg("mkdtemp %s: %s", fx->dir, strerror(errno));
+	fx = tu_store_dir(tag);
 	snprintf(fx->db, sizeof(fx->db), "%s", tu_target);
-	snprintf(fx->log, sizeof(fx->log), "%s/log", fx->dir);
 	tu_pg_empty(tu_target);
-	if (tr_store_open(fx->db, 0, &fx->st, &err) != TR_OK)
-		fail_msg("open %s: %s", fx->db, err.msg);
-	tr_limits_default(&fx->limits);
-	return fx;
+	return tu_store_open(fx);
 }
 
 /* tu_sql_int - the first column of the first row of sql on st, with ?1

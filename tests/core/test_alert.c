@@ -24,18 +24,7 @@
 static int
 setup(void **state)
 {
-	struct tu_store *fx = tu_store_new("alert");
-
-	assert_int_equal(tr_log_open(fx->log, TR_LOG_INFO), 0);
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	tr_log_close();
-	tu_store_free(*state);
+	*state = tu_store_logged(tu_store_new("alert"));
 	return 0;
 }
 
@@ -733,7 +722,7 @@ test_migration_from_version_1(void **state)
 int
 main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, tu_store_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_read_day_matches_domain_daily),
 		T(test_top_result_types),

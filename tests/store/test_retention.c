@@ -18,18 +18,7 @@
 static int
 setup(void **state)
 {
-	struct tu_store *fx = tu_store_new_on("retention");
-
-	assert_int_equal(tr_log_open(fx->log, TR_LOG_INFO), 0);
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	tr_log_close();
-	tu_store_free(*state);
+	*state = tu_store_logged(tu_store_new_on("retention"));
 	return 0;
 }
 
@@ -491,7 +480,7 @@ test_prune_lock(void **state)
 int
 main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, tu_store_teardown)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cutoffs),
 		T(test_empty_store),
