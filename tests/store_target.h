@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pg_cluster.h"
 #include "store_fixture.h"
 
 #include "db.h"
@@ -20,59 +21,7 @@
 static const char *tu_target;
 
 /* A cluster of the test program's own, when TLSRPTD_TEST_PG names none */
-static char tu_pg_dir[64];
-static char tu_pg_conninfo[512];
-
-/* tu_pg_cluster - start a throwaway cluster (tests/pg/cluster.sh); its
- * conninfo, or NULL with why filled in */
-static inline const char *
-tu_pg_cluster(char *why, size_t whysz)
-{
-	char cmd[1024];
-	FILE *p;
-	size_t n;
-
-	snprintf(tu_pg_dir, sizeof(tu_pg_dir), "/tmp/tlsrptd-pg-XXXXXX");
-	if (mkdtemp(tu_pg_dir) == NULL) {
-		snprintf(why, whysz, "mkdtemp: %s", strerror(errno));
-		tu_pg_dir[0] = '\0';
-		return NULL;
-	}
-	snprintf(cmd, sizeof(cmd), "sh '%s/pg/cluster.sh' start '%s'",
-	    TESTDIR, tu_pg_dir);
-	if ((p = popen(cmd, "r")) == NULL) {
-		snprintf(why, whysz, "cluster.sh start: %s", strerror(errno));
-		return NULL;
-	}
-	tu_pg_conninfo[0] = '\0';
-	while (fgets(tu_pg_conninfo, sizeof(tu_pg_conninfo), p) != NULL &&
-	    strstr(tu_pg_conninfo, "host=") == NULL)
-		;
-	if (pclose(p) != 0 || strstr(tu_pg_conninfo, "host=") == NULL) {
-		snprintf(why, whysz, "cluster.sh start %s failed (its reason is above)", tu_pg_dir);
-		return NULL;
-	}
-	n = strlen(tu_pg_conninfo);
-	while (n > 0 && (tu_pg_conninfo[n - 1] == '\n' ||
-	    tu_pg_conninfo[n - 1] == '\r'))
-		tu_pg_conninfo[--n] = '\0';
-	return tu_pg_conninfo;
-}
-
-/* tu_pg_cluster_stop - stop and remove the cluster tu_pg_cluster started */
-static inline void
-tu_pg_cluster_stop(void)
-{
-	char cmd[1024];
-
-	if (tu_pg_dir[0] == '\0')
-		return;
-	snprintf(cmd, sizeof(cmd), "sh '%s/pg/cluster.sh' stop '%s' "
-	    "> /dev/null", TESTDIR, tu_pg_dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "%s failed\n", cmd);
-	tu_pg_dir[0] = '\0';
-}
+static struct tu_pg tu_pg_own;
 
 /*
  * tu_pg_target - the PostgreSQL database to run the tests on a second
@@ -88,12 +37,14 @@ tu_pg_target(char *why, size_t whysz)
 	struct tr_error err;
 	struct tr_db *db;
 
-	if ((t == NULL || *t == '\0') &&
-	    (t = tu_pg_cluster(why, whysz)) == NULL)
-		return NULL;
+	if (t == NULL || *t == '\0') {
+		if (tu_pg_cluster_start(&tu_pg_own, why, whysz) == -1)
+			return NULL;
+		t = tu_pg_own.conninfo;
+	}
 	if (tr_db_pg_open(t, NULL, &db, &err) != TR_OK) {
 		fprintf(stderr, "PostgreSQL test database: %s\n", err.msg);
-		tu_pg_cluster_stop();
+		tu_pg_cluster_stop(&tu_pg_own);
 		exit(1);
 	}
 	tr_db_close(db);
@@ -116,7 +67,7 @@ tu_run_groups(const char *name, const struct CMUnitTest *tests, size_t n)
 	}
 	failed += _cmocka_run_group_tests(name, tests, n, NULL, NULL);
 	tu_target = NULL;
-	tu_pg_cluster_stop();
+	tu_pg_cluster_stop(&tu_pg_own);
 	return failed;
 }
 

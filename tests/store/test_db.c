@@ -9,15 +9,15 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include "pg_cluster.h"
 #include "testutil.h"
 
 #include "db.h"
 
-#define CLUSTER	TESTDIR "/pg/cluster.sh"
+#define CLUSTER	TESTDIR "/pg/cluster.sh"	/* for a standby */
 
 /* the PostgreSQL cluster of this run (none: pg_why says why) */
-static char pg_dir[64];
-static char pg_conninfo[256];
+static struct tu_pg pg;
 static char pg_why[512];
 
 /* the SQLite files' directory */
@@ -40,50 +40,13 @@ static const char *items_pg =
     " PRIMARY KEY, name TEXT UNIQUE, n BIGINT, x DOUBLE PRECISION,"
     " body BYTEA, note TEXT)";
 
-/* cluster - run a cluster.sh command on this run's cluster */
-static int
-cluster(const char *cmd)
-{
-	char line[512];
-
-	snprintf(line, sizeof(line), "sh %s %s %s", CLUSTER, cmd, pg_dir);
-	return system(line);
-}
-
 static int
 pg_group_setup(void **state)
 {
-	char cmd[512], out[256];
-	FILE *p;
-	size_t n;
-	int st;
-
 	(void)state;
-	snprintf(pg_dir, sizeof(pg_dir), "/tmp/tlsrptd-pg.XXXXXX");
-	if (mkdtemp(pg_dir) == NULL) {
-		snprintf(pg_why, sizeof(pg_why), "mkdtemp: %s", strerror(errno));
-		return 0;
-	}
-	snprintf(cmd, sizeof(cmd), "sh %s start %s 2>&1", CLUSTER, pg_dir);
-	if ((p = popen(cmd, "r")) == NULL) {
-		snprintf(pg_why, sizeof(pg_why), "popen: %s", strerror(errno));
-		return 0;
-	}
-	n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = '\0';
-	st = pclose(p);
-	if (st == 0)
-		out[strcspn(out, "\n")] = '\0';
-	if (st != 0 || strncmp(out, "host=", 5) != 0) {
-		snprintf(pg_why, sizeof(pg_why), "%s", out);
-		cluster("stop");
-		tu_rmtree(pg_dir);
-		pg_dir[0] = '\0';
+	if (tu_pg_cluster_start(&pg, pg_why, sizeof(pg_why)) == -1)
 		print_message("PostgreSQL tests skipped: cannot start a "
 		    "cluster: %s\n", pg_why);
-		return 0;
-	}
-	snprintf(pg_conninfo, sizeof(pg_conninfo), "%s", out);
 	return 0;
 }
 
@@ -91,8 +54,7 @@ static int
 pg_group_teardown(void **state)
 {
 	(void)state;
-	if (pg_dir[0] != '\0')
-		cluster("stop");
+	tu_pg_cluster_stop(&pg);
 	return 0;
 }
 
@@ -130,7 +92,7 @@ open_pg(void)
 	struct tr_error err;
 	struct tr_db *db;
 
-	if (tr_db_pg_open(pg_conninfo, NULL, &db, &err) != TR_OK)
+	if (tr_db_pg_open(pg.conninfo, NULL, &db, &err) != TR_OK)
 		fail_msg("%s", err.msg);
 	assert_int_equal(tr_db_kind(db), TR_DB_POSTGRESQL);
 	return db;
@@ -158,7 +120,7 @@ pg_setup(void **state)
 
 	assert_non_null(fx);
 	fx->kind = TR_DB_POSTGRESQL;
-	if (pg_conninfo[0] != '\0') {
+	if (pg.conninfo[0] != '\0') {
 		fx->db = open_pg();
 		exec_ok(fx->db, items_pg);
 	}
@@ -589,8 +551,8 @@ test_unique(void **state)
 		/* the statement as written */
 		assert_non_null(strstr(err.msg, ": INSERT INTO items (name)"
 		    " VALUES (?): "));
-		assert_true(strncmp(err.msg, pg_conninfo,
-		    strlen(pg_conninfo)) == 0);
+		assert_true(strncmp(err.msg, pg.conninfo,
+		    strlen(pg.conninfo)) == 0);
 	}
 	/* the same statement with another value works */
 	assert_int_equal(tr_db_bind_text(s, 1, "b"), TR_OK);
@@ -707,7 +669,7 @@ test_standby(void)
 	snprintf(dir, sizeof(dir), "/tmp/tlsrptd-pgsb.XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	snprintf(cmd, sizeof(cmd), "sh %s standby %s %s 2>&1", CLUSTER, dir,
-	    pg_dir);
+	    pg.dir);
 	assert_non_null(p = popen(cmd, "r"));
 	n = fread(out, 1, sizeof(out) - 1, p);
 	out[n] = '\0';
@@ -834,14 +796,14 @@ test_gone(void **state)
 	assert_int_equal(tr_db_bind_text(s, 1, "lost"), TR_OK);
 	step_is(s, TR_STEP_DONE);
 
-	assert_int_equal(cluster("crash"), 0);
-	assert_int_equal(cluster("up"), 0);
+	assert_int_equal(tu_pg_cluster_cmd(&pg, "crash"), 0);
+	assert_int_equal(tu_pg_cluster_cmd(&pg, "up"), 0);
 	assert_int_equal(tr_db_bind_text(s, 1, "lost2"), TR_OK);
 	assert_int_equal(tr_db_step(s, &err), TR_STEP_ERROR);
 	assert_int_equal(err.code, TR_ERR_STORE);
 	if (tr_db_last_fail(db) != TR_DB_FAIL_GONE)
 		fail_msg("not GONE: %s", err.msg);
-	assert_true(strncmp(err.msg, pg_conninfo, strlen(pg_conninfo)) == 0);
+	assert_true(strncmp(err.msg, pg.conninfo, strlen(pg.conninfo)) == 0);
 	/* the transaction is gone: nothing runs outside it by mistake */
 	assert_true(tr_db_in_transaction(db));
 	assert_int_equal(tr_db_exec(db, "INSERT INTO items (name)"
@@ -861,7 +823,7 @@ test_gone(void **state)
 
 	/* down, and staying down: the first reset fails, the next call
 	 * does not even try (back-off) */
-	assert_int_equal(cluster("crash"), 0);
+	assert_int_equal(tu_pg_cluster_cmd(&pg, "crash"), 0);
 	assert_int_equal(tr_db_exec(db, "SELECT 1", &err), TR_ERR_STORE);
 	assert_int_equal(tr_db_last_fail(db), TR_DB_FAIL_GONE);
 	assert_false(tr_db_in_transaction(db));
@@ -870,7 +832,7 @@ test_gone(void **state)
 	assert_non_null(strstr(err.msg, "reconnecting"));
 	assert_int_equal(tr_db_exec(db, "SELECT 1", &err), TR_ERR_STORE);
 	assert_non_null(strstr(err.msg, "next attempt"));
-	assert_int_equal(cluster("up"), 0);
+	assert_int_equal(tu_pg_cluster_cmd(&pg, "up"), 0);
 	/* back within the back-off (1 s, then 2 s): bounded tries */
 	for (i = 0; i < 50; i++) {
 		if (tr_db_exec(db, "SELECT 1", &err) == TR_OK)
@@ -998,14 +960,14 @@ test_open_fails(void **state)
 	assert_null(db);
 	assert_non_null(strstr(err.msg, "/nonexistent/pw"));
 
-	if (pg_conninfo[0] == '\0')
+	if (pg.conninfo[0] == '\0')
 		return;
 	/* a password from a file (trust ignores it) with the conninfo */
-	snprintf(pw, sizeof(pw), "%s/pw", pg_dir);
+	snprintf(pw, sizeof(pw), "%s/pw", pg.dir);
 	assert_non_null(f = fopen(pw, "w"));
 	fputs("hunter2\nsecond line\n", f);
 	fclose(f);
-	if (tr_db_pg_open(pg_conninfo, pw, &db, &err) != TR_OK)
+	if (tr_db_pg_open(pg.conninfo, pw, &db, &err) != TR_OK)
 		fail_msg("%s", err.msg);
 	assert_int_equal(tr_db_exec(db, "SELECT nonsense", &err), TR_ERR_STORE);
 	assert_null(strstr(err.msg, "hunter2"));
@@ -1126,7 +1088,7 @@ main(void)
 	};
 #undef SETUP
 #define SETUP pg_setup
-	const struct CMUnitTest pg[] = {
+	const struct CMUnitTest pgt[] = {
 		BOTH(test_params), BOTH(test_param_range), BOTH(test_int64),
 		BOTH(test_double), BOTH(test_nulls), BOTH(test_text),
 		BOTH(test_blob), BOTH(test_returning_conflict),
@@ -1147,7 +1109,7 @@ main(void)
 	    NULL);
 	failed += cmocka_run_group_tests_name("db: sqlite", sq, sq_group_setup,
 	    sq_group_teardown);
-	failed += cmocka_run_group_tests_name("db: postgresql", pg,
+	failed += cmocka_run_group_tests_name("db: postgresql", pgt,
 	    pg_group_setup, pg_group_teardown);
 	return failed != 0;
 }

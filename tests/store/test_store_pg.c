@@ -16,6 +16,7 @@
 
 #include <sqlite3.h>
 
+#include "pg_cluster.h"
 #include "testutil.h"
 
 #include "db.h"
@@ -28,9 +29,9 @@
 #define CLUSTER	TESTDIR "/pg/cluster.sh"
 
 static const char *pg_skip;		/* why PostgreSQL is not tested */
-static char pg_dir[256];		/* the cluster's directory */
+static struct tu_pg pg;		/* the cluster */
 static char pg_host[512], pg_user[128];	/* from its conninfo */
-static int pg_started, pg_seq;
+static int pg_seq;
 
 /* One database to test in: a fresh file, or a fresh PostgreSQL database */
 struct target {
@@ -95,8 +96,7 @@ pg_probe(void)
 static int
 group_setup(void **state)
 {
-	char cmd[1024], line[1024];
-	FILE *p;
+	char why[512] = "no conninfo";
 
 	if (!pg_probe()) {
 		pg_skip = "tr_db_pg_open: this build has no PostgreSQL driver "
@@ -107,40 +107,21 @@ group_setup(void **state)
 		pg_skip = "tests/pg/cluster.sh is not there";
 		return 0;
 	}
-	snprintf(pg_dir, sizeof(pg_dir), "/tmp/tlsrptd-storepg-XXXXXX");
-	if (mkdtemp(pg_dir) == NULL)
-		return -1;
-	snprintf(cmd, sizeof(cmd), "sh '%s' start '%s'", CLUSTER, pg_dir);
-	if ((p = popen(cmd, "r")) == NULL)
-		return -1;
-	line[0] = '\0';
-	while (fgets(line, sizeof(line), p) != NULL && strchr(line, '=') ==
-	    NULL)
-		;
-	if (pclose(p) != 0 || kw(line, "host", pg_host, sizeof(pg_host)) ==
-	    -1) {
-		fprintf(stderr, "cluster.sh start %s: no conninfo (%s)\n",
-		    pg_dir, line);
+	if (tu_pg_cluster_start(&pg, why, sizeof(why)) == -1 ||
+	    kw(pg.conninfo, "host", pg_host, sizeof(pg_host)) == -1) {
+		fprintf(stderr, "%s (conninfo: %s)\n", why, pg.conninfo);
+		tu_pg_cluster_stop(&pg);
 		return -1;
 	}
-	if (kw(line, "user", pg_user, sizeof(pg_user)) == -1)
+	if (kw(pg.conninfo, "user", pg_user, sizeof(pg_user)) == -1)
 		snprintf(pg_user, sizeof(pg_user), "%s", "tlsrptd");
-	pg_started = 1;
 	return 0;
 }
 
 static int
 group_teardown(void **state)
 {
-	char cmd[1024];
-
-	if (pg_started) {
-		snprintf(cmd, sizeof(cmd), "sh '%s' stop '%s' > /dev/null",
-		    CLUSTER, pg_dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "%s failed\n", cmd);
-		tu_rmtree(pg_dir);
-	}
+	tu_pg_cluster_stop(&pg);
 	return 0;
 }
 
