@@ -37,10 +37,15 @@ tu_pg_cluster_stop(struct tu_pg *pg)
 	pg->dir[0] = '\0';
 }
 
-/* tu_pg_cluster_start - a cluster in a fresh directory: 0 with its conninfo,
- * or -1 with why filled in (cluster.sh says the rest on stderr) */
+/*
+ * tu_pg_cluster_open - cluster.sh HOW (start, or "standby" with the
+ * primary's directory) in a fresh directory: 0 with its conninfo, or -1
+ * with why filled in (cluster.sh says the rest on stderr). Only the line
+ * with "host=" is the conninfo: tools run as another user may warn first.
+ */
 static inline int
-tu_pg_cluster_start(struct tu_pg *pg, char *why, size_t whysz)
+tu_pg_cluster_open(struct tu_pg *pg, const char *how, const struct tu_pg *primary,
+    char *why, size_t whysz)
 {
 	char cmd[512];
 	FILE *p;
@@ -53,10 +58,11 @@ tu_pg_cluster_start(struct tu_pg *pg, char *why, size_t whysz)
 		pg->dir[0] = '\0';
 		return -1;
 	}
-	snprintf(cmd, sizeof(cmd), "sh '%s/pg/cluster.sh' start '%s'", TESTDIR,
-	    pg->dir);
+	snprintf(cmd, sizeof(cmd), "sh '%s/pg/cluster.sh' %s '%s'%s%s%s",
+	    TESTDIR, how, pg->dir, primary != NULL ? " '" : "",
+	    primary != NULL ? primary->dir : "", primary != NULL ? "'" : "");
 	if ((p = popen(cmd, "r")) == NULL) {
-		snprintf(why, whysz, "cluster.sh start: %s", strerror(errno));
+		snprintf(why, whysz, "cluster.sh %s: %s", how, strerror(errno));
 		tu_pg_cluster_stop(pg);
 		return -1;
 	}
@@ -64,8 +70,8 @@ tu_pg_cluster_start(struct tu_pg *pg, char *why, size_t whysz)
 	    strstr(pg->conninfo, "host=") == NULL)
 		;
 	if (pclose(p) != 0 || strstr(pg->conninfo, "host=") == NULL) {
-		snprintf(why, whysz, "cluster.sh start %s failed (its reason "
-		    "is above)", pg->dir);
+		snprintf(why, whysz, "cluster.sh %s %s failed (its reason "
+		    "is above)", how, pg->dir);
 		pg->conninfo[0] = '\0';
 		tu_pg_cluster_stop(pg);
 		return -1;
@@ -75,6 +81,13 @@ tu_pg_cluster_start(struct tu_pg *pg, char *why, size_t whysz)
 	    pg->conninfo[n - 1] == '\r'))
 		pg->conninfo[--n] = '\0';
 	return 0;
+}
+
+/* tu_pg_cluster_start - a new primary cluster (tu_pg_cluster_open) */
+static inline int
+tu_pg_cluster_start(struct tu_pg *pg, char *why, size_t whysz)
+{
+	return tu_pg_cluster_open(pg, "start", NULL, why, whysz);
 }
 
 #endif

@@ -56,6 +56,9 @@ case "${3:-}" in
 /* | "") primary=${3:-} ;;
 *) primary=$(pwd)/$3 ;;
 esac
+# the server's user may not enter the caller's directory (a checkout under
+# /root): every path is absolute now
+cd /
 [ -x "$PGBIN/initdb" ] || die "$PGBIN/initdb not found: install postgresql-15"
 
 case "$cmd" in

@@ -14,8 +14,6 @@
 
 #include "db.h"
 
-#define CLUSTER	TESTDIR "/pg/cluster.sh"	/* for a standby */
-
 /* the PostgreSQL cluster of this run (none: pg_why says why) */
 static struct tu_pg pg;
 static char pg_why[512];
@@ -659,29 +657,15 @@ test_rows(void **state)
 static void
 test_standby(void)
 {
-	char dir[64], cmd[256], out[256], ci[256];
+	struct tu_pg standby;
 	struct tr_error err;
 	struct tr_db *sb;
-	FILE *p;
-	size_t n;
-	int st;
+	char why[512];
 
-	snprintf(dir, sizeof(dir), "/tmp/tlsrptd-pgsb.XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(cmd, sizeof(cmd), "sh %s standby %s %s 2>&1", CLUSTER, dir,
-	    pg.dir);
-	assert_non_null(p = popen(cmd, "r"));
-	n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = '\0';
-	st = pclose(p);
-	if (st != 0) {
-		snprintf(cmd, sizeof(cmd), "sh %s stop %s", CLUSTER, dir);
-		(void)system(cmd);
-		fail_msg("no standby: %s", out);
-	}
-	out[strcspn(out, "\n")] = '\0';
-	snprintf(ci, sizeof(ci), "%s", out);
-	if (tr_db_pg_open(ci, NULL, &sb, &err) != TR_OK)
+	if (tu_pg_cluster_open(&standby, "standby", &pg, why,
+	    sizeof(why)) == -1)
+		fail_msg("no standby: %s", why);
+	if (tr_db_pg_open(standby.conninfo, NULL, &sb, &err) != TR_OK)
 		fail_msg("%s", err.msg);
 	assert_int_equal(count(sb, "SELECT count(*) FROM items"), 1);
 	assert_int_equal(tr_db_exec(sb, "INSERT INTO items (name)"
@@ -693,8 +677,7 @@ test_standby(void)
 	assert_int_equal(tr_db_last_fail(sb), TR_DB_FAIL_READONLY);
 	tr_db_rollback(sb);
 	tr_db_close(sb);
-	snprintf(cmd, sizeof(cmd), "sh %s stop %s", CLUSTER, dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(tu_pg_cluster_cmd(&standby, "stop"), 0);
 }
 
 /* A read-only database or transaction: READONLY */
