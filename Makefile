@@ -60,7 +60,23 @@ $(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)/obj
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/libtlsrptd.a: $(LIB_OBJ)
+# tr_schema_fresh (include/schema.h): the SQLite schema at its latest
+# version as one text, printed by a program that runs the migrations
+GEN_OBJ   = $(BUILD)/obj/gen/schema_fresh.o
+$(BUILD)/schema_gen: tools/schema_gen.c $(BUILD)/obj/store/schema.o \
+    $(BUILD)/obj/base/error.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(LDFLAGS)
+
+$(BUILD)/gen/schema_fresh.c: $(BUILD)/schema_gen
+	@mkdir -p $(@D)
+	$(BUILD)/schema_gen > $@.tmp
+	mv $@.tmp $@
+
+$(GEN_OBJ): $(BUILD)/gen/schema_fresh.c include/schema.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libtlsrptd.a: $(LIB_OBJ) $(GEN_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 

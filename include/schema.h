@@ -33,11 +33,26 @@ enum tr_err tr_schema_identify(struct sqlite3 *db, const char *path,
     int *version, struct tr_error *err);
 
 /*
- * tr_schema_migrate - bring db up to tr_schema_latest, one transaction per
- * version. Safe against another process migrating the same file at the same
- * time: each step re-reads the version under the write lock.
+ * tr_schema_fresh - the schema at tr_schema_latest as one SQL text (every
+ * table, index and view as the migrations leave them, and the marker row),
+ * generated at build time by tools/schema_gen.c from tr_schema_migrations:
+ * each ALTER TABLE of a migration makes SQLite read the whole schema again,
+ * so a new database is created from this instead.
+ */
+extern const char tr_schema_fresh[];
+
+/*
+ * tr_schema_migrate - bring db up to tr_schema_latest: an empty database
+ * from tr_schema_fresh in one transaction, an older one by tr_schema_steps.
+ * Safe against another process migrating the same file at the same time:
+ * the version is read again under the write lock.
  */
 enum tr_err tr_schema_migrate(struct sqlite3 *db, const char *path,
+    struct tr_error *err);
+
+/* tr_schema_steps - run the migrations after db's version, one transaction
+ * per version (what tools/schema_gen.c and the upgrade of a database use) */
+enum tr_err tr_schema_steps(struct sqlite3 *db, const char *path,
     struct tr_error *err);
 
 /*

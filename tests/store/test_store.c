@@ -241,6 +241,65 @@ test_open_fresh(void **state)
 	q_text_eq(db, "PRAGMA integrity_check", "ok");
 }
 
+/* schema_text - every object of db and the marker rows, as one text */
+static char *
+schema_text(sqlite3 *db)
+{
+	sqlite3_stmt *s;
+	char *all = NULL, *more;
+
+	s = prep(db, "SELECT type || ' ' || name || ' ' || tbl_name || ' ' || "
+	    "coalesce(sql, '') FROM sqlite_master UNION ALL SELECT key || "
+	    "'=' || value FROM tlsrptd_meta UNION ALL SELECT 'version ' || "
+	    "user_version FROM pragma_user_version ORDER BY 1");
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		assert_true(asprintf(&more, "%s%s\n", all != NULL ? all : "",
+		    (const char *)sqlite3_column_text(s, 0)) != -1);
+		free(all);
+		all = more;
+	}
+	sqlite3_finalize(s);
+	assert_non_null(all);
+	return all;
+}
+
+/* test_fresh_is_steps - a new database made from tr_schema_fresh (as
+ * tr_store_open makes one) holds what the migrations one by one make */
+static void
+test_fresh_is_steps(void **state)
+{
+	struct tu_store *fx = *state;
+	struct tr_error err;
+	char path[TPATH], *fresh, *steps;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/steps.db", fx->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (tr_schema_steps(db, path, &err) != TR_OK)
+		fail_msg("steps: %s", err.msg);
+	steps = schema_text(db);
+	sqlite3_close(db);
+	fresh = schema_text(tr_store_db(fx->st));
+	assert_string_equal(fresh, steps);
+	assert_non_null(strstr(fresh, "version 7\n"));
+	assert_non_null(strstr(fresh, "application=tlsrptd\n"));
+	free(fresh);
+	free(steps);
+	/* and it was made from the one text: the text alone gives the same */
+	snprintf(path, sizeof(path), "%s/text.db", fx->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, tr_schema_fresh, NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 7", NULL,
+	    NULL, NULL), SQLITE_OK);
+	fresh = schema_text(db);
+	steps = schema_text(tr_store_db(fx->st));
+	assert_string_equal(fresh, steps);
+	free(fresh);
+	free(steps);
+	sqlite3_close(db);
+}
+
 /* test_migrate_v1 - a version 1 database gets report_domains filled from
  * what it holds, counted once; the triggers of version 2 are gone */
 static void
@@ -1685,6 +1744,7 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_open_fresh),
+		T(test_fresh_is_steps),
 		T(test_migrate_v1),
 		T(test_migrate_v4),
 		T(test_put_readback),
