@@ -650,55 +650,47 @@ fail:
 	return TR_ERR_STORE;
 }
 
-/* create_fresh - an empty db (checked again under the write lock) from
- * tr_schema_fresh; 0 done, 1 when it was not empty after all, -1 error */
+/* is_empty - *empty: db has no objects and version 0; -1 on error */
 static int
-create_fresh(sqlite3 *db, const char *path, struct tr_error *err)
+is_empty(sqlite3 *db, const char *path, int *empty, struct tr_error *err)
 {
-	const char *what = "creating the schema";
-	char setv[64];
 	long long uv, objects;
 
-	if (exec(db, path, "BEGIN IMMEDIATE", what, err) != TR_OK)
-		return -1;
 	if (query_int(db, path, "PRAGMA user_version", &uv, err) == -1 ||
 	    query_int(db, path, "SELECT count(*) FROM sqlite_master",
 	    &objects, err) == -1)
-		goto fail;
-	if (uv != 0 || objects != 0) {
-		/* another process came first: step from its version */
-		if (exec(db, path, "COMMIT", what, err) != TR_OK)
-			goto fail;
-		return 1;
-	}
-	snprintf(setv, sizeof(setv), "PRAGMA user_version = %d",
-	    tr_schema_latest);
-	if (exec(db, path, tr_schema_fresh, what, err) != TR_OK ||
-	    exec(db, path, setv, what, err) != TR_OK ||
-	    exec(db, path, "COMMIT", what, err) != TR_OK)
-		goto fail;
+		return -1;
+	*empty = uv == 0 && objects == 0;
 	return 0;
-fail:
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
 }
 
-/* tr_schema_migrate - an empty db created in one piece, else step by step */
+/* tr_schema_migrate - an empty db created in one piece from
+ * tr_schema_fresh (emptiness read again under the write lock: another
+ * process may have come first), else step by step */
 enum tr_err
 tr_schema_migrate(sqlite3 *db, const char *path, struct tr_error *err)
 {
-	long long uv, objects;
-	int r;
+	const char *what = "creating the schema";
+	char setv[64];
+	int empty;
 
-	if (query_int(db, path, "PRAGMA user_version", &uv, err) == -1 ||
-	    query_int(db, path, "SELECT count(*) FROM sqlite_master",
-	    &objects, err) == -1)
+	if (is_empty(db, path, &empty, err) == -1)
 		return TR_ERR_STORE;
-	if (uv == 0 && objects == 0) {
-		if ((r = create_fresh(db, path, err)) == -1)
-			return TR_ERR_STORE;
-		if (r == 0)
-			return TR_OK;
-	}
-	return tr_schema_steps(db, path, err);
+	if (!empty)
+		return tr_schema_steps(db, path, err);
+	if (exec(db, path, "BEGIN IMMEDIATE", what, err) != TR_OK)
+		return TR_ERR_STORE;
+	if (is_empty(db, path, &empty, err) == -1)
+		goto fail;
+	snprintf(setv, sizeof(setv), "PRAGMA user_version = %d",
+	    tr_schema_latest);
+	if (empty && (exec(db, path, tr_schema_fresh, what, err) != TR_OK ||
+	    exec(db, path, setv, what, err) != TR_OK))
+		goto fail;
+	if (exec(db, path, "COMMIT", what, err) != TR_OK)
+		goto fail;
+	return empty ? TR_OK : tr_schema_steps(db, path, err);
+fail:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return TR_ERR_STORE;
 }
