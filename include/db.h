@@ -59,6 +59,8 @@ struct tr_db_driver {
 	enum tr_err (*bind_int64)(struct tr_stmt *, int, int64_t);
 	enum tr_err (*bind_double)(struct tr_stmt *, int, double);
 	enum tr_err (*bind_text)(struct tr_stmt *, int, const char *, size_t);
+	enum tr_err (*bind_text_ref)(struct tr_stmt *, int, const char *,
+	    size_t);
 	enum tr_err (*bind_blob)(struct tr_stmt *, int, const void *, size_t);
 	enum tr_err (*bind_null)(struct tr_stmt *, int);
 	enum tr_step (*step)(struct tr_stmt *, struct tr_error *);
@@ -69,6 +71,7 @@ struct tr_db_driver {
 	const char *(*col_text)(struct tr_stmt *, int);
 	const void *(*col_blob)(struct tr_stmt *, int, size_t *);
 	int64_t (*changes)(struct tr_db *);
+	int64_t (*last_id)(struct tr_db *);	/* NULL: use RETURNING id */
 	int (*in_transaction)(struct tr_db *);
 	void (*set_deadline)(struct tr_db *, int (*over)(void *), void *);
 	enum tr_db_fail (*last_fail)(struct tr_db *);
@@ -124,6 +127,15 @@ enum tr_err tr_db_bind_blob(struct tr_stmt *s, int i, const void *v,
 enum tr_err tr_db_bind_null(struct tr_stmt *s, int i);
 /* tr_db_bind_text_or_null - text, or NULL for a NULL pointer */
 enum tr_err tr_db_bind_text_or_null(struct tr_stmt *s, int i, const char *v);
+/*
+ * tr_db_bind_ref_or_null, tr_db_bind_textn_ref - the same without a copy
+ * where the driver can (SQLite): v must stay as it is until the statement
+ * has been stepped to its end (or failed) or v is bound again. For the
+ * store's hot path, whose values live in the report being stored.
+ */
+enum tr_err tr_db_bind_ref_or_null(struct tr_stmt *s, int i, const char *v);
+enum tr_err tr_db_bind_textn_ref(struct tr_stmt *s, int i, const char *v,
+    size_t len);
 
 enum tr_step tr_db_step(struct tr_stmt *s, struct tr_error *err);
 
@@ -137,6 +149,11 @@ const void *tr_db_col_blob(struct tr_stmt *s, int i, size_t *len);
 
 /* rows changed by the last INSERT, UPDATE or DELETE */
 int64_t tr_db_changes(struct tr_db *db);
+/* tr_db_has_last_id - whether tr_db_last_id works (SQLite); otherwise an
+ * INSERT says its id with RETURNING id (PostgreSQL).
+ * tr_db_last_id - the id of the row the last INSERT put in */
+int tr_db_has_last_id(const struct tr_db *db);
+int64_t tr_db_last_id(struct tr_db *db);
 /* whether a transaction is open */
 int tr_db_in_transaction(struct tr_db *db);
 /* tr_db_set_deadline - over(arg) is asked now and then while a statement

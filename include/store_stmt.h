@@ -23,7 +23,6 @@ enum stmt_id {
 	S_FIND_QUARANTINE,
 	S_SEEN_QUARANTINE,
 	S_INS_DKIM,
-	S_LAST_ID,		/* SQLite only */
 	S__COUNT
 };
 
@@ -44,6 +43,14 @@ static inline int
 bt(struct tr_stmt *s, int i, const char *v)
 {
 	return tr_db_bind_text_or_null(s, i, v) != TR_OK;
+}
+
+/* br - bt without a copy (tr_db_bind_ref_or_null): v must live until the
+ * statement has run; for the report's own fields and the caller's locals */
+static inline int
+br(struct tr_stmt *s, int i, const char *v)
+{
+	return tr_db_bind_ref_or_null(s, i, v) != TR_OK;
 }
 
 static inline int

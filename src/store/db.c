@@ -105,6 +105,20 @@ tr_db_bind_text_or_null(struct tr_stmt *s, int i, const char *v)
 }
 
 enum tr_err
+tr_db_bind_ref_or_null(struct tr_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		return s->db->drv->bind_null(s, i);
+	return s->db->drv->bind_text_ref(s, i, v, strlen(v));
+}
+
+enum tr_err
+tr_db_bind_textn_ref(struct tr_stmt *s, int i, const char *v, size_t len)
+{
+	return s->db->drv->bind_text_ref(s, i, v, len);
+}
+
+enum tr_err
 tr_db_bind_blob(struct tr_stmt *s, int i, const void *v, size_t len)
 {
 	return s->db->drv->bind_blob(s, i, v, len);
@@ -162,6 +176,18 @@ int64_t
 tr_db_changes(struct tr_db *db)
 {
 	return db->drv->changes(db);
+}
+
+int
+tr_db_has_last_id(const struct tr_db *db)
+{
+	return db->drv->last_id != NULL;
+}
+
+int64_t
+tr_db_last_id(struct tr_db *db)
+{
+	return db->drv->last_id(db);
 }
 
 int

@@ -505,6 +505,7 @@ static const struct tr_db_driver pg_driver = {
 	.bind_int64 = pg_bind_int64,
 	.bind_double = pg_bind_double,
 	.bind_text = pg_bind_text,
+	.bind_text_ref = pg_bind_text,	/* copied into the request */
 	.bind_blob = pg_bind_blob,
 	.bind_null = pg_bind_null,
 	.step = pg_step,

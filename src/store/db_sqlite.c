@@ -145,6 +145,14 @@ sq_bind_text(struct tr_stmt *s, int i, const char *v, size_t len)
 	    SQLITE_TRANSIENT, SQLITE_UTF8));
 }
 
+/* sq_bind_text_ref - not copied: SQLite reads v during the steps */
+static enum tr_err
+sq_bind_text_ref(struct tr_stmt *s, int i, const char *v, size_t len)
+{
+	return bound(s, sqlite3_bind_text64(SS(s)->s, i, v, len,
+	    SQLITE_STATIC, SQLITE_UTF8));
+}
+
 static enum tr_err
 sq_bind_blob(struct tr_stmt *s, int i, const void *v, size_t len)
 {
@@ -224,6 +232,12 @@ sq_changes(struct tr_db *db)
 	return sqlite3_changes64(SQ(db)->h);
 }
 
+static int64_t
+sq_last_id(struct tr_db *db)
+{
+	return sqlite3_last_insert_rowid(SQ(db)->h);
+}
+
 static int
 sq_in_transaction(struct tr_db *db)
 {
@@ -267,6 +281,7 @@ static const struct tr_db_driver sqlite_driver = {
 	.bind_int64 = sq_bind_int64,
 	.bind_double = sq_bind_double,
 	.bind_text = sq_bind_text,
+	.bind_text_ref = sq_bind_text_ref,
 	.bind_blob = sq_bind_blob,
 	.bind_null = sq_bind_null,
 	.step = sq_step,
@@ -277,6 +292,7 @@ static const struct tr_db_driver sqlite_driver = {
 	.col_text = sq_col_text,
 	.col_blob = sq_col_blob,
 	.changes = sq_changes,
+	.last_id = sq_last_id,
 	.in_transaction = sq_in_transaction,
 	.set_deadline = sq_set_deadline,
 	.last_fail = sq_last_fail,

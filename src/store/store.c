@@ -115,15 +115,15 @@ put_failure(struct tr_store *st, int64_t pid, const struct tr_failure *f,
 	int bad;
 
 	bad = bi(fs, 1, pid);
-	bad |= bt(fs, 2, f->result_type);
+	bad |= br(fs, 2, f->result_type);
 	bad |= bi(fs, 3, f->result_type_known != 0);
-	bad |= bt(fs, 4, f->sending_mta_ip);
-	bad |= bt(fs, 5, f->receiving_mx_hostname);
-	bad |= bt(fs, 6, f->receiving_mx_helo);
-	bad |= bt(fs, 7, f->receiving_ip);
+	bad |= br(fs, 4, f->sending_mta_ip);
+	bad |= br(fs, 5, f->receiving_mx_hostname);
+	bad |= br(fs, 6, f->receiving_mx_helo);
+	bad |= br(fs, 7, f->receiving_ip);
 	bad |= bi(fs, 8, f->failed_session_count);
-	bad |= bt(fs, 9, f->additional_information);
-	bad |= bt(fs, 10, f->failure_reason_code);
+	bad |= br(fs, 9, f->additional_information);
+	bad |= br(fs, 10, f->failure_reason_code);
 	bad |= bi(fs, 11, f->repeated != 0);
 	if (bad)
 		return tr_store_bind_failed(st, "a failure detail", err);
@@ -145,10 +145,10 @@ put_policies(struct tr_store *st, const struct tr_report *r, int64_t id,
 		p = &r->policies[i];
 		bad = bi(ps, 1, id);
 		bad |= bi(ps, 2, (int64_t)i);
-		bad |= bt(ps, 3, p->policy_type);
-		bad |= bt(ps, 4, p->policy_domain);
-		bad |= bt(ps, 5, p->policy_string_json);
-		bad |= bt(ps, 6, p->mx_host_json);
+		bad |= br(ps, 3, p->policy_type);
+		bad |= br(ps, 4, p->policy_domain);
+		bad |= br(ps, 5, p->policy_string_json);
+		bad |= br(ps, 6, p->mx_host_json);
 		bad |= bi(ps, 7, p->successful_sessions);
 		bad |= bi(ps, 8, p->failed_sessions);
 		if (bad)
@@ -190,10 +190,10 @@ put_domains(struct tr_store *st, const struct tr_report *r, int64_t id,
 	}
 	for (i = 0; i < n && e == TR_OK; i++) {
 		bad = bi(ds, 1, id);
-		bad |= bt(ds, 2, d[i].policy_domain);
-		bad |= bt(ds, 3, d[i].policy_type);
-		bad |= bt(ds, 4, r->start_datetime);
-		bad |= bt(ds, 5, r->organization_name);
+		bad |= br(ds, 2, d[i].policy_domain);
+		bad |= br(ds, 3, d[i].policy_type);
+		bad |= br(ds, 4, r->start_datetime);
+		bad |= br(ds, 5, r->organization_name);
 		bad |= bi(ds, 6, d[i].successful);
 		bad |= bi(ds, 7, d[i].failed);
 		if (bad)
@@ -214,7 +214,7 @@ find_report(struct tr_store *st, const struct tr_report *r, int64_t *id,
 	struct tr_stmt *stmt = st->stmt[S_SEL_REPORT];
 	int found;
 
-	if (bt(stmt, 1, r->organization_name) | bt(stmt, 2, r->report_id))
+	if (br(stmt, 1, r->organization_name) | br(stmt, 2, r->report_id))
 		return tr_store_bind_failed(st, "a report key", err);
 	if (tr_store_step_to_end(st, stmt, "looking up a duplicate report", id,
 	    &found, err) != TR_OK)
@@ -237,28 +237,29 @@ bind_report(struct tr_store *st, const struct tr_report *r,
 	const struct tr_msgmeta *m = o->meta != NULL ? o->meta : &nometa;
 	int bad;
 
-	bad = bt(stmt, 1, r->organization_name);
-	bad |= bt(stmt, 2, r->report_id);
-	bad |= bt(stmt, 3, r->start_datetime);
-	bad |= bt(stmt, 4, r->end_datetime);
-	bad |= bt(stmt, 5, r->contact_info);
-	bad |= bt(stmt, 6, m->report_domain);
-	bad |= bt(stmt, 7, m->report_submitter);
-	bad |= bt(stmt, 8, m->message_id);
-	bad |= bt(stmt, 9, m->from);
-	bad |= bt(stmt, 10, m->date);
-	bad |= bt(stmt, 11, m->subject);
-	bad |= bt(stmt, 12, tr_way_in_name(o->way_in));
-	bad |= bt(stmt, 13, o->source);
-	bad |= bt(stmt, 14, o->envelope_from);
-	bad |= bt(stmt, 15, o->envelope_to);
-	bad |= bt(stmt, 16, received);
-	bad |= bt(stmt, 17, notes);
+	bad = br(stmt, 1, r->organization_name);
+	bad |= br(stmt, 2, r->report_id);
+	bad |= br(stmt, 3, r->start_datetime);
+	bad |= br(stmt, 4, r->end_datetime);
+	bad |= br(stmt, 5, r->contact_info);
+	bad |= br(stmt, 6, m->report_domain);
+	bad |= br(stmt, 7, m->report_submitter);
+	bad |= br(stmt, 8, m->message_id);
+	bad |= br(stmt, 9, m->from);
+	bad |= br(stmt, 10, m->date);
+	bad |= br(stmt, 11, m->subject);
+	bad |= br(stmt, 12, tr_way_in_name(o->way_in));
+	bad |= br(stmt, 13, o->source);
+	bad |= br(stmt, 14, o->envelope_from);
+	bad |= br(stmt, 15, o->envelope_to);
+	bad |= br(stmt, 16, received);
+	bad |= br(stmt, 17, notes);
 	if (r->raw != NULL)
-		bad |= tr_db_bind_textn(stmt, 18, r->raw, r->rawlen) != TR_OK;
+		bad |= tr_db_bind_textn_ref(stmt, 18, r->raw,
+		    r->rawlen) != TR_OK;
 	else
 		bad |= tr_db_bind_null(stmt, 18) != TR_OK;
-	bad |= bt(stmt, 19, st->instance);
+	bad |= br(stmt, 19, st->instance);
 	return bad;
 }
 

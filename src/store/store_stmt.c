@@ -82,7 +82,6 @@ static const char *const stmt_sql[S__COUNT] = {
 	    "report_domain_signed = excluded.report_domain_signed, "
 	    "submitter_signed = excluded.submitter_signed, "
 	    "via = excluded.via, policy = excluded.policy",
-	[S_LAST_ID] = "SELECT last_insert_rowid()",
 };
 
 /*
@@ -171,17 +170,16 @@ enum tr_err
 tr_store_run_id(struct tr_store *st, enum stmt_id id, const char *what,
     int64_t *rowid, int *found, struct tr_error *err)
 {
-	if (tr_db_kind(st->conn) == TR_DB_POSTGRESQL)
+	if (!tr_db_has_last_id(st->conn))
 		return tr_store_step_to_end(st, st->stmt[id], what, rowid,
 		    found, err);
 	if (tr_store_step_to_end(st, st->stmt[id], what, NULL, NULL,
 	    err) != TR_OK)
 		return TR_ERR_STORE;
-	*found = 0;
-	if (tr_db_changes(st->conn) == 0)
-		return TR_OK;
-	return tr_store_step_to_end(st, st->stmt[S_LAST_ID], what, rowid,
-	    found, err);
+	*found = tr_db_changes(st->conn) != 0;
+	if (*found)
+		*rowid = tr_db_last_id(st->conn);
+	return TR_OK;
 }
 
 /* tr_store_exec - run sql without parameters or rows */
@@ -300,16 +298,15 @@ enum tr_err
 tr_store_prepare_all(struct tr_store *st, int version, struct tr_error *err)
 {
 	char sql[2048];
-	int i, pg = tr_db_kind(st->conn) == TR_DB_POSTGRESQL;
+	int i;
 
 	/* An older schema opened read-only may lack the columns. */
 	if (version != tr_schema_latest)
 		return TR_OK;
 	for (i = 0; i < S__COUNT; i++) {
-		if (i == S_LAST_ID && pg)
-			continue;
 		snprintf(sql, sizeof(sql), "%s%s", stmt_sql[i],
-		    pg && returns_id((enum stmt_id)i) ? " RETURNING id" : "");
+		    !tr_db_has_last_id(st->conn) &&
+		    returns_id((enum stmt_id)i) ? " RETURNING id" : "");
 		tr_error_clear(err);
 		if (tr_db_prepare(st->conn, sql, &st->stmt[i], err) != TR_OK)
 			return tr_store_dberr(st, "preparing statements", err);
