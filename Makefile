@@ -13,10 +13,12 @@ FUZZ_CC  ?= clang
 FUZZ_SECONDS ?= 20
 
 PKGS      = json-c zlib sqlite3 libevent libevent_pthreads libevent_openssl openssl \
-            libsystemd libcrypt libpsl opendkim libarchive
-# libpq is compiled against but not linked: the PostgreSQL driver loads it
-# when a PostgreSQL store is opened (src/store/pq_lib.c).
-DLPKGS    = libpq
+            libsystemd libcrypt libpsl opendkim
+# Compiled against but not linked, loaded when first needed
+# (src/base/dl_lib.c): libpq when a PostgreSQL store is opened
+# (src/store/pq_lib.c), libarchive at the first zip archive
+# (src/stages/archive_lib.c).
+DLPKGS    = libpq libarchive
 # Read when make starts: so the targets that install the packages first
 # (check, run, asan, valgrind, faults, bench, fuzz) build in a sub-make.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(DLPKGS) 2>/dev/null)

@@ -30,7 +30,8 @@ typedef enum tr_err (*tr_unzip_cb)(void *arg, const struct tr_zip_member *m);
  * reports. json is valid only during the call. Returns TR_OK, the
  * archive's own error (TR_ERR_ZIP: not a zip, corrupt directory, more than
  * 1000 entries, no .json member at all; checked before cb is first called,
- * but for the last), or what cb returned to stop.
+ * but for the last), TR_ERR_IO when libarchive cannot be loaded
+ * (temporary), or what cb returned to stop.
  */
 enum tr_err tr_unzip_each(const unsigned char *in, size_t len,
     const struct tr_limits *limits, tr_unzip_cb cb, void *arg,

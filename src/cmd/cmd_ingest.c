@@ -338,8 +338,8 @@ exit_status(const struct ingest *in, const struct tr_totals *t)
 	}
 	if (t->tempfailed > 0) {
 		fprintf(stderr, "tlsrptd ingest: %lu message%s could not be "
-		    "analysed for want of memory; run the same command again\n",
-		    t->tempfailed, t->tempfailed == 1 ? "" : "s");
+		    "analysed for now (the log says why); run the same command "
+		    "again\n", t->tempfailed, t->tempfailed == 1 ? "" : "s");
 		return TR_EXIT_TEMPFAIL;
 	}
 	if (t->errors > 0)

@@ -21,16 +21,16 @@
  *   member's compressed size, and the archive's size bounds their sum.
  * A member that libarchive cannot read (a fatal error leaves the reader
  * unusable) is reported with its reason and the walk goes on from a fresh
- * reader, so every other member is still analysed.
+ * reader, so every other member is still analysed. libarchive is loaded
+ * at the first archive (archive_lib.h); without it an archive is a
+ * temporary failure, never a rejected report.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <archive.h>
-#include <archive_entry.h>
-
+#include "archive_lib.h"
 #include "gunzip.h"
 #include "unzip.h"
 
@@ -411,6 +411,8 @@ tr_unzip_each(const unsigned char *in, size_t len,
 	enum tr_err rc;
 
 	tr_error_clear(err);
+	if (tr_archive_load(err) != TR_OK)
+		return err->code;
 	if (limits == NULL)
 		limits = &tr_limits_defaults;
 	memset(&w, 0, sizeof(w));

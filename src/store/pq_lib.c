@@ -1,9 +1,8 @@
 /* pq_lib.c - libpq, loaded when the first PostgreSQL store is opened */
 #define TR_PQ_LIB_C
-#include <dlfcn.h>
 #include <pthread.h>
-#include <string.h>
 
+#include "dl_lib.h"
 #include "pq_lib.h"
 
 struct tr_pq tr_pq;
@@ -12,46 +11,33 @@ struct tr_pq tr_pq;
 static pthread_mutex_t load_mtx = PTHREAD_MUTEX_INITIALIZER;
 static int filled;
 
+#define TR_PQ_NAME(f) #f,
+static const char *const names[] = { TR_PQ_FUNCS(TR_PQ_NAME) };
+#undef TR_PQ_NAME
+#define NFUNCS	(sizeof(names) / sizeof(names[0]))
+
 /* tr_pq_load_from - dlopen name and take every function of TR_PQ_FUNCS */
 enum tr_err
 tr_pq_load_from(const char *name, struct tr_error *err)
 {
-	struct tr_pq pq;
-	const char *missing = NULL;
-	void *lib;
+	void *fns[NFUNCS];
+	char why[256];
+	size_t i = 0;
+	enum tr_err e = TR_OK;
 
 	pthread_mutex_lock(&load_mtx);
-	if (filled) {
-		pthread_mutex_unlock(&load_mtx);
-		return TR_OK;
+	if (!filled && tr_dl_open(name, names, fns, NFUNCS, why,
+	    sizeof(why)) == -1)
+		e = tr_error_set(err, TR_ERR_STORE, "PostgreSQL needs libpq "
+		    "10 or later (install libpq5), but %s", why);
+	else if (!filled) {
+#define TR_PQ_FILL(f) *(void **)&tr_pq.f = fns[i++];
+		TR_PQ_FUNCS(TR_PQ_FILL)
+#undef TR_PQ_FILL
+		filled = 1;
 	}
-	/* RTLD_NOW: a libpq without one of our functions fails here, not at
-	 * its first call; it stays loaded for the life of the process */
-	if ((lib = dlopen(name, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		tr_error_set(err, TR_ERR_STORE, "PostgreSQL needs libpq, "
-		    "which cannot be loaded (install libpq5): %s", dlerror());
-		pthread_mutex_unlock(&load_mtx);
-		return TR_ERR_STORE;
-	}
-	memset(&pq, 0, sizeof(pq));
-#define TR_PQ_TAKE(f) \
-	if (missing == NULL && \
-	    (*(void **)&pq.f = dlsym(lib, #f)) == NULL) \
-		missing = #f;
-	TR_PQ_FUNCS(TR_PQ_TAKE)
-#undef TR_PQ_TAKE
-	if (missing != NULL) {
-		dlclose(lib);
-		tr_error_set(err, TR_ERR_STORE, "PostgreSQL needs libpq, but "
-		    "%s has no %s (libpq 10 or later is needed)", name,
-		    missing);
-		pthread_mutex_unlock(&load_mtx);
-		return TR_ERR_STORE;
-	}
-	tr_pq = pq;
-	filled = 1;
 	pthread_mutex_unlock(&load_mtx);
-	return TR_OK;
+	return e;
 }
 
 /* tr_pq_load - libpq.so.5, the library of libpq5 */

@@ -141,6 +141,25 @@ check_eq "zip with a bad member: exit status" 1 "$rc"
 check_eq "zip with a bad member: the good one stored" 3 "$(sql "$T/zip.db" "SELECT count(*) FROM reports")"
 check_grep "zip with a bad member: its name in the reason" 'member \"bad.json\"' "$T/log11"
 check_eq "zip with a bad member: quarantined for it" 1 "$(sql "$T/zip.db" "SELECT count(*) FROM quarantine WHERE reason LIKE '%bad.json%'")"
+# libarchive is loaded at the first zip: without it (hidden in a mount
+# namespace of this command alone) a zip is a temporary failure, neither
+# stored nor quarantined, and the next run with it stores the reports
+lib=$(readlink -f /usr/lib/x86_64-linux-gnu/libarchive.so.13 2> /dev/null || true)
+if [ "$(id -u)" = 0 ] && [ -f "$lib" ] && unshare -m true 2> /dev/null; then
+    rc=0; unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' \
+        sh "$lib" "$TLSRPTD" ingest --db "$T/nolib.db" "$T/two.zip" \
+        > "$T/log-nolib" 2>&1 || rc=$?
+    check_eq "zip without libarchive: exit status (temporary)" 75 "$rc"
+    check_eq "zip without libarchive: the log names the package" 1 \
+        "$(grep -c '"outcome":"tempfail".*"reason_class":"io-error".*install libarchive13' "$T/log-nolib")"
+    check_eq "zip without libarchive: nothing stored or quarantined" "0|0" \
+        "$(sql "$T/nolib.db" "SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM quarantine)" | tr '\t' '|')"
+    rc=0; "$TLSRPTD" ingest --db "$T/nolib.db" "$T/two.zip" > "$T/log-lib" 2>&1 || rc=$?
+    check_eq "zip with libarchive again: both reports stored" "0|2" \
+        "$rc|$(sql "$T/nolib.db" "SELECT count(*) FROM reports")"
+else
+    echo "skip: zip without libarchive (needs root and unshare)"
+fi
 rc=0; "$TLSRPTD" ingest --db "$T/fwd.db" "$T/fwd.eml" > "$T/log12" 2>&1 || rc=$?
 check_eq "forwarded report mail: exit status" 0 "$rc"
 check_eq "forwarded report mail: its report and the enclosed one stored" 2 \
