@@ -227,7 +227,12 @@ struct dup_frame {
 	size_t first;		/* object: its first name on the key stack */
 };
 
-#define DUP_STOPS		"\"'{}[],"	/* the bytes tr_json_text_dups acts on */
+/* the bytes tr_json_text_dups acts on; a table, as strcspn's set-up per
+ * call cost more than the short runs between them */
+static const unsigned char dup_stop[256] = {
+	['"'] = 1, ['\''] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1,
+	[','] = 1, ['\0'] = 1,
+};
 #define DUP_LINEAR		16	/* names checked one by one as they come */
 #define DUP_LOCAL_KEYS		64
 #define DUP_LOCAL_FRAMES	32
@@ -406,9 +411,13 @@ tr_json_text_dups(const char *text, size_t len, struct tr_error *err)
 	s.nkeys = s.top = 0;
 	s.capkeys = DUP_LOCAL_KEYS;
 	s.capframes = DUP_LOCAL_FRAMES;
-	/* text has no NUL before len (tr_json_text_utf8) and one at len */
-	for (i = strcspn(text, DUP_STOPS); i < len && dup == NULL;
-	    i += 1 + strcspn(text + i + 1, DUP_STOPS)) {
+	/* text has no NUL before len (tr_json_text_utf8) and one at len,
+	 * which stops the scan */
+	for (i = 0; i < len && dup == NULL; i++) {
+		while (!dup_stop[(unsigned char)text[i]])
+			i++;
+		if (i >= len)
+			break;
 		f = s.top > 0 ? &s.frames[s.top - 1] : NULL;
 		switch (text[i]) {
 		case '"':
