@@ -194,6 +194,32 @@ static const struct {
 };
 #define NDRIFT (sizeof(drift_names) / sizeof(drift_names[0]))
 
+/*
+ * member - json_object_object_get_ex for the objects of a report, which
+ * have a handful of members: walking them is cheaper than hashing the
+ * name; a larger object is looked up by its hash
+ */
+#define MEMBER_SCAN_MAX	16
+static int
+member(struct json_object *o, const char *key, struct json_object **v)
+{
+	struct lh_entry *e;
+	const char *k;
+
+	if (json_object_object_length(o) > MEMBER_SCAN_MAX)
+		return json_object_object_get_ex(o, key, v);
+	for (e = lh_table_head(json_object_get_object(o)); e != NULL;
+	    e = lh_entry_next(e)) {
+		k = (const char *)lh_entry_k(e);
+		if (k[0] == key[0] && strcmp(k, key) == 0) {
+			*v = (struct json_object *)lh_entry_v(e);
+			return 1;
+		}
+	}
+	*v = NULL;
+	return 0;
+}
+
 /* tr_rf_rfc_name - the RFC name a drifted field name stands for, or NULL */
 const char *
 tr_rf_rfc_name(const char *name)
@@ -216,15 +242,14 @@ tr_rf_get(struct tr_rctx *c, struct tr_rf_obj *ob, const char *key,
 	int has_key;
 	size_t i;
 
-	has_key = json_object_object_get_ex(ob->o, key, v);
+	has_key = member(ob->o, key, v);
 	ob->found += (size_t)has_key;
 	*name = key;
 	for (i = 0; i < NDRIFT; i++) {
 		/* the first byte first: most keys have no drifted name */
 		if (drift_names[i].rfc[0] != key[0] ||
 		    strcmp(drift_names[i].rfc, key) != 0 ||
-		    !json_object_object_get_ex(ob->o, drift_names[i].drifted,
-		    &av))
+		    !member(ob->o, drift_names[i].drifted, &av))
 			continue;
 		ob->found++;
 		if (has_key || alias != NULL) {

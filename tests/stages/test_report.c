@@ -1345,6 +1345,53 @@ test_failure_fields(void **state)
 	tr_report_free(r);
 }
 
+/* test_many_members - a failure-details entry with more members than are
+ * walked (over 16: looked up by hash) reads the same fields and drifted
+ * names as a small one */
+static void
+test_many_members(void **state)
+{
+	static const size_t extra[] = { 0, 8, 9, 30 };
+	const struct tr_failure *f;
+	struct tr_report *r;
+	char body[4096];
+	size_t i, k, o;
+
+	(void)state;
+	for (i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+		o = (size_t)snprintf(body, sizeof(body), "{");
+		for (k = 0; k < extra[i]; k++)
+			o += (size_t)snprintf(body + o, sizeof(body) - o,
+			    "\"x-%zu\":%zu,", k, k);
+		snprintf(body + o, sizeof(body) - o,
+		    "\"result-type\":\"sts-webpki-invalid\","
+		    "\"sending-mta-ip\":\"192.0.2.1\","
+		    "\"receiving-mx-host-name\":\"mx.example.com\","
+		    "\"receiving-ip\":\"2001:db8::25\","
+		    "\"failed-session-count\":1,"
+		    "\"additional-information\":\"https://example.org/a\","
+		    "\"failure-reason-code\":\"X509_V_ERR\"}");
+		r = ok_free(doc_detail(body));
+		f = r->policies[0].failures;
+		assert_string_equal(f->result_type, "sts-webpki-invalid");
+		assert_string_equal(f->sending_mta_ip, "192.0.2.1");
+		assert_string_equal(f->receiving_mx_hostname,
+		    "mx.example.com");
+		assert_string_equal(f->receiving_ip, "2001:db8::25");
+		assert_int_equal(f->failed_session_count, 1);
+		assert_string_equal(f->additional_information,
+		    "https://example.org/a");
+		assert_string_equal(f->failure_reason_code, "X509_V_ERR");
+		assert_null(f->receiving_mx_helo);
+		/* the drifted name, then one note per unknown member */
+		assert_int_equal(r->notes.n + r->notes.dropped, 1 + extra[i]);
+		assert_string_equal(r->notes.v[0], "policies[0]."
+		    "failure-details[0]: \"receiving-mx-host-name\" read as "
+		    "\"receiving-mx-hostname\"");
+		tr_report_free(r);
+	}
+}
+
 /* test_unknown_result_type - kept, flagged, noted */
 static void
 test_unknown_result_type(void **state)
@@ -2192,6 +2239,7 @@ main(void)
 		cmocka_unit_test(test_notes_cap),
 		cmocka_unit_test(test_optional_nulls),
 		cmocka_unit_test(test_failure_fields),
+		cmocka_unit_test(test_many_members),
 		cmocka_unit_test(test_unknown_result_type),
 		cmocka_unit_test(test_result_type_known),
 		cmocka_unit_test(test_count_bounds),
