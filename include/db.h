@@ -6,8 +6,9 @@
  * The SQL text is written once, in the dialect both engines share:
  *   - parameters as ?, ?N or :name (SQLite's numbering rules; the
  *     PostgreSQL driver renumbers them as $N);
- *   - INSERT ... ON CONFLICT ... DO NOTHING / DO UPDATE, and RETURNING id
- *     instead of last_insert_rowid();
+ *   - INSERT ... ON CONFLICT ... DO NOTHING / DO UPDATE; a new row's id
+ *     from tr_db_last_id where the driver has it (SQLite), else from
+ *     RETURNING id (PostgreSQL), never from SQL's last_insert_rowid();
  *   - COALESCE(SUM(x), 0) rather than total(x); CASE WHEN rather than a
  *     comparison used as a number; every non-aggregated column grouped;
  *   - tr_db_sql(db, sqlite_text, postgresql_text) where they differ

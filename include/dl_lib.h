@@ -15,7 +15,7 @@
  * tr_dl_open - dlopen file for the life of the process (RTLD_NOW: a library
  * without one of the functions fails here, not at its first call) and look
  * up names[0..n) into fns[0..n); all or nothing. 0, or -1 with why set to
- * "cannot be loaded: ..." or "has no NAME".
+ * "FILE cannot be loaded: ..." or "FILE has no NAME".
  */
 int tr_dl_open(const char *file, const char *const *names, void **fns,
     size_t n, char *why, size_t whysz);

@@ -40,7 +40,8 @@ enum tr_err tr_unzip_each(const unsigned char *in, size_t len,
 /* tr_unzip_json - the first *.json member of a zip archive (stored or
  * deflated), with the same limits; a member that is *.json.gz is gunzipped.
  * Output NUL-terminated, caller frees. TR_ERR_ZIP when the archive is
- * corrupt, encrypted, uses another method or holds no .json member. */
+ * corrupt, encrypted, uses another method or holds no .json member;
+ * TR_ERR_IO when libarchive cannot be loaded (temporary). */
 enum tr_err tr_unzip_json(const unsigned char *in, size_t len,
     const struct tr_limits *limits, unsigned char **out, size_t *outlen,
     struct tr_error *err);

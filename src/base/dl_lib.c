@@ -15,8 +15,8 @@ tr_dl_open(const char *file, const char *const *names, void **fns,
 
 	if ((lib = dlopen(file, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		dlwhy = dlerror();
-		snprintf(why, whysz, "cannot be loaded: %s",
-		    dlwhy != NULL ? dlwhy : file);
+		snprintf(why, whysz, "%s cannot be loaded: %s", file,
+		    dlwhy != NULL ? dlwhy : "no reason given");
 		return -1;
 	}
 	for (i = 0; i < n; i++)

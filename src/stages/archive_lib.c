@@ -31,7 +31,7 @@ tr_archive_load_from(const char *name, struct tr_error *err)
 	if (!filled && tr_dl_open(name, names, fns, NFUNCS, why,
 	    sizeof(why)) == -1)
 		e = tr_error_set(err, TR_ERR_IO, "zip: reading zip archives "
-		    "needs libarchive (install libarchive13), but %s", why);
+		    "needs libarchive (install libarchive13): %s", why);
 	else if (!filled) {
 #define TR_ARCHIVE_FILL(f) *(void **)&tr_archive.f = fns[i++];
 		TR_ARCHIVE_FUNCS(TR_ARCHIVE_FILL)

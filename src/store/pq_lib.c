@@ -29,7 +29,7 @@ tr_pq_load_from(const char *name, struct tr_error *err)
 	if (!filled && tr_dl_open(name, names, fns, NFUNCS, why,
 	    sizeof(why)) == -1)
 		e = tr_error_set(err, TR_ERR_STORE, "PostgreSQL needs libpq "
-		    "10 or later (install libpq5), but %s", why);
+		    "(install libpq5, version 10 or later): %s", why);
 	else if (!filled) {
 #define TR_PQ_FILL(f) *(void **)&tr_pq.f = fns[i++];
 		TR_PQ_FUNCS(TR_PQ_FILL)

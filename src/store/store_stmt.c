@@ -21,7 +21,8 @@
 
 /*
  * Written once for both engines (db.h): ON CONFLICT instead of INSERT OR
- * IGNORE/REPLACE, RETURNING id instead of last_insert_rowid().
+ * IGNORE/REPLACE; " RETURNING id" is added where the driver cannot tell a
+ * new row's id (PostgreSQL).
  */
 static const char *const stmt_sql[S__COUNT] = {
 	/*

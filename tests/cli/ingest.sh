@@ -144,7 +144,8 @@ check_eq "zip with a bad member: quarantined for it" 1 "$(sql "$T/zip.db" "SELEC
 # libarchive is loaded at the first zip: without it (hidden in a mount
 # namespace of this command alone) a zip is a temporary failure, neither
 # stored nor quarantined, and the next run with it stores the reports
-lib=$(readlink -f /usr/lib/x86_64-linux-gnu/libarchive.so.13 2> /dev/null || true)
+lib=$(ldconfig -p | awk '$1 == "libarchive.so.13" { print $NF; exit }')
+lib=$(readlink -f "$lib" 2> /dev/null || true)
 hide='mount --bind /dev/null "$1" && shift && exec "$@"'
 if [ "$(id -u)" = 0 ] && [ -f "$lib" ] &&
     unshare -m sh -c "$hide" sh "$lib" true 2> /dev/null; then
@@ -159,7 +160,7 @@ if [ "$(id -u)" = 0 ] && [ -f "$lib" ] &&
     check_eq "zip with libarchive again: both reports stored" "0|2" \
         "$rc|$(sql "$T/nolib.db" "SELECT count(*) FROM reports")"
 else
-    echo "skip: zip without libarchive (needs root, unshare and mount)"
+    echo "skip: zip without libarchive (needs root, libarchive13, unshare and mount)"
 fi
 rc=0; "$TLSRPTD" ingest --db "$T/fwd.db" "$T/fwd.eml" > "$T/log12" 2>&1 || rc=$?
 check_eq "forwarded report mail: exit status" 0 "$rc"

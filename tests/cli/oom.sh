@@ -70,8 +70,9 @@ open(t + "/big.eml", "wb").write(msg.encode())
 PY
 
 # --- ingest: stored, or exit 75 and nothing kept -----------------------------
-# The rungs start at 80 MiB: below that the shared libraries alone do not
-# fit (libarchive maps libxml2 and ICU, some 40 MiB of address space).
+# The rungs start at 80 MiB, room for the shared libraries with libarchive
+# among them (loaded at the first zip, it maps libxml2 and ICU: some 40 MiB
+# of address space).
 tempfails=0
 for mib in 80 100 120 140 160 240; do
 	rm -f "$T/i.db" "$T/i.db-wal" "$T/i.db-shm"

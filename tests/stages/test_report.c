@@ -1347,11 +1347,11 @@ test_failure_fields(void **state)
 
 /* test_many_members - a failure-details entry with more members than are
  * walked (over 16: looked up by hash) reads the same fields and drifted
- * names as a small one */
+ * names as a small one; 7 + extra members, 16 and 17 the boundary */
 static void
 test_many_members(void **state)
 {
-	static const size_t extra[] = { 0, 8, 9, 30 };
+	static const size_t extra[] = { 0, 8, 9, 10, 30 };
 	const struct tr_failure *f;
 	struct tr_report *r;
 	char body[4096];
