@@ -42,8 +42,9 @@ extern struct tr_archive tr_archive;
  * tr_archive_load - load libarchive.so.13 once (any thread, any number of
  * times); TR_OK when tr_archive is filled, else TR_ERR_IO (temporary: the
  * message is answered with a temporary failure and comes again) saying
- * what is missing (install libarchive13). tr_archive_load_from - the same
- * from the library named (for tests); a failed load is not remembered.
+ * what is missing (install libarchive13); the same file is not tried
+ * again for TR_DL_RETRY_SECONDS (dl_lib.h). tr_archive_load_from - the
+ * same from the library named (for tests).
  */
 enum tr_err tr_archive_load(struct tr_error *err);
 enum tr_err tr_archive_load_from(const char *name, struct tr_error *err);

@@ -57,8 +57,9 @@ extern struct tr_pq tr_pq;
 /*
  * tr_pq_load - load libpq.so.5 once (any thread, any number of times);
  * TR_OK when tr_pq is filled, else TR_ERR_STORE saying what is missing
- * (install libpq5). tr_pq_load_from - the same from the library named
- * (for tests); a failed load is not remembered.
+ * (install libpq5); the same file is not tried again for
+ * TR_DL_RETRY_SECONDS (dl_lib.h). tr_pq_load_from - the same from the
+ * library named (for tests).
  */
 enum tr_err tr_pq_load(struct tr_error *err);
 enum tr_err tr_pq_load_from(const char *name, struct tr_error *err);
